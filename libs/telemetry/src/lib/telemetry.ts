@@ -1,0 +1,3 @@
+export function telemetry(): string {
+  return 'telemetry';
+}
