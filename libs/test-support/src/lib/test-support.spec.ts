@@ -1,0 +1,7 @@
+import { testSupport } from './test-support.js';
+
+describe('testSupport', () => {
+  it('should work', () => {
+    expect(testSupport()).toEqual('test-support');
+  });
+});

@@ -1,0 +1,3 @@
+export function testSupport(): string {
+  return 'test-support';
+}
