@@ -1,7 +1,0 @@
-import { testSupport } from './test-support.js';
-
-describe('testSupport', () => {
-  it('should work', () => {
-    expect(testSupport()).toEqual('test-support');
-  });
-});

@@ -1,3 +1,0 @@
-export function testSupport(): string {
-  return 'test-support';
-}
