@@ -1,0 +1,24 @@
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { resolveLogLevel, type Env, type LogLevelName } from './env.js';
+
+const LEVELS: Record<LogLevelName, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+/**
+ * OTEL_LOG_LEVEL turns on the SDK's own diagnostics (exporter retries, dropped spans, patching
+ * of modules). Unset, the SDK stays silent and the app sees only our one-line outage warnings.
+ */
+export function configureDiagnostics(env: Env): LogLevelName | undefined {
+  const level = resolveLogLevel(env);
+  if (level !== undefined) {
+    diag.setLogger(new DiagConsoleLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+  }
+  return level;
+}
