@@ -1,6 +1,10 @@
 export * from './lib/wait.js';
 export * from './lib/ports.js';
+export * from './lib/http.js';
 export * from './lib/otlp-types.js';
 export { flattenExportRequest, toAttributes, unwrapAnyValue } from './lib/otlp-decode.js';
 export { otlpProtoDir } from './lib/otlp-proto.js';
 export * from './lib/otlp-receiver.js';
+export * from './lib/process.js';
+export { stopAllProcesses, liveProcessCount } from './lib/process-registry.js';
+export { parseJsonObject, type OutputLine, type OutputStream } from './lib/process-output.js';

@@ -1,25 +1,14 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { packageAsset } from './package-asset.js';
 
 const SERVICE_PROTO = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
 
-/**
- * Directory holding the OTLP .proto files shipped with this package (libs/test-support/proto).
- * Found by walking up from this file, so it works from src/ (jest via swc) and from dist/ alike;
- * falls back to package resolution for a consumer that relocated the code (e.g. a bundle).
- */
+/** Directory holding the OTLP .proto files shipped with this package (libs/test-support/proto). */
 export function otlpProtoDir(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'proto');
-    if (existsSync(join(candidate, SERVICE_PROTO))) return candidate;
-    if (dirname(dir) === dir) break;
-  }
-  const packageJson = require.resolve('@otel-dice/test-support/package.json');
-  const candidate = join(dirname(packageJson), 'proto');
-  if (existsSync(join(candidate, SERVICE_PROTO))) return candidate;
-  throw new Error(`OTLP proto files not found: looked for proto/${SERVICE_PROTO} above ${__dirname}`);
+  const service = packageAsset(join('proto', SERVICE_PROTO));
+  return service.slice(0, service.length - SERVICE_PROTO.length - 1);
 }
 
 /**

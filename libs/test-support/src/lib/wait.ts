@@ -7,6 +7,8 @@ export interface WaitOptions {
   intervalMs?: number;
   /** Human-readable description of the awaited condition, used in the timeout error. */
   what?: string;
+  /** Stops polling early; the returned promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -33,18 +35,22 @@ export async function waitUntil<T>(
     kind: 'none',
   };
 
+  const { signal } = options;
+
   for (;;) {
+    signal?.throwIfAborted();
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     try {
-      const value = await withDeadline(Promise.resolve().then(fn), remaining);
+      const value = await withDeadline(Promise.resolve().then(fn), remaining, signal);
       if (value) return value as NonNullable<T>;
       last = { kind: 'value', value };
     } catch (error) {
+      signal?.throwIfAborted();
       last = { kind: 'error', error };
     }
     const pause = Math.min(intervalMs, deadline - Date.now());
-    if (pause > 0) await sleep(pause);
+    if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => signal?.throwIfAborted());
   }
 
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; ${describeLast(last)}`, {
@@ -54,18 +60,25 @@ export async function waitUntil<T>(
 
 const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
 
-/** Resolves like `promise`, or rejects once `ms` elapse; never leaves a timer behind. */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Resolves like `promise`, or rejects once `ms` elapse or `signal` aborts; never leaves a timer behind. */
+async function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const expired = new Promise<typeof ATTEMPT_TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(ATTEMPT_TIMED_OUT), ms);
+    onAbort = () => resolve(ATTEMPT_TIMED_OUT);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     const result = await Promise.race([promise, expired]);
-    if (result === ATTEMPT_TIMED_OUT) throw new Error(`attempt still pending after ${ms} ms`);
+    if (result === ATTEMPT_TIMED_OUT) {
+      signal?.throwIfAborted();
+      throw new Error(`attempt still pending after ${ms} ms`);
+    }
     return result;
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 
