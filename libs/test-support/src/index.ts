@@ -6,5 +6,7 @@ export { flattenExportRequest, toAttributes, unwrapAnyValue } from './lib/otlp-d
 export { otlpProtoDir } from './lib/otlp-proto.js';
 export * from './lib/otlp-receiver.js';
 export * from './lib/process.js';
+export { spawnManaged, type ExitInfo, type ManagedProcess, type SpawnManagedOptions, type StopResult } from './lib/managed-process.js';
 export { stopAllProcesses, liveProcessCount } from './lib/process-registry.js';
 export { parseJsonObject, type OutputLine, type OutputStream } from './lib/process-output.js';
+export * from './lib/prometheus.js';
