@@ -14,7 +14,9 @@ const server = http.createServer((req, res) => {
   if (req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   } else if (req.url === '/env') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(process.env));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(process.env));
   } else {
     res.writeHead(404).end();
   }

@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
-import { CapturedOutput, parseJsonObject, type OutputLine } from './process-output.js';
+import {
+  CapturedOutput,
+  parseJsonObject,
+  type OutputLine,
+} from './process-output.js';
 import { register, unregister, type Stoppable } from './process-registry.js';
 import { waitUntil, type WaitOptions } from './wait.js';
 
@@ -73,8 +77,12 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedProcess {
     // 'close' (not 'exit') fires after stdio ended, so all output is captured by then.
     child.once('close', (code, signal) => settle({ code, signal }, resolve));
     child.once('error', (error) => {
-      output.lines.push({ stream: 'stderr', text: `[test-support] ${options.command}: ${error.message}` });
-      if (child.pid === undefined) settle({ code: null, signal: null }, resolve);
+      output.lines.push({
+        stream: 'stderr',
+        text: `[test-support] ${options.command}: ${error.message}`,
+      });
+      if (child.pid === undefined)
+        settle({ code: null, signal: null }, resolve);
     });
   });
 
@@ -119,11 +127,16 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedProcess {
  * Runs `work` but gives up as soon as the process exits, so a crash surfaces at once (with its
  * output) instead of at the deadline; the abort signal stops work's polling in that case.
  */
-export async function untilExit<T>(work: (signal: AbortSignal) => Promise<T>, exited: Promise<ExitInfo>): Promise<T> {
+export async function untilExit<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  exited: Promise<ExitInfo>,
+): Promise<T> {
   const controller = new AbortController();
   let settled = false;
   const exitedFirst = exited.then((info): never => {
-    const error = new Error(`process exited early (code ${info.code}, signal ${info.signal})`);
+    const error = new Error(
+      `process exited early (code ${info.code}, signal ${info.signal})`,
+    );
     if (!settled) controller.abort(error);
     throw error;
   });
@@ -135,11 +148,17 @@ export async function untilExit<T>(work: (signal: AbortSignal) => Promise<T>, ex
   }
 }
 
-async function withOutputOnError<T>(work: Promise<T>, output: CapturedOutput): Promise<T> {
+async function withOutputOnError<T>(
+  work: Promise<T>,
+  output: CapturedOutput,
+): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- output ---\n${output.tail()}`, { cause: error });
+    throw new Error(
+      `${(error as Error).message}\n--- output ---\n${output.tail()}`,
+      { cause: error },
+    );
   }
 }
 
@@ -160,7 +179,11 @@ async function stopChild(
   signal: NodeJS.Signals,
   timeoutMs: number,
 ): Promise<StopResult> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+  if (
+    child.exitCode !== null ||
+    child.signalCode !== null ||
+    child.pid === undefined
+  ) {
     return { ...(await exited), durationMs: 0, forcedKill: false };
   }
   const startedAt = performance.now();
@@ -177,5 +200,9 @@ async function stopChild(
     child.kill('SIGKILL');
   }
   const info = await exited;
-  return { ...info, durationMs: Math.round(performance.now() - startedAt), forcedKill };
+  return {
+    ...info,
+    durationMs: Math.round(performance.now() - startedAt),
+    forcedKill,
+  };
 }

@@ -10,12 +10,17 @@ import type {
 } from './otlp-types.js';
 
 /** Flattens an ExportTraceServiceRequest into one record per span, resource and scope inlined. */
-export function flattenExportRequest(request: WireExportTraceServiceRequest): ReceivedSpan[] {
+export function flattenExportRequest(
+  request: WireExportTraceServiceRequest,
+): ReceivedSpan[] {
   const spans: ReceivedSpan[] = [];
   for (const resourceSpans of request.resourceSpans ?? []) {
     const resource = toAttributes(resourceSpans.resource?.attributes);
     for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-      const scope = { name: scopeSpans.scope?.name ?? '', version: scopeSpans.scope?.version ?? '' };
+      const scope = {
+        name: scopeSpans.scope?.name ?? '',
+        version: scopeSpans.scope?.version ?? '',
+      };
       for (const span of scopeSpans.spans ?? []) {
         spans.push(toReceivedSpan(span, resource, scope));
       }
@@ -42,7 +47,10 @@ function toReceivedSpan(
     startTimeUnixNano: toBigInt(span.startTimeUnixNano),
     endTimeUnixNano: toBigInt(span.endTimeUnixNano),
     attributes: toAttributes(span.attributes),
-    status: { code: toStatusCode(span.status?.code), message: span.status?.message ?? '' },
+    status: {
+      code: toStatusCode(span.status?.code),
+      message: span.status?.message ?? '',
+    },
     events: (span.events ?? []).map((event) => ({
       name: event.name,
       timeUnixNano: toBigInt(event.timeUnixNano),
@@ -59,7 +67,9 @@ function toReceivedSpan(
 }
 
 /** Turns OTLP's repeated KeyValue into a plain object (a later duplicate key wins). */
-export function toAttributes(keyValues: readonly WireKeyValue[] | undefined | null): Attributes {
+export function toAttributes(
+  keyValues: readonly WireKeyValue[] | undefined | null,
+): Attributes {
   const attributes: Attributes = {};
   for (const { key, value } of keyValues ?? []) {
     attributes[key] = unwrapAnyValue(value);
@@ -68,7 +78,9 @@ export function toAttributes(keyValues: readonly WireKeyValue[] | undefined | nu
 }
 
 /** Unwraps an OTLP AnyValue to the JS value it carries; an empty AnyValue becomes null. */
-export function unwrapAnyValue(value: WireAnyValue | null | undefined): AttributeValue {
+export function unwrapAnyValue(
+  value: WireAnyValue | null | undefined,
+): AttributeValue {
   switch (value?.value) {
     case 'stringValue':
       return value.stringValue ?? '';

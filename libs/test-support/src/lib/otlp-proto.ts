@@ -3,7 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { packageAsset } from './package-asset.js';
 
-const SERVICE_PROTO = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
+const SERVICE_PROTO =
+  'opentelemetry/proto/collector/trace/v1/trace_service.proto';
 
 /** Directory holding the OTLP .proto files shipped with this package (libs/test-support/proto). */
 export function otlpProtoDir(): string {
@@ -34,7 +35,8 @@ export function traceServiceDefinition(): grpc.ServiceDefinition {
     ...LOADER_OPTIONS,
     includeDirs: [otlpProtoDir()],
   });
-  const service = packageDefinition['opentelemetry.proto.collector.trace.v1.TraceService'];
+  const service =
+    packageDefinition['opentelemetry.proto.collector.trace.v1.TraceService'];
   if (!service || !isServiceDefinition(service)) {
     throw new Error('TraceService not found in the loaded OTLP proto files');
   }

@@ -4,18 +4,34 @@ import { gzipSync } from 'node:zlib';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { createOtlpReceiver, startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js';
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import {
+  createOtlpReceiver,
+  startOtlpReceiver,
+  type OtlpReceiver,
+} from './otlp-receiver.js';
 import { traceServiceDefinition } from './otlp-proto.js';
 import { getFreePort } from './ports.js';
 
 /** A real SDK pipeline (provider -> processor -> OTLP/gRPC exporter) pointed at `endpoint`. */
-function sdkPipeline(endpoint: string, processor: 'batch' | 'simple' = 'batch'): TracerProvider {
+function sdkPipeline(
+  endpoint: string,
+  processor: 'batch' | 'simple' = 'batch',
+): TracerProvider {
   const exporter = new OTLPTraceExporter({ url: endpoint });
   return new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'receiver-spec', 'service.version': '9.9.9' }),
+    resource: resourceFromAttributes({
+      'service.name': 'receiver-spec',
+      'service.version': '9.9.9',
+    }),
     spanProcessors: [
-      processor === 'batch' ? new BatchSpanProcessor({ exporter }) : new SimpleSpanProcessor({ exporter }),
+      processor === 'batch'
+        ? new BatchSpanProcessor({ exporter })
+        : new SimpleSpanProcessor({ exporter }),
     ],
   });
 }
@@ -34,7 +50,8 @@ function withEnv<T>(name: string, value: string, build: () => T): T {
 
 function serializeExportRequest(request: object): Buffer {
   const method = traceServiceDefinition()['Export'];
-  if (!method) throw new Error('Export method missing from the service definition');
+  if (!method)
+    throw new Error('Export method missing from the service definition');
   return method.requestSerialize(request);
 }
 
@@ -43,7 +60,10 @@ function serializeExportRequest(request: object): Buffer {
  * payload) and resolves with the grpc-status trailer, so the test controls the compression
  * instead of trusting a client library to apply it.
  */
-function postGrpcFrame(endpoint: string, gzippedMessage: Buffer): Promise<string | undefined> {
+function postGrpcFrame(
+  endpoint: string,
+  gzippedMessage: Buffer,
+): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(endpoint);
     session.once('error', reject);
@@ -61,7 +81,8 @@ function postGrpcFrame(endpoint: string, gzippedMessage: Buffer): Promise<string
     let status: string | undefined;
     stream.on('response', (headers) => {
       // A trailers-only response carries grpc-status in the headers.
-      if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
+      if (headers['grpc-status'] !== undefined)
+        status = String(headers['grpc-status']);
     });
     stream.on('trailers', (trailers) => {
       status = String(trailers['grpc-status']);
@@ -92,7 +113,11 @@ describe('OTLP/gRPC trace receiver', () => {
   const providers: TracerProvider[] = [];
 
   afterEach(async () => {
-    await Promise.all(providers.splice(0).map((provider) => provider.shutdown().catch(() => undefined)));
+    await Promise.all(
+      providers
+        .splice(0)
+        .map((provider) => provider.shutdown().catch(() => undefined)),
+    );
     await receiver?.stop();
     receiver = undefined;
   });
@@ -115,16 +140,29 @@ describe('OTLP/gRPC trace receiver', () => {
         big: Number.MAX_SAFE_INTEGER,
       },
     });
-    const child = tracer.startSpan('do_roll', {}, trace.setSpan(context.active(), parent));
+    const child = tracer.startSpan(
+      'do_roll',
+      {},
+      trace.setSpan(context.active(), parent),
+    );
     child.addEvent('rolled', { 'roll.value': 7 });
-    child.setStatus({ code: SpanStatusCode.ERROR, message: 'something went wrong!' });
+    child.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: 'something went wrong!',
+    });
     child.end();
     parent.setStatus({ code: SpanStatusCode.OK });
     parent.end();
     await provider.forceFlush();
 
-    const spans = await receiver.waitForSpans((s) => s.length >= 2, { timeoutMs: 10_000, what: '2 spans' });
-    expect(spans.map((s) => s.name).sort()).toEqual(['GET /rolldice', 'do_roll']);
+    const spans = await receiver.waitForSpans((s) => s.length >= 2, {
+      timeoutMs: 10_000,
+      what: '2 spans',
+    });
+    expect(spans.map((s) => s.name).sort()).toEqual([
+      'GET /rolldice',
+      'do_roll',
+    ]);
     const serverSpan = spans.find((s) => s.name === 'GET /rolldice');
     const rollSpan = spans.find((s) => s.name === 'do_roll');
     if (!serverSpan || !rollSpan) throw new Error('spans missing');
@@ -136,10 +174,13 @@ describe('OTLP/gRPC trace receiver', () => {
     expect(rollSpan.traceId).toBe(serverSpan.traceId);
     expect(rollSpan.spanId).toBe(child.spanContext().spanId);
     expect(rollSpan.parentSpanId).toBe(serverSpan.spanId);
-    expect(receiver.traces().get(serverSpan.traceId)?.map((s) => s.name).sort()).toEqual([
-      'GET /rolldice',
-      'do_roll',
-    ]);
+    expect(
+      receiver
+        .traces()
+        .get(serverSpan.traceId)
+        ?.map((s) => s.name)
+        .sort(),
+    ).toEqual(['GET /rolldice', 'do_roll']);
 
     expect(serverSpan.kind).toBe(2); // SPAN_KIND_SERVER on the wire
     expect(rollSpan.kind).toBe(1); // SPAN_KIND_INTERNAL
@@ -152,23 +193,43 @@ describe('OTLP/gRPC trace receiver', () => {
       big: Number.MAX_SAFE_INTEGER,
     });
     expect(serverSpan.status).toEqual({ code: 1, message: '' });
-    expect(rollSpan.status).toEqual({ code: 2, message: 'something went wrong!' });
+    expect(rollSpan.status).toEqual({
+      code: 2,
+      message: 'something went wrong!',
+    });
     expect(rollSpan.events).toHaveLength(1);
-    expect(rollSpan.events[0]).toMatchObject({ name: 'rolled', attributes: { 'roll.value': 7 } });
+    expect(rollSpan.events[0]).toMatchObject({
+      name: 'rolled',
+      attributes: { 'roll.value': 7 },
+    });
 
-    expect(serverSpan.resource).toMatchObject({ 'service.name': 'receiver-spec', 'service.version': '9.9.9' });
-    expect(serverSpan.scope).toEqual({ name: 'receiver-spec-scope', version: '1.2.3' });
+    expect(serverSpan.resource).toMatchObject({
+      'service.name': 'receiver-spec',
+      'service.version': '9.9.9',
+    });
+    expect(serverSpan.scope).toEqual({
+      name: 'receiver-spec-scope',
+      version: '1.2.3',
+    });
 
     // Timestamps survive as exact nanoseconds within this test's wall-clock window.
     const toMs = (nanos: bigint) => Number(nanos / 1_000_000n);
-    expect(toMs(serverSpan.startTimeUnixNano)).toBeGreaterThanOrEqual(beforeMs - 1);
+    expect(toMs(serverSpan.startTimeUnixNano)).toBeGreaterThanOrEqual(
+      beforeMs - 1,
+    );
     expect(toMs(serverSpan.endTimeUnixNano)).toBeLessThanOrEqual(Date.now());
-    expect(serverSpan.endTimeUnixNano).toBeGreaterThan(serverSpan.startTimeUnixNano);
-    expect(rollSpan.events[0]?.timeUnixNano).toBeGreaterThanOrEqual(rollSpan.startTimeUnixNano);
+    expect(serverSpan.endTimeUnixNano).toBeGreaterThan(
+      serverSpan.startTimeUnixNano,
+    );
+    expect(rollSpan.events[0]?.timeUnixNano).toBeGreaterThanOrEqual(
+      rollSpan.startTimeUnixNano,
+    );
 
     expect(receiver.exportCalls).toBeGreaterThanOrEqual(1);
     expect(receiver.exports.reduce((n, e) => n + e.spanCount, 0)).toBe(2);
-    expect(receiver.exports[0]?.userAgent).toMatch(/OTel-OTLP-Exporter-JavaScript/);
+    expect(receiver.exports[0]?.userAgent).toMatch(
+      /OTel-OTLP-Exporter-JavaScript/,
+    );
 
     receiver.clear();
     expect(receiver.spans).toHaveLength(0);
@@ -178,13 +239,19 @@ describe('OTLP/gRPC trace receiver', () => {
   it('accepts gzip-compressed exports (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)', async () => {
     receiver = await startOtlpReceiver();
     const endpoint = receiver.endpoint;
-    const provider = withEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip', () => sdkPipeline(endpoint, 'simple'));
+    const provider = withEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip', () =>
+      sdkPipeline(endpoint, 'simple'),
+    );
     providers.push(provider);
     const tracer = provider.getTracer('gzip-scope');
-    tracer.startSpan('compressed', { attributes: { payload: 'x'.repeat(4096) } }).end();
+    tracer
+      .startSpan('compressed', { attributes: { payload: 'x'.repeat(4096) } })
+      .end();
     await provider.forceFlush();
 
-    const [span] = await receiver.waitForSpans((s) => s.length >= 1, { what: 'the gzip span' });
+    const [span] = await receiver.waitForSpans((s) => s.length >= 1, {
+      what: 'the gzip span',
+    });
     expect(span?.name).toBe('compressed');
     expect(span?.attributes['payload']).toBe('x'.repeat(4096));
   });
@@ -194,23 +261,37 @@ describe('OTLP/gRPC trace receiver', () => {
     const request = {
       resourceSpans: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw-gzip' } }] },
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 'raw-gzip' } },
+            ],
+          },
           scopeSpans: [
             {
               scope: { name: 'raw', version: '0.1' },
               spans: [
                 {
-                  traceId: Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex'),
+                  traceId: Buffer.from(
+                    '0af7651916cd43dd8448eb211c80319c',
+                    'hex',
+                  ),
                   spanId: Buffer.from('b7ad6b7169203331', 'hex'),
                   name: 'gzipped',
                   kind: 3,
                   startTimeUnixNano: '1700000000000000001',
                   endTimeUnixNano: '1700000000000000002',
                   attributes: [
-                    { key: 'unsafe.int', value: { intValue: '9007199254740993' } },
+                    {
+                      key: 'unsafe.int',
+                      value: { intValue: '9007199254740993' },
+                    },
                     {
                       key: 'nested',
-                      value: { kvlistValue: { values: [{ key: 'k', value: { doubleValue: 1.5 } }] } },
+                      value: {
+                        kvlistValue: {
+                          values: [{ key: 'k', value: { doubleValue: 1.5 } }],
+                        },
+                      },
                     },
                   ],
                 },
@@ -220,7 +301,10 @@ describe('OTLP/gRPC trace receiver', () => {
         },
       ],
     };
-    const grpcStatus = await postGrpcFrame(receiver.endpoint, gzipSync(serializeExportRequest(request)));
+    const grpcStatus = await postGrpcFrame(
+      receiver.endpoint,
+      gzipSync(serializeExportRequest(request)),
+    );
 
     expect(grpcStatus).toBe('0');
     expect(receiver.spans).toEqual([
@@ -252,7 +336,10 @@ describe('OTLP/gRPC trace receiver', () => {
     providers.push(provider);
     const tracer = provider.getTracer('restart-scope');
     tracer.startSpan('before-restart').end();
-    await receiver.waitForSpans((s) => s.some((x) => x.name === 'before-restart'), { what: 'before-restart' });
+    await receiver.waitForSpans(
+      (s) => s.some((x) => x.name === 'before-restart'),
+      { what: 'before-restart' },
+    );
 
     await receiver.stop();
     expect(receiver.listening).toBe(false);
@@ -264,22 +351,32 @@ describe('OTLP/gRPC trace receiver', () => {
     // Same exporter as before the restart: its channel must reconnect to the new listener.
     tracer.startSpan('after-restart').end();
     await provider.forceFlush();
-    await receiver.waitForSpans((s) => s.some((x) => x.name === 'after-restart'), {
-      timeoutMs: 20_000,
-      what: 'after-restart span over the reconnected channel',
-    });
+    await receiver.waitForSpans(
+      (s) => s.some((x) => x.name === 'after-restart'),
+      {
+        timeoutMs: 20_000,
+        what: 'after-restart span over the reconnected channel',
+      },
+    );
   }, 30_000);
 
   it('refuses a second start() and explains a timed-out wait', async () => {
     receiver = await startOtlpReceiver();
     await expect(receiver.start()).rejects.toThrow(/already listening/);
     await expect(
-      receiver.waitForSpans((s) => s.length > 0, { timeoutMs: 200, what: 'a span that never comes' }),
-    ).rejects.toThrow(/waiting for a span that never comes[\s\S]*received 0 span\(s\) in 0 export call\(s\)/);
+      receiver.waitForSpans((s) => s.length > 0, {
+        timeoutMs: 200,
+        what: 'a span that never comes',
+      }),
+    ).rejects.toThrow(
+      /waiting for a span that never comes[\s\S]*received 0 span\(s\) in 0 export call\(s\)/,
+    );
   });
 
   it('rejects an invalid port and an unknown port before start', () => {
-    expect(() => createOtlpReceiver({ port: 70000 })).toThrow(/port must be an integer/);
+    expect(() => createOtlpReceiver({ port: 70000 })).toThrow(
+      /port must be an integer/,
+    );
     expect(() => createOtlpReceiver().port).toThrow(/no port yet/);
   });
 });

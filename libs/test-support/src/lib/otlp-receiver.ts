@@ -1,7 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { flattenExportRequest } from './otlp-decode.js';
 import { traceServiceDefinition } from './otlp-proto.js';
-import type { ReceivedExport, ReceivedSpan, WireExportTraceServiceRequest } from './otlp-types.js';
+import type {
+  ReceivedExport,
+  ReceivedSpan,
+  WireExportTraceServiceRequest,
+} from './otlp-types.js';
 import { waitUntil, type WaitOptions } from './wait.js';
 
 export interface OtlpReceiverOptions {
@@ -49,19 +53,37 @@ export interface OtlpReceiver {
 }
 
 const STOP_TIMEOUT_MS = 5_000;
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-export function createOtlpReceiver(options: OtlpReceiverOptions = {}): OtlpReceiver {
+export function createOtlpReceiver(
+  options: OtlpReceiverOptions = {},
+): OtlpReceiver {
   if (options.port !== undefined && !isValidPort(options.port)) {
-    throw new Error(`createOtlpReceiver: port must be an integer in 0..65535, got ${options.port}`);
+    throw new Error(
+      `createOtlpReceiver: port must be an integer in 0..65535, got ${options.port}`,
+    );
   }
   let port = options.port ?? 0;
   let server: grpc.Server | undefined;
   const spans: ReceivedSpan[] = [];
   const exports: ReceivedExport[] = [];
 
-  const exportHandler: grpc.handleUnaryCall<WireExportTraceServiceRequest, object> = (call, callback) => {
-    const received = flattenExportRequest(call.request);
-    spans.push(...received);
+  const exportHandler: grpc.handleUnaryCall<
+    WireExportTraceServiceRequest,
+    object
+  > = (call, callback) => {
+    let received: ReceivedSpan[];
+    try {
+      received = flattenExportRequest(call.request);
+    } catch (error) {
+      // Answer like a collector would instead of throwing inside grpc-js (which would crash the test).
+      callback({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `undecodable spans: ${(error as Error).message}`,
+      });
+      return;
+    }
+    for (const span of received) spans.push(span);
     exports.push({
       spanCount: received.length,
       userAgent: firstHeader(call.metadata, 'user-agent'),
@@ -72,7 +94,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions = {}): OtlpRecei
 
   const receiver: OtlpReceiver = {
     get port() {
-      if (port === 0) throw new Error('OTLP receiver has no port yet: start() it or pass {port}');
+      if (port === 0)
+        throw new Error(
+          'OTLP receiver has no port yet: start() it or pass {port}',
+        );
       return port;
     },
     get endpoint() {
@@ -104,8 +129,12 @@ export function createOtlpReceiver(options: OtlpReceiverOptions = {}): OtlpRecei
       exports.length = 0;
     },
     async start() {
-      if (server) throw new Error(`OTLP receiver already listening on 127.0.0.1:${port}`);
-      const next = new grpc.Server();
+      if (server)
+        throw new Error(`OTLP receiver already listening on 127.0.0.1:${port}`);
+      // Generous limit so benchmark-sized batches are never refused (grpc-js defaults to 4 MiB).
+      const next = new grpc.Server({
+        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      });
       next.addService(traceServiceDefinition(), { Export: exportHandler });
       port = await bind(next, port);
       server = next;
@@ -118,14 +147,20 @@ export function createOtlpReceiver(options: OtlpReceiverOptions = {}): OtlpRecei
     async waitForSpans(predicate, waitOptions = {}) {
       const what = waitOptions.what ?? 'matching spans';
       try {
-        return await waitUntil(() => (predicate(spans) ? [...spans] : undefined), {
-          ...waitOptions,
-          what,
-        });
+        return await waitUntil(
+          () => (predicate(spans) ? [...spans] : undefined),
+          {
+            ...waitOptions,
+            what,
+          },
+        );
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n${describeReceived(spans, exports.length)}`, {
-          cause: error,
-        });
+        throw new Error(
+          `${(error as Error).message}\n${describeReceived(spans, exports.length)}`,
+          {
+            cause: error,
+          },
+        );
       }
     },
   };
@@ -133,7 +168,9 @@ export function createOtlpReceiver(options: OtlpReceiverOptions = {}): OtlpRecei
 }
 
 /** createOtlpReceiver + start. */
-export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(
+  options: OtlpReceiverOptions = {},
+): Promise<OtlpReceiver> {
   const receiver = createOtlpReceiver(options);
   await receiver.start();
   return receiver;
@@ -141,14 +178,23 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
 
 function bind(server: grpc.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
-      if (error) {
-        server.forceShutdown();
-        reject(new Error(`OTLP receiver could not bind 127.0.0.1:${port}: ${error.message}`, { cause: error }));
-      } else {
-        resolve(bound);
-      }
-    });
+    server.bindAsync(
+      `127.0.0.1:${port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => {
+        if (error) {
+          server.forceShutdown();
+          reject(
+            new Error(
+              `OTLP receiver could not bind 127.0.0.1:${port}: ${error.message}`,
+              { cause: error },
+            ),
+          );
+        } else {
+          resolve(bound);
+        }
+      },
+    );
   });
 }
 
@@ -160,7 +206,10 @@ function bind(server: grpc.Server, port: number): Promise<number> {
 function shutdown(server: grpc.Server): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`OTLP receiver did not close within ${STOP_TIMEOUT_MS} ms`)),
+      () =>
+        reject(
+          new Error(`OTLP receiver did not close within ${STOP_TIMEOUT_MS} ms`),
+        ),
       STOP_TIMEOUT_MS,
     );
     server.tryShutdown(() => {
@@ -176,7 +225,10 @@ function firstHeader(metadata: grpc.Metadata, key: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-function describeReceived(spans: readonly ReceivedSpan[], exportCalls: number): string {
+function describeReceived(
+  spans: readonly ReceivedSpan[],
+  exportCalls: number,
+): string {
   const names = spans.map((span) => span.name);
   const shown = names.slice(0, 50).join(', ');
   return `received ${spans.length} span(s) in ${exportCalls} export call(s)${

@@ -13,11 +13,15 @@ export function packageAsset(relativePath: string): string {
     if (dirname(dir) === dir) break;
   }
   try {
-    const root = dirname(require.resolve('@otel-dice/test-support/package.json'));
+    const root = dirname(
+      require.resolve('@otel-dice/test-support/package.json'),
+    );
     const candidate = join(root, relativePath);
     if (existsSync(candidate)) return candidate;
   } catch {
     // not resolvable as a package from here; report below
   }
-  throw new Error(`@otel-dice/test-support asset not found: ${relativePath} (searched above ${__dirname})`);
+  throw new Error(
+    `@otel-dice/test-support asset not found: ${relativePath} (searched above ${__dirname})`,
+  );
 }

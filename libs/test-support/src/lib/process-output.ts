@@ -22,7 +22,9 @@ export class CapturedOutput {
       this.lines.push({ stream, text });
       (stream === 'stdout' ? this.stdoutLines : this.stderrLines).push(text);
     });
-    this.closed.push(new Promise((resolve) => reader.once('close', () => resolve())));
+    this.closed.push(
+      new Promise((resolve) => reader.once('close', () => resolve())),
+    );
   }
 
   /** Resolves once every attached stream hit EOF (all lines delivered). */
@@ -42,14 +44,22 @@ export class CapturedOutput {
 
   /** The last `max` lines, prefixed by stream, for error messages. */
   tail(max = 60): string {
-    const shown = this.lines.slice(-max).map(({ stream, text }) => `[${stream}] ${text}`);
+    const shown = this.lines
+      .slice(-max)
+      .map(({ stream, text }) => `[${stream}] ${text}`);
     const hidden = this.lines.length - shown.length;
-    return [hidden > 0 ? `… ${hidden} earlier line(s)` : '', ...shown].filter(Boolean).join('\n') || '(no output)';
+    return (
+      [hidden > 0 ? `… ${hidden} earlier line(s)` : '', ...shown]
+        .filter(Boolean)
+        .join('\n') || '(no output)'
+    );
   }
 }
 
 /** A JSON object line, or undefined for anything else (plain text, arrays, broken JSON). */
-export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+export function parseJsonObject(
+  text: string,
+): Record<string, unknown> | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return undefined;
   try {

@@ -9,12 +9,15 @@ export interface Stoppable {
 const live = new Set<Stoppable>();
 
 /**
- * Kills whatever is still registered when the test process exits normally. Installed only while
- * children are alive, so many test files in one jest worker do not pile up exit listeners.
+ * Kills whatever is still registered when the process exits normally (plain node scripts such
+ * as the benchmark). Installed only while children are alive, so listeners do not pile up.
+ * Inside jest the sandbox's `process` is a copy that never emits 'exit'; there the orphan
+ * watchdog (node children) and PDEATHSIG (other children) end leftovers instead.
  */
 function killAllNow(): void {
   for (const entry of live) {
-    if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGKILL');
+    if (entry.child.exitCode === null && entry.child.signalCode === null)
+      entry.child.kill('SIGKILL');
   }
 }
 

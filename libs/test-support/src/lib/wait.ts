@@ -31,7 +31,10 @@ export async function waitUntil<T>(
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   const what = options.what ?? 'condition';
   const deadline = Date.now() + timeoutMs;
-  let last: { kind: 'none' } | { kind: 'value'; value: unknown } | { kind: 'error'; error: unknown } = {
+  let last:
+    | { kind: 'none' }
+    | { kind: 'value'; value: unknown }
+    | { kind: 'error'; error: unknown } = {
     kind: 'none',
   };
 
@@ -42,7 +45,11 @@ export async function waitUntil<T>(
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     try {
-      const value = await withDeadline(Promise.resolve().then(fn), remaining, signal);
+      const value = await withDeadline(
+        Promise.resolve().then(fn),
+        remaining,
+        signal,
+      );
       if (value) return value as NonNullable<T>;
       last = { kind: 'value', value };
     } catch (error) {
@@ -50,18 +57,28 @@ export async function waitUntil<T>(
       last = { kind: 'error', error };
     }
     const pause = Math.min(intervalMs, deadline - Date.now());
-    if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => signal?.throwIfAborted());
+    if (pause > 0)
+      await sleep(pause, undefined, { signal }).catch(() =>
+        signal?.throwIfAborted(),
+      );
   }
 
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; ${describeLast(last)}`, {
-    cause: last.kind === 'error' ? last.error : undefined,
-  });
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}; ${describeLast(last)}`,
+    {
+      cause: last.kind === 'error' ? last.error : undefined,
+    },
+  );
 }
 
 const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
 
 /** Resolves like `promise`, or rejects once `ms` elapse or `signal` aborts; never leaves a timer behind. */
-async function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+async function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const expired = new Promise<typeof ATTEMPT_TIMED_OUT>((resolve) => {
@@ -83,7 +100,10 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSi
 }
 
 function describeLast(
-  last: { kind: 'none' } | { kind: 'value'; value: unknown } | { kind: 'error'; error: unknown },
+  last:
+    | { kind: 'none' }
+    | { kind: 'value'; value: unknown }
+    | { kind: 'error'; error: unknown },
 ): string {
   switch (last.kind) {
     case 'none':
@@ -97,7 +117,9 @@ function describeLast(
 
 function safeStringify(value: unknown): string {
   try {
-    const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const text = JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'bigint' ? `${v}n` : v,
+    );
     return text === undefined ? String(value) : truncate(text, 500);
   } catch {
     return String(value);
@@ -105,5 +127,7 @@ function safeStringify(value: unknown): string {
 }
 
 function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}… (${text.length} chars)`;
 }
