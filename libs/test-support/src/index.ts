@@ -24,3 +24,4 @@ export {
   type OutputStream,
 } from './lib/process-output.js';
 export * from './lib/prometheus.js';
+export { findExecutable, withParentDeathSignal } from './lib/executables.js';

@@ -361,7 +361,10 @@ describe('OTLP/gRPC trace receiver', () => {
   }, 30_000);
 
   it('refuses a second start() and explains a timed-out wait', async () => {
-    receiver = await startOtlpReceiver();
+    receiver = createOtlpReceiver();
+    const first = receiver.start();
+    await expect(receiver.start()).rejects.toThrow(/already listening/);
+    await first;
     await expect(receiver.start()).rejects.toThrow(/already listening/);
     await expect(
       receiver.waitForSpans((s) => s.length > 0, {

@@ -65,6 +65,7 @@ export function createOtlpReceiver(
   }
   let port = options.port ?? 0;
   let server: grpc.Server | undefined;
+  let starting = false; // guards against a second start() while bindAsync is pending
   const spans: ReceivedSpan[] = [];
   const exports: ReceivedExport[] = [];
 
@@ -129,14 +130,19 @@ export function createOtlpReceiver(
       exports.length = 0;
     },
     async start() {
-      if (server)
+      if (server || starting)
         throw new Error(`OTLP receiver already listening on 127.0.0.1:${port}`);
       // Generous limit so benchmark-sized batches are never refused (grpc-js defaults to 4 MiB).
       const next = new grpc.Server({
         'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       });
       next.addService(traceServiceDefinition(), { Export: exportHandler });
-      port = await bind(next, port);
+      starting = true;
+      try {
+        port = await bind(next, port);
+      } finally {
+        starting = false;
+      }
       server = next;
     },
     async stop() {
