@@ -1,1 +1,125 @@
-console.log('Hello World');
+/**
+ * dice-api telemetry overhead benchmark. See apps/bench/README.md and docs/benchmarks.md.
+ *
+ * The same bundle also runs the benchmark's helper processes: `serve-limit` (the bare node:http
+ * baseline) and `serve-receiver` (the OTLP receiver), so the measured servers never share an
+ * event loop with the load generator.
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { liveProcessCount, stopAllProcesses } from '@otel-dice/test-support';
+import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './lib/args.js';
+import { serveLimit } from './roles/limit-server.js';
+import { serveReceiver } from './roles/receiver.js';
+import { runComparison } from './runner/run-comparison.js';
+import { runCpuProfile } from './runner/run-cpu-profile.js';
+
+/** apps/bench/dist/main.js → the workspace root. */
+const WORKSPACE_ROOT = resolve(__dirname, '..', '..', '..');
+
+function progress(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'serve-limit') return serveLimit();
+  if (argv[0] === 'serve-receiver') return serveReceiver();
+
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.mode === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (process.platform !== 'linux') {
+    process.stderr.write('bench: needs Linux (/proc is where CPU and memory are read)\n');
+    process.exitCode = 2;
+    return;
+  }
+  const diceApiMain = resolve(options.app ?? resolve(WORKSPACE_ROOT, 'apps/dice-api/dist/main.js'));
+  if (!existsSync(diceApiMain)) {
+    process.stderr.write(`bench: ${diceApiMain} not found; build it first: npx nx build dice-api\n`);
+    process.exitCode = 2;
+    return;
+  }
+
+  const context = { benchMain: __filename, diceApiMain: snapshot(diceApiMain), workspaceRoot: WORKSPACE_ROOT };
+  const budgetMs = timeBudgetMs(options);
+  const watchdog = setTimeout(() => {
+    progress(`giving up: the run took longer than its ${Math.round(budgetMs / 1000)} s budget`);
+    void shutdown(3);
+  }, budgetMs);
+  watchdog.unref();
+  process.once('SIGINT', () => void shutdown(130));
+  process.once('SIGTERM', () => void shutdown(143));
+
+  if (Number(process.versions.node.split('.')[0]) < 24) {
+    progress(`WARNING: Node ${process.version}; the apps need Node 24 (run through npx so node_modules/.bin comes first)`);
+  }
+  progress(`Node ${process.version}; expected run time ≤ ${Math.round(budgetMs / 1000)} s (hard limit)`);
+  try {
+    const report =
+      options.mode === 'cpu-prof'
+        ? await runCpuProfile(options, context, progress)
+        : await runComparison(options, context, progress);
+    process.stdout.write(`${report}\n`);
+    if (options.out) {
+      writeFileSync(options.out, `${report}\n`);
+      progress(`report written to ${options.out}`);
+    }
+  } catch (error) {
+    process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(watchdog);
+    await stopAllProcesses(10_000);
+  }
+}
+
+/**
+ * Runs a copy of the dice-api bundle taken now, so a rebuild during the run (someone editing the
+ * app) cannot change the code under test between variants or rounds. The copy lives under
+ * apps/bench/dist, so the bundle's external packages still resolve from the workspace's
+ * node_modules.
+ */
+function snapshot(bundle: string): string {
+  const dir = join(__dirname, 'dice-api-snapshot');
+  mkdirSync(dir, { recursive: true });
+  const copy = join(dir, 'main.js');
+  copyFileSync(bundle, copy);
+  progress(`running a snapshot of ${bundle} (${copy})`);
+  return copy;
+}
+
+/** Every child is stopped before leaving, whatever the reason. */
+async function shutdown(code: number): Promise<void> {
+  progress(`stopping ${liveProcessCount()} child process(es)`);
+  await stopAllProcesses(5_000);
+  process.exit(code);
+}
+
+/**
+ * Generous upper bound of the run: planned load time plus start-up and flush allowances, doubled.
+ * Past it the run is stuck, not slow.
+ */
+function timeBudgetMs(o: BenchOptions): number {
+  const variants = 4 + o.variants.length;
+  const comparison =
+    o.mode === 'cpu-prof'
+      ? o.warmupSec + 2 * o.durationSec + 60
+      : variants * (o.warmupSec + 15) +
+        o.rounds * variants * (o.durationSec + 5) +
+        o.scrapes * 0.1 +
+        (o.skipFixedRate ? 0 : o.fixedWarmupSec + o.fixedDurationSec + 60);
+  return Math.round((2 * comparison + 120) * 1000);
+}
+
+void main();

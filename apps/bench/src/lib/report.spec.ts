@@ -1,0 +1,111 @@
+import { formatReport, ratioPairs, type ReportInput } from './report.js';
+import type { RoundMeasurement, VariantSummary } from './results.js';
+import { summariseVariant } from './results.js';
+import { evaluateTargets } from './targets.js';
+
+function round(variantId: string, r: number, requests: number, spans?: RoundMeasurement['spans']): RoundMeasurement {
+  return {
+    round: r,
+    variantId,
+    durationSec: 10,
+    requests,
+    failures: 0,
+    latenciesMs: new Float64Array([1, 1, 2, 10]),
+    cpuSeconds: 9,
+    receiverCpuSeconds: spans?.received === undefined ? undefined : 1,
+    maxRssBytes: 80 * 1024 * 1024,
+    foreignCpuSeconds: 5,
+    spans,
+  };
+}
+
+const spans = { created: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0 };
+const downSpans = { created: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000 };
+const rounds = [
+  round('limit', 0, 100_000),
+  round('off', 0, 50_000),
+  round('on', 0, 40_000, spans),
+  round('down', 0, 41_000, downSpans),
+  round('off', 1, 60_000),
+  round('on', 1, 45_000, spans),
+  round('down', 1, 40_000, downSpans),
+  round('limit', 1, 120_000),
+];
+const memory = { rssAfterWarmupBytes: 100 * 1024 * 1024, rssEndBytes: 101 * 1024 * 1024, peakRssBytes: 110 * 1024 * 1024 };
+const variants: VariantSummary[] = ['limit', 'off', 'on', 'down'].map((id) =>
+  summariseVariant({ id, label: `${id} label` }, rounds, memory),
+);
+const byId = (id: string) => variants.find((v) => v.id === id);
+
+const input: ReportInput = {
+  machine: {
+    date: '2026-01-01T00:00:00Z',
+    cpus: 2,
+    cpuModel: 'Test CPU',
+    memoryBytes: 4 * 1024 ** 3,
+    nodeVersion: 'v24.0.0',
+    kernel: '6.1.0',
+    loadAverageStart: [1, 2, 3],
+    loadAverageEnd: [0.5, 1, 1.5],
+  },
+  settings: { rounds: 2, durationSec: 10, warmupSec: 5, connections: 10 },
+  variants,
+  rounds,
+  scrape: { scrapes: 200, failures: 0, latency: { count: 200, p50: 1.5, p99: 4, max: 5, mean: 2 }, bodyBytes: 10_240, seriesCount: 42 },
+  fixedRate: undefined,
+  targets: evaluateTargets({ off: byId('off'), on: byId('on'), down: byId('down'), fixedRate: undefined }),
+  notes: ['The machine was shared.'],
+};
+
+describe('formatReport', () => {
+  const text = formatReport(input);
+
+  it('states the machine, the load and the notes', () => {
+    expect(text).toContain('# dice-api telemetry overhead — 2026-01-01T00:00:00Z');
+    expect(text).toContain('Machine: 2 × Test CPU, 4096.0 MiB RAM, Linux 6.1.0, Node v24.0.0.');
+    expect(text).toContain('10 keep-alive connections');
+    expect(text).toContain('> The machine was shared.');
+  });
+
+  it('has one line per variant with throughput range and memory', () => {
+    expect(text).toMatch(/\| on label +\| +4,250 \| +4,000–4,500 \|/);
+    expect(text).toMatch(/\| limit label +\| +11,000 \|/);
+  });
+
+  it('shows spans only for SDK-on variants, with "nothing listening" for the dead collector', () => {
+    expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
+    expect(text).toMatch(/\| down +\| +8,000 \| nothing listening \| +– \| +2,000 \| +6,000 \| +– \|/);
+    const spanSection = text.slice(text.indexOf('## Spans'), text.indexOf('## Ratios'));
+    expect(spanSection).toContain('| on ');
+    expect(spanSection).not.toContain('| off ');
+    expect(spanSection).not.toContain('| limit ');
+  });
+
+  it('computes ratios from means and per-round pairs', () => {
+    // on/off: 4,250 / 5,500; rounds: 0.80 and 0.75.
+    expect(text).toMatch(/\| on\/off +\| +0\.77× \| 0\.75×–0\.80× \(median 0\.78×\) \|/);
+    // down/on: 40,500 / 42,500.
+    expect(text).toMatch(/\| down\/on +\| +0\.95× \|/);
+  });
+
+  it('lists the targets with their status and the raw rounds', () => {
+    expect(text).toMatch(/on\/off throughput ≥ 0\.80 +\| 0\.77× +\| NOT met/);
+    expect(text).toMatch(/100 % of spans delivered.*\| not measured/);
+    expect(text).toMatch(/\| +2 \| limit +\| +12,000 \| +9\.76 ms \|/);
+    expect(text).toContain('## /metrics scrape');
+    expect(text).not.toContain('## Sustained');
+  });
+});
+
+describe('ratioPairs', () => {
+  it('adds extra variants against "on" and skips pairs whose variants are missing', () => {
+    expect(ratioPairs(['limit', 'off', 'on', 'down', 'gzip'])).toEqual([
+      ['on', 'off'],
+      ['on', 'limit'],
+      ['off', 'limit'],
+      ['down', 'on'],
+      ['gzip', 'on'],
+    ]);
+    expect(ratioPairs(['on', 'off'])).toEqual([['on', 'off']]);
+  });
+});

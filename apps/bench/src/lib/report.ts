@@ -1,0 +1,271 @@
+/** The benchmark's Markdown report. Pure: results in, text out. */
+import {
+  formatChange,
+  formatMiB,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatRatio,
+  markdownTable,
+  NOT_APPLICABLE,
+} from './format.js';
+import {
+  pairedRatios,
+  type FixedRateResult,
+  type RoundMeasurement,
+  type ScrapeResult,
+  type VariantSummary,
+} from './results.js';
+import { percentile } from './stats.js';
+import { deliveryRatio, metLabel, type TargetResult } from './targets.js';
+
+export interface MachineInfo {
+  date: string;
+  cpus: number;
+  cpuModel: string;
+  memoryBytes: number;
+  nodeVersion: string;
+  kernel: string;
+  loadAverageStart: readonly number[];
+  loadAverageEnd: readonly number[];
+}
+
+export interface RunSettings {
+  rounds: number;
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+}
+
+export interface ReportInput {
+  machine: MachineInfo;
+  settings: RunSettings;
+  variants: readonly VariantSummary[];
+  rounds: readonly RoundMeasurement[];
+  scrape: ScrapeResult | undefined;
+  fixedRate: FixedRateResult | undefined;
+  targets: readonly TargetResult[];
+  /** Extra lines for the reader, e.g. about other tenants on the machine. */
+  notes: readonly string[];
+}
+
+export function formatReport(input: ReportInput): string {
+  const { machine, settings } = input;
+  const sections = [
+    `# dice-api telemetry overhead — ${machine.date}`,
+    '',
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${formatMiB(machine.memoryBytes)} RAM, Linux ${machine.kernel}, ` +
+      `Node ${machine.nodeVersion}. Load average at start ${formatLoad(machine.loadAverageStart)}, ` +
+      `at end ${formatLoad(machine.loadAverageEnd)}.`,
+    `Load: autocannon, ${settings.connections} keep-alive connections, GET /rolldice (DICE_FAULT=off), ` +
+      `${settings.rounds} interleaved round(s) of ${settings.durationSec} s per variant after ${settings.warmupSec} s of warm-up each.`,
+    ...input.notes.map((note) => `> ${note}`),
+    '',
+    '## Throughput, latency, CPU and memory',
+    '',
+    variantTable(input.variants),
+    '',
+    ...spanSection(input.variants),
+    '## Ratios',
+    '',
+    ratioTable(input.variants, input.rounds),
+    '',
+    ...scrapeSection(input.scrape),
+    ...fixedRateSection(input.fixedRate),
+    '## Targets',
+    '',
+    markdownTable(
+      ['goal', 'this run', 'status'],
+      input.targets.map((t) => [t.goal, t.actual, metLabel(t.met)]),
+      ['left', 'left', 'left'],
+    ),
+    '',
+    '## Rounds',
+    '',
+    roundsTable(input.rounds),
+    '',
+  ];
+  return sections.join('\n');
+}
+
+function formatLoad(load: readonly number[]): string {
+  return load.map((n) => n.toFixed(2)).join(' / ');
+}
+
+function variantTable(variants: readonly VariantSummary[]): string {
+  return markdownTable(
+    [
+      'variant',
+      'req/s',
+      'req/s range',
+      'p50',
+      'p99',
+      'app CPU s',
+      'CPU ms / 1k req',
+      'RSS after warm-up',
+      'RSS end',
+      'peak RSS',
+      'failed req',
+    ],
+    variants.map((v) => [
+      v.label,
+      formatNumber(v.reqPerSec),
+      `${formatNumber(v.reqPerSecMin)}–${formatNumber(v.reqPerSecMax)}`,
+      formatMs(v.latency.p50),
+      formatMs(v.latency.p99),
+      formatNumber(v.cpuSeconds, 1),
+      formatNumber(v.cpuMsPerKiloRequest, 1),
+      formatMiB(v.rssAfterWarmupBytes),
+      formatMiB(v.rssEndBytes),
+      formatMiB(v.peakRssBytes),
+      formatNumber(v.failures),
+    ]),
+  );
+}
+
+function spanSection(variants: readonly VariantSummary[]): string[] {
+  const withSpans = variants.filter((v) => v.spans !== undefined);
+  if (withSpans.length === 0) return [];
+  return [
+    '## Spans (measured rounds)',
+    '',
+    'created = `otel_sdk_span_started_total` on the app\'s /metrics; received = counted by the OTLP receiver; ' +
+      'dropped = `otel_sdk_processor_span_processed_total{error_type="queue_full"}`; export failed = processed with any other error_type.',
+    '',
+    markdownTable(
+      ['variant', 'created', 'received', 'delivered', 'dropped (queue full)', 'export failed', 'receiver CPU s'],
+      withSpans.map((v) => {
+        const spans = v.spans as NonNullable<VariantSummary['spans']>;
+        return [
+          v.id,
+          formatNumber(spans.created),
+          spans.received === undefined ? 'nothing listening' : formatNumber(spans.received),
+          formatPercent(deliveryRatio(spans.created, spans.received), 2),
+          formatNumber(spans.droppedQueueFull),
+          formatNumber(spans.exportFailed),
+          v.receiverCpuSeconds === undefined ? NOT_APPLICABLE : formatNumber(v.receiverCpuSeconds, 1),
+        ];
+      }),
+    ),
+    '',
+  ];
+}
+
+/** Ratio pairs worth reading: the issue's three, plus every extra variant against "on". */
+export function ratioPairs(ids: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [
+    ['on', 'off'],
+    ['on', 'limit'],
+    ['off', 'limit'],
+    ['down', 'on'],
+  ];
+  for (const id of ids) if (!['limit', 'off', 'on', 'down'].includes(id)) pairs.push([id, 'on']);
+  return pairs.filter(([a, b]) => ids.includes(a) && ids.includes(b));
+}
+
+function ratioTable(variants: readonly VariantSummary[], rounds: readonly RoundMeasurement[]): string {
+  const byId = new Map(variants.map((v) => [v.id, v]));
+  const rows = ratioPairs(variants.map((v) => v.id)).map(([a, b]) => {
+    const x = byId.get(a) as VariantSummary;
+    const y = byId.get(b) as VariantSummary;
+    const paired = pairedRatios(rounds, a, b);
+    return [
+      `${a}/${b}`,
+      formatRatio(x.reqPerSec / y.reqPerSec),
+      paired.length > 1
+        ? `${formatRatio(Math.min(...paired))}–${formatRatio(Math.max(...paired))} (median ${formatRatio(percentile(paired, 50))})`
+        : NOT_APPLICABLE,
+      formatRatio(x.latency.p50 / y.latency.p50),
+      formatRatio(x.latency.p99 / y.latency.p99),
+      formatRatio(x.cpuMsPerKiloRequest / y.cpuMsPerKiloRequest),
+    ];
+  });
+  return markdownTable(
+    ['ratio', 'throughput', 'throughput, per round', 'p50 latency', 'p99 latency', 'CPU per request'],
+    rows,
+  );
+}
+
+function scrapeSection(scrape: ScrapeResult | undefined): string[] {
+  if (!scrape) return [];
+  return [
+    '## /metrics scrape (the "on" app, warm, sequential, no other load)',
+    '',
+    markdownTable(
+      ['scrapes', 'p50', 'p99', 'max', 'page size', 'series', 'failed'],
+      [
+        [
+          formatNumber(scrape.scrapes),
+          formatMs(scrape.latency.p50),
+          formatMs(scrape.latency.p99),
+          formatMs(scrape.latency.max),
+          `${formatNumber(scrape.bodyBytes / 1024, 1)} KiB`,
+          formatNumber(scrape.seriesCount),
+          formatNumber(scrape.failures),
+        ],
+      ],
+    ),
+    '',
+  ];
+}
+
+function fixedRateSection(fixed: FixedRateResult | undefined): string[] {
+  if (!fixed) return [];
+  const growth = fixed.rssEndBytes / fixed.rssStartBytes - 1;
+  return [
+    `## Sustained ${formatNumber(fixed.targetRate)} req/s for ${fixed.durationSec} s ("on", receiver up, fresh process)`,
+    '',
+    markdownTable(
+      [
+        'achieved req/s',
+        'p50',
+        'p99',
+        'spans created',
+        'received',
+        'delivered',
+        'dropped',
+        'export failed',
+        'final flush wait',
+        'RSS after warm-up',
+        'RSS end',
+        'change',
+        'peak RSS',
+        'failed req',
+      ],
+      [
+        [
+          formatNumber(fixed.achievedRate),
+          formatMs(fixed.latency.p50),
+          formatMs(fixed.latency.p99),
+          formatNumber(fixed.spans.created),
+          formatNumber(fixed.spans.received),
+          formatPercent(deliveryRatio(fixed.spans.created, fixed.spans.received), 3),
+          formatNumber(fixed.spans.droppedQueueFull),
+          formatNumber(fixed.spans.exportFailed),
+          formatMs(fixed.flushWaitMs),
+          formatMiB(fixed.rssStartBytes),
+          formatMiB(fixed.rssEndBytes),
+          formatChange(growth),
+          formatMiB(fixed.peakRssBytes),
+          formatNumber(fixed.failures),
+        ],
+      ],
+    ),
+    '',
+  ];
+}
+
+function roundsTable(rounds: readonly RoundMeasurement[]): string {
+  return markdownTable(
+    ['round', 'variant', 'req/s', 'p99', 'app CPU s', 'other tenants, cores'],
+    rounds.map((r) => [
+      String(r.round + 1),
+      r.variantId,
+      formatNumber(r.requests / r.durationSec),
+      r.latenciesMs.length ? formatMs(percentile(r.latenciesMs, 99)) : NOT_APPLICABLE,
+      formatNumber(r.cpuSeconds, 2),
+      formatNumber(r.foreignCpuSeconds / r.durationSec, 2),
+    ]),
+    ['right', 'left', 'right', 'right', 'right', 'right'],
+  );
+}

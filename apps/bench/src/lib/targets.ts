@@ -1,0 +1,92 @@
+/**
+ * The issue's goals, evaluated against a run. Pure. These are reported as met / not met — they
+ * are goals for the library, not assertions that fail the benchmark.
+ */
+import { formatChange, formatMs, formatNumber, formatPercent, formatRatio, NOT_APPLICABLE } from './format.js';
+import type { FixedRateResult, VariantSummary } from './results.js';
+
+export interface TargetInputs {
+  off: VariantSummary | undefined;
+  on: VariantSummary | undefined;
+  down: VariantSummary | undefined;
+  fixedRate: FixedRateResult | undefined;
+}
+
+export interface TargetResult {
+  goal: string;
+  actual: string;
+  /** undefined: not measured in this run (e.g. --skip-fixed-rate). */
+  met: boolean | undefined;
+}
+
+export const THRESHOLDS = {
+  onOffThroughput: 0.8,
+  onOffP99: 2,
+  delivered: 1,
+  rssGrowth: 0.1,
+  downOnThroughput: 0.95,
+} as const;
+
+export function evaluateTargets({ off, on, down, fixedRate }: TargetInputs): TargetResult[] {
+  const results: TargetResult[] = [];
+
+  const onOff = on && off ? on.reqPerSec / off.reqPerSec : undefined;
+  results.push({
+    goal: `on/off throughput ≥ ${THRESHOLDS.onOffThroughput.toFixed(2)}`,
+    actual: formatRatio(onOff),
+    met: onOff === undefined ? undefined : onOff >= THRESHOLDS.onOffThroughput,
+  });
+
+  const p99Ratio = on && off ? on.latency.p99 / off.latency.p99 : undefined;
+  results.push({
+    goal: `on p99 ≤ ${THRESHOLDS.onOffP99}× off p99`,
+    actual:
+      on && off && p99Ratio !== undefined
+        ? `${formatMs(on.latency.p99)} vs ${formatMs(off.latency.p99)} (${formatRatio(p99Ratio)})`
+        : NOT_APPLICABLE,
+    met: p99Ratio === undefined ? undefined : p99Ratio <= THRESHOLDS.onOffP99,
+  });
+
+  const delivery = fixedRate ? deliveryRatio(fixedRate.spans.created, fixedRate.spans.received) : undefined;
+  results.push({
+    goal: `100 % of spans delivered at ${fixedRate ? fixedRate.targetRate.toLocaleString('en-US') : 'the fixed'} req/s`,
+    actual: fixedRate
+      ? `${formatNumber(fixedRate.spans.received ?? 0)} of ${formatNumber(fixedRate.spans.created)} (${formatPercent(delivery, 3)})`
+      : NOT_APPLICABLE,
+    met: fixedRate ? fixedRate.spans.created > 0 && (fixedRate.spans.received ?? 0) >= fixedRate.spans.created : undefined,
+  });
+
+  const growth = fixedRate ? fixedRate.rssEndBytes / fixedRate.rssStartBytes - 1 : undefined;
+  results.push({
+    goal: `RSS at end of the fixed-rate run within ${THRESHOLDS.rssGrowth * 100} % of RSS after warm-up`,
+    actual: growth === undefined ? NOT_APPLICABLE : formatChange(growth),
+    met: growth === undefined ? undefined : Math.abs(growth) <= THRESHOLDS.rssGrowth,
+  });
+
+  const downOn = down && on ? down.reqPerSec / on.reqPerSec : undefined;
+  results.push({
+    goal: `collector down: throughput ≥ ${THRESHOLDS.downOnThroughput.toFixed(2)}× on`,
+    actual: formatRatio(downOn),
+    met: downOn === undefined ? undefined : downOn >= THRESHOLDS.downOnThroughput,
+  });
+
+  const downGrowth = down ? down.rssEndBytes / down.rssAfterWarmupBytes - 1 : undefined;
+  results.push({
+    goal: `collector down: memory bounded (RSS after all rounds within ${THRESHOLDS.rssGrowth * 100} % of RSS after warm-up)`,
+    actual: downGrowth === undefined ? NOT_APPLICABLE : formatChange(downGrowth),
+    met: downGrowth === undefined ? undefined : downGrowth <= THRESHOLDS.rssGrowth,
+  });
+
+  return results;
+}
+
+/** received/created; a run that created nothing delivered nothing worth a ratio. */
+export function deliveryRatio(created: number, received: number | undefined): number | undefined {
+  if (created <= 0 || received === undefined) return undefined;
+  return received / created;
+}
+
+export function metLabel(met: boolean | undefined): string {
+  if (met === undefined) return 'not measured';
+  return met ? 'met' : 'NOT met';
+}
