@@ -1,0 +1,59 @@
+/**
+ * Starting the BUILT dice-api (apps/dice-api/dist/main.js, produced by `nx build dice-api`, which
+ * the e2e target depends on) the way a user runs it: `node main.js`, configured by environment
+ * only. test-support gives the child a clean environment (PATH, HOME, APP_HOST_NAME=127.0.0.1,
+ * APP_PORT=<free port>), so nothing from the developer's shell leaks in.
+ */
+import { resolve } from 'node:path';
+import {
+  httpGet,
+  startNodeApp,
+  type NodeProcess,
+} from '@otel-dice/test-support';
+import { parseMetricsText, type MetricSample } from './metrics-text.js';
+
+export const DICE_API_MAIN = resolve(
+  __dirname,
+  '../../../dice-api/dist/main.js',
+);
+
+/** Generous: two cores shared with other jobs, and a cold start loads the OTel SDK. */
+export const APP_START_TIMEOUT_MS = 30_000;
+
+export interface DiceApiOptions {
+  /** OTLP/gRPC endpoint, handed over as the seed's TRACE_ENDPOINT. */
+  traceEndpoint: string;
+  /** More environment; wins over the defaults here (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
+}
+
+export function startDiceApi({
+  traceEndpoint,
+  env = {},
+}: DiceApiOptions): Promise<NodeProcess> {
+  return startNodeApp({
+    main: DICE_API_MAIN,
+    env: { TRACE_ENDPOINT: traceEndpoint, ...env },
+    startTimeoutMs: APP_START_TIMEOUT_MS,
+  });
+}
+
+/** GET /metrics of the app itself, parsed. */
+export async function readAppMetrics(
+  app: NodeProcess,
+): Promise<MetricSample[]> {
+  const response = await httpGet(`${app.baseUrl}/metrics`, {
+    timeoutMs: 10_000,
+  });
+  if (response.status !== 200)
+    throw new Error(
+      `GET /metrics answered ${response.status}: ${response.body.slice(0, 200)}`,
+    );
+  return parseMetricsText(response.body);
+}
+
+/** Status of GET /healthz (throws when there is no HTTP answer at all). */
+export async function healthStatus(app: NodeProcess): Promise<number> {
+  return (await httpGet(`${app.baseUrl}/healthz`, { timeoutMs: 10_000 }))
+    .status;
+}
