@@ -1,0 +1,189 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  bindMounts,
+  commandFlag,
+  interpolate,
+  parseDotEnv,
+  portBindings,
+} from './support/compose.js';
+import { paths, repoPath } from './support/paths.js';
+import { imageOf, loadStackCompose, serviceOf } from './support/project.js';
+import { isMap, readYaml } from './support/yaml-file.js';
+
+const project = loadStackCompose();
+const services = Object.values(project.services);
+
+describe('compose interpolation helpers', () => {
+  it('reads .env lines and rejects malformed ones', () => {
+    expect(parseDotEnv('# c\nA=1\n\nB="two"\n')).toEqual({ A: '1', B: 'two' });
+    expect(() => parseDotEnv('A=1\nnot a pair\n')).toThrow(
+      /:2: expected KEY=VALUE/,
+    );
+  });
+
+  it('interpolates like compose and refuses unset variables without a default', () => {
+    expect(interpolate('x:${A}', { A: '1' })).toBe('x:1');
+    expect(interpolate('${P:-5000}', {})).toBe('5000');
+    expect(interpolate('${P:-5000}', { P: '' })).toBe('5000');
+    expect(interpolate('${P-5000}', { P: '' })).toBe('');
+    expect(interpolate('$$HOME', {})).toBe('$HOME');
+    expect(() => interpolate('img:${TAG}', {})).toThrow(/TAG is not set/);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('runs the dice service and the four backends', () => {
+    expect(Object.keys(project.services).sort()).toEqual([
+      'dice-api',
+      'grafana',
+      'jaeger',
+      'otel-collector',
+      'prometheus',
+    ]);
+  });
+
+  it('pins every image to an exact version from .env, never latest', () => {
+    const raw = readFileSync(paths.compose, 'utf8');
+    const uninterpolated = readYaml(paths.compose);
+    const rawServices =
+      isMap(uninterpolated) && isMap(uninterpolated['services'])
+        ? uninterpolated['services']
+        : {};
+    for (const service of services.filter((s) => s.image && !s.build)) {
+      // Versions live in .env only: the compose file names the variable, not a tag.
+      const rawService = rawServices[service.name];
+      const rawImage = isMap(rawService) ? rawService['image'] : undefined;
+      expect({ service: service.name, image: rawImage }).toEqual({
+        service: service.name,
+        image: expect.stringMatching(/^\$\{[A-Z_]+\}$/),
+      });
+      expect({ service: service.name, image: service.image }).toEqual({
+        service: service.name,
+        image: expect.stringMatching(/:v?\d+\.\d+\.\d+$/),
+      });
+    }
+    expect(raw).not.toMatch(/:latest\b/);
+    const pins = {
+      otelcol: imageOf(project, 'otel-collector'),
+      jaeger: imageOf(project, 'jaeger'),
+      prometheus: imageOf(project, 'prometheus'),
+      grafana: imageOf(project, 'grafana'),
+    };
+    expect(pins).toEqual({
+      otelcol: expect.stringMatching(
+        /^otel\/opentelemetry-collector-contrib:0\.159\.\d+$/,
+      ),
+      jaeger: expect.stringMatching(/^jaegertracing\/jaeger:2\.20\.\d+$/),
+      prometheus: expect.stringMatching(/^prom\/prometheus:v3\.\d+\.\d+$/),
+      grafana: expect.stringMatching(/^grafana\/grafana:13\.\d+\.\d+$/),
+    });
+  });
+
+  it('mounts only config paths that exist, read-only', () => {
+    const mounts = services.flatMap((service) =>
+      bindMounts(service).map((mount) => ({ service: service.name, ...mount })),
+    );
+    expect(mounts.length).toBeGreaterThanOrEqual(6);
+    for (const mount of mounts) {
+      expect({ ...mount, exists: existsSync(repoPath(mount.source)) }).toEqual({
+        ...mount,
+        exists: true,
+        readOnly: true,
+      });
+    }
+  });
+
+  it('points each backend at the config file it mounts', () => {
+    const configFlag = {
+      'otel-collector': '--config',
+      jaeger: '--config',
+      prometheus: '--config.file',
+    } as const;
+    for (const [name, flag] of Object.entries(configFlag)) {
+      const service = serviceOf(project, name);
+      const target = commandFlag(service, flag);
+      const mount = bindMounts(service).find((m) => m.target === target);
+      expect({
+        service: name,
+        target,
+        mounted:
+          mount !== undefined && statSync(repoPath(mount.source)).isFile(),
+      }).toEqual({
+        service: name,
+        target: expect.any(String),
+        mounted: true,
+      });
+    }
+  });
+
+  it('binds every published port to 127.0.0.1', () => {
+    for (const service of services) {
+      for (const binding of portBindings(service)) {
+        expect({ service: service.name, ...binding }).toEqual({
+          service: service.name,
+          ...binding,
+          hostIp: '127.0.0.1',
+        });
+      }
+    }
+  });
+
+  it('builds dice-api from its Dockerfile with the pinned Node base image', () => {
+    const diceApi = serviceOf(project, 'dice-api');
+    expect(diceApi.build).toBeDefined();
+    const build = diceApi.build as NonNullable<typeof diceApi.build>;
+    expect(existsSync(repoPath(build.context, build.dockerfile))).toBe(true);
+    expect(build.args['NODE_IMAGE']).toMatch(/^node:24[\w.-]*$/);
+    const dockerfile = readFileSync(paths.diceApiDockerfile, 'utf8');
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+  });
+
+  it('sends dice-api traces to the collector OTLP/gRPC port', () => {
+    const env = serviceOf(project, 'dice-api').environment;
+    const endpoint =
+      env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? env['TRACE_ENDPOINT'];
+    expect(endpoint).toBe('http://otel-collector:4317');
+  });
+
+  it('only waits on services that exist, and on health only where a healthcheck exists', () => {
+    const dockerfileHasHealthcheck = /^HEALTHCHECK\s/m.test(
+      readFileSync(paths.diceApiDockerfile, 'utf8'),
+    );
+    const hasHealthcheck = (name: string): boolean =>
+      serviceOf(project, name).healthcheck !== undefined ||
+      (name === 'dice-api' && dockerfileHasHealthcheck);
+    const dependencies = services.flatMap((s) =>
+      Object.entries(s.dependsOn).map(([on, condition]) => ({
+        from: s.name,
+        on,
+        condition,
+      })),
+    );
+    expect(dependencies.length).toBeGreaterThan(0);
+    for (const dependency of dependencies) {
+      expect(Object.keys(project.services)).toContain(dependency.on);
+      expect(['service_started', 'service_healthy']).toContain(
+        dependency.condition,
+      );
+      if (dependency.condition === 'service_healthy')
+        expect({
+          ...dependency,
+          healthcheck: hasHealthcheck(dependency.on),
+        }).toEqual({ ...dependency, healthcheck: true });
+    }
+    // Every image that has a shell and an HTTP client gets a healthcheck; the collector (FROM scratch) cannot.
+    for (const name of ['jaeger', 'prometheus', 'grafana'])
+      expect({ name, healthcheck: hasHealthcheck(name) }).toEqual({
+        name,
+        healthcheck: true,
+      });
+  });
+
+  it('restarts every service unless stopped', () => {
+    for (const service of services)
+      expect({ service: service.name, restart: service.restart }).toEqual({
+        service: service.name,
+        restart: 'unless-stopped',
+      });
+  });
+});
