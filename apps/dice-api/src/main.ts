@@ -10,6 +10,7 @@
  */
 import type { Telemetry } from '@otel-dice/telemetry';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
+import type { Logger } from './logging.js';
 
 function main(): void {
   const config = readConfigOrExit();
@@ -17,11 +18,26 @@ function main(): void {
 
   const { startTelemetry } =
     require('@otel-dice/telemetry') as typeof import('@otel-dice/telemetry');
+  const { createLogger } =
+    require('./logging.js') as typeof import('./logging.js');
+  // Export-outage warnings join the JSON log once it exists (they can only come later, from a
+  // failed batch); until then they fall back to one plain stderr line.
+  const log: { to?: Logger } = {};
   let telemetry: Telemetry;
   try {
     telemetry = startTelemetry({
       defaultServiceName: config.serviceName,
       serviceVersion: readServiceVersion(),
+      logger: {
+        warn: (message) =>
+          log.to
+            ? log.to.warn({ component: 'otel' }, message)
+            : stderrLine(message),
+        info: (message) =>
+          log.to
+            ? log.to.info({ component: 'otel' }, message)
+            : stderrLine(message),
+      },
     });
   } catch (error) {
     // e.g. an unusable OTEL_* value; the library's message names the variable.
@@ -31,10 +47,15 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
+  const logger = createLogger({
+    serviceName: telemetry.serviceName,
+    level: config.logLevel,
+  });
+  log.to = logger;
 
   // Loaded only now, so the require hooks installed above can patch express and http:
   const { runServer } = require('./server.js') as typeof import('./server.js');
-  runServer({ config, telemetry }).catch(async (error: unknown) => {
+  runServer({ config, telemetry, logger }).catch(async (error: unknown) => {
     // Typically EADDRINUSE or EACCES from listen(); one line, then leave with telemetry flushed.
     process.stderr.write(`dice-api: failed to start: ${describe(error)}\n`);
     await telemetry.shutdown();
@@ -60,6 +81,10 @@ function readConfigOrExit(): AppConfig | undefined {
 function readServiceVersion(): string | undefined {
   const manifest = require('../package.json') as { version?: unknown };
   return typeof manifest.version === 'string' ? manifest.version : undefined;
+}
+
+function stderrLine(message: string): void {
+  process.stderr.write(`dice-api: ${message}\n`);
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,9 @@
-import { cpuTimesFromOs, cpuTimeCallback, parseProcStat, readCpuTimes } from './cpu.js';
+import {
+  cpuTimesFromOs,
+  cpuTimeCallback,
+  parseProcStat,
+  readCpuTimes,
+} from './cpu.js';
 
 const PROC_STAT = `cpu  10132153 290696 3084719 46828483 16683 0 25195 0 175628 0
 cpu0 1393280 32966 572056 13343292 6130 0 17875 0 23933 0
@@ -51,8 +56,12 @@ describe('readCpuTimes', () => {
   ];
 
   it('prefers /proc/stat', () => {
-    expect(readCpuTimes({ readProcStat: () => PROC_STAT, osCpus })).toHaveLength(2);
-    expect(readCpuTimes({ readProcStat: () => PROC_STAT, osCpus })[0].user).toBeCloseTo(13932.8);
+    expect(
+      readCpuTimes({ readProcStat: () => PROC_STAT, osCpus }),
+    ).toHaveLength(2);
+    expect(
+      readCpuTimes({ readProcStat: () => PROC_STAT, osCpus })[0].user,
+    ).toBeCloseTo(13932.8);
   });
 
   it('falls back to os.cpus() (milliseconds) where /proc/stat is missing', () => {
@@ -66,15 +75,23 @@ describe('readCpuTimes', () => {
   });
 
   it('falls back when /proc/stat has no usable line', () => {
-    expect(readCpuTimes({ readProcStat: () => 'nonsense', osCpus })).toEqual(cpuTimesFromOs(osCpus()));
+    expect(readCpuTimes({ readProcStat: () => 'nonsense', osCpus })).toEqual(
+      cpuTimesFromOs(osCpus()),
+    );
   });
 });
 
 describe('cpuTimeCallback', () => {
   it('observes user and system per cpu with the seed attributes', () => {
     const observed: Array<[number, Record<string, string>]> = [];
-    const result = { observe: (v: number, a?: Record<string, string>) => observed.push([v, a ?? {}]) };
-    cpuTimeCallback(result, { readProcStat: () => 'cpu0 100 0 50 1000\n', osCpus: () => [] });
+    const result = {
+      observe: (v: number, a?: Record<string, string>) =>
+        observed.push([v, a ?? {}]),
+    };
+    cpuTimeCallback(result, {
+      readProcStat: () => 'cpu0 100 0 50 1000\n',
+      osCpus: () => [],
+    });
     expect(observed).toEqual([
       [1, { cpu: 'cpu0', state: 'user' }],
       [0.5, { cpu: 'cpu0', state: 'system' }],

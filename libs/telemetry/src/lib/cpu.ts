@@ -43,8 +43,14 @@ function toTicks(field: string | undefined): number | undefined {
 }
 
 /** os.cpus() fallback (macOS, Windows): times are milliseconds there. */
-export function cpuTimesFromOs(info: ReadonlyArray<{ times: { user: number; sys: number } }>): CpuTime[] {
-  return info.map((c, i) => ({ cpu: `cpu${i}`, user: c.times.user / 1000, system: c.times.sys / 1000 }));
+export function cpuTimesFromOs(
+  info: ReadonlyArray<{ times: { user: number; sys: number } }>,
+): CpuTime[] {
+  return info.map((c, i) => ({
+    cpu: `cpu${i}`,
+    user: c.times.user / 1000,
+    system: c.times.sys / 1000,
+  }));
 }
 
 export interface CpuTimeSources {
@@ -58,7 +64,9 @@ const defaultSources: CpuTimeSources = {
 };
 
 /** Per-CPU times from /proc/stat, or from os.cpus() where /proc/stat cannot be read or parsed. */
-export function readCpuTimes(sources: CpuTimeSources = defaultSources): CpuTime[] {
+export function readCpuTimes(
+  sources: CpuTimeSources = defaultSources,
+): CpuTime[] {
   try {
     const parsed = parseProcStat(sources.readProcStat());
     if (parsed.length > 0) return parsed;

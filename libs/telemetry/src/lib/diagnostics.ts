@@ -18,7 +18,10 @@ const LEVELS: Record<LogLevelName, DiagLogLevel> = {
 export function configureDiagnostics(env: Env): LogLevelName | undefined {
   const level = resolveLogLevel(env);
   if (level !== undefined) {
-    diag.setLogger(new DiagConsoleLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+    diag.setLogger(new DiagConsoleLogger(), {
+      logLevel: LEVELS[level],
+      suppressOverrideMessage: true,
+    });
   }
   return level;
 }

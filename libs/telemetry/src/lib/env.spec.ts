@@ -21,10 +21,25 @@ describe('resolveServiceName', () => {
   it.each([
     ['explicit option wins over everything', 'explicit', all, 'explicit'],
     ['OTEL_SERVICE_NAME beats the seed variable', undefined, all, 'from-otel'],
-    ['APP_SERVICE_NAME beats OTEL_RESOURCE_ATTRIBUTES', undefined, { ...all, OTEL_SERVICE_NAME: undefined }, 'from-seed'],
-    ['service.name in OTEL_RESOURCE_ATTRIBUTES beats the default', undefined, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' }, 'from-attrs'],
+    [
+      'APP_SERVICE_NAME beats OTEL_RESOURCE_ATTRIBUTES',
+      undefined,
+      { ...all, OTEL_SERVICE_NAME: undefined },
+      'from-seed',
+    ],
+    [
+      'service.name in OTEL_RESOURCE_ATTRIBUTES beats the default',
+      undefined,
+      { OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' },
+      'from-attrs',
+    ],
     ['default when nothing is set', undefined, {}, 'fallback'],
-    ['blank values count as unset', '  ', { OTEL_SERVICE_NAME: ' ', APP_SERVICE_NAME: '' }, 'fallback'],
+    [
+      'blank values count as unset',
+      '  ',
+      { OTEL_SERVICE_NAME: ' ', APP_SERVICE_NAME: '' },
+      'fallback',
+    ],
   ])('%s', (_label, explicit, env, expected) => {
     expect(resolveServiceName(env, explicit, 'fallback')).toBe(expected);
   });
@@ -39,8 +54,18 @@ describe('resolveTraceEndpoint', () => {
   it.each([
     ['explicit option', 'http://explicit:4317', all, 'http://explicit:4317'],
     ['signal-specific OTEL variable', undefined, all, 'http://traces:4317'],
-    ['generic OTEL variable', undefined, { ...all, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }, 'http://generic:4317'],
-    ['seed TRACE_ENDPOINT', undefined, { TRACE_ENDPOINT: 'http://seed:4317' }, 'http://seed:4317'],
+    [
+      'generic OTEL variable',
+      undefined,
+      { ...all, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' },
+      'http://generic:4317',
+    ],
+    [
+      'seed TRACE_ENDPOINT',
+      undefined,
+      { TRACE_ENDPOINT: 'http://seed:4317' },
+      'http://seed:4317',
+    ],
     ['default', undefined, {}, 'http://localhost:4317'],
   ])('%s', (_label, explicit, env, expected) => {
     expect(resolveTraceEndpoint(env, explicit)).toBe(expected);
@@ -67,7 +92,11 @@ describe('parseResourceAttributes', () => {
         OTEL_RESOURCE_ATTRIBUTES:
           'deployment.environment.name=prod, team=dice%20ops,broken,=novalue,bad=%E0%A4%A,k=v=w',
       }),
-    ).toEqual({ 'deployment.environment.name': 'prod', team: 'dice ops', k: 'v=w' });
+    ).toEqual({
+      'deployment.environment.name': 'prod',
+      team: 'dice ops',
+      k: 'v=w',
+    });
   });
   it('is empty when unset', () => {
     expect(parseResourceAttributes({})).toEqual({});
@@ -80,15 +109,28 @@ describe('resolveSampler', () => {
   });
   it('reads the ratio for ratio samplers', () => {
     expect(
-      resolveSampler({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }),
+      resolveSampler({
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      }),
     ).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 });
-    expect(resolveSampler({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })).toEqual({ name: 'traceidratio', ratio: 1 });
+    expect(resolveSampler({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })).toEqual({
+      name: 'traceidratio',
+      ratio: 1,
+    });
   });
   it('names the variable on bad input', () => {
-    expect(() => resolveSampler({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER="sometimes"/);
+    expect(() => resolveSampler({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(
+      /OTEL_TRACES_SAMPLER="sometimes"/,
+    );
     expect(() =>
-      resolveSampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }),
-    ).toThrow(/OTEL_TRACES_SAMPLER_ARG="1.5" is invalid: must be a number between 0 and 1/);
+      resolveSampler({
+        OTEL_TRACES_SAMPLER: 'traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '1.5',
+      }),
+    ).toThrow(
+      /OTEL_TRACES_SAMPLER_ARG="1.5" is invalid: must be a number between 0 and 1/,
+    );
   });
 });
 
@@ -104,18 +146,28 @@ describe('resolveBatchConfig', () => {
         OTEL_BSP_MAX_QUEUE_SIZE: '100',
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '500',
       }),
-    ).toEqual({ scheduledDelayMillis: 200, exportTimeoutMillis: 3000, maxQueueSize: 100, maxExportBatchSize: 100 });
+    ).toEqual({
+      scheduledDelayMillis: 200,
+      exportTimeoutMillis: 3000,
+      maxQueueSize: 100,
+      maxExportBatchSize: 100,
+    });
   });
-  it.each(['0', '-5', '1.5', 'lots'])('rejects OTEL_BSP_MAX_QUEUE_SIZE=%s naming the variable', (value) => {
-    let error: unknown;
-    try {
-      resolveBatchConfig({ OTEL_BSP_MAX_QUEUE_SIZE: value });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(TelemetryConfigError);
-    expect((error as TelemetryConfigError).variable).toBe('OTEL_BSP_MAX_QUEUE_SIZE');
-  });
+  it.each(['0', '-5', '1.5', 'lots'])(
+    'rejects OTEL_BSP_MAX_QUEUE_SIZE=%s naming the variable',
+    (value) => {
+      let error: unknown;
+      try {
+        resolveBatchConfig({ OTEL_BSP_MAX_QUEUE_SIZE: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TelemetryConfigError);
+      expect((error as TelemetryConfigError).variable).toBe(
+        'OTEL_BSP_MAX_QUEUE_SIZE',
+      );
+    },
+  );
 });
 
 describe('resolveTracesExporter', () => {
@@ -125,10 +177,14 @@ describe('resolveTracesExporter', () => {
     ['none', 'none'],
     ['zipkin, console', 'console'],
   ])('OTEL_TRACES_EXPORTER=%s -> %s', (value, expected) => {
-    expect(resolveTracesExporter({ OTEL_TRACES_EXPORTER: value })).toBe(expected);
+    expect(resolveTracesExporter({ OTEL_TRACES_EXPORTER: value })).toBe(
+      expected,
+    );
   });
   it('rejects a list with nothing supported', () => {
-    expect(() => resolveTracesExporter({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER/);
+    expect(() =>
+      resolveTracesExporter({ OTEL_TRACES_EXPORTER: 'zipkin' }),
+    ).toThrow(/OTEL_TRACES_EXPORTER/);
   });
 });
 
@@ -136,7 +192,9 @@ describe('resolveLogLevel', () => {
   it('is undefined when unset and case-insensitive otherwise', () => {
     expect(resolveLogLevel({})).toBeUndefined();
     expect(resolveLogLevel({ OTEL_LOG_LEVEL: 'DEBUG' })).toBe('debug');
-    expect(() => resolveLogLevel({ OTEL_LOG_LEVEL: 'loud' })).toThrow(/OTEL_LOG_LEVEL/);
+    expect(() => resolveLogLevel({ OTEL_LOG_LEVEL: 'loud' })).toThrow(
+      /OTEL_LOG_LEVEL/,
+    );
   });
 });
 

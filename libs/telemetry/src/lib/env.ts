@@ -30,7 +30,9 @@ export function readEnv(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-export function firstSet(...candidates: Array<string | undefined>): string | undefined {
+export function firstSet(
+  ...candidates: Array<string | undefined>
+): string | undefined {
   return candidates.find((c) => c !== undefined && c.trim() !== '')?.trim();
 }
 
@@ -135,7 +137,9 @@ const SAMPLERS: readonly SamplerName[] = [
 
 /** OTEL_TRACES_SAMPLER (+ OTEL_TRACES_SAMPLER_ARG); the spec's default is parentbased_always_on. */
 export function resolveSampler(env: Env): SamplerConfig {
-  const raw = readEnv(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase() ?? 'parentbased_always_on';
+  const raw =
+    readEnv(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase() ??
+    'parentbased_always_on';
   const name = SAMPLERS.find((s) => s === raw);
   if (!name) {
     throw new TelemetryConfigError(
@@ -196,18 +200,32 @@ export function resolveBatchConfig(env: Env): BatchConfig {
       'OTEL_BSP_EXPORT_TIMEOUT',
       DEFAULT_BATCH_CONFIG.exportTimeoutMillis,
     ),
-    maxQueueSize: positiveInteger(env, 'OTEL_BSP_MAX_QUEUE_SIZE', DEFAULT_BATCH_CONFIG.maxQueueSize),
+    maxQueueSize: positiveInteger(
+      env,
+      'OTEL_BSP_MAX_QUEUE_SIZE',
+      DEFAULT_BATCH_CONFIG.maxQueueSize,
+    ),
     maxExportBatchSize: positiveInteger(
       env,
       'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
       DEFAULT_BATCH_CONFIG.maxExportBatchSize,
     ),
   };
-  config.maxExportBatchSize = Math.min(config.maxExportBatchSize, config.maxQueueSize);
+  config.maxExportBatchSize = Math.min(
+    config.maxExportBatchSize,
+    config.maxQueueSize,
+  );
   return config;
 }
 
-export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+export type LogLevelName =
+  | 'none'
+  | 'error'
+  | 'warn'
+  | 'info'
+  | 'debug'
+  | 'verbose'
+  | 'all';
 const LOG_LEVELS: readonly LogLevelName[] = [
   'none',
   'error',

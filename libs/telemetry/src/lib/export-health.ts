@@ -26,7 +26,12 @@ export interface ExportHealthStats {
  * into the caller: a synchronous throw becomes a failed result.
  */
 export class ExportHealthSpanExporter implements SpanExporter {
-  private readonly stats: ExportHealthStats = { exported: 0, failed: 0, outages: 0, down: false };
+  private readonly stats: ExportHealthStats = {
+    exported: 0,
+    failed: 0,
+    outages: 0,
+    down: false,
+  };
   private failedThisOutage = 0;
 
   constructor(
@@ -35,7 +40,10 @@ export class ExportHealthSpanExporter implements SpanExporter {
     private readonly reporter: ExportHealthReporter,
   ) {}
 
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+  export(
+    spans: ReadableSpan[],
+    resultCallback: (result: ExportResult) => void,
+  ): void {
     const done = (result: ExportResult) => {
       this.record(spans.length, result);
       resultCallback(result);

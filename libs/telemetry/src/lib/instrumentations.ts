@@ -1,16 +1,46 @@
 import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import {
+  ExpressInstrumentation,
+  ExpressLayerType,
+} from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resolveInstrumentationNames, type Env } from './env.js';
 
 /** Scrapes and probes: a span per Prometheus scrape (every second) is noise, not signal. */
-export const DEFAULT_IGNORED_PATHS: readonly string[] = ['/metrics', '/healthz'];
+export const DEFAULT_IGNORED_PATHS: readonly string[] = [
+  '/metrics',
+  '/healthz',
+];
+
+/** Express layer kinds, as the Express instrumentation names them. */
+export type ExpressLayerKind = 'router' | 'middleware' | 'request_handler';
 
 export interface InstrumentationOptions {
   env?: Env;
   /** Incoming request paths (query string ignored) that get no span. */
   ignoredPaths?: readonly string[];
+  /**
+   * Express layers that get a span of their own. Default none: the route still names the
+   * server span (`GET /rolldice`, `http.route`), app spans are direct children of it, and no
+   * request pays for spans that only repeat the server span's timing.
+   */
+  expressLayerSpans?: readonly ExpressLayerKind[];
+}
+
+const EXPRESS_LAYERS: Record<ExpressLayerKind, ExpressLayerType> = {
+  router: ExpressLayerType.ROUTER,
+  middleware: ExpressLayerType.MIDDLEWARE,
+  request_handler: ExpressLayerType.REQUEST_HANDLER,
+};
+
+/** The layer types to ignore, given the ones that should keep their spans. Pure. */
+export function ignoredExpressLayers(
+  keep: readonly ExpressLayerKind[],
+): ExpressLayerType[] {
+  return (Object.keys(EXPRESS_LAYERS) as ExpressLayerKind[])
+    .filter((kind) => !keep.includes(kind))
+    .map((kind) => EXPRESS_LAYERS[kind]);
 }
 
 /** Path of a request target without its query string, for the ignore list. Pure. */
@@ -20,21 +50,28 @@ export function requestPath(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export function isIgnoredRequest(req: IncomingMessage, ignored: readonly string[]): boolean {
+export function isIgnoredRequest(
+  req: IncomingMessage,
+  ignored: readonly string[],
+): boolean {
   return ignored.includes(requestPath(req.url));
 }
 
 /**
  * Only what an Express service needs: HTTP server/client spans (route, status code, 5xx =
- * ERROR, the http.server.request.duration histogram, W3C context in and out) and Express
- * router/handler spans. Express middleware layers (query parser, json, our logger) get no span:
- * they cost a span each on every request and tell nothing the handler span does not.
+ * ERROR, the http.server.request.duration histogram, W3C context in and out) and the Express
+ * instrumentation, which gives the server span its route. Express layer spans are off unless
+ * asked for (`expressLayerSpans`): each costs a span per request and, for a route with one
+ * handler, repeats the server span's timing while pushing app spans a level down.
  *
  * Anything else named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (e.g. `http,express,pg`) is loaded
  * from @opentelemetry/auto-instrumentations-node on demand, so the default start-up does not
- * require its ~45 instrumentation packages.
+ * require its ~45 instrumentation packages. That package reads the variable from process.env
+ * itself, so set it in the real environment, not only in a custom `env`.
  */
-export function createInstrumentations(options: InstrumentationOptions = {}): Instrumentation[] {
+export function createInstrumentations(
+  options: InstrumentationOptions = {},
+): Instrumentation[] {
   const env = options.env ?? process.env;
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
   const names = resolveInstrumentationNames(env);
@@ -48,22 +85,27 @@ export function createInstrumentations(options: InstrumentationOptions = {}): In
   }
   if (names.includes('express')) {
     instrumentations.push(
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      new ExpressInstrumentation({
+        ignoreLayersType: ignoredExpressLayers(options.expressLayerSpans ?? []),
+      }),
     );
   }
   const others = names.filter((n) => n !== 'http' && n !== 'express');
-  if (others.length > 0) instrumentations.push(...loadAutoInstrumentations(others));
+  if (others.length > 0)
+    instrumentations.push(...loadAutoInstrumentations(others));
   return instrumentations;
 }
 
 function loadAutoInstrumentations(names: string[]): Instrumentation[] {
   // Loaded lazily on purpose (see createInstrumentations): a plain require, not an import.
-  const auto = require('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
+  const auto =
+    require('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
   const config: Record<string, { enabled: boolean }> = {
     // ours above, configured for this library: never a second instance
     '@opentelemetry/instrumentation-http': { enabled: false },
     '@opentelemetry/instrumentation-express': { enabled: false },
   };
-  for (const name of names) config[`@opentelemetry/instrumentation-${name}`] = { enabled: true };
+  for (const name of names)
+    config[`@opentelemetry/instrumentation-${name}`] = { enabled: true };
   return auto.getNodeAutoInstrumentations(config) as Instrumentation[];
 }

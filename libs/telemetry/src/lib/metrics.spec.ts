@@ -12,7 +12,9 @@ describe('initMetrics', () => {
   it('exposes the seed instruments under their Prometheus names and units', async () => {
     metrics.requestCounter.add(1);
     metrics.requestCounter.add(2);
-    const { status, contentType, body } = await fetchFromHandler(metrics.metricsHandler);
+    const { status, contentType, body } = await fetchFromHandler(
+      metrics.metricsHandler,
+    );
 
     expect(status).toBe(200);
     expect(contentType).toMatch(/^text\/plain/);
@@ -28,15 +30,23 @@ describe('initMetrics', () => {
 
   it('reports user and system CPU time for every CPU as float seconds', async () => {
     const { body } = await fetchFromHandler(metrics.metricsHandler);
-    const series = [...body.matchAll(/^system_cpu_time_total\{([^}]*)\} ([0-9.e+]+)/gm)].map((m) => ({
+    const series = [
+      ...body.matchAll(/^system_cpu_time_total\{([^}]*)\} ([0-9.e+]+)/gm),
+    ].map((m) => ({
       labels: m[1],
       value: Number(m[2]),
     }));
-    const cpus = new Set(series.map((s) => /cpu="(cpu\d+)"/.exec(s.labels)?.[1]));
+    const cpus = new Set(
+      series.map((s) => /cpu="(cpu\d+)"/.exec(s.labels)?.[1]),
+    );
     expect(cpus.size).toBeGreaterThan(0);
     for (const cpu of cpus) {
       for (const state of ['user', 'system']) {
-        const found = series.filter((s) => s.labels.includes(`cpu="${cpu}"`) && s.labels.includes(`state="${state}"`));
+        const found = series.filter(
+          (s) =>
+            s.labels.includes(`cpu="${cpu}"`) &&
+            s.labels.includes(`state="${state}"`),
+        );
         expect(found).toHaveLength(1);
         expect(found[0].value).toBeGreaterThanOrEqual(0);
       }

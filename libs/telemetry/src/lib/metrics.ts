@@ -57,7 +57,10 @@ export function registerSeedInstruments(meter: Meter): Counter {
     unit: '1',
   });
   meter
-    .createObservableCounter('system.cpu.time', { description: 'CPU time', unit: 's' })
+    .createObservableCounter('system.cpu.time', {
+      description: 'CPU time',
+      unit: 's',
+    })
     .addCallback((result) => cpuTimeCallback(result));
   return requestCounter;
 }

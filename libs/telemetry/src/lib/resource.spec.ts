@@ -6,7 +6,11 @@ describe('createResource', () => {
       defaultServiceName: 'dice-api',
       serviceVersion: '1.2.3',
       detect: false,
-      env: { OTEL_RESOURCE_ATTRIBUTES: 'service.name=ignored,deployment.environment.name=test', APP_SERVICE_NAME: 'seed-name' },
+      env: {
+        OTEL_RESOURCE_ATTRIBUTES:
+          'service.name=ignored,deployment.environment.name=test',
+        APP_SERVICE_NAME: 'seed-name',
+      },
     });
     expect(resource.attributes['service.name']).toBe('seed-name');
     expect(resource.attributes['service.version']).toBe('1.2.3');
@@ -15,7 +19,10 @@ describe('createResource', () => {
   });
 
   it('adds host and process attributes when detecting', () => {
-    const resource = createResource({ defaultServiceName: 'dice-api', env: {} });
+    const resource = createResource({
+      defaultServiceName: 'dice-api',
+      env: {},
+    });
     expect(resource.attributes['service.name']).toBe('dice-api');
     expect(resource.attributes['process.pid']).toBe(process.pid);
     expect(typeof resource.attributes['host.name']).toBe('string');

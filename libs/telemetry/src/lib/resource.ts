@@ -6,8 +6,15 @@ import {
   resourceFromAttributes,
   type Resource,
 } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { parseResourceAttributes, resolveServiceName, type Env } from './env.js';
+import {
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from '@opentelemetry/semantic-conventions';
+import {
+  parseResourceAttributes,
+  resolveServiceName,
+  type Env,
+} from './env.js';
 
 export interface ResourceOptions {
   /** Used when neither `serviceName` nor the environment names the service. */
@@ -31,9 +38,14 @@ export function createResource(options: ResourceOptions): Resource {
       ? resourceFromAttributes({})
       : detectResources({ detectors: [hostDetector, processDetector] });
   const service: Record<string, string> = {
-    [ATTR_SERVICE_NAME]: resolveServiceName(env, options.serviceName, options.defaultServiceName),
+    [ATTR_SERVICE_NAME]: resolveServiceName(
+      env,
+      options.serviceName,
+      options.defaultServiceName,
+    ),
   };
-  if (options.serviceVersion) service[ATTR_SERVICE_VERSION] = options.serviceVersion;
+  if (options.serviceVersion)
+    service[ATTR_SERVICE_VERSION] = options.serviceVersion;
   return defaultResource()
     .merge(detected)
     .merge(resourceFromAttributes(parseResourceAttributes(env)))

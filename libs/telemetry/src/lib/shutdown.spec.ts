@@ -13,7 +13,10 @@ describe('createShutdown', () => {
 
   it('collects failures without stopping the other steps', async () => {
     const ok = jest.fn(() => Promise.resolve());
-    const shutdown = createShutdown([() => Promise.reject(new Error('exporter gone')), ok], 1000);
+    const shutdown = createShutdown(
+      [() => Promise.reject(new Error('exporter gone')), ok],
+      1000,
+    );
     const result = await shutdown();
     expect(ok).toHaveBeenCalled();
     expect(result.completed).toBe(true);

@@ -3,7 +3,10 @@ import { fetchFromHandler, RetainingSpanExporter } from './test-helpers.js';
 
 describe('startTelemetry', () => {
   it('is a no-op but still answers /metrics when OTEL_SDK_DISABLED=true', async () => {
-    const telemetry = startTelemetry({ defaultServiceName: 'svc', env: { OTEL_SDK_DISABLED: 'true', APP_SERVICE_NAME: 'seed' } });
+    const telemetry = startTelemetry({
+      defaultServiceName: 'svc',
+      env: { OTEL_SDK_DISABLED: 'true', APP_SERVICE_NAME: 'seed' },
+    });
     expect(telemetry.enabled).toBe(false);
     expect(telemetry.serviceName).toBe('seed');
     expect(telemetry.tracer.startSpan('x').isRecording()).toBe(false);
@@ -15,7 +18,11 @@ describe('startTelemetry', () => {
 
   it('throws a config error naming the variable', () => {
     expect(() =>
-      startTelemetry({ defaultServiceName: 'svc', env: { OTEL_BSP_MAX_QUEUE_SIZE: 'many' }, instrumentations: [] }),
+      startTelemetry({
+        defaultServiceName: 'svc',
+        env: { OTEL_BSP_MAX_QUEUE_SIZE: 'many' },
+        instrumentations: [],
+      }),
     ).toThrow(/OTEL_BSP_MAX_QUEUE_SIZE="many" is invalid/);
   });
 
@@ -39,7 +46,9 @@ describe('startTelemetry', () => {
 
     await Promise.all([telemetry.shutdown(), telemetry.shutdown()]);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['pending']);
-    expect(exporter.getFinishedSpans()[0].resource.attributes['service.version']).toBe('9.9.9');
+    expect(
+      exporter.getFinishedSpans()[0].resource.attributes['service.version'],
+    ).toBe('9.9.9');
     await telemetry.shutdown();
   });
 });

@@ -6,14 +6,23 @@ import {
   type Meter,
   type Tracer,
 } from '@opentelemetry/api';
-import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
+import {
+  registerInstrumentations,
+  type Instrumentation,
+} from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { configureDiagnostics } from './diagnostics.js';
 import { isSdkDisabled, resolveServiceName, type Env } from './env.js';
-import type { ExportHealthReporter, ExportHealthSpanExporter } from './export-health.js';
-import { createInstrumentations } from './instrumentations.js';
+import type {
+  ExportHealthReporter,
+  ExportHealthSpanExporter,
+} from './export-health.js';
+import {
+  createInstrumentations,
+  type ExpressLayerKind,
+} from './instrumentations.js';
 import { initMetrics } from './metrics.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
@@ -33,6 +42,8 @@ export interface TelemetryOptions {
   logger?: ExportHealthReporter;
   /** Request paths that get no span (default /metrics and /healthz). */
   ignoredPaths?: readonly string[];
+  /** Express layers that get their own span (default none; see createInstrumentations). */
+  expressLayerSpans?: readonly ExpressLayerKind[];
   /** Replaces the default instrumentations (http + express, see createInstrumentations). */
   instrumentations?: Instrumentation[];
   /** Replaces the span exporter (tests: an InMemorySpanExporter). */
@@ -86,7 +97,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   const unpatch = registerInstrumentations({
     instrumentations:
-      options.instrumentations ?? createInstrumentations({ env, ignoredPaths: options.ignoredPaths }),
+      options.instrumentations ??
+      createInstrumentations({
+        env,
+        ignoredPaths: options.ignoredPaths,
+        expressLayerSpans: options.expressLayerSpans,
+      }),
     tracerProvider: traces.provider,
     meterProvider: metrics.provider,
   });
@@ -113,9 +129,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       const result = await shutdown();
       unpatch();
       if (!result.completed) {
-        logger.warn(`telemetry shutdown did not finish within ${timeoutMs} ms; pending data was dropped`);
+        logger.warn(
+          `telemetry shutdown did not finish within ${timeoutMs} ms; pending data was dropped`,
+        );
       }
-      for (const error of result.errors) logger.warn(`telemetry shutdown: ${error.message}`);
+      for (const error of result.errors)
+        logger.warn(`telemetry shutdown: ${error.message}`);
     },
   };
 }
@@ -124,7 +143,11 @@ function disabledTelemetry(options: TelemetryOptions, env: Env): Telemetry {
   const meter = createNoopMeter();
   return {
     enabled: false,
-    serviceName: resolveServiceName(env, options.serviceName, options.defaultServiceName),
+    serviceName: resolveServiceName(
+      env,
+      options.serviceName,
+      options.defaultServiceName,
+    ),
     resource: undefined,
     tracer: trace.getTracer(TRACER_NAME),
     meter,

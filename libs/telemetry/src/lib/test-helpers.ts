@@ -1,4 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import type { AddressInfo } from 'node:net';
 
@@ -12,7 +16,11 @@ export async function fetchFromHandler(
   try {
     const { port } = server.address() as AddressInfo;
     const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: res.status, contentType: res.headers.get('content-type'), body: await res.text() };
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: await res.text(),
+    };
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

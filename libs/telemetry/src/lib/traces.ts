@@ -1,4 +1,9 @@
-import { context, propagation, trace, type MeterProvider } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  type MeterProvider,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
@@ -27,7 +32,10 @@ import {
   type Env,
   type SamplerConfig,
 } from './env.js';
-import { ExportHealthSpanExporter, type ExportHealthReporter } from './export-health.js';
+import {
+  ExportHealthSpanExporter,
+  type ExportHealthReporter,
+} from './export-health.js';
 
 export interface TracesOptions {
   resource: Resource;
@@ -67,7 +75,9 @@ export function createSampler(config: SamplerConfig): Sampler {
     case 'parentbased_always_off':
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.ratio) });
+      return new ParentBasedSampler({
+        root: new TraceIdRatioBasedSampler(config.ratio),
+      });
   }
 }
 
@@ -114,7 +124,11 @@ export function initTraces(options: TracesOptions): Traces {
 function chooseExporter(
   options: TracesOptions,
   env: Env,
-): { exporter?: SpanExporter; endpoint?: string; exportHealth?: ExportHealthSpanExporter } {
+): {
+  exporter?: SpanExporter;
+  endpoint?: string;
+  exportHealth?: ExportHealthSpanExporter;
+} {
   if (options.exporter) return { exporter: options.exporter };
   switch (resolveTracesExporter(env)) {
     case 'none':
@@ -137,10 +151,15 @@ function chooseExporter(
 
 /** W3C tracecontext + baggage over an AsyncLocalStorage context, as every Node service needs. */
 function registerGlobals(provider: TracerProvider): void {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager(
+    new AsyncLocalStorageContextManager().enable(),
+  );
   propagation.setGlobalPropagator(
     new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      propagators: [
+        new W3CTraceContextPropagator(),
+        new W3CBaggagePropagator(),
+      ],
     }),
   );
   trace.setGlobalTracerProvider(provider);
