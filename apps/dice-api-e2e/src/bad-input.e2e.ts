@@ -203,6 +203,24 @@ describe('an invalid APP_PORT stops the process at start-up', () => {
     ).toEqual([]);
   });
 
+  it('an unusable OTEL_* value exits 1 with one line naming the variable', async () => {
+    const child = await spawnNodeProcess({
+      main: DICE_API_MAIN,
+      env: { OTEL_BSP_SCHEDULE_DELAY: 'soon' },
+    });
+    const exit = await withDeadline(
+      child.exited,
+      15_000,
+      'the app to exit on an invalid OTEL_BSP_SCHEDULE_DELAY',
+    );
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(child.stderrLines).toEqual([
+      expect.stringMatching(
+        /^dice-api: cannot start telemetry: .*OTEL_BSP_SCHEDULE_DELAY/,
+      ),
+    ]);
+  });
+
   it('a port already in use exits 1 with a one-line reason', async () => {
     const port = await getFreePort();
     const squatter = await listenOn(port);
