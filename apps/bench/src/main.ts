@@ -1,15 +1,14 @@
 /**
  * dice-api telemetry overhead benchmark. See apps/bench/README.md and docs/benchmarks.md.
  *
- * The same bundle also runs the benchmark's helper processes: `serve-limit` (the bare node:http
- * baseline) and `serve-receiver` (the OTLP receiver), so the measured servers never share an
- * event loop with the load generator.
+ * The same bundle also runs the OTLP receiver as its own process (`main.js serve-receiver`), so
+ * it never shares an event loop with the load generator; the bare node:http baseline has its own
+ * small bundle (limit-server-main.js).
  */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { liveProcessCount, stopAllProcesses } from '@otel-dice/test-support';
 import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './lib/args.js';
-import { serveLimit } from './roles/limit-server.js';
 import { serveReceiver } from './roles/receiver.js';
 import { runComparison } from './runner/run-comparison.js';
 import { runCpuProfile } from './runner/run-cpu-profile.js';
@@ -23,7 +22,6 @@ function progress(line: string): void {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === 'serve-limit') return serveLimit();
   if (argv[0] === 'serve-receiver') return serveReceiver();
 
   let options: BenchOptions;
@@ -51,7 +49,12 @@ async function main(): Promise<void> {
     return;
   }
 
-  const context = { benchMain: __filename, diceApiMain: snapshot(diceApiMain), workspaceRoot: WORKSPACE_ROOT };
+  const context = {
+    benchMain: __filename,
+    limitServerMain: join(__dirname, 'limit-server-main.js'),
+    diceApiMain: snapshot(diceApiMain),
+    workspaceRoot: WORKSPACE_ROOT,
+  };
   const budgetMs = timeBudgetMs(options);
   const watchdog = setTimeout(() => {
     progress(`giving up: the run took longer than its ${Math.round(budgetMs / 1000)} s budget`);

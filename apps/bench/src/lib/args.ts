@@ -80,8 +80,8 @@ Options:
   --on-env K=V            extra environment for every SDK-on variant (repeatable)
   --variant ID:K=V[,K=V]  an extra SDK-on variant with this environment, measured in the same
                           rounds (repeatable), e.g. --variant gzip:OTEL_EXPORTER_OTLP_COMPRESSION=gzip
-  --cpu-prof              instead of the comparison: profile the "on" variant under load
-                          (node --cpu-prof) and print where its CPU time goes
+  --cpu-prof              instead of the comparison: profile "off" and "on" under load
+                          (node --cpu-prof) and print where "on" spends its extra time
   --out FILE              also write the Markdown report to FILE
   --app FILE              dice-api bundle to run (default apps/dice-api/dist/main.js)
   --help                  this text

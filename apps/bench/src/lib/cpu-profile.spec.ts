@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupOf, summariseCpuProfile, type CpuProfile } from './cpu-profile.js';
-import { formatProfileSummary } from './profile-report.js';
+import { formatProfileComparison, formatProfileSummary } from './profile-report.js';
 
 // 10 samples of 100 µs each; see the fixture for the call tree:
 // (root) → emit[node:events] → incomingRequest[instrumentation-http] → handle[router] → startSpan[sdk-trace] → emit
@@ -74,5 +74,60 @@ describe('formatProfileSummary', () => {
     expect(text).toContain('Top 3 packages/files by self time:');
     expect(text).toMatch(/\| @opentelemetry\/sdk-trace +\| +0 \| +22\.2 % \| +0 \| +33\.3 % \|/);
     expect(text).not.toContain('(idle)');
+  });
+});
+
+describe('summariseCpuProfile with a time window', () => {
+  it('counts only the part of each sample inside the window', () => {
+    // Samples run 5000–6000 µs, 100 µs each; the window keeps 5250–5650 µs: half of sample 2
+    // (incomingRequest), samples 3–5 (handle, startSpan ×2) and half of sample 6 (anonymous).
+    const summary = summariseCpuProfile(fixture, { window: { startUs: 5250, endUs: 5650 } });
+    expect(summary.totalMs).toBeCloseTo(0.4);
+    expect(summary.idleMs).toBe(0);
+    expect(summary.samples).toBe(5);
+    const self = (name: string) => summary.functions.find((f) => f.functionName === name)?.selfMs;
+    expect(self('incomingRequest')).toBeCloseTo(0.05);
+    expect(self('startSpan')).toBeCloseTo(0.2);
+    expect(self('(anonymous)')).toBeCloseTo(0.05);
+    expect(self('emit')).toBeUndefined();
+  });
+
+  it('clips a window that reaches past the profile', () => {
+    const summary = summariseCpuProfile(fixture, { window: { startUs: 0, endUs: 1e12 } });
+    expect(summary.totalMs).toBeCloseTo(1);
+    expect(summary.samples).toBe(10);
+  });
+});
+
+describe('formatProfileComparison', () => {
+  it('puts the largest per-request increase first', () => {
+    const subject = summariseCpuProfile(fixture, { rootDir: '/w' });
+    // A baseline that spent its whole busy time in node:events, serving twice the requests.
+    const base = summariseCpuProfile(
+      {
+        nodes: [
+          { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2] },
+          { id: 2, callFrame: { functionName: 'emit', url: 'node:events', lineNumber: 9 } },
+        ],
+        startTime: 0,
+        endTime: 400,
+        samples: [2, 2],
+        timeDeltas: [0, 200],
+      },
+      {},
+    );
+    const text = formatProfileComparison(
+      { label: 'off', summary: base, requests: 2 },
+      { label: 'on', summary: subject, requests: 1 },
+    );
+    // off: 0.4 ms busy / 2 requests = 200 µs; on: 0.9 ms / 1 request = 900 µs.
+    expect(text).toContain('Busy main-thread time per request: off 200.0 µs, on 900.0 µs (+700.0 µs, 4.50×).');
+    expect(text).toContain('@opentelemetry/* self time: 300.0 µs per request.');
+    const rows = text.split('\n').filter((line) => /^\| [^-]/.test(line) && !line.startsWith('| package'));
+    expect(rows[0]).toMatch(/^\| @opentelemetry\/sdk-trace +\| +0\.0 \| +200\.0 \| +\+200\.0 \| +28\.6 % \|$/);
+    expect(rows.at(-1)).toMatch(/^\| node:events +\| +200\.0 \| +200\.0 \| +\+0\.0 \|/);
+    expect(() =>
+      formatProfileComparison({ label: 'a', summary: base, requests: 0 }, { label: 'b', summary: subject, requests: 1 }),
+    ).toThrow(/needs requests/);
   });
 });

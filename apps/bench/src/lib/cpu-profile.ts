@@ -47,6 +47,7 @@ export interface ProfileSummary {
   idleMs: number;
   /** totalMs − idleMs: what percentages below are relative to. */
   busyMs: number;
+  /** Samples inside the window (all of them without one). */
   samples: number;
   /** Descending by self time. */
   functions: FunctionCost[];
@@ -59,6 +60,12 @@ export interface ProfileSummary {
 export interface SummariseOptions {
   /** Absolute paths under it are shown relative to it (e.g. the workspace root). */
   rootDir?: string;
+  /**
+   * Only count time inside this window, in the profile's clock (microseconds of the monotonic
+   * clock, the same as process.hrtime.bigint() / 1000n on Linux): e.g. just the measured load,
+   * without start-up and warm-up.
+   */
+  window?: { startUs: number; endUs: number };
 }
 
 const IDLE = '(idle)';
@@ -69,7 +76,7 @@ export function summariseCpuProfile(profile: CpuProfile, options: SummariseOptio
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
 
-  const selfUs = selfTimeByNode(profile);
+  const { self: selfUs, samples } = selfTimeByNode(profile, options.window);
   const groupOfNode = new Map(profile.nodes.map((node) => [node.id, groupOf(node.callFrame, options.rootDir)]));
 
   const functions = new Map<string, FunctionCost>();
@@ -123,14 +130,16 @@ export function summariseCpuProfile(profile: CpuProfile, options: SummariseOptio
   // The synthetic root is on every stack; it says nothing.
   groups.delete('(root)');
 
-  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const from = Math.max(profile.startTime, options.window?.startUs ?? profile.startTime);
+  const to = Math.min(profile.endTime, options.window?.endUs ?? profile.endTime);
+  const totalMs = Math.max(0, to - from) / 1000;
   const idleMs = idleUs / 1000;
   const sortedGroups = [...groups.values()].sort((a, b) => b.selfMs - a.selfMs);
   return {
     totalMs,
     idleMs,
     busyMs: totalMs - idleMs,
-    samples: profile.samples.length,
+    samples,
     functions: [...functions.values()].sort((a, b) => b.selfMs - a.selfMs),
     groups: sortedGroups,
     openTelemetrySelfMs: sortedGroups
@@ -141,19 +150,29 @@ export function summariseCpuProfile(profile: CpuProfile, options: SummariseOptio
 
 /**
  * Charges each sample with the time until the next one (the last: until endTime), as Chrome
- * DevTools does; timeDeltas[i] is the gap BEFORE sample i.
+ * DevTools does; timeDeltas[i] is the gap BEFORE sample i. With a window, only the part of each
+ * sample's interval inside it counts.
  */
-function selfTimeByNode(profile: CpuProfile): Map<number, number> {
+function selfTimeByNode(
+  profile: CpuProfile,
+  window?: SummariseOptions['window'],
+): { self: Map<number, number>; samples: number } {
   const self = new Map<number, number>();
+  let samples = 0;
+  const from = window?.startUs ?? Number.NEGATIVE_INFINITY;
+  const to = window?.endUs ?? Number.POSITIVE_INFINITY;
   let timestamp = profile.startTime;
   const stamps = profile.timeDeltas.map((delta) => (timestamp += delta));
   for (let i = 0; i < profile.samples.length; i++) {
-    const next = i + 1 < stamps.length ? (stamps[i + 1] as number) : profile.endTime;
-    const duration = Math.max(0, next - (stamps[i] as number));
+    const start = stamps[i] as number;
+    const end = i + 1 < stamps.length ? (stamps[i + 1] as number) : profile.endTime;
+    const duration = Math.max(0, Math.min(end, to) - Math.max(start, from));
+    if (duration === 0) continue;
+    samples++;
     const id = profile.samples[i] as number;
     self.set(id, (self.get(id) ?? 0) + duration);
   }
-  return self;
+  return { self, samples };
 }
 
 /**

@@ -13,6 +13,8 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
     latenciesMs: new Float64Array([1, 1, 2, 10]),
     cpuSeconds: 9,
     receiverCpuSeconds: spans?.received === undefined ? undefined : 1,
+    benchCpuSeconds: 4,
+    rssAfterBytes: 90 * 1024 * 1024,
     maxRssBytes: 80 * 1024 * 1024,
     foreignCpuSeconds: 5,
     spans,
@@ -91,7 +93,7 @@ describe('formatReport', () => {
   it('lists the targets with their status and the raw rounds', () => {
     expect(text).toMatch(/on\/off throughput ≥ 0\.80 +\| 0\.77× +\| NOT met/);
     expect(text).toMatch(/100 % of spans delivered.*\| not measured/);
-    expect(text).toMatch(/\| +2 \| limit +\| +12,000 \| +9\.76 ms \|/);
+    expect(text).toMatch(/\| +2 \| limit +\| +12,000 \| +9\.76 ms \| +9\.00 \| +4\.00 \| +0\.50 \| +90\.0 MiB \|/);
     expect(text).toContain('## /metrics scrape');
     expect(text).not.toContain('## Sustained');
   });

@@ -82,6 +82,9 @@ export function formatReport(input: ReportInput): string {
     '',
     '## Rounds',
     '',
+    'bench CPU = the load generator (autocannon) and scraper; close to the round length means the bench, not the app, ' +
+      'was the limit. Other tenants = machine-wide busy CPU minus the bench and every process it started.',
+    '',
     roundsTable(input.rounds),
     '',
   ];
@@ -252,20 +255,24 @@ function fixedRateSection(fixed: FixedRateResult | undefined): string[] {
       ],
     ),
     '',
+    `RSS during the run, every 10 s: ${fixed.rssTimelineBytes.map((b) => (b / (1024 * 1024)).toFixed(0)).join(' → ')} MiB.`,
+    '',
   ];
 }
 
 function roundsTable(rounds: readonly RoundMeasurement[]): string {
   return markdownTable(
-    ['round', 'variant', 'req/s', 'p99', 'app CPU s', 'other tenants, cores'],
+    ['round', 'variant', 'req/s', 'p99', 'app CPU s', 'bench CPU s', 'other tenants, cores', 'app RSS after'],
     rounds.map((r) => [
       String(r.round + 1),
       r.variantId,
       formatNumber(r.requests / r.durationSec),
       r.latenciesMs.length ? formatMs(percentile(r.latenciesMs, 99)) : NOT_APPLICABLE,
       formatNumber(r.cpuSeconds, 2),
+      formatNumber(r.benchCpuSeconds, 2),
       formatNumber(r.foreignCpuSeconds / r.durationSec, 2),
+      formatMiB(r.rssAfterBytes),
     ]),
-    ['right', 'left', 'right', 'right', 'right', 'right'],
+    ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }

@@ -10,6 +10,8 @@ function round(variantId: string, roundNo: number, requests: number, extra: Part
     latenciesMs: new Float64Array([1, 2, 3, 4]),
     cpuSeconds: 5,
     receiverCpuSeconds: undefined,
+    benchCpuSeconds: 4,
+    rssAfterBytes: 90 * 1024 * 1024,
     maxRssBytes: 100,
     foreignCpuSeconds: 0.5,
     spans: undefined,

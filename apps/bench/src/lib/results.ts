@@ -30,8 +30,12 @@ export interface RoundMeasurement {
   cpuSeconds: number;
   /** CPU of the OTLP receiver during the round (it shares the machine). */
   receiverCpuSeconds: number | undefined;
+  /** CPU of the bench process (autocannon, scraper): near 1 s per second = the load generator is the limit. */
+  benchCpuSeconds: number;
   /** Highest VmRSS sampled during the round. */
   maxRssBytes: number;
+  /** VmRSS when the round's load stopped: round after round, a leak climbs and a warm heap levels off. */
+  rssAfterBytes: number;
   /** Machine-wide busy CPU seconds NOT used by the app, receiver or bench: other tenants. */
   foreignCpuSeconds: number;
   spans: SpanCounts | undefined;
@@ -136,6 +140,8 @@ export interface FixedRateResult {
   failures: number;
   latency: LatencySummary;
   spans: SpanCounts;
+  /** VmRSS sampled every 10 s from the start of the measured run, and once more at its end. */
+  rssTimelineBytes: number[];
   /** How long the final wait for the last batches took. */
   flushWaitMs: number;
   rssStartBytes: number;

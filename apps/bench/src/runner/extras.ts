@@ -7,7 +7,7 @@ import type { FixedRateResult, ScrapeResult } from '../lib/results.js';
 import { summariseLatencies } from '../lib/stats.js';
 import { runLoad } from './load.js';
 import { scrape, startScrapeLoop } from './metrics-client.js';
-import { readMemory, startRssPolling } from './proc-sampler.js';
+import { readMemory } from './proc-sampler.js';
 import { spanDelta } from './round.js';
 import { waitForDelivery, type RunningVariant } from './variant-process.js';
 
@@ -62,15 +62,17 @@ export async function runFixedRate(
   const rssStartBytes = readMemory(variant.app.pid).rssBytes;
 
   progress(`fixed rate: ${settings.durationSec} s at ${settings.rate} req/s`);
-  const rss = startRssPolling(variant.app.pid, 500);
+  const rssTimelineBytes = [rssStartBytes];
+  const timeline = setInterval(() => rssTimelineBytes.push(readMemory(variant.app.pid).rssBytes), 10_000);
   const scraping = startScrapeLoop(variant.app.baseUrl);
   let load;
   try {
     load = await runLoad({ url, connections, durationSec: settings.durationSec, overallRate: settings.rate });
   } finally {
+    clearInterval(timeline);
     await scraping.stop();
   }
-  rss.stop();
+  rssTimelineBytes.push(readMemory(variant.app.pid).rssBytes);
 
   const { snapshot: after, waitedMs: flushWaitMs } = await waitForDelivery(variant, 30_000);
   const memory = readMemory(variant.app.pid);
@@ -82,6 +84,7 @@ export async function runFixedRate(
     failures: load.failures,
     latency: summariseLatencies(load.latenciesMs),
     spans: spanDelta(before, after),
+    rssTimelineBytes,
     flushWaitMs,
     rssStartBytes,
     rssEndBytes: memory.rssBytes,

@@ -5,7 +5,7 @@
 import type { RoundMeasurement, SpanCounts } from '../lib/results.js';
 import { runLoad, type LoadResult } from './load.js';
 import { startScrapeLoop } from './metrics-client.js';
-import { ownCpuSeconds, readCpuSeconds, readMachineCpu, startRssPolling } from './proc-sampler.js';
+import { ownCpuSeconds, readCpuSeconds, readMachineCpu, readMemory, startRssPolling } from './proc-sampler.js';
 import { spanSnapshot, waitForDelivery, type RunningVariant, type SpanSnapshot } from './variant-process.js';
 
 export interface RoundSettings {
@@ -50,6 +50,7 @@ export async function measureRound(
     await scraping?.stop();
   }
   const maxRssBytes = rss.stop();
+  const rssAfterBytes = readMemory(app).rssBytes;
   const cpuDelta = new Map(pids.map((pid) => [pid, readCpuSeconds(pid) - (cpuBefore.get(pid) as number)]));
   const machineDelta = readMachineCpu().busySeconds - machineBefore.busySeconds;
   const ownDelta = ownCpuSeconds() - ownBefore;
@@ -67,7 +68,9 @@ export async function measureRound(
     latenciesMs: load.latenciesMs,
     cpuSeconds: cpuDelta.get(app) as number,
     receiverCpuSeconds: receiver === undefined ? undefined : cpuDelta.get(receiver),
+    benchCpuSeconds: ownDelta,
     maxRssBytes,
+    rssAfterBytes,
     foreignCpuSeconds: Math.max(0, machineDelta - oursDelta),
     spans,
   };

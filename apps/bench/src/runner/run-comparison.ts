@@ -62,7 +62,7 @@ export async function runComparison(options: BenchOptions, context: LaunchContex
     progress(
       `round ${round + 1}/${options.rounds} ${variant.spec.id.padEnd(6)} ${formatNumber(m.requests / m.durationSec).padStart(7)} req/s, ` +
         `p99 ${percentile(m.latenciesMs, 99).toFixed(2)} ms, CPU ${m.cpuSeconds.toFixed(1)} s, ` +
-        `other tenants ${(m.foreignCpuSeconds / m.durationSec).toFixed(2)} cores`,
+        `bench CPU ${m.benchCpuSeconds.toFixed(1)} s, other tenants ${(m.foreignCpuSeconds / m.durationSec).toFixed(2)} cores`,
     );
   }
   await checkDeadEndpoints(running, notes, 'after the rounds');

@@ -1,6 +1,8 @@
 /**
- * --cpu-prof: the "on" variant under the same closed-loop load, run with `node --cpu-prof`, and a
- * summary of where its CPU time went. The .cpuprofile is kept for Chrome DevTools / speedscope.
+ * --cpu-prof: "off" and then "on" under the same closed-loop load, each run with
+ * `node --cpu-prof`; the summary covers only the measured load window (start-up and warm-up cut
+ * off), per request, and shows where "on" spends the time "off" does not. The .cpuprofile files
+ * are kept for Chrome DevTools / speedscope.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,68 +10,93 @@ import { join } from 'node:path';
 import type { BenchOptions } from '../lib/args.js';
 import { summariseCpuProfile, type CpuProfile } from '../lib/cpu-profile.js';
 import { formatNumber } from '../lib/format.js';
-import { formatProfileSummary } from '../lib/profile-report.js';
-import { variantSpecs } from '../lib/variants.js';
+import { formatProfileComparison, formatProfileSummary, type ProfiledRun } from '../lib/profile-report.js';
+import { variantSpecs, type VariantSpec } from '../lib/variants.js';
 import { runLoad } from './load.js';
-import type { Progress } from './run-comparison.js';
-import { machineInfo } from './run-comparison.js';
+import { machineInfo, type Progress } from './run-comparison.js';
 import { warmUp } from './round.js';
 import { startVariant, stopVariant, waitForDelivery, type LaunchContext } from './variant-process.js';
 
-export async function runCpuProfile(
-  options: BenchOptions,
-  context: LaunchContext & { workspaceRoot: string },
-  progress: Progress,
-): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'dice-api-cpuprof-'));
-  const spec = variantSpecs(options.onEnv, []).find((s) => s.id === 'on');
-  if (!spec) throw new Error('the "on" variant is missing');
-  const loadSec = options.durationSec * 2;
+type ProfileContext = LaunchContext & { workspaceRoot: string };
 
-  progress(`starting "on" with --cpu-prof (profile directory ${dir})`);
+export async function runCpuProfile(options: BenchOptions, context: ProfileContext, progress: Progress): Promise<string> {
+  const specs = variantSpecs(options.onEnv, []);
+  const pick = (id: string) => specs.find((s) => s.id === id) as VariantSpec;
+  const loadSec = options.durationSec * 2;
+  const off = await profileVariant(pick('off'), options, context, loadSec, progress);
+  const on = await profileVariant(pick('on'), options, context, loadSec, progress);
+
+  const machine = machineInfo([]);
+  return [
+    `# CPU profile of dice-api, "off" vs "on" — ${machine.date}`,
+    '',
+    `Node ${machine.nodeVersion}, ${machine.cpus} × ${machine.cpuModel}. Each variant: ${options.warmupSec} s warm-up, ` +
+      `then ${loadSec} s of autocannon with ${options.connections} connections, profiled with node --cpu-prof; only ` +
+      `that window is counted. off served ${formatNumber(off.run.requests)} requests (${formatNumber(off.rate)} req/s), ` +
+      `on ${formatNumber(on.run.requests)} (${formatNumber(on.rate)} req/s)` +
+      `${on.delivered ? '' : '; on: NOT all spans were delivered'}.`,
+    ...Object.entries(options.onEnv).map(([k, v]) => `Extra environment for "on": ${k}=${v}`),
+    '',
+    'Times are wall-clock samples of the main thread: a syscall that hands the CPU to another process ' +
+      '(writing the response wakes the load generator) is charged to the function that made it, e.g. writeUtf8String.',
+    '',
+    '## Where "on" spends more per request than "off"',
+    '',
+    formatProfileComparison(off.run, on.run, 20),
+    '',
+    '## "on" alone',
+    '',
+    formatProfileSummary(on.run.summary, 20),
+    '',
+    `Profile files (Chrome DevTools → Performance → Load profile, or speedscope): ${off.path}, ${on.path}`,
+    '',
+  ].join('\n');
+}
+
+async function profileVariant(
+  spec: VariantSpec,
+  options: BenchOptions,
+  context: ProfileContext,
+  loadSec: number,
+  progress: Progress,
+): Promise<{ run: ProfiledRun; rate: number; delivered: boolean; path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `dice-api-cpuprof-${spec.id}-`));
+  progress(`starting "${spec.id}" with --cpu-prof (profile directory ${dir})`);
   const variant = await startVariant(spec, { ...context, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  let window: { startUs: number; endUs: number };
+  let requests: number;
   let rate: number;
-  let delivered: boolean;
+  let delivered = true;
   try {
     if (options.warmupSec > 0) {
-      progress(`warm-up ${options.warmupSec} s`);
+      progress(`${spec.id}: warm-up ${options.warmupSec} s`);
       await warmUp(variant, { connections: options.connections, durationSec: options.warmupSec });
     }
-    progress(`profiling under load for ${loadSec} s`);
+    progress(`${spec.id}: profiling under load for ${loadSec} s`);
+    // The profile's timestamps are microseconds of the same monotonic clock as hrtime.
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     const load = await runLoad({
       url: `${variant.app.baseUrl}/rolldice`,
       connections: options.connections,
       durationSec: loadSec,
     });
+    window = { startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
+    requests = load.requests;
     rate = load.requests / load.durationSec;
-    delivered = (await waitForDelivery(variant)).settled;
+    if (spec.collector === 'up') delivered = (await waitForDelivery(variant)).settled;
   } finally {
     // The profile is written when the process exits; dice-api exits on SIGTERM after its drain.
-    const stopped = await stopVariant(variant).then(() => variant.app.exitInfo);
-    progress(`"on" exited (${JSON.stringify(stopped)})`);
+    await stopVariant(variant);
   }
 
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length !== 1) {
-    throw new Error(`expected one .cpuprofile in ${dir}, found ${files.length}; did the app exit cleanly?`);
+    throw new Error(`expected one .cpuprofile in ${dir}, found ${files.length}; did ${spec.id} exit cleanly?`);
   }
   const path = join(dir, files[0] as string);
   const summary = summariseCpuProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, {
     rootDir: context.workspaceRoot,
+    window,
   });
-  const machine = machineInfo([]);
-  return [
-    `# CPU profile of dice-api "on" — ${machine.date}`,
-    '',
-    `Node ${machine.nodeVersion}, ${machine.cpus} × ${machine.cpuModel}. ` +
-      `${options.warmupSec} s warm-up + ${loadSec} s of autocannon with ${options.connections} connections ` +
-      `(${formatNumber(rate)} req/s under the profiler); spans ${delivered ? 'all delivered' : 'NOT all delivered'}. ` +
-      `The profile covers the whole process life (start-up and warm-up included).`,
-    ...Object.entries(options.onEnv).map(([k, v]) => `Extra environment: ${k}=${v}`),
-    '',
-    formatProfileSummary(summary, 20),
-    '',
-    `Profile file (open in Chrome DevTools → Performance, or speedscope): ${path}`,
-    '',
-  ].join('\n');
+  return { run: { label: spec.id, summary, requests }, rate, delivered, path };
 }

@@ -22,8 +22,10 @@ export interface RunningVariant {
 }
 
 export interface LaunchContext {
-  /** This bundle, re-run in the limit-server and receiver roles. */
+  /** This bundle, re-run in the receiver role. */
   benchMain: string;
+  /** The bare node:http server's bundle. */
+  limitServerMain: string;
   /** The built dice-api. */
   diceApiMain: string;
   /** Node flags for the app, e.g. --cpu-prof. */
@@ -53,8 +55,7 @@ export async function readReceived(receiver: ReceiverProcess): Promise<number> {
 export async function startVariant(spec: VariantSpec, context: LaunchContext): Promise<RunningVariant> {
   if (spec.program === 'limit') {
     const app = await startNodeApp({
-      main: context.benchMain,
-      args: ['serve-limit'],
+      main: context.limitServerMain,
       env: spec.env,
       startTimeoutMs: START_TIMEOUT_MS,
     });
