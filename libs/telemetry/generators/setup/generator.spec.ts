@@ -1,0 +1,382 @@
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  logger,
+  readJson,
+  readProjectConfiguration,
+  updateProjectConfiguration,
+  writeJson,
+  type ProjectConfiguration,
+  type Tree,
+} from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { applicationGenerator } from '@nx/node';
+import { FsTree } from 'nx/src/generators/tree';
+import { setupGenerator } from './generator';
+import { SETUP_MARKER } from './lib/templates';
+
+type Framework = 'express' | 'none';
+
+async function createNodeApp(
+  tree: Tree,
+  framework: Framework,
+  name = 'shop',
+): Promise<void> {
+  await applicationGenerator(tree, {
+    directory: `apps/${name}`,
+    framework,
+    bundler: 'esbuild',
+    unitTestRunner: 'none',
+    e2eTestRunner: 'none',
+    linter: 'none',
+    skipFormat: true,
+    skipPackageJson: true,
+  });
+}
+
+/** The workspace's apps bundle (bundle: true); the Nx default is bundle: false. */
+function useBundle(tree: Tree, project: string): void {
+  const config = readProjectConfiguration(tree, project);
+  buildOptions(config).bundle = true;
+  updateProjectConfiguration(tree, project, config);
+}
+
+function buildOptions(config: ProjectConfiguration): Record<string, unknown> {
+  const options = config.targets?.['build']?.options;
+  if (!options) throw new Error(`${config.name} has no build options`);
+  return options;
+}
+
+/** Every file of the tree with its content: the state a second run must leave unchanged. */
+function snapshot(tree: Tree, dir = ''): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const child of tree.children(dir)) {
+    const path = dir ? `${dir}/${child}` : child;
+    if (tree.isFile(path)) files.set(path, tree.read(path, 'utf-8') ?? '');
+    else for (const [p, c] of snapshot(tree, path)) files.set(p, c);
+  }
+  return files;
+}
+
+function read(tree: Tree, path: string): string {
+  const content = tree.read(path, 'utf-8');
+  if (content === null) throw new Error(`${path} does not exist in the tree`);
+  return content;
+}
+
+describe('setup generator', () => {
+  let warnings: string[];
+
+  beforeEach(() => {
+    warnings = [];
+    jest.spyOn(logger, 'warn').mockImplementation((message: unknown) => {
+      warnings.push(String(message));
+    });
+    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  describe('on an Express app built with esbuild', () => {
+    let tree: Tree;
+    let originalMain: string;
+
+    beforeEach(async () => {
+      tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
+      useBundle(tree, 'shop');
+      writeJson(tree, 'apps/shop/package.json', {
+        name: '@acme/shop',
+        version: '1.2.3',
+      });
+      originalMain = read(tree, 'apps/shop/src/main.ts');
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+    });
+
+    it('moves the original entry to app.ts and writes an entry that starts telemetry first', () => {
+      const main = read(tree, 'apps/shop/src/main.ts');
+      expect(main).toContain(SETUP_MARKER);
+      // telemetry is imported, then the app is require()d: in that order.
+      const telemetryImport = main.indexOf("from './telemetry.js'");
+      const appRequire = main.indexOf("require('./app.js')");
+      expect(telemetryImport).toBeGreaterThan(-1);
+      expect(appRequire).toBeGreaterThan(telemetryImport);
+      expect(main).not.toMatch(/from 'express'|require\('express'\)/);
+
+      const app = read(tree, 'apps/shop/src/app.ts');
+      // The original code is all still there, line for line, apart from the added lines.
+      const added = app
+        .split('\n')
+        .filter((line) => !originalMain.split('\n').includes(line));
+      expect(added).toEqual([
+        "import { onShutdown } from './shutdown.js';",
+        "import { telemetry } from './telemetry.js';",
+        '// Prometheus scrape endpoint (@otel-dice/telemetry); the library records no span for it.',
+        "app.get('/metrics', (req, res) => telemetry.metricsHandler(req, res));",
+        'const server = app.listen(port, host, () => {',
+        '// Let in-flight requests finish (and their spans end) before telemetry is flushed on SIGTERM/SIGINT.',
+        'onShutdown(() => new Promise<void>((resolve) => server.close(() => resolve())));',
+      ]);
+      // ...and the listen call is the one that was there, now named.
+      expect(originalMain).toContain('\napp.listen(port, host, () => {');
+      // The route is registered on the app, right after it is created.
+      expect(app.indexOf("app.get('/metrics'")).toBeGreaterThan(
+        app.indexOf('const app = express();'),
+      );
+      expect(app.indexOf("app.get('/metrics'")).toBeLessThan(
+        app.indexOf("app.get('/'"),
+      );
+    });
+
+    it('writes telemetry.ts with the service name and the bundled package version', () => {
+      const telemetry = read(tree, 'apps/shop/src/telemetry.ts');
+      expect(telemetry).toContain(
+        "import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';",
+      );
+      expect(telemetry).toContain(
+        "startTelemetry({ defaultServiceName: 'shop', serviceVersion: readServiceVersion() })",
+      );
+      expect(telemetry).toContain("require('../package.json')");
+      expect(telemetry).toContain('process.exit(1)');
+    });
+
+    it('writes shutdown.ts handling SIGTERM and SIGINT', () => {
+      const shutdown = read(tree, 'apps/shop/src/shutdown.ts');
+      expect(shutdown).toContain(
+        "const SIGNALS = ['SIGTERM', 'SIGINT'] as const;",
+      );
+      expect(shutdown).toContain('telemetry.shutdown()');
+      expect(shutdown).toContain('export function onShutdown');
+    });
+
+    it('keeps npm packages external in the esbuild build', () => {
+      const options = buildOptions(readProjectConfiguration(tree, 'shop'));
+      expect(options['thirdParty']).toBe(false);
+      expect(options['main']).toBe('apps/shop/src/main.ts');
+    });
+
+    it('adds the dependency and documents the variables in the README', () => {
+      expect(readJson(tree, 'apps/shop/package.json').dependencies).toEqual({
+        '@otel-dice/telemetry': '^0.0.1',
+      });
+      const readme = read(tree, 'apps/shop/README.md');
+      expect(readme).toContain('## Telemetry');
+      expect(readme).toContain('`OTEL_EXPORTER_OTLP_ENDPOINT`');
+      expect(readme).toContain("`GET /metrics` on the app's own port");
+    });
+
+    it('changes nothing when run a second time', async () => {
+      const before = snapshot(tree);
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+      expect(snapshot(tree)).toEqual(before);
+    });
+  });
+
+  describe('on an app without an HTTP framework (bundle: false)', () => {
+    let tree: Tree;
+
+    beforeEach(async () => {
+      tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'none', 'worker');
+      await setupGenerator(tree, {
+        project: 'worker',
+        serviceName: 'batch-worker',
+        skipFormat: true,
+      });
+    });
+
+    it('still wires the entry, and says how to serve /metrics instead of guessing', () => {
+      expect(read(tree, 'apps/worker/src/main.ts')).toContain(
+        "require('./app.js')",
+      );
+      expect(read(tree, 'apps/worker/src/app.ts')).toBe(
+        "console.log('Hello World');",
+      );
+      expect(warnings.join('\n')).toContain(
+        'No HTTP framework found in apps/worker/src/app.ts',
+      );
+      expect(read(tree, 'apps/worker/README.md')).toContain(
+        'Serve `telemetry.metricsHandler(req, res)`',
+      );
+    });
+
+    it('does not read package.json at run time when nothing bundles it', () => {
+      const telemetry = read(tree, 'apps/worker/src/telemetry.ts');
+      expect(telemetry).toContain("defaultServiceName: 'batch-worker' }");
+      expect(telemetry).not.toContain('package.json');
+      expect(
+        buildOptions(readProjectConfiguration(tree, 'worker'))['thirdParty'],
+      ).toBeUndefined();
+    });
+
+    it('changes nothing when run a second time', async () => {
+      const before = snapshot(tree);
+      await setupGenerator(tree, {
+        project: 'worker',
+        serviceName: 'batch-worker',
+        skipFormat: true,
+      });
+      expect(snapshot(tree)).toEqual(before);
+    });
+  });
+
+  describe('in a workspace that contains the library', () => {
+    it('depends on it with "*" and adds the TS project reference, as nx sync would', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      writeJson(tree, 'tsconfig.json', { files: [], references: [] });
+      writeJson(tree, 'libs/telemetry/package.json', {
+        name: '@otel-dice/telemetry',
+        version: '0.0.1',
+        nx: {},
+      });
+      writeJson(tree, 'libs/telemetry/tsconfig.lib.json', {});
+      await createNodeApp(tree, 'express');
+      writeJson(tree, 'apps/shop/package.json', {
+        name: '@acme/shop',
+        dependencies: { express: '^5.0.0' },
+      });
+
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+
+      expect(readJson(tree, 'apps/shop/package.json').dependencies).toEqual({
+        '@otel-dice/telemetry': '*',
+        express: '^5.0.0',
+      });
+      expect(readJson(tree, 'apps/shop/tsconfig.app.json').references).toEqual([
+        { path: '../../libs/telemetry/tsconfig.lib.json' },
+      ]);
+      expect(read(tree, 'apps/shop/README.md')).toContain(
+        '](../../libs/telemetry/README.md)',
+      );
+    });
+  });
+
+  describe('refuses instead of overwriting', () => {
+    it('when app.ts already exists, naming the option to use', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
+      tree.write('apps/shop/src/app.ts', 'export const mine = 1;\n');
+      await expect(
+        setupGenerator(tree, { project: 'shop', skipFormat: true }),
+      ).rejects.toThrow(
+        'apps/shop/src/app.ts already exists, so the current entry apps/shop/src/main.ts cannot move there. Pass --appFile=<name>',
+      );
+      expect(read(tree, 'apps/shop/src/app.ts')).toBe(
+        'export const mine = 1;\n',
+      );
+    });
+
+    it('and uses --appFile when given', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
+      tree.write('apps/shop/src/app.ts', 'export const mine = 1;\n');
+      await setupGenerator(tree, {
+        project: 'shop',
+        appFile: 'server',
+        skipFormat: true,
+      });
+      expect(read(tree, 'apps/shop/src/main.ts')).toContain(
+        "require('./server.js')",
+      );
+      expect(read(tree, 'apps/shop/src/server.ts')).toContain(
+        "app.get('/metrics'",
+      );
+    });
+
+    it('when a telemetry.ts of someone else is in the way', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
+      tree.write('apps/shop/src/telemetry.ts', 'export {};\n');
+      await expect(
+        setupGenerator(tree, { project: 'shop', skipFormat: true }),
+      ).rejects.toThrow(
+        'apps/shop/src/telemetry.ts already exists and was not written by @otel-dice/telemetry:setup',
+      );
+    });
+
+    it('for an unknown project', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await expect(
+        setupGenerator(tree, { project: 'nope', skipFormat: true }),
+      ).rejects.toThrow(/nope/);
+    });
+
+    it('for an ES module package', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
+      writeJson(tree, 'apps/shop/package.json', {
+        name: 'shop',
+        type: 'module',
+      });
+      await expect(
+        setupGenerator(tree, { project: 'shop', skipFormat: true }),
+      ).rejects.toThrow('shop is an ES module package ("type": "module")');
+    });
+  });
+
+  describe('dry run', () => {
+    let root: string;
+
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    /** Lists every file under `dir` with its size and mtime: what "the disk did not change" means. */
+    function diskState(dir: string): Map<string, string> {
+      const state = new Map<string, string>();
+      const walk = (current: string) => {
+        for (const entry of readdirSync(current, { withFileTypes: true })) {
+          const path = join(current, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else {
+            const stat = statSync(path);
+            state.set(
+              path,
+              `${stat.size}:${stat.mtimeMs}:${readFileSync(path, 'utf8')}`,
+            );
+          }
+        }
+      };
+      walk(dir);
+      return state;
+    }
+
+    it('computes every change in the Tree and writes nothing to disk', async () => {
+      // A real workspace on disk, read through Nx's own file-system tree, as `nx g --dry-run` does.
+      const source = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(source, 'express');
+      useBundle(source, 'shop');
+      root = mkdtempSync(join(tmpdir(), 'setup-dry-run-'));
+      for (const [path, content] of snapshot(source)) {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), content);
+      }
+      const before = diskState(root);
+
+      const tree = new FsTree(root, false);
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+
+      expect(
+        tree
+          .listChanges()
+          .map((change) => `${change.type} ${change.path}`)
+          .sort(),
+      ).toEqual([
+        'CREATE apps/shop/README.md',
+        'CREATE apps/shop/src/app.ts',
+        'CREATE apps/shop/src/shutdown.ts',
+        'CREATE apps/shop/src/telemetry.ts',
+        'UPDATE apps/shop/project.json',
+        'UPDATE apps/shop/src/main.ts',
+      ]);
+      expect(diskState(root)).toEqual(before);
+    });
+  });
+});

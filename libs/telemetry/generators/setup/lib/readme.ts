@@ -1,0 +1,66 @@
+/**
+ * The "Telemetry" section appended to the app's README: which files do what, the environment
+ * variables that configure it, /metrics and shutdown. Pure. A marker comment makes it appear once.
+ */
+import { SETUP_MARKER } from './templates';
+
+export interface ReadmeOptions {
+  readonly serviceName: string;
+  readonly entryFile: string;
+  readonly appFile: string;
+  /** Relative link to the library's README from the app's directory, when it is in the workspace. */
+  readonly libraryReadme: string | undefined;
+  /** Whether GET /metrics was added to the app. */
+  readonly metricsRoute: boolean;
+}
+
+export function appendTelemetrySection(
+  readme: string | undefined,
+  options: ReadmeOptions,
+): string | undefined {
+  if (readme !== undefined && readme.includes(SETUP_MARKER)) return undefined;
+  const before =
+    readme === undefined || readme.trim() === ''
+      ? `# ${options.serviceName}\n`
+      : readme.replace(/\s*$/, '\n');
+  return `${before}\n${telemetrySection(options)}`;
+}
+
+export function telemetrySection(o: ReadmeOptions): string {
+  const library = o.libraryReadme
+    ? `[@otel-dice/telemetry](${o.libraryReadme})`
+    : '`@otel-dice/telemetry`';
+  const metrics = o.metricsRoute
+    ? "`GET /metrics` on the app's own port serves Prometheus text (added to " +
+      `\`${o.appFile}\`).`
+    : "Serve `telemetry.metricsHandler(req, res)` on `GET /metrics` of the app's server for Prometheus.";
+  return `<!-- ${SETUP_MARKER} -->
+## Telemetry
+
+Traces (OTLP/gRPC) and Prometheus metrics come from ${library}, wired by
+\`nx g ${SETUP_MARKER}\`:
+
+- \`${o.entryFile}\` starts telemetry **before** the app is loaded (\`${o.appFile}\`), because the
+  instrumentations patch \`node:http\` and \`express\` as they are required. Keep it first.
+- \`telemetry.ts\` exports \`telemetry\`: \`telemetry.tracer\` for your own spans, \`telemetry.meter\`
+  for your own instruments.
+- ${metrics} \`/metrics\` and \`/healthz\` get no spans.
+- On SIGTERM/SIGINT, \`shutdown.ts\` runs the \`onShutdown()\` hooks, flushes pending spans and exits 0.
+- A bundling build must keep npm packages external (esbuild \`thirdParty: false\`, webpack
+  \`externalDependencies: 'all'\`): a bundled copy of express could not be patched.
+
+| variable | meaning | default |
+| --- | --- | --- |
+| \`OTEL_SERVICE_NAME\` (or \`APP_SERVICE_NAME\`) | \`service.name\` of every span and metric | \`${o.serviceName}\` |
+| \`OTEL_EXPORTER_OTLP_ENDPOINT\` (or \`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\`, \`TRACE_ENDPOINT\`) | OTLP/gRPC collector | \`http://localhost:4317\` |
+| \`OTEL_RESOURCE_ATTRIBUTES\` | extra resource attributes, e.g. \`deployment.environment.name=prod\` | — |
+| \`OTEL_TRACES_SAMPLER\`, \`OTEL_TRACES_SAMPLER_ARG\` | sampling | \`parentbased_always_on\` |
+| \`OTEL_TRACES_EXPORTER\` | \`otlp\`, \`console\` or \`none\` | \`otlp\` |
+| \`OTEL_NODE_ENABLED_INSTRUMENTATIONS\` | instrumentations to load, e.g. \`http,express,pg\` | \`http,express\` |
+| \`OTEL_SDK_DISABLED\` | \`true\` switches telemetry off (\`/metrics\` still answers) | \`false\` |
+| \`OTEL_LOG_LEVEL\` | the SDK's own diagnostics on stderr | silent |
+
+An unusable value stops the app at start-up with a message naming the variable. When the
+collector is down the app keeps serving; it logs one warning per outage.
+`;
+}
