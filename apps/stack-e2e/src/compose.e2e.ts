@@ -32,9 +32,10 @@ describe('compose interpolation helpers', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('runs the dice service and the four backends', () => {
+  it('runs the dice service, its traffic source and the four backends', () => {
     expect(Object.keys(project.services).sort()).toEqual([
       'dice-api',
+      'dice-player',
       'grafana',
       'jaeger',
       'otel-collector',
