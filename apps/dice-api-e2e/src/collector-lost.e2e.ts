@@ -8,10 +8,11 @@
  * Either way no request may fail, the app's memory must stay where the collector-up run left it
  * (dropped and counted, not hoarded), and once the collector is back spans flow again.
  *
- * Memory bound (README): after 20,000 requests with the collector lost, the app's VmRSS may exceed
- * its VmRSS after 20,000 requests with the collector up by at most RSS_BOUND_BYTES. Measured noise
- * between such runs was -2..+36 MiB; a queue that kept every span instead grows by about 140 MiB per
- * 20,000 requests (80,000 spans at ~1.8 KiB each).
+ * Memory bound (README): after each of three 20,000-request runs with the collector lost, the
+ * app's VmRSS may exceed its VmRSS after a 20,000-request run with the collector up by at most
+ * RSS_BOUND_BYTES. Measured over 5 suite runs: a bounded pipeline settles +7..+51 MiB above the
+ * reference and stops growing; a queue that kept every span grows ~60 MiB per run (60,000 spans
+ * at ~1 KiB), ~180 MiB after three.
  */
 import {
   getFreePort,
@@ -37,11 +38,21 @@ import { startTcpLink, type TcpLink } from './support/tcp-link.js';
 import { serverSpans } from './support/traces.js';
 
 const RUN_REQUESTS = 20_000;
+/**
+ * Runs with the collector lost, each checked against the bound. One run of hoarding (~60 MiB) is
+ * too close to the noise (up to +51 MiB) to tell apart; a leak grows with every run, noise does not.
+ */
+const LOST_RUNS = 3;
 const WARMUP_REQUESTS = 1_000;
 /** Requests of the run during which the collector is lost, and after how many responses. */
 const MIDRUN_REQUESTS = 3_000;
 const LOSE_AFTER = 500;
-const RSS_BOUND_BYTES = 64 * MiB;
+/**
+ * The lost-collector plateau (~260-280 MiB) does not depend on the reference (213-240 MiB), so a
+ * low reference widens the gap: 96 MiB keeps ~1.5x headroom over the worst case seen and is about
+ * half of what three runs of hoarding cost.
+ */
+const RSS_BOUND_BYTES = 96 * MiB;
 /** grpc-js reconnect backoff can reach tens of seconds; generous on a busy machine. */
 const RECOVERY_DEADLINE_MS = 60_000;
 /** Exports give up after 2 s, so a hung collector costs 2 s per batch, not the default 10. */
@@ -78,10 +89,10 @@ it(
     expectAllOk(await lossRun.done, MIDRUN_REQUESTS);
     await expectAliveAndCalm(app);
 
-    const { counts, rss } = await runWithCollectorLost(app);
+    const counts = await lostRunsWithinBound(app, rssUp);
     expect(counts.exportFailed).toBeGreaterThan(0); // refused exports fail fast, batch by batch
-    expectRssWithinBound(rssUp, rss);
-    expect(exporterWarnings(app.lines).length).toBeLessThanOrEqual(1);
+    // One outage, one warning line, however many batches failed (see collector-down-at-start).
+    expect(exporterWarnings(app.lines)).toHaveLength(1);
 
     const backAtNs = nowNs();
     await r.start(); // same port: the app was never told anything
@@ -111,11 +122,11 @@ it(
     expectAllOk(await lossRun.done, MIDRUN_REQUESTS);
     await expectAliveAndCalm(app);
 
-    const { counts, rss } = await runWithCollectorLost(app);
+    const counts = await lostRunsWithinBound(app, rssUp);
     expect(counts.queueFull).toBeGreaterThan(0); // the queue overflowed and said so
     expect(l.heldConnections).toBeGreaterThan(0); // the exporter was talking to the hung link
-    expectRssWithinBound(rssUp, rss);
-    expect(exporterWarnings(app.lines).length).toBeLessThanOrEqual(1);
+    // One outage, one warning line, however many batches failed (see collector-down-at-start).
+    expect(exporterWarnings(app.lines)).toHaveLength(1);
 
     const backAtNs = nowNs();
     l.setMode('pass');
@@ -160,6 +171,24 @@ async function collectorUpReference(
 }
 
 /**
+ * LOST_RUNS full runs with the collector lost, the app's RSS checked against the bound after each;
+ * returns the drop counters summed over all runs.
+ */
+async function lostRunsWithinBound(
+  app: NodeProcess,
+  rssUp: number,
+): Promise<Pick<SpanPipelineCounts, 'queueFull' | 'exportFailed'>> {
+  const total = { queueFull: 0, exportFailed: 0 };
+  for (let run = 1; run <= LOST_RUNS; run += 1) {
+    const { counts, rss } = await runWithCollectorLost(app);
+    expectRssWithinBound(rssUp, rss, run);
+    total.queueFull += counts.queueFull;
+    total.exportFailed += counts.exportFailed;
+  }
+  return total;
+}
+
+/**
  * A full run with the collector lost. Nothing may be exported, and every span the run started is
  * accounted for as dropped (queue full, or in a batch the exporter gave up on) except what the
  * bounded queue still holds. Returns the counter deltas and the app's RSS after the run.
@@ -193,15 +222,20 @@ async function runWithCollectorLost(
   return { counts, rss };
 }
 
-function expectRssWithinBound(rssUp: number, rssLost: number): void {
+function expectRssWithinBound(
+  rssUp: number,
+  rssLost: number,
+  run: number,
+): void {
   const report = {
+    run,
     rssUp: formatMiB(rssUp),
     rssLost: formatMiB(rssLost),
     bound: `+${formatMiB(RSS_BOUND_BYTES)}`,
   };
   // One line per run, so the README's numbers can be re-checked from any CI log.
   process.stdout.write(
-    `collector-lost: VmRSS ${report.rssUp} after the collector-up run, ${report.rssLost} after the collector-lost run (bound ${report.bound})\n`,
+    `collector-lost: VmRSS ${report.rssUp} after the collector-up run, ${report.rssLost} after collector-lost run ${run} (bound ${report.bound})\n`,
   );
   expect({
     ...report,

@@ -87,7 +87,7 @@ export function describeTrace(trace: readonly ReceivedSpan[]): string {
 /**
  * Everything wrong with one single-roll /rolldice trace, as readable lines (empty = as the seed
  * promises): one root HTTP server span for GET /rolldice; exactly one do_roll with an integer
- * roll.value in 1..7 and one do_important_job, both under the server span; a 7 answered 500 with
+ * roll.value in 1..7 and one do_important_job, both direct children of the server span; a 7 answered 500 with
  * an ERROR server span, anything else 200 and not ERROR.
  */
 export function singleRollTraceProblems(
@@ -112,6 +112,10 @@ export function singleRollTraceProblems(
       problems.push(`${span.name} has trace id ${span.traceId}`);
     if (span !== server && !isDescendantOf(span, server, trace))
       problems.push(`${span.name} is not under the server span`);
+  }
+  for (const span of [...rolls, ...jobs]) {
+    if (span.parentSpanId !== server.spanId)
+      problems.push(`${span.name} is not a direct child of the server span`);
   }
 
   const { attributes } = server;
