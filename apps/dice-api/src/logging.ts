@@ -3,9 +3,9 @@
  *
  * The access log wraps the plain Node request listener instead of being an Express middleware.
  * There the active span is exactly the HTTP server span the http instrumentation created. Inside
- * Express it depends on which layers the Express instrumentation wraps: a route handler runs in
- * its own `request handler - /rolldice` span, and a middleware would too if middleware spans were
- * switched on — its span_id would then point at a sub-millisecond child instead of the request.
+ * Express it depends on which layers the Express instrumentation wraps: with layer spans switched
+ * on (the library's `expressLayerSpans`), a handler or middleware runs in a span of its own, and
+ * its span_id would point at that child instead of the request.
  * The wrapper also logs requests Express never gets to route.
  */
 import type {

@@ -88,9 +88,10 @@ export const stderrReporter: ExportHealthReporter = {
 
 /**
  * The seed's init_traces: a tracer provider whose spans go through one BatchSpanProcessor to
- * OTLP/gRPC. The batch processor never blocks a request: ending a span is an array push, and
- * when the queue is full (collector down long enough) spans are dropped and counted in
- * `otel_sdk_processor_span_processed_total{error_type="queue_full"}` instead of hoarded.
+ * OTLP/gRPC. The batch processor never blocks a request: ending a span is an array push. With
+ * the collector refusing connections each batch fails at once and is dropped; with it hanging,
+ * the queue fills and further spans are dropped. Both are counted in
+ * `otel_sdk_processor_span_processed_total{error_type=…}` instead of hoarded.
  */
 export function initTraces(options: TracesOptions): Traces {
   const env = options.env ?? process.env;
