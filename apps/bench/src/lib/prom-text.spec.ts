@@ -56,6 +56,7 @@ describe('spanPipelineCounters', () => {
   it('sums started spans over all label sets and splits processed spans by error_type', () => {
     expect(spanPipelineCounters(parsePrometheusText(PAGE))).toEqual({
       started: 80,
+      sampled: 80,
       exported: 33,
       droppedQueueFull: 7,
       exportFailed: 40,
@@ -63,9 +64,19 @@ describe('spanPipelineCounters', () => {
     });
   });
 
+  it('counts only spans the sampler kept as sampled', () => {
+    const page = [
+      'otel_sdk_span_started_total{otel_span_parent_origin="none",otel_span_sampling_result="DROP"} 90',
+      'otel_sdk_span_started_total{otel_span_parent_origin="none",otel_span_sampling_result="RECORD_AND_SAMPLE"} 10',
+      'otel_sdk_span_started_total{otel_span_parent_origin="local",otel_span_sampling_result="RECORD_ONLY"} 5',
+    ].join('\n');
+    expect(spanPipelineCounters(parsePrometheusText(page))).toMatchObject({ started: 105, sampled: 10 });
+  });
+
   it('reports a missing self-metric as undefined, not 0 (SDK disabled)', () => {
     const counters = spanPipelineCounters(parsePrometheusText('# OpenTelemetry SDK disabled\n'));
     expect(counters.started).toBeUndefined();
+    expect(counters.sampled).toBeUndefined();
     expect(counters.queueSize).toBeUndefined();
     expect(counters.droppedQueueFull).toBe(0);
   });

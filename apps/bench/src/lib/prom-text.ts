@@ -120,6 +120,11 @@ export function sumSamples(
 export interface SpanPipelineCounters {
   /** otel_sdk_span_started_total, all sampling results. */
   started: number | undefined;
+  /**
+   * Started spans the sampler kept (otel_span_sampling_result="RECORD_AND_SAMPLE"): the ones the
+   * batch processor gets, so the ones that should reach the collector.
+   */
+  sampled: number | undefined;
   /** Spans the batch processor exported successfully (processed, no error_type). */
   exported: number;
   /** Dropped because the queue was full: processed{error_type="queue_full"}. */
@@ -137,6 +142,7 @@ export const SPAN_QUEUE_SIZE = 'otel_sdk_processor_span_queue_size';
 export function spanPipelineCounters(samples: readonly PromSample[]): SpanPipelineCounters {
   return {
     started: sumSamples(samples, SPAN_STARTED),
+    sampled: sumSamples(samples, SPAN_STARTED, (l) => l['otel_span_sampling_result'] === 'RECORD_AND_SAMPLE'),
     exported: sumSamples(samples, SPAN_PROCESSED, (l) => l['error_type'] === undefined) ?? 0,
     droppedQueueFull: sumSamples(samples, SPAN_PROCESSED, (l) => l['error_type'] === 'queue_full') ?? 0,
     exportFailed:

@@ -21,8 +21,8 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
   };
 }
 
-const spans = { created: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0 };
-const downSpans = { created: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000 };
+const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0 };
+const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000 };
 const rounds = [
   round('limit', 0, 100_000),
   round('off', 0, 50_000),
@@ -75,8 +75,8 @@ describe('formatReport', () => {
   });
 
   it('shows spans only for SDK-on variants, with "nothing listening" for the dead collector', () => {
-    expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
-    expect(text).toMatch(/\| down +\| +8,000 \| nothing listening \| +– \| +2,000 \| +6,000 \| +– \|/);
+    expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +8,000 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
+    expect(text).toMatch(/\| down +\| +8,000 \| +8,000 \| nothing listening \| +– \| +2,000 \| +6,000 \| +– \|/);
     const spanSection = text.slice(text.indexOf('## Spans'), text.indexOf('## Ratios'));
     expect(spanSection).toContain('| on ');
     expect(spanSection).not.toContain('| off ');

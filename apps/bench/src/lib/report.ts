@@ -132,18 +132,20 @@ function spanSection(variants: readonly VariantSummary[]): string[] {
   return [
     '## Spans (measured rounds)',
     '',
-    'created = `otel_sdk_span_started_total` on the app\'s /metrics; received = counted by the OTLP receiver; ' +
+    'created = `otel_sdk_span_started_total` on the app\'s /metrics; sampled = those with ' +
+      '`otel_span_sampling_result="RECORD_AND_SAMPLE"`; received = counted by the OTLP receiver; delivered = received/sampled; ' +
       'dropped = `otel_sdk_processor_span_processed_total{error_type="queue_full"}`; export failed = processed with any other error_type.',
     '',
     markdownTable(
-      ['variant', 'created', 'received', 'delivered', 'dropped (queue full)', 'export failed', 'receiver CPU s'],
+      ['variant', 'created', 'sampled', 'received', 'delivered', 'dropped (queue full)', 'export failed', 'receiver CPU s'],
       withSpans.map((v) => {
         const spans = v.spans as NonNullable<VariantSummary['spans']>;
         return [
           v.id,
           formatNumber(spans.created),
+          formatNumber(spans.sampled),
           spans.received === undefined ? 'nothing listening' : formatNumber(spans.received),
-          formatPercent(deliveryRatio(spans.created, spans.received), 2),
+          formatPercent(deliveryRatio(spans.sampled, spans.received), 2),
           formatNumber(spans.droppedQueueFull),
           formatNumber(spans.exportFailed),
           v.receiverCpuSeconds === undefined ? NOT_APPLICABLE : formatNumber(v.receiverCpuSeconds, 1),
@@ -223,7 +225,7 @@ function fixedRateSection(fixed: FixedRateResult | undefined): string[] {
         'achieved req/s',
         'p50',
         'p99',
-        'spans created',
+        'spans sampled',
         'received',
         'delivered',
         'dropped',
@@ -240,9 +242,9 @@ function fixedRateSection(fixed: FixedRateResult | undefined): string[] {
           formatNumber(fixed.achievedRate),
           formatMs(fixed.latency.p50),
           formatMs(fixed.latency.p99),
-          formatNumber(fixed.spans.created),
+          formatNumber(fixed.spans.sampled),
           formatNumber(fixed.spans.received),
-          formatPercent(deliveryRatio(fixed.spans.created, fixed.spans.received), 3),
+          formatPercent(deliveryRatio(fixed.spans.sampled, fixed.spans.received), 3),
           formatNumber(fixed.spans.droppedQueueFull),
           formatNumber(fixed.spans.exportFailed),
           formatMs(fixed.flushWaitMs),

@@ -7,6 +7,8 @@ import { concatSamples, mean, summariseLatencies, type LatencySummary } from './
 export interface SpanCounts {
   /** otel_sdk_span_started_total delta, from the app's own /metrics. */
   created: number;
+  /** Of those, the ones the sampler kept: what should reach the collector. */
+  sampled: number;
   /** Spans the OTLP receiver got; undefined when nothing was listening (collector down). */
   received: number | undefined;
   /** Dropped by the batch processor because its queue was full. */
@@ -107,6 +109,7 @@ export function sumSpans(parts: readonly (SpanCounts | undefined)[]): SpanCounts
   const received = present.map((p) => p.received);
   return {
     created: sum(present.map((p) => p.created)),
+    sampled: sum(present.map((p) => p.sampled)),
     received: received.every((r) => r !== undefined) ? sum(received as number[]) : undefined,
     droppedQueueFull: sum(present.map((p) => p.droppedQueueFull)),
     exportFailed: sum(present.map((p) => p.exportFailed)),

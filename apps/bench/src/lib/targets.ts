@@ -47,13 +47,13 @@ export function evaluateTargets({ off, on, down, fixedRate }: TargetInputs): Tar
     met: p99Ratio === undefined ? undefined : p99Ratio <= THRESHOLDS.onOffP99,
   });
 
-  const delivery = fixedRate ? deliveryRatio(fixedRate.spans.created, fixedRate.spans.received) : undefined;
+  const delivery = fixedRate ? deliveryRatio(fixedRate.spans.sampled, fixedRate.spans.received) : undefined;
   results.push({
     goal: `100 % of spans delivered at ${fixedRate ? fixedRate.targetRate.toLocaleString('en-US') : 'the fixed'} req/s`,
     actual: fixedRate
-      ? `${formatNumber(fixedRate.spans.received ?? 0)} of ${formatNumber(fixedRate.spans.created)} (${formatPercent(delivery, 3)})`
+      ? `${formatNumber(fixedRate.spans.received ?? 0)} of ${formatNumber(fixedRate.spans.sampled)} (${formatPercent(delivery, 3)})`
       : NOT_APPLICABLE,
-    met: fixedRate ? fixedRate.spans.created > 0 && (fixedRate.spans.received ?? 0) >= fixedRate.spans.created : undefined,
+    met: fixedRate ? fixedRate.spans.sampled > 0 && (fixedRate.spans.received ?? 0) >= fixedRate.spans.sampled : undefined,
   });
 
   const growth = fixedRate ? fixedRate.rssEndBytes / fixedRate.rssStartBytes - 1 : undefined;
@@ -80,10 +80,10 @@ export function evaluateTargets({ off, on, down, fixedRate }: TargetInputs): Tar
   return results;
 }
 
-/** received/created; a run that created nothing delivered nothing worth a ratio. */
-export function deliveryRatio(created: number, received: number | undefined): number | undefined {
-  if (created <= 0 || received === undefined) return undefined;
-  return received / created;
+/** received/sampled; a run that sampled nothing delivered nothing worth a ratio. */
+export function deliveryRatio(sampled: number, received: number | undefined): number | undefined {
+  if (sampled <= 0 || received === undefined) return undefined;
+  return received / sampled;
 }
 
 export function metLabel(met: boolean | undefined): string {

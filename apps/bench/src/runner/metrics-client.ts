@@ -20,17 +20,23 @@ export async function scrape(baseUrl: string): Promise<Scrape> {
   return { status: response.status, body, durationMs: performance.now() - startedAt };
 }
 
-export type PresentSpanCounters = { [K in keyof SpanPipelineCounters]: number };
+/** As SpanPipelineCounters, with `started` known to be present. */
+export type PresentSpanCounters = SpanPipelineCounters & { started: number; sampled: number };
 
-/** The span pipeline counters from one scrape; throws when the page has none (SDK off?). */
+/**
+ * The span pipeline counters from one scrape; throws when the page has no
+ * otel_sdk_span_started_total (SDK off?). `queueSize` stays undefined when the app has no batch
+ * processor (OTEL_TRACES_EXPORTER=none).
+ */
 export async function readSpanCounters(baseUrl: string): Promise<PresentSpanCounters> {
   const { status, body } = await scrape(baseUrl);
   if (status !== 200) throw new Error(`GET ${baseUrl}/metrics answered ${status}`);
-  const { started, queueSize, ...rest } = spanPipelineCounters(parsePrometheusText(body));
-  if (started === undefined || queueSize === undefined) {
-    throw new Error(`${baseUrl}/metrics has no otel_sdk_* span metrics; is the SDK on?`);
+  const counters = spanPipelineCounters(parsePrometheusText(body));
+  const { started } = counters;
+  if (started === undefined) {
+    throw new Error(`${baseUrl}/metrics has no otel_sdk_span_started_total; is the SDK on?`);
   }
-  return { ...rest, started, queueSize };
+  return { ...counters, started, sampled: counters.sampled ?? 0 };
 }
 
 /**

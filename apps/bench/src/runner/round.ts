@@ -109,6 +109,7 @@ async function roundSpans(
 export function spanDelta(before: SpanSnapshot, after: SpanSnapshot): SpanCounts {
   return {
     created: after.started - before.started,
+    sampled: after.sampled - before.sampled,
     received:
       after.received === undefined || before.received === undefined ? undefined : after.received - before.received,
     droppedQueueFull: after.droppedQueueFull - before.droppedQueueFull,

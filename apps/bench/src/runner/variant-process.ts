@@ -101,10 +101,12 @@ export function isListening(endpoint: string): Promise<boolean> {
 
 export interface SpanSnapshot {
   started: number;
+  sampled: number;
   exported: number;
   droppedQueueFull: number;
   exportFailed: number;
-  queueSize: number;
+  /** undefined: no batch processor (nothing is exported). */
+  queueSize: number | undefined;
   /** Spans the variant's receiver has counted; undefined without a receiver. */
   received: number | undefined;
 }
@@ -118,7 +120,7 @@ export async function spanSnapshot(variant: RunningVariant): Promise<SpanSnapsho
 }
 
 /**
- * Waits until every span the app started has left its pipeline (exported, dropped or failed) and
+ * Waits until every sampled span the app started has left its pipeline (exported, dropped or failed) and
  * the receiver has counted every exported one: the batch processor's 1 s delay is over and no
  * export from this variant spills into the next variant's round.
  *
@@ -135,7 +137,8 @@ export async function waitForDelivery(
     const snapshot = await spanSnapshot(variant);
     const processed = snapshot.exported + snapshot.droppedQueueFull + snapshot.exportFailed;
     const settled =
-      snapshot.queueSize === 0 && processed >= snapshot.started && (snapshot.received ?? 0) >= snapshot.exported;
+      snapshot.queueSize === undefined ||
+      (snapshot.queueSize === 0 && processed >= snapshot.sampled && (snapshot.received ?? 0) >= snapshot.exported);
     const waitedMs = performance.now() - startedAt;
     if (settled || performance.now() >= deadline) return { snapshot, settled, waitedMs };
     await sleep(100);
