@@ -21,8 +21,9 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
   };
 }
 
-const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0 };
-const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000 };
+const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true };
+const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true };
+const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false };
 const rounds = [
   round('limit', 0, 100_000),
   round('off', 0, 50_000),
@@ -32,9 +33,11 @@ const rounds = [
   round('on', 1, 45_000, spans),
   round('down', 1, 40_000, downSpans),
   round('limit', 1, 120_000),
+  round('none', 0, 60_000, noExporter),
+  round('none', 1, 60_000, noExporter),
 ];
 const memory = { rssAfterWarmupBytes: 100 * 1024 * 1024, rssEndBytes: 101 * 1024 * 1024, peakRssBytes: 110 * 1024 * 1024 };
-const variants: VariantSummary[] = ['limit', 'off', 'on', 'down'].map((id) =>
+const variants: VariantSummary[] = ['limit', 'off', 'on', 'down', 'none'].map((id) =>
   summariseVariant({ id, label: `${id} label` }, rounds, memory),
 );
 const byId = (id: string) => variants.find((v) => v.id === id);
@@ -77,6 +80,7 @@ describe('formatReport', () => {
   it('shows spans only for SDK-on variants, with "nothing listening" for the dead collector', () => {
     expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +8,000 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
     expect(text).toMatch(/\| down +\| +8,000 \| +8,000 \| nothing listening \| +– \| +2,000 \| +6,000 \| +– \|/);
+    expect(text).toMatch(/\| none +\| +8,000 \| +8,000 \| +no exporter \| +– \| +0 \| +0 \| +2\.0 \|/);
     const spanSection = text.slice(text.indexOf('## Spans'), text.indexOf('## Ratios'));
     expect(spanSection).toContain('| on ');
     expect(spanSection).not.toContain('| off ');

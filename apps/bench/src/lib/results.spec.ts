@@ -38,6 +38,7 @@ describe('summariseVariant', () => {
       foreignCpuSeconds: 1,
       receiverCpuSeconds: undefined,
       spans: undefined,
+      rssAfterFirstRoundBytes: 90 * 1024 * 1024,
       ...memory,
     });
     expect(summary.cpuMsPerKiloRequest).toBeCloseTo((10 * 1e6) / 30_000);
@@ -46,14 +47,23 @@ describe('summariseVariant', () => {
   });
 
   it('adds span counts and receiver CPU when every round has them', () => {
-    const spans = { created: 40, sampled: 40, received: 40, droppedQueueFull: 0, exportFailed: 0 };
+    const spans = { created: 40, sampled: 40, received: 40, droppedQueueFull: 0, exportFailed: 0, exporting: true };
     const rounds = [
       round('on', 0, 10, { spans, receiverCpuSeconds: 1 }),
       round('on', 1, 10, { spans: { ...spans, received: 39, droppedQueueFull: 1 }, receiverCpuSeconds: 2 }),
     ];
     const summary = summariseVariant({ id: 'on', label: 'on' }, rounds, memory);
-    expect(summary.spans).toEqual({ created: 80, sampled: 80, received: 79, droppedQueueFull: 1, exportFailed: 0 });
+    expect(summary.spans).toEqual({ created: 80, sampled: 80, received: 79, droppedQueueFull: 1, exportFailed: 0, exporting: true });
     expect(summary.receiverCpuSeconds).toBe(3);
+  });
+
+  it('takes the RSS after the earliest round as "after the first round", whatever the input order', () => {
+    const rounds = [
+      round('on', 2, 10, { rssAfterBytes: 300 }),
+      round('on', 0, 10, { rssAfterBytes: 100 }),
+      round('on', 1, 10, { rssAfterBytes: 200 }),
+    ];
+    expect(summariseVariant({ id: 'on', label: 'on' }, rounds, memory).rssAfterFirstRoundBytes).toBe(100);
   });
 
   it('refuses a variant without rounds', () => {
@@ -65,11 +75,11 @@ describe('sumSpans', () => {
   it('keeps "received" unknown when any part had no receiver', () => {
     expect(
       sumSpans([
-        { created: 1, sampled: 1, received: undefined, droppedQueueFull: 1, exportFailed: 0 },
-        { created: 2, sampled: 1, received: 2, droppedQueueFull: 0, exportFailed: 3 },
+        { created: 1, sampled: 1, received: undefined, droppedQueueFull: 1, exportFailed: 0, exporting: true },
+        { created: 2, sampled: 1, received: 2, droppedQueueFull: 0, exportFailed: 3, exporting: true },
         undefined,
       ]),
-    ).toEqual({ created: 3, sampled: 2, received: undefined, droppedQueueFull: 1, exportFailed: 3 });
+    ).toEqual({ created: 3, sampled: 2, received: undefined, droppedQueueFull: 1, exportFailed: 3, exporting: true });
     expect(sumSpans([undefined])).toBeUndefined();
   });
 });

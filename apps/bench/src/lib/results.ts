@@ -15,6 +15,8 @@ export interface SpanCounts {
   droppedQueueFull: number;
   /** In batches the exporter gave up on. */
   exportFailed: number;
+  /** False when the app has no batch processor at all (OTEL_TRACES_EXPORTER=none). */
+  exporting: boolean;
 }
 
 /** One variant under load for one round. */
@@ -70,6 +72,8 @@ export interface VariantSummary extends MemoryMarks {
   receiverCpuSeconds: number | undefined;
   foreignCpuSeconds: number;
   spans: SpanCounts | undefined;
+  /** VmRSS after the variant's first measured round: the heap has sized itself to the load by then. */
+  rssAfterFirstRoundBytes: number;
 }
 
 export function summariseVariant(
@@ -77,7 +81,7 @@ export function summariseVariant(
   rounds: readonly RoundMeasurement[],
   memory: MemoryMarks,
 ): VariantSummary {
-  const mine = rounds.filter((r) => r.variantId === variant.id);
+  const mine = rounds.filter((r) => r.variantId === variant.id).sort((a, b) => a.round - b.round);
   if (mine.length === 0) throw new Error(`no rounds were measured for variant ${variant.id}`);
   const rates = mine.map((r) => r.requests / r.durationSec);
   const requests = sum(mine.map((r) => r.requests));
@@ -98,6 +102,7 @@ export function summariseVariant(
     receiverCpuSeconds: receiverCpu.every((c) => c !== undefined) ? sum(receiverCpu as number[]) : undefined,
     foreignCpuSeconds: sum(mine.map((r) => r.foreignCpuSeconds)),
     spans: sumSpans(mine.map((r) => r.spans)),
+    rssAfterFirstRoundBytes: (mine[0] as RoundMeasurement).rssAfterBytes,
     ...memory,
   };
 }
@@ -113,6 +118,7 @@ export function sumSpans(parts: readonly (SpanCounts | undefined)[]): SpanCounts
     received: received.every((r) => r !== undefined) ? sum(received as number[]) : undefined,
     droppedQueueFull: sum(present.map((p) => p.droppedQueueFull)),
     exportFailed: sum(present.map((p) => p.exportFailed)),
+    exporting: present.every((p) => p.exporting),
   };
 }
 

@@ -17,6 +17,7 @@ function variant(id: string, reqPerSec: number, p99: number, rss: { after: numbe
     receiverCpuSeconds: undefined,
     foreignCpuSeconds: 0,
     spans: undefined,
+    rssAfterFirstRoundBytes: rss.after,
     rssAfterWarmupBytes: rss.after,
     rssEndBytes: rss.end,
     peakRssBytes: rss.end,
@@ -30,7 +31,7 @@ function fixed(created: number, received: number | undefined, rssStart: number, 
     achievedRate: 1000,
     failures: 0,
     latency: { count: 1, p50: 1, p99: 1, max: 1, mean: 1 },
-    spans: { created, sampled: created, received, droppedQueueFull: 0, exportFailed: 0 },
+    spans: { created, sampled: created, received, droppedQueueFull: 0, exportFailed: 0, exporting: true },
     rssTimelineBytes: [rssStart, rssEnd],
     flushWaitMs: 10,
     rssStartBytes: rssStart,
@@ -63,6 +64,16 @@ describe('evaluateTargets', () => {
     });
     expect(results.map((r) => r.met)).toEqual([false, false, false, false, false, false]);
     expect(results[3]?.actual).toBe('−11.0 %');
+  });
+
+  it('judges collector-down memory from the first measured round, showing growth since warm-up too', () => {
+    const down = { ...variant('down', 900, 8, { after: 100, end: 160 }), rssAfterFirstRoundBytes: 150 };
+    const [, , , , , memory] = evaluateTargets({ off: undefined, on: undefined, down, fixedRate: undefined });
+    expect(memory).toEqual({
+      goal: 'collector down: memory bounded (RSS after the last round within 10 % of RSS after the first)',
+      actual: '+6.7 % (+60.0 % since warm-up)',
+      met: true,
+    });
   });
 
   it('reports unmeasured goals as such instead of guessing', () => {

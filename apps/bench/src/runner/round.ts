@@ -114,5 +114,6 @@ export function spanDelta(before: SpanSnapshot, after: SpanSnapshot): SpanCounts
       after.received === undefined || before.received === undefined ? undefined : after.received - before.received,
     droppedQueueFull: after.droppedQueueFull - before.droppedQueueFull,
     exportFailed: after.exportFailed - before.exportFailed,
+    exporting: after.queueSize !== undefined,
   };
 }
