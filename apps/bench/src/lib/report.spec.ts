@@ -52,6 +52,7 @@ const input: ReportInput = {
     kernel: '6.1.0',
     loadAverageStart: [1, 2, 3],
     loadAverageEnd: [0.5, 1, 1.5],
+    code: 'abc1234 (libs/telemetry, apps/dice-api: clean)',
   },
   settings: { rounds: 2, durationSec: 10, warmupSec: 5, connections: 10 },
   variants,
@@ -68,6 +69,7 @@ describe('formatReport', () => {
   it('states the machine, the load and the notes', () => {
     expect(text).toContain('# dice-api telemetry overhead — 2026-01-01T00:00:00Z');
     expect(text).toContain('Machine: 2 × Test CPU, 4096.0 MiB RAM, Linux 6.1.0, Node v24.0.0.');
+    expect(text).toContain('Code: abc1234 (libs/telemetry, apps/dice-api: clean).');
     expect(text).toContain('10 keep-alive connections');
     expect(text).toContain('> The machine was shared.');
   });

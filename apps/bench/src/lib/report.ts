@@ -28,6 +28,8 @@ export interface MachineInfo {
   kernel: string;
   loadAverageStart: readonly number[];
   loadAverageEnd: readonly number[];
+  /** e.g. "2acccdc (libs/telemetry, apps/dice-api: clean)"; undefined outside a git checkout. */
+  code?: string;
 }
 
 export interface RunSettings {
@@ -56,7 +58,8 @@ export function formatReport(input: ReportInput): string {
     '',
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${formatMiB(machine.memoryBytes)} RAM, Linux ${machine.kernel}, ` +
       `Node ${machine.nodeVersion}. Load average at start ${formatLoad(machine.loadAverageStart)}, ` +
-      `at end ${formatLoad(machine.loadAverageEnd)}.`,
+      `at end ${formatLoad(machine.loadAverageEnd)}.` +
+      (machine.code ? ` Code: ${machine.code}.` : ''),
     `Load: autocannon, ${settings.connections} keep-alive connections, GET /rolldice (DICE_FAULT=off), ` +
       `${settings.rounds} interleaved round(s) of ${settings.durationSec} s per variant after ${settings.warmupSec} s of warm-up each.`,
     ...input.notes.map((note) => `> ${note}`),

@@ -2,6 +2,7 @@
  * The side-by-side run: start every variant, warm each up, run interleaved measured rounds, time
  * /metrics scrapes, then the sustained fixed-rate run on a fresh "on" process; build the report.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { BenchOptions } from '../lib/args.js';
 import { formatNumber } from '../lib/format.js';
@@ -29,7 +30,11 @@ export type Progress = (line: string) => void;
 /** Average cores used by other tenants above which the report warns about a shared machine. */
 const BUSY_MACHINE_CORES = 0.25;
 
-export async function runComparison(options: BenchOptions, context: LaunchContext, progress: Progress): Promise<string> {
+export async function runComparison(
+  options: BenchOptions,
+  context: LaunchContext & { workspaceRoot: string },
+  progress: Progress,
+): Promise<string> {
   const loadAverageStart = loadavg();
   const specs = variantSpecs(options.onEnv, options.variants);
   const notes: string[] = [];
@@ -109,7 +114,7 @@ export async function runComparison(options: BenchOptions, context: LaunchContex
   notes.push(...failureNotes(rounds), ...sharedMachineNotes(rounds));
   const byId = (id: string) => summaries.find((s) => s.id === id);
   return formatReport({
-    machine: machineInfo(loadAverageStart),
+    machine: machineInfo(loadAverageStart, context.workspaceRoot),
     settings: {
       rounds: options.rounds,
       durationSec: options.durationSec,
@@ -152,9 +157,10 @@ function sharedMachineNotes(rounds: readonly RoundMeasurement[]): string[] {
   ];
 }
 
-export function machineInfo(loadAverageStart: readonly number[]): MachineInfo {
+export function machineInfo(loadAverageStart: readonly number[], workspaceRoot?: string): MachineInfo {
   const cpuList = cpus();
   return {
+    code: workspaceRoot ? codeVersion(workspaceRoot) : undefined,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cpus: cpuList.length,
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown CPU',
@@ -164,4 +170,17 @@ export function machineInfo(loadAverageStart: readonly number[]): MachineInfo {
     loadAverageStart,
     loadAverageEnd: loadavg(),
   };
+}
+
+/** Which code was measured: the commit, and whether the measured parts had local changes. */
+function codeVersion(workspaceRoot: string): string | undefined {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changed = git('status', '--porcelain', '--', 'libs/telemetry', 'apps/dice-api') !== '';
+    return `${commit} (libs/telemetry, apps/dice-api: ${changed ? 'with uncommitted changes' : 'clean'})`;
+  } catch {
+    return undefined;
+  }
 }

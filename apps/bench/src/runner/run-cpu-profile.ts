@@ -26,11 +26,11 @@ export async function runCpuProfile(options: BenchOptions, context: ProfileConte
   const off = await profileVariant(pick('off'), options, context, loadSec, progress);
   const on = await profileVariant(pick('on'), options, context, loadSec, progress);
 
-  const machine = machineInfo([]);
+  const machine = machineInfo([], context.workspaceRoot);
   return [
     `# CPU profile of dice-api, "off" vs "on" — ${machine.date}`,
     '',
-    `Node ${machine.nodeVersion}, ${machine.cpus} × ${machine.cpuModel}. Each variant: ${options.warmupSec} s warm-up, ` +
+    `Node ${machine.nodeVersion}, ${machine.cpus} × ${machine.cpuModel}${machine.code ? `, code ${machine.code}` : ''}. Each variant: ${options.warmupSec} s warm-up, ` +
       `then ${loadSec} s of autocannon with ${options.connections} connections, profiled with node --cpu-prof; only ` +
       `that window is counted. off served ${formatNumber(off.run.requests)} requests (${formatNumber(off.rate)} req/s), ` +
       `on ${formatNumber(on.run.requests)} (${formatNumber(on.rate)} req/s)` +
