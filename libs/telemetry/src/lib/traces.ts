@@ -4,7 +4,6 @@ import {
   trace,
   type MeterProvider,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
   W3CBaggagePropagator,
@@ -32,6 +31,7 @@ import {
   type Env,
   type SamplerConfig,
 } from './env.js';
+import { RequestContextManager } from './context.js';
 import {
   ExportHealthSpanExporter,
   type ExportHealthReporter,
@@ -150,11 +150,13 @@ function chooseExporter(
   }
 }
 
-/** W3C tracecontext + baggage over an AsyncLocalStorage context, as every Node service needs. */
+/**
+ * W3C tracecontext + baggage over an AsyncLocalStorage context, as every Node service needs. The
+ * context manager is the stock one with a cheaper binding of server requests and responses (see
+ * RequestContextManager).
+ */
 function registerGlobals(provider: TracerProvider): void {
-  context.setGlobalContextManager(
-    new AsyncLocalStorageContextManager().enable(),
-  );
+  context.setGlobalContextManager(new RequestContextManager().enable());
   propagation.setGlobalPropagator(
     new CompositePropagator({
       propagators: [
