@@ -36,6 +36,7 @@ import {
   ExportHealthSpanExporter,
   type ExportHealthReporter,
 } from './export-health.js';
+import { PreAggregatedMeterProvider } from './self-metrics.js';
 
 export interface TracesOptions {
   resource: Resource;
@@ -44,7 +45,11 @@ export interface TracesOptions {
   endpoint?: string;
   /** Replaces the exporter chosen from OTEL_TRACES_EXPORTER (tests pass an InMemorySpanExporter). */
   exporter?: SpanExporter;
-  /** Receives the SDK's own otel.sdk.* span metrics (queue size, dropped spans). */
+  /**
+   * Receives the SDK's own otel.sdk.* span metrics: the batch processor's queue size and
+   * processed/dropped spans, and the tracer's started/live spans (pre-aggregated, see
+   * PreAggregatedMeterProvider: they are updated three times per span).
+   */
   meterProvider?: MeterProvider;
   /** Where the one-line-per-outage export warnings go; stderr by default. */
   reporter?: ExportHealthReporter;
@@ -110,7 +115,9 @@ export function initTraces(options: TracesOptions): Traces {
     resource: options.resource,
     sampler: createSampler(resolveSampler(env)),
     spanProcessors,
-    meterProvider: options.meterProvider,
+    meterProvider:
+      options.meterProvider &&
+      new PreAggregatedMeterProvider(options.meterProvider),
   });
   if (options.register !== false) registerGlobals(provider);
   return {
