@@ -49,10 +49,21 @@ async function main(): Promise<void> {
     return;
   }
 
+  const baselineMain = options.baseline === undefined ? undefined : resolve(options.baseline);
+  if (baselineMain !== undefined && !existsSync(baselineMain)) {
+    process.stderr.write(`bench: --baseline ${baselineMain} not found\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (baselineMain !== undefined && options.mode === 'cpu-prof') {
+    progress('--baseline is not used with --cpu-prof (it profiles off and on only)');
+  }
+
   const context = {
     benchMain: __filename,
     limitServerMain: join(__dirname, 'limit-server-main.js'),
-    diceApiMain: snapshot(diceApiMain),
+    diceApiMain: snapshot(diceApiMain, 'dice-api-snapshot'),
+    baselineMain: baselineMain === undefined ? undefined : snapshot(baselineMain, 'dice-api-baseline'),
     workspaceRoot: WORKSPACE_ROOT,
   };
   const budgetMs = timeBudgetMs(options);
@@ -91,10 +102,10 @@ async function main(): Promise<void> {
  * Runs a copy of the dice-api bundle taken now, so a rebuild during the run (someone editing the
  * app) cannot change the code under test between variants or rounds. The copy lives under
  * apps/bench/dist, so the bundle's external packages still resolve from the workspace's
- * node_modules.
+ * node_modules (which is also why a --baseline bundle must use the same node_modules).
  */
-function snapshot(bundle: string): string {
-  const dir = join(__dirname, 'dice-api-snapshot');
+function snapshot(bundle: string, dirName: string): string {
+  const dir = join(__dirname, dirName);
   mkdirSync(dir, { recursive: true });
   const copy = join(dir, 'main.js');
   copyFileSync(bundle, copy);

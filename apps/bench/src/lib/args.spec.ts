@@ -18,6 +18,7 @@ describe('parseBenchArgs', () => {
       skipFixedRate: false,
       out: undefined,
       app: undefined,
+      baseline: undefined,
     });
   });
 
@@ -49,6 +50,7 @@ describe('parseBenchArgs', () => {
     expect(options.skipFixedRate).toBe(true);
     expect(options.out).toBe('report.md');
     expect(parseBenchArgs(['--help']).mode).toBe('help');
+    expect(parseBenchArgs(['--baseline', 'before/main.js']).baseline).toBe('before/main.js');
   });
 
   it.each([
@@ -61,6 +63,7 @@ describe('parseBenchArgs', () => {
     [['--on-env', '1X=2'], /--on-env expects NAME=value/],
     [['--variant', 'on:A=1'], /id "on" is already taken/],
     [['--variant', 'x:A=1', '--variant', 'x:B=2'], /id "x" is already taken/],
+    [['--variant', 'baseline:A=1'], /id "baseline" is already taken/],
     [['--variant', 'Bad:A=1'], /short lower-case id/],
     [['--variant', 'x:'], /sets no variables/],
   ])('rejects %j', (argv, message) => {

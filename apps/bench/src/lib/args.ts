@@ -30,6 +30,8 @@ export interface BenchOptions {
   out: string | undefined;
   /** dice-api bundle to run; defaults to the workspace build. */
   app: string | undefined;
+  /** Another dice-api bundle (e.g. before a change), measured as the "baseline" variant. */
+  baseline: string | undefined;
 }
 
 export class UsageError extends Error {
@@ -84,6 +86,8 @@ Options:
                           (node --cpu-prof) and print where "on" spends its extra time
   --out FILE              also write the Markdown report to FILE
   --app FILE              dice-api bundle to run (default apps/dice-api/dist/main.js)
+  --baseline FILE         another dice-api bundle (e.g. built before a change), run fully on as
+                          the "baseline" variant in the same rounds: baseline/on shows the gain
   --help                  this text
 `;
 
@@ -110,6 +114,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'cpu-prof': { type: 'boolean' },
         out: { type: 'string' },
         app: { type: 'string' },
+        baseline: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -140,11 +145,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     skipFixedRate: v['skip-fixed-rate'] ?? false,
     out: v.out,
     app: v.app,
+    baseline: v.baseline,
   };
 }
 
 /** Ids of the built-in variants. */
-export const RESERVED_IDS: readonly string[] = ['limit', 'off', 'on', 'down'];
+export const RESERVED_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'baseline'];
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;

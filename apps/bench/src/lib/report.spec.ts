@@ -116,4 +116,12 @@ describe('ratioPairs', () => {
     ]);
     expect(ratioPairs(['on', 'off'])).toEqual([['on', 'off']]);
   });
+
+  it('sets the --baseline build against "on" (the gain) and against "off" (its own on/off)', () => {
+    expect(ratioPairs(['off', 'on', 'baseline'])).toEqual([
+      ['on', 'off'],
+      ['baseline', 'on'],
+      ['baseline', 'off'],
+    ]);
+  });
 });

@@ -159,7 +159,10 @@ function spanSection(variants: readonly VariantSummary[]): string[] {
   ];
 }
 
-/** Ratio pairs worth reading: the three, plus every extra variant against "on". */
+/**
+ * Ratio pairs worth reading: the issue's three, every extra variant against "on", and the
+ * --baseline build against "off" too (its own on/off, to set next to this build's).
+ */
 export function ratioPairs(ids: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [
     ['on', 'off'],
@@ -168,6 +171,7 @@ export function ratioPairs(ids: readonly string[]): [string, string][] {
     ['down', 'on'],
   ];
   for (const id of ids) if (!['limit', 'off', 'on', 'down'].includes(id)) pairs.push([id, 'on']);
+  if (ids.includes('baseline')) pairs.push(['baseline', 'off']);
   return pairs.filter(([a, b]) => ids.includes(a) && ids.includes(b));
 }
 

@@ -6,8 +6,8 @@ import type { ExtraVariant } from './args.js';
 export interface VariantSpec {
   id: string;
   label: string;
-  /** The bare node:http server in this package, or the built dice-api. */
-  program: 'limit' | 'dice-api';
+  /** The bare node:http server in this package, the built dice-api, or the --baseline bundle. */
+  program: 'limit' | 'dice-api' | 'baseline';
   /** 'up': a live OTLP receiver counts the spans; 'down': nothing listens on the OTLP port. */
   collector: 'up' | 'down' | undefined;
   /** Environment on top of the common one (the OTLP endpoint is added when ports are known). */
@@ -29,8 +29,15 @@ export const SDK_ON_ENV: Readonly<Record<string, string>> = {
   OTEL_TRACES_SAMPLER: 'always_on',
 };
 
-export function variantSpecs(onEnv: Record<string, string>, extras: readonly ExtraVariant[]): VariantSpec[] {
+export function variantSpecs(
+  onEnv: Record<string, string>,
+  extras: readonly ExtraVariant[],
+  withBaseline = false,
+): VariantSpec[] {
   const on = { ...DICE_API_ENV, ...SDK_ON_ENV, ...onEnv };
+  const baseline: VariantSpec[] = withBaseline
+    ? [{ id: 'baseline', label: 'baseline: as on, the --baseline build', program: 'baseline', collector: 'up', env: on }]
+    : [];
   return [
     { id: 'limit', label: 'limit: bare node:http, no telemetry', program: 'limit', collector: undefined, env: {} },
     {
@@ -51,6 +58,7 @@ export function variantSpecs(onEnv: Record<string, string>, extras: readonly Ext
       collector: 'up' as const,
       env: { ...on, ...extra.env },
     })),
+    ...baseline,
   ];
 }
 

@@ -15,7 +15,7 @@ export interface RoundSettings {
 
 /** Runs load against a variant without measuring (warm-up), scraping as in a measured round. */
 export async function warmUp(variant: RunningVariant, settings: RoundSettings): Promise<LoadResult> {
-  const scraping = variant.spec.program === 'dice-api' ? startScrapeLoop(variant.app.baseUrl) : undefined;
+  const scraping = variant.spec.program !== 'limit' ? startScrapeLoop(variant.app.baseUrl) : undefined;
   try {
     return await runLoad({ url: `${variant.app.baseUrl}/rolldice`, ...settings });
   } finally {
@@ -41,7 +41,7 @@ export async function measureRound(
   const machineBefore = readMachineCpu();
   const ownBefore = ownCpuSeconds();
   const rss = startRssPolling(app);
-  const scraping = variant.spec.program === 'dice-api' ? startScrapeLoop(variant.app.baseUrl) : undefined;
+  const scraping = variant.spec.program !== 'limit' ? startScrapeLoop(variant.app.baseUrl) : undefined;
 
   let load: LoadResult;
   try {

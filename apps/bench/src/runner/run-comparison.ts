@@ -36,7 +36,7 @@ export async function runComparison(
   progress: Progress,
 ): Promise<string> {
   const loadAverageStart = loadavg();
-  const specs = variantSpecs(options.onEnv, options.variants);
+  const specs = variantSpecs(options.onEnv, options.variants, options.baseline !== undefined);
   const notes: string[] = [];
   const running: RunningVariant[] = [];
   const settings = { connections: options.connections, durationSec: options.durationSec };

@@ -28,6 +28,8 @@ export interface LaunchContext {
   limitServerMain: string;
   /** The built dice-api. */
   diceApiMain: string;
+  /** The --baseline bundle's snapshot, when one was given. */
+  baselineMain?: string;
   /** Node flags for the app, e.g. --cpu-prof. */
   nodeArgs?: string[];
 }
@@ -73,8 +75,10 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
     deadEndpoint = `http://127.0.0.1:${port}`;
     endpoint = endpointEnv(deadEndpoint);
   }
+  const main = spec.program === 'baseline' ? context.baselineMain : context.diceApiMain;
+  if (main === undefined) throw new Error(`variant ${spec.id} needs --baseline`);
   const app = await startNodeApp({
-    main: context.diceApiMain,
+    main,
     env: { ...spec.env, ...endpoint },
     nodeArgs: context.nodeArgs,
     startTimeoutMs: START_TIMEOUT_MS,
