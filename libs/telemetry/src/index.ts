@@ -17,6 +17,8 @@ export {
 } from './lib/cpu.js';
 export type { CpuTime, CpuTimeSources } from './lib/cpu.js';
 export { createResource } from './lib/resource.js';
+export { RequestContextManager } from './lib/context.js';
+export { PreAggregatedMeterProvider } from './lib/self-metrics.js';
 export type { ResourceOptions } from './lib/resource.js';
 export {
   createInstrumentations,
