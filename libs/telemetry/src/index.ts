@@ -29,10 +29,14 @@ export type {
   ExpressLayerKind,
   InstrumentationOptions,
 } from './lib/instrumentations.js';
-export { ExportHealthSpanExporter } from './lib/export-health.js';
+export {
+  ExportHealthSpanExporter,
+  ExportSkippedError,
+} from './lib/export-health.js';
 export type {
   ExportHealthReporter,
   ExportHealthStats,
+  ExportHealthOptions,
 } from './lib/export-health.js';
 export { createShutdown } from './lib/shutdown.js';
 export type { ShutdownResult } from './lib/shutdown.js';

@@ -1,10 +1,15 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { ExportHealthSpanExporter } from './export-health.js';
+import {
+  ExportHealthSpanExporter,
+  ExportSkippedError,
+} from './export-health.js';
 
 class ScriptedExporter implements SpanExporter {
   results: ExportResult[] = [];
+  calls = 0;
   export(_spans: ReadableSpan[], cb: (r: ExportResult) => void): void {
+    this.calls += 1;
     const next = this.results.shift() ?? { code: ExportResultCode.SUCCESS };
     setImmediate(() => cb(next));
   }
@@ -32,6 +37,7 @@ describe('ExportHealthSpanExporter', () => {
       inner,
       'http://127.0.0.1:4317',
       { warn, info },
+      { probeIntervalMs: 0 }, // every batch sent: the circuit breaker is tested below
     );
     const codes = [];
     for (const n of [1, 2, 3, 4, 5, 6, 7])
@@ -51,6 +57,52 @@ describe('ExportHealthSpanExporter', () => {
       failed: 2 + 3 + 4 + 6,
       outages: 2,
       down: false,
+      skipped: 0,
+    });
+  });
+
+  it('while down, fails batches between probes without sending them, and closes on success', async () => {
+    const inner = new ScriptedExporter();
+    inner.results = [fail, fail, ok];
+    const info = jest.fn();
+    let clock = 0;
+    const exporter = new ExportHealthSpanExporter(
+      inner,
+      'http://127.0.0.1:4317',
+      { warn: jest.fn(), info },
+      { probeIntervalMs: 1000, now: () => clock },
+    );
+
+    expect((await exportOnce(exporter, 1)).code).toBe(ExportResultCode.FAILED); // sent, fails
+    clock = 500;
+    const skipped = await exportOnce(exporter, 2);
+    expect(skipped.code).toBe(ExportResultCode.FAILED);
+    expect(skipped.error).toBeInstanceOf(ExportSkippedError);
+    expect(skipped.error?.name).toBe('ExportSkippedError'); // the error_type on /metrics
+    expect(inner.calls).toBe(1);
+
+    clock = 999;
+    await exportOnce(exporter, 3); // skipped: skipping does not move the next probe
+    clock = 1000;
+    expect((await exportOnce(exporter, 4)).error).not.toBeInstanceOf(
+      ExportSkippedError,
+    ); // the probe is sent, and fails: the next one is a second later
+    expect(inner.calls).toBe(2);
+    clock = 1999;
+    await exportOnce(exporter, 5);
+    expect(inner.calls).toBe(2);
+
+    clock = 2000;
+    expect((await exportOnce(exporter, 6)).code).toBe(ExportResultCode.SUCCESS);
+    expect((await exportOnce(exporter, 7)).code).toBe(ExportResultCode.SUCCESS); // closed again
+    expect(inner.calls).toBe(4);
+    expect(info.mock.calls[0][0]).toMatch(/15 span\(s\) were lost/);
+    expect(exporter.getStats()).toEqual({
+      exported: 13,
+      failed: 15,
+      outages: 1,
+      down: false,
+      skipped: 10,
     });
   });
 

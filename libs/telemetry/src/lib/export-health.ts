@@ -15,6 +15,23 @@ export interface ExportHealthStats {
   outages: number;
   /** True between the first failure of an outage and the next success. */
   down: boolean;
+  /** Of `failed`: spans in batches failed at once while down, without being serialized or sent. */
+  skipped: number;
+}
+
+export interface ExportHealthOptions {
+  /**
+   * While export is failing, the first batch after this many milliseconds is sent as a probe and
+   * the batches in between fail at once, unsent (default 1000; 0 sends every batch).
+   */
+  probeIntervalMs?: number;
+  /** Monotonic clock in ms (tests). */
+  now?: () => number;
+}
+
+/** The error a batch fails with when it was not sent because export is down between probes. */
+export class ExportSkippedError extends Error {
+  override readonly name = 'ExportSkippedError';
 }
 
 /**
@@ -24,6 +41,13 @@ export interface ExportHealthStats {
  * spans lost. Export results are passed through unchanged, so the batch processor's own
  * accounting (and its otel.sdk.* self-metrics) stays correct. The wrapped exporter never throws
  * into the caller: a synchronous throw becomes a failed result.
+ *
+ * While export is down it is also a circuit breaker: serializing a batch costs about as much as
+ * sending it, and a collector that refused the last batch will most likely refuse the next. So
+ * between probes (one batch a second by default) batches fail at once with ExportSkippedError —
+ * counted like any failed batch, `error_type="ExportSkippedError"` in the batch processor's
+ * metrics — and the first success closes the circuit again. The price: spans ended in the last
+ * probe interval before the collector comes back are lost as well.
  */
 export class ExportHealthSpanExporter implements SpanExporter {
   private readonly stats: ExportHealthStats = {
@@ -31,14 +55,22 @@ export class ExportHealthSpanExporter implements SpanExporter {
     failed: 0,
     outages: 0,
     down: false,
+    skipped: 0,
   };
   private failedThisOutage = 0;
+  private nextProbeAt = 0;
+  private readonly probeIntervalMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly inner: SpanExporter,
     private readonly endpoint: string,
     private readonly reporter: ExportHealthReporter,
-  ) {}
+    options: ExportHealthOptions = {},
+  ) {
+    this.probeIntervalMs = options.probeIntervalMs ?? 1000;
+    this.now = options.now ?? (() => performance.now());
+  }
 
   export(
     spans: ReadableSpan[],
@@ -48,6 +80,16 @@ export class ExportHealthSpanExporter implements SpanExporter {
       this.record(spans.length, result);
       resultCallback(result);
     };
+    if (this.stats.down && this.now() < this.nextProbeAt) {
+      this.stats.skipped += spans.length;
+      done({
+        code: ExportResultCode.FAILED,
+        error: new ExportSkippedError(
+          `trace export to ${this.endpoint} is down; batch not sent until the next probe`,
+        ),
+      });
+      return;
+    }
     try {
       this.inner.export(spans, done);
     } catch (error) {
@@ -79,6 +121,9 @@ export class ExportHealthSpanExporter implements SpanExporter {
       return;
     }
     this.stats.failed += count;
+    // A skipped batch does not move the probe: only a batch that was sent and failed does.
+    if (!(result.error instanceof ExportSkippedError))
+      this.nextProbeAt = this.now() + this.probeIntervalMs;
     if (!this.stats.down) {
       this.stats.down = true;
       this.stats.outages += 1;
