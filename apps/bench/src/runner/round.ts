@@ -15,7 +15,7 @@ export interface RoundSettings {
 
 /** Runs load against a variant without measuring (warm-up), scraping as in a measured round. */
 export async function warmUp(variant: RunningVariant, settings: RoundSettings): Promise<LoadResult> {
-  const scraping = variant.spec.program !== 'limit' ? startScrapeLoop(variant.app.baseUrl) : undefined;
+  const scraping = scrapeLoopFor(variant);
   try {
     return await runLoad({ url: `${variant.app.baseUrl}/rolldice`, ...settings });
   } finally {
@@ -41,7 +41,7 @@ export async function measureRound(
   const machineBefore = readMachineCpu();
   const ownBefore = ownCpuSeconds();
   const rss = startRssPolling(app);
-  const scraping = variant.spec.program !== 'limit' ? startScrapeLoop(variant.app.baseUrl) : undefined;
+  const scraping = scrapeLoopFor(variant);
 
   let load: LoadResult;
   try {
@@ -116,4 +116,9 @@ export function spanDelta(before: SpanSnapshot, after: SpanSnapshot): SpanCounts
     exportFailed: after.exportFailed - before.exportFailed,
     exporting: after.queueSize !== undefined,
   };
+}
+
+/** Every dice-api build (this one or --baseline) serves /metrics and is scraped once a second. */
+function scrapeLoopFor(variant: RunningVariant): ReturnType<typeof startScrapeLoop> | undefined {
+  return variant.spec.program === 'limit' ? undefined : startScrapeLoop(variant.app.baseUrl);
 }
