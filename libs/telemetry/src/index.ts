@@ -1,5 +1,74 @@
 export { startTelemetry, TRACER_NAME } from './lib/telemetry.js';
-export type { Telemetry, TelemetryOptions } from './lib/telemetry.js';
+export type {
+  ExportHealthBySignal,
+  Telemetry,
+  TelemetryOptions,
+} from './lib/telemetry.js';
+
+// The configuration model
+export { resolveTelemetryConfig, applyOptions } from './lib/config/resolve.js';
+export type {
+  ConfigOverrides,
+  ResolveConfigOptions,
+} from './lib/config/resolve.js';
+export { resolveConfigFromEnv } from './lib/config/from-env.js';
+export type { ConfigDefaults } from './lib/config/from-env.js';
+export { configFromModel, loadConfigFile } from './lib/config/from-file.js';
+export { describeConfig } from './lib/config/describe.js';
+export { TelemetryConfigError } from './lib/config/errors.js';
+export { MODEL_VARIABLES } from './lib/config/known-variables.js';
+export { redactUrl } from './lib/config/redact.js';
+export type { Env } from './lib/config/values.js';
+export {
+  OTLP_PROTOCOLS,
+  PROPAGATOR_NAMES,
+  DEFAULT_PROTOCOL,
+  DEFAULT_GRPC_ENDPOINT,
+  DEFAULT_HTTP_ENDPOINT,
+  DEFAULT_OTLP_TIMEOUT_MS,
+  DEFAULT_BSP,
+  DEFAULT_BLRP,
+  DEFAULT_METRIC_EXPORT_INTERVAL_MS,
+  DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
+  DEFAULT_PROMETHEUS_HOST,
+  DEFAULT_PROMETHEUS_PORT,
+  DEFAULT_SPAN_LIMITS,
+  DEFAULT_LOG_LIMITS,
+  DEFAULT_PROPAGATORS,
+  DEFAULT_SAMPLER,
+  DEFAULT_DETECTORS,
+  DEFAULT_INSTRUMENTATIONS,
+} from './lib/config/model.js';
+export type {
+  Signal,
+  OtlpProtocol,
+  Compression,
+  PemFileRef,
+  TlsConfig,
+  OtlpExporterConfig,
+  BatchProcessorConfig,
+  SimpleProcessorConfig,
+  ProcessorConfig,
+  ExporterConfig,
+  PipelineConfig,
+  SamplerConfig,
+  SpanLimitsConfig,
+  LogRecordLimitsConfig,
+  TracesConfig,
+  TemporalityPreference,
+  HistogramAggregation,
+  MetricReaderConfig,
+  MetricsConfig,
+  LogsConfig,
+  PropagatorName,
+  ResourceDetectorName,
+  AttributeValue,
+  ResourceConfig,
+  DiagLevelName,
+  TelemetryConfig,
+} from './lib/config/model.js';
+
+// Building blocks
 export { initTraces, createSampler } from './lib/traces.js';
 export type { Traces, TracesOptions } from './lib/traces.js';
 export {
@@ -8,6 +77,15 @@ export {
   METER_NAME,
 } from './lib/metrics.js';
 export type { Metrics, MetricsOptions } from './lib/metrics.js';
+export { initLogs } from './lib/logs.js';
+export type { Logs, LogsOptions } from './lib/logs.js';
+export {
+  createSpanExporter,
+  createMetricExporter,
+  createLogExporter,
+} from './lib/exporters.js';
+export { createPropagator } from './lib/propagators.js';
+export { JaegerPropagator } from './lib/jaeger-propagator.js';
 export {
   cpuTimeCallback,
   parseProcStat,
@@ -19,7 +97,6 @@ export type { CpuTime, CpuTimeSources } from './lib/cpu.js';
 export { createResource } from './lib/resource.js';
 export { RequestContextManager } from './lib/context.js';
 export { PreAggregatedMeterProvider } from './lib/self-metrics.js';
-export type { ResourceOptions } from './lib/resource.js';
 export {
   createInstrumentations,
   ignoredExpressLayers,
@@ -31,6 +108,8 @@ export type {
 } from './lib/instrumentations.js';
 export {
   ExportHealthSpanExporter,
+  ExportHealthMetricExporter,
+  ExportHealthLogRecordExporter,
   ExportSkippedError,
 } from './lib/export-health.js';
 export type {
@@ -38,16 +117,7 @@ export type {
   ExportHealthStats,
   ExportHealthOptions,
 } from './lib/export-health.js';
+export { readPemFiles } from './lib/tls.js';
+export type { PemStore } from './lib/tls.js';
 export { createShutdown } from './lib/shutdown.js';
 export type { ShutdownResult } from './lib/shutdown.js';
-export {
-  TelemetryConfigError,
-  DEFAULT_OTLP_GRPC_ENDPOINT,
-  resolveServiceName,
-  resolveTraceEndpoint,
-  resolveSampler,
-  resolveBatchConfig,
-  resolveTracesExporter,
-  isSdkDisabled,
-  parseResourceAttributes,
-} from './lib/env.js';

@@ -1,7 +1,7 @@
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
-import { resolveLogLevel, type Env, type LogLevelName } from './env.js';
+import type { DiagLevelName } from './config/model.js';
 
-const LEVELS: Record<LogLevelName, DiagLogLevel> = {
+const LEVELS: Record<DiagLevelName, DiagLogLevel> = {
   none: DiagLogLevel.NONE,
   error: DiagLogLevel.ERROR,
   warn: DiagLogLevel.WARN,
@@ -15,13 +15,10 @@ const LEVELS: Record<LogLevelName, DiagLogLevel> = {
  * OTEL_LOG_LEVEL turns on the SDK's own diagnostics (exporter retries, dropped spans, patching
  * of modules). Unset, the SDK stays silent and the app sees only our one-line outage warnings.
  */
-export function configureDiagnostics(env: Env): LogLevelName | undefined {
-  const level = resolveLogLevel(env);
-  if (level !== undefined) {
-    diag.setLogger(new DiagConsoleLogger(), {
-      logLevel: LEVELS[level],
-      suppressOverrideMessage: true,
-    });
-  }
-  return level;
+export function configureDiagnostics(level: DiagLevelName | undefined): void {
+  if (level === undefined) return;
+  diag.setLogger(new DiagConsoleLogger(), {
+    logLevel: LEVELS[level],
+    suppressOverrideMessage: true,
+  });
 }

@@ -1,6 +1,18 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type {
+  LogRecordExporter,
+  ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
 import {
+  AggregationTemporality,
+  InstrumentType,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import {
+  ExportHealthLogRecordExporter,
+  ExportHealthMetricExporter,
   ExportHealthSpanExporter,
   ExportSkippedError,
 } from './export-health.js';
@@ -120,5 +132,88 @@ describe('ExportHealthSpanExporter', () => {
     const result = await exportOnce(exporter, 1);
     expect(result.code).toBe(ExportResultCode.FAILED);
     expect(result.error?.message).toBe('boom');
+  });
+});
+
+describe('the outage warning keeps credentials out', () => {
+  it('masks user info in the endpoint and in the error text', async () => {
+    const inner = new ScriptedExporter();
+    inner.results = [
+      {
+        code: ExportResultCode.FAILED,
+        error: new Error(
+          'request to https://user:pa55word@collector:4318/v1/traces failed',
+        ),
+      },
+    ];
+    const warn = jest.fn();
+    const exporter = new ExportHealthSpanExporter(
+      inner,
+      'https://user:pa55word@collector:4318/v1/traces',
+      { warn, info: jest.fn() },
+    );
+    await exportOnce(exporter, 1);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toBe(
+      'trace export to https://***@collector:4318/v1/traces is failing (request to https://***@collector:4318/v1/traces failed); span(s) are dropped until it recovers, requests are unaffected',
+    );
+  });
+});
+
+describe('ExportHealthLogRecordExporter / ExportHealthMetricExporter', () => {
+  it('warn once per outage in their own words', async () => {
+    const results = [fail, fail, ok];
+    const logs: LogRecordExporter = {
+      export: (_l, cb) => cb(results.shift() ?? ok),
+      shutdown: () => Promise.resolve(),
+      forceFlush: () => Promise.resolve(),
+    };
+    const warn = jest.fn();
+    const info = jest.fn();
+    const exporter = new ExportHealthLogRecordExporter(
+      logs,
+      'http://127.0.0.1:4318/v1/logs',
+      { warn, info },
+      { probeIntervalMs: 0 },
+    );
+    const records = (n: number) => new Array(n).fill({}) as ReadableLogRecord[];
+    for (const n of [2, 3, 4])
+      await new Promise((resolve) => exporter.export(records(n), resolve));
+    expect(warn.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(
+        /^log export to http:\/\/127\.0\.0\.1:4318\/v1\/logs is failing .*log record\(s\) are dropped/,
+      ),
+    ]);
+    expect(info.mock.calls[0][0]).toMatch(
+      /recovered; 5 log record\(s\) were lost/,
+    );
+    expect(exporter.getStats()).toMatchObject({ exported: 4, failed: 5 });
+  });
+
+  it('counts metric streams and passes temporality and aggregation through', async () => {
+    const metrics: PushMetricExporter = {
+      export: (_m, cb) => cb(fail),
+      shutdown: () => Promise.resolve(),
+      forceFlush: () => Promise.resolve(),
+      selectAggregationTemporality: () => AggregationTemporality.DELTA,
+    };
+    const warn = jest.fn();
+    const exporter = new ExportHealthMetricExporter(metrics, 'http://c:4317', {
+      warn,
+      info: jest.fn(),
+    });
+    const collection = {
+      resource: {},
+      scopeMetrics: [{ metrics: [{}, {}] }, { metrics: [{}] }],
+    } as unknown as ResourceMetrics;
+    await new Promise((resolve) => exporter.export(collection, resolve));
+    expect(warn.mock.calls[0][0]).toMatch(
+      /^metric export to http:\/\/c:4317 is failing/,
+    );
+    expect(exporter.getStats().failed).toBe(3);
+    expect(
+      exporter.selectAggregationTemporality?.(InstrumentType.COUNTER),
+    ).toBe(AggregationTemporality.DELTA);
+    expect(exporter.selectAggregation).toBeUndefined();
   });
 });

@@ -1,5 +1,17 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type {
+  LogRecordExporter,
+  ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import type {
+  AggregationOption,
+  AggregationTemporality,
+  InstrumentType,
+  PushMetricExporter,
+  ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { redactText, redactUrl } from './config/redact.js';
 
 export interface ExportHealthReporter {
   warn(message: string): void;
@@ -7,15 +19,15 @@ export interface ExportHealthReporter {
 }
 
 export interface ExportHealthStats {
-  /** Spans the backend acknowledged. */
+  /** Items (spans, metrics, log records) the backend acknowledged. */
   exported: number;
-  /** Spans in batches the exporter gave up on (backend down, timeout, rejected). */
+  /** Items in batches the exporter gave up on (backend down, timeout, rejected). */
   failed: number;
   /** Outages seen so far: a run of failed exports ended by a success counts once. */
   outages: number;
   /** True between the first failure of an outage and the next success. */
   down: boolean;
-  /** Of `failed`: spans in batches failed at once while down, without being serialized or sent. */
+  /** Of `failed`: items in batches failed at once while down, without being serialized or sent. */
   skipped: number;
 }
 
@@ -34,22 +46,25 @@ export class ExportSkippedError extends Error {
   override readonly name = 'ExportSkippedError';
 }
 
+/** How the warnings name a signal and what it loses. */
+interface SignalWords {
+  /** `trace`, `metric`, `log` */
+  readonly signal: string;
+  /** `span(s)`, `metric(s)`, `log record(s)` */
+  readonly items: string;
+}
+
 /**
- * Wraps a span exporter so a lost collector costs the app one warning line per outage, not one
- * per batch: the first failure logs a warning naming the endpoint and the error, later failures
- * are only counted, and the first success after them logs one recovery line with the number of
- * spans lost. Export results are passed through unchanged, so the batch processor's own
- * accounting (and its otel.sdk.* self-metrics) stays correct. The wrapped exporter never throws
- * into the caller: a synchronous throw becomes a failed result.
+ * The bookkeeping and circuit breaker behind the three exporter wrappers below: one warning line
+ * per outage (naming the endpoint — credentials masked — and the first error), one line when
+ * export recovers with the number of items lost, and while down, one probe batch per
+ * `probeIntervalMs` with the batches in between failed at once, unsent.
  *
- * While export is down it is also a circuit breaker: serializing a batch costs about as much as
- * sending it, and a collector that refused the last batch will most likely refuse the next. So
- * between probes (one batch a second by default) batches fail at once with ExportSkippedError —
- * counted like any failed batch, `error_type="ExportSkippedError"` in the batch processor's
- * metrics — and the first success closes the circuit again. The price: spans ended in the last
+ * Why a breaker: serializing a batch costs about as much as sending it, and a collector that
+ * refused the last batch will most likely refuse the next. The price: items ended in the last
  * probe interval before the collector comes back are lost as well.
  */
-export class ExportHealthSpanExporter implements SpanExporter {
+class ExportHealth<T> {
   private readonly stats: ExportHealthStats = {
     exported: 0,
     failed: 0,
@@ -61,40 +76,114 @@ export class ExportHealthSpanExporter implements SpanExporter {
   private nextProbeAt = 0;
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
+  private readonly endpoint: string;
+
+  constructor(
+    endpoint: string,
+    private readonly words: SignalWords,
+    private readonly reporter: ExportHealthReporter,
+    private readonly count: (batch: T) => number,
+    options: ExportHealthOptions,
+  ) {
+    this.endpoint = redactUrl(endpoint);
+    this.probeIntervalMs = options.probeIntervalMs ?? 1000;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Runs `send` unless the circuit is open; always calls `resultCallback` once. */
+  export(
+    batch: T,
+    send: (batch: T, done: (result: ExportResult) => void) => void,
+    resultCallback: (result: ExportResult) => void,
+  ): void {
+    const items = this.count(batch);
+    const done = (result: ExportResult) => {
+      this.record(items, result);
+      resultCallback(result);
+    };
+    if (this.stats.down && this.now() < this.nextProbeAt) {
+      this.stats.skipped += items;
+      done({
+        code: ExportResultCode.FAILED,
+        error: new ExportSkippedError(
+          `${this.words.signal} export to ${this.endpoint} is down; batch not sent until the next probe`,
+        ),
+      });
+      return;
+    }
+    try {
+      send(batch, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: toError(error) });
+    }
+  }
+
+  getStats(): Readonly<ExportHealthStats> {
+    return { ...this.stats };
+  }
+
+  private record(items: number, result: ExportResult): void {
+    if (result.code === ExportResultCode.SUCCESS) {
+      this.stats.exported += items;
+      if (this.stats.down) {
+        this.stats.down = false;
+        this.reporter.info(
+          `${this.words.signal} export to ${this.endpoint} recovered; ${this.failedThisOutage} ${this.words.items} were lost during the outage`,
+        );
+      }
+      return;
+    }
+    this.stats.failed += items;
+    // A skipped batch does not move the probe: only a batch that was sent and failed does.
+    if (!(result.error instanceof ExportSkippedError))
+      this.nextProbeAt = this.now() + this.probeIntervalMs;
+    if (!this.stats.down) {
+      this.stats.down = true;
+      this.stats.outages += 1;
+      this.failedThisOutage = 0;
+      const reason = redactText(result.error?.message ?? 'unknown error');
+      this.reporter.warn(
+        `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected`,
+      );
+    }
+    this.failedThisOutage += items;
+  }
+}
+
+/**
+ * Wraps a span exporter so a lost collector costs the app one warning line per outage, not one
+ * per batch (see ExportHealth). Export results are passed through unchanged, so the batch
+ * processor's own accounting (and its otel.sdk.* self-metrics) stays correct; between probes
+ * batches fail with ExportSkippedError, `error_type="ExportSkippedError"` in those metrics. The
+ * wrapped exporter never throws into the caller: a synchronous throw becomes a failed result.
+ */
+export class ExportHealthSpanExporter implements SpanExporter {
+  private readonly health: ExportHealth<ReadableSpan[]>;
 
   constructor(
     private readonly inner: SpanExporter,
-    private readonly endpoint: string,
-    private readonly reporter: ExportHealthReporter,
+    endpoint: string,
+    reporter: ExportHealthReporter,
     options: ExportHealthOptions = {},
   ) {
-    this.probeIntervalMs = options.probeIntervalMs ?? 1000;
-    this.now = options.now ?? (() => performance.now());
+    this.health = new ExportHealth(
+      endpoint,
+      { signal: 'trace', items: 'span(s)' },
+      reporter,
+      (spans) => spans.length,
+      options,
+    );
   }
 
   export(
     spans: ReadableSpan[],
     resultCallback: (result: ExportResult) => void,
   ): void {
-    const done = (result: ExportResult) => {
-      this.record(spans.length, result);
-      resultCallback(result);
-    };
-    if (this.stats.down && this.now() < this.nextProbeAt) {
-      this.stats.skipped += spans.length;
-      done({
-        code: ExportResultCode.FAILED,
-        error: new ExportSkippedError(
-          `trace export to ${this.endpoint} is down; batch not sent until the next probe`,
-        ),
-      });
-      return;
-    }
-    try {
-      this.inner.export(spans, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: toError(error) });
-    }
+    this.health.export(
+      spans,
+      (b, done) => this.inner.export(b, done),
+      resultCallback,
+    );
   }
 
   shutdown(): Promise<void> {
@@ -106,34 +195,109 @@ export class ExportHealthSpanExporter implements SpanExporter {
   }
 
   getStats(): Readonly<ExportHealthStats> {
-    return { ...this.stats };
+    return this.health.getStats();
+  }
+}
+
+/** The same for log records (BatchLogRecordProcessor). */
+export class ExportHealthLogRecordExporter implements LogRecordExporter {
+  private readonly health: ExportHealth<ReadableLogRecord[]>;
+
+  constructor(
+    private readonly inner: LogRecordExporter,
+    endpoint: string,
+    reporter: ExportHealthReporter,
+    options: ExportHealthOptions = {},
+  ) {
+    this.health = new ExportHealth(
+      endpoint,
+      { signal: 'log', items: 'log record(s)' },
+      reporter,
+      (records) => records.length,
+      options,
+    );
   }
 
-  private record(count: number, result: ExportResult): void {
-    if (result.code === ExportResultCode.SUCCESS) {
-      this.stats.exported += count;
-      if (this.stats.down) {
-        this.stats.down = false;
-        this.reporter.info(
-          `trace export to ${this.endpoint} recovered; ${this.failedThisOutage} span(s) were lost during the outage`,
-        );
-      }
-      return;
-    }
-    this.stats.failed += count;
-    // A skipped batch does not move the probe: only a batch that was sent and failed does.
-    if (!(result.error instanceof ExportSkippedError))
-      this.nextProbeAt = this.now() + this.probeIntervalMs;
-    if (!this.stats.down) {
-      this.stats.down = true;
-      this.stats.outages += 1;
-      this.failedThisOutage = 0;
-      const reason = result.error?.message ?? 'unknown error';
-      this.reporter.warn(
-        `trace export to ${this.endpoint} is failing (${reason}); spans are dropped until it recovers, requests are unaffected`,
-      );
-    }
-    this.failedThisOutage += count;
+  export(
+    logs: ReadableLogRecord[],
+    resultCallback: (result: ExportResult) => void,
+  ): void {
+    this.health.export(
+      logs,
+      (b, done) => this.inner.export(b, done),
+      resultCallback,
+    );
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  getStats(): Readonly<ExportHealthStats> {
+    return this.health.getStats();
+  }
+}
+
+/**
+ * The same for pushed metrics; an item is one metric stream of the collection. The temporality
+ * and aggregation preferences of the wrapped exporter are passed through as they are.
+ */
+export class ExportHealthMetricExporter implements PushMetricExporter {
+  private readonly health: ExportHealth<ResourceMetrics>;
+  readonly selectAggregationTemporality?: (
+    instrumentType: InstrumentType,
+  ) => AggregationTemporality;
+  readonly selectAggregation?: (
+    instrumentType: InstrumentType,
+  ) => AggregationOption;
+
+  constructor(
+    private readonly inner: PushMetricExporter,
+    endpoint: string,
+    reporter: ExportHealthReporter,
+    options: ExportHealthOptions = {},
+  ) {
+    this.health = new ExportHealth(
+      endpoint,
+      { signal: 'metric', items: 'metric stream(s)' },
+      reporter,
+      (metrics) =>
+        metrics.scopeMetrics.reduce(
+          (sum, scope) => sum + scope.metrics.length,
+          0,
+        ),
+      options,
+    );
+    this.selectAggregationTemporality =
+      inner.selectAggregationTemporality?.bind(inner);
+    this.selectAggregation = inner.selectAggregation?.bind(inner);
+  }
+
+  export(
+    metrics: ResourceMetrics,
+    resultCallback: (result: ExportResult) => void,
+  ): void {
+    this.health.export(
+      metrics,
+      (b, done) => this.inner.export(b, done),
+      resultCallback,
+    );
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  getStats(): Readonly<ExportHealthStats> {
+    return this.health.getStats();
   }
 }
 

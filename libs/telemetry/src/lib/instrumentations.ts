@@ -5,7 +5,10 @@ import {
   ExpressLayerType,
 } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { resolveInstrumentationNames, type Env } from './env.js';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { TelemetryConfigError } from './config/errors.js';
+import { resolveInstrumentations } from './config/from-env.js';
+import type { Env } from './config/values.js';
 
 /** Scrapes and probes: a span per Prometheus scrape (every second) is noise, not signal. */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = [
@@ -17,6 +20,9 @@ export const DEFAULT_IGNORED_PATHS: readonly string[] = [
 export type ExpressLayerKind = 'router' | 'middleware' | 'request_handler';
 
 export interface InstrumentationOptions {
+  /** Package suffixes to switch on (the configuration model's `instrumentations`). */
+  names?: readonly string[];
+  /** Read only when `names` is omitted (OTEL_NODE_*_INSTRUMENTATIONS); defaults to process.env. */
   env?: Env;
   /** Incoming request paths (query string ignored) that get no span. */
   ignoredPaths?: readonly string[];
@@ -72,9 +78,9 @@ export function isIgnoredRequest(
 export function createInstrumentations(
   options: InstrumentationOptions = {},
 ): Instrumentation[] {
-  const env = options.env ?? process.env;
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
-  const names = resolveInstrumentationNames(env);
+  const names =
+    options.names ?? resolveInstrumentations(options.env ?? process.env, false);
   const instrumentations: Instrumentation[] = [];
   if (names.includes('http')) {
     instrumentations.push(
@@ -90,7 +96,15 @@ export function createInstrumentations(
       }),
     );
   }
-  const others = names.filter((n) => n !== 'http' && n !== 'express');
+  if (names.includes('pino')) {
+    // Log sending turns every pino line into a log record for the global LoggerProvider (set up
+    // when a logs exporter is configured); log correlation adds trace_id/span_id to the JSON
+    // line itself when a span is active.
+    instrumentations.push(new PinoInstrumentation());
+  }
+  const others = names.filter(
+    (n) => n !== 'http' && n !== 'express' && n !== 'pino',
+  );
   if (others.length > 0)
     instrumentations.push(...loadAutoInstrumentations(others));
   return instrumentations;
@@ -107,5 +121,15 @@ function loadAutoInstrumentations(names: string[]): Instrumentation[] {
   };
   for (const name of names)
     config[`@opentelemetry/instrumentation-${name}`] = { enabled: true };
-  return auto.getNodeAutoInstrumentations(config) as Instrumentation[];
+  const loaded = auto.getNodeAutoInstrumentations(config) as Instrumentation[];
+  const found = new Set(loaded.map((i) => i.instrumentationName));
+  const missing = names.filter(
+    (name) => !found.has(`@opentelemetry/instrumentation-${name}`),
+  );
+  if (missing.length > 0)
+    throw new TelemetryConfigError(
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+      `OTEL_NODE_ENABLED_INSTRUMENTATIONS names ${missing.join(', ')}, which @opentelemetry/auto-instrumentations-node does not provide (or OTEL_NODE_DISABLED_INSTRUMENTATIONS switched off); names are package suffixes such as http, express, pg`,
+    );
+  return loaded;
 }

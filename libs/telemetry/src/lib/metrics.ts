@@ -2,15 +2,36 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { metrics, type Counter, type Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { resolveConfigFromEnv } from './config/from-env.js';
+import type { MetricReaderConfig, MetricsConfig } from './config/model.js';
+import type { Env } from './config/values.js';
 import { cpuTimeCallback } from './cpu.js';
+import {
+  ExportHealthMetricExporter,
+  type ExportHealthReporter,
+} from './export-health.js';
+import { createMetricExporter } from './exporters.js';
+import { readPemFiles, type PemStore } from './tls.js';
 
 export const METER_NAME = '@otel-dice/telemetry';
 
 export interface MetricsOptions {
   resource: Resource;
-  /** Extra readers besides Prometheus (tests pass a reader they can collect from). */
+  /** The metrics part of the configuration model; resolved from `env` when omitted. */
+  config?: MetricsConfig;
+  /** Read only when `config` is omitted; defaults to process.env. */
+  env?: Env;
+  /** PEM files the configuration names, already read (startTelemetry reads them once). */
+  pem?: PemStore;
+  /** Extra readers besides the configured ones (tests pass a reader they can collect from). */
   readers?: IMetricReader[];
+  /** Where the one-line-per-outage warnings of a push exporter go. */
+  reporter?: ExportHealthReporter;
   /** Register as the global meter provider (default true). */
   register?: boolean;
 }
@@ -20,34 +41,110 @@ export interface Metrics {
   readonly meter: Meter;
   /** The seed's `request_counter`: exposed as `request_counter_total`. */
   readonly requestCounter: Counter;
-  /** Prometheus text exposition for the app's own `/metrics` route. */
+  /** The first push (OTLP) exporter's export successes, failures and outages. */
+  readonly exportHealth: ExportHealthMetricExporter | undefined;
+  /**
+   * Prometheus text exposition for the app's own `/metrics` route. Answers 404 when no
+   * Prometheus reader serves on the app's port (metrics pushed, or on a port of their own).
+   */
   metricsHandler(req: IncomingMessage, res: ServerResponse): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
+const warnOnStderr: ExportHealthReporter = {
+  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
+  info: (message) => process.stderr.write(`[otel] ${message}\n`),
+};
+
 /**
- * The seed's init_metrics: a meter provider read by Prometheus on the app's own server (no
- * second port: the exporter's HTTP server is never started, its request handler is mounted by
- * the app), the `request_counter` counter and the `system.cpu.time` observable counter.
+ * The seed's init_metrics: a meter provider read, by default, by Prometheus on the app's own
+ * server (the exporter's HTTP server is never started, its request handler is mounted by the
+ * app), plus whatever readers the configuration names — OTLP push every
+ * OTEL_METRIC_EXPORT_INTERVAL, Prometheus on a port of its own, console — and the seed's
+ * `request_counter` and `system.cpu.time` instruments.
  */
 export function initMetrics(options: MetricsOptions): Metrics {
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const config =
+    options.config ??
+    resolveConfigFromEnv(options.env ?? process.env, { serviceName: '' })
+      .metrics;
+  const reporter = options.reporter ?? warnOnStderr;
+  const pem =
+    options.pem ??
+    readPemFiles(
+      config.readers.flatMap((r) =>
+        r.kind === 'periodic' ? [r.exporter] : [],
+      ),
+    );
+  let appPortExporter: PrometheusExporter | undefined;
+  let exportHealth: ExportHealthMetricExporter | undefined;
+
+  const reader = (readerConfig: MetricReaderConfig): IMetricReader => {
+    if (readerConfig.kind === 'prometheus') {
+      const exporter = new PrometheusExporter({
+        host: readerConfig.host,
+        port: readerConfig.port,
+        preventServerStart: true,
+      });
+      if (readerConfig.port === undefined) appPortExporter ??= exporter;
+      else
+        exporter
+          .startServer()
+          .catch((error: unknown) =>
+            reporter.warn(
+              `cannot serve Prometheus metrics on ${readerConfig.host}:${readerConfig.port}: ${(error as Error).message}`,
+            ),
+          );
+      return exporter;
+    }
+    let exporter = createMetricExporter(readerConfig, pem);
+    if (readerConfig.exporter.kind === 'otlp') {
+      const health = new ExportHealthMetricExporter(
+        exporter,
+        readerConfig.exporter.otlp.endpoint,
+        reporter,
+      );
+      exportHealth ??= health;
+      exporter = health;
+    }
+    return new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: readerConfig.exportIntervalMillis,
+      exportTimeoutMillis: readerConfig.exportTimeoutMillis,
+    });
+  };
+
   const provider = new MeterProvider({
     resource: options.resource,
-    readers: [prometheus, ...(options.readers ?? [])],
+    readers: [...config.readers.map(reader), ...(options.readers ?? [])],
   });
   if (options.register !== false) metrics.setGlobalMeterProvider(provider);
   const meter = provider.getMeter(METER_NAME);
   const requestCounter = registerSeedInstruments(meter);
+  const served = appPortExporter;
   return {
     provider,
     meter,
     requestCounter,
-    metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
+    exportHealth,
+    metricsHandler: served
+      ? (req, res) => served.getMetricsRequestHandler(req, res)
+      : notServedHere,
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
+}
+
+function notServedHere(_req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 404;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(
+    JSON.stringify({
+      error: 'not_found',
+      message: 'metrics are not served on this port',
+    }),
+  );
 }
 
 /** The seed's two instruments, with its names, descriptions and units. */

@@ -1,30 +1,55 @@
 import { createResource } from './resource.js';
 
+const base = {
+  serviceName: 'dice-api',
+  attributes: {},
+  detectors: [],
+} as const;
+
 describe('createResource', () => {
-  it('merges OTEL_RESOURCE_ATTRIBUTES under the resolved service name and version', () => {
+  it('merges the configured attributes under the resolved service name and version', () => {
     const resource = createResource({
-      defaultServiceName: 'dice-api',
+      ...base,
       serviceVersion: '1.2.3',
-      detect: false,
-      env: {
-        OTEL_RESOURCE_ATTRIBUTES:
-          'service.name=ignored,deployment.environment.name=test',
-        APP_SERVICE_NAME: 'seed-name',
+      attributes: {
+        'service.name': 'ignored',
+        'deployment.environment.name': 'test',
       },
     });
-    expect(resource.attributes['service.name']).toBe('seed-name');
+    expect(resource.attributes['service.name']).toBe('dice-api');
     expect(resource.attributes['service.version']).toBe('1.2.3');
     expect(resource.attributes['deployment.environment.name']).toBe('test');
     expect(resource.attributes['telemetry.sdk.language']).toBe('nodejs');
+    expect(resource.attributes['host.name']).toBeUndefined();
   });
 
-  it('adds host and process attributes when detecting', () => {
+  it('adds host, os, process and a service.instance.id with the default detectors', () => {
     const resource = createResource({
-      defaultServiceName: 'dice-api',
-      env: {},
+      ...base,
+      detectors: ['host', 'os', 'process', 'service'],
     });
-    expect(resource.attributes['service.name']).toBe('dice-api');
     expect(resource.attributes['process.pid']).toBe(process.pid);
     expect(typeof resource.attributes['host.name']).toBe('string');
+    expect(typeof resource.attributes['os.type']).toBe('string');
+    expect(resource.attributes['service.instance.id']).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
+  });
+
+  it('lets an operator-given service.instance.id (a pod name) beat the random one', () => {
+    const resource = createResource({
+      ...base,
+      detectors: ['service'],
+      attributes: { 'service.instance.id': 'dice-api-7f9c-abcde' },
+    });
+    expect(resource.attributes['service.instance.id']).toBe(
+      'dice-api-7f9c-abcde',
+    );
+  });
+
+  it('loads the container detector only when asked for', () => {
+    const resource = createResource({ ...base, detectors: ['container'] });
+    // outside a container it finds no id; it must not throw either way
+    expect(resource.attributes['service.name']).toBe('dice-api');
   });
 });

@@ -2,52 +2,57 @@ import {
   defaultResource,
   detectResources,
   hostDetector,
+  osDetector,
   processDetector,
   resourceFromAttributes,
+  serviceInstanceIdDetector,
   type Resource,
+  type ResourceDetector,
 } from '@opentelemetry/resources';
 import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
-import {
-  parseResourceAttributes,
-  resolveServiceName,
-  type Env,
-} from './env.js';
+import type { ResourceConfig, ResourceDetectorName } from './config/model.js';
 
-export interface ResourceOptions {
-  /** Used when neither `serviceName` nor the environment names the service. */
-  defaultServiceName: string;
-  serviceName?: string;
-  serviceVersion?: string;
-  env?: Env;
-  /** Skip host/process detection (unit tests that want an exact attribute set). */
-  detect?: boolean;
+function detector(name: ResourceDetectorName): ResourceDetector {
+  switch (name) {
+    case 'host':
+      return hostDetector;
+    case 'os':
+      return osDetector;
+    case 'process':
+      return processDetector;
+    case 'service':
+      return serviceInstanceIdDetector;
+    case 'container': {
+      // Loaded only when asked for: it reads /proc/self/cgroup and mountinfo.
+      const { containerDetector } =
+        require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container');
+      return containerDetector;
+    }
+  }
 }
 
 /**
- * Merges, lowest priority first: the SDK's telemetry.sdk.* attributes, host and process attributes, OTEL_RESOURCE_ATTRIBUTES, then
- * service.name / service.version as resolved here (so OTEL_SERVICE_NAME beats a service.name in
- * OTEL_RESOURCE_ATTRIBUTES, as the specification requires).
+ * The resource every signal carries. Merged, lowest priority first: the SDK's telemetry.sdk.*
+ * attributes, the detectors' attributes, OTEL_RESOURCE_ATTRIBUTES (or the configuration file's
+ * resource attributes), then service.name / service.version as the model resolved them — so
+ * OTEL_SERVICE_NAME beats a service.name in OTEL_RESOURCE_ATTRIBUTES, as the specification
+ * requires, and a `service.instance.id` given there (a pod name, say) beats the random one.
  */
-export function createResource(options: ResourceOptions): Resource {
-  const env = options.env ?? process.env;
+export function createResource(config: ResourceConfig): Resource {
   const detected =
-    options.detect === false
+    config.detectors.length === 0
       ? resourceFromAttributes({})
-      : detectResources({ detectors: [hostDetector, processDetector] });
+      : detectResources({ detectors: config.detectors.map(detector) });
   const service: Record<string, string> = {
-    [ATTR_SERVICE_NAME]: resolveServiceName(
-      env,
-      options.serviceName,
-      options.defaultServiceName,
-    ),
+    [ATTR_SERVICE_NAME]: config.serviceName,
   };
-  if (options.serviceVersion)
-    service[ATTR_SERVICE_VERSION] = options.serviceVersion;
+  if (config.serviceVersion)
+    service[ATTR_SERVICE_VERSION] = config.serviceVersion;
   return defaultResource()
     .merge(detected)
-    .merge(resourceFromAttributes(parseResourceAttributes(env)))
+    .merge(resourceFromAttributes(config.attributes))
     .merge(resourceFromAttributes(service));
 }

@@ -1,5 +1,14 @@
+import { logs, SeverityNumber } from '@opentelemetry/api';
 import { startTelemetry } from './telemetry.js';
-import { fetchFromHandler, RetainingSpanExporter } from './test-helpers.js';
+import {
+  fetchFromHandler,
+  RetainingLogRecordExporter,
+  RetainingSpanExporter,
+} from './test-helpers.js';
+
+function quietLogger() {
+  return { warn: jest.fn(), info: jest.fn() };
+}
 
 describe('startTelemetry', () => {
   it('is a no-op but still answers /metrics when OTEL_SDK_DISABLED=true', async () => {
@@ -16,28 +25,86 @@ describe('startTelemetry', () => {
     await telemetry.shutdown();
   });
 
-  it('throws a config error naming the variable', () => {
+  it('throws a config error naming the variable, before anything is built', () => {
+    const logger = quietLogger();
     expect(() =>
       startTelemetry({
         defaultServiceName: 'svc',
         env: { OTEL_BSP_MAX_QUEUE_SIZE: 'many' },
         instrumentations: [],
+        logger,
       }),
-    ).toThrow(/OTEL_BSP_MAX_QUEUE_SIZE="many" is invalid/);
+    ).toThrow(
+      /^OTEL_BSP_MAX_QUEUE_SIZE="many" is invalid: must be an integer ≥ 1$/,
+    );
+    expect(logger.info).not.toHaveBeenCalled();
   });
 
-  it('flushes spans and metrics on shutdown, idempotently', async () => {
+  it('refuses an unreadable certificate file at start-up', () => {
+    expect(() =>
+      startTelemetry({
+        defaultServiceName: 'svc',
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317',
+          OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem',
+        },
+        instrumentations: [],
+        logger: quietLogger(),
+      }),
+    ).toThrow(
+      /^OTEL_EXPORTER_OTLP_CERTIFICATE="\/nonexistent\/ca\.pem" cannot be used: cannot read the file \(ENOENT\)$/,
+    );
+  });
+
+  it('states the effective configuration in one line, then its notes', async () => {
+    const logger = quietLogger();
+    const telemetry = startTelemetry({
+      defaultServiceName: 'svc',
+      env: {
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=s3cr3t',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_EXPORTER_OTLP_ENDPIONT: 'http://typo:4317',
+      },
+      instrumentations: [],
+      logger,
+    });
+    expect(logger.info.mock.calls).toEqual([
+      [
+        "telemetry: service svc; traces none, sampler parentbased(always_on); metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment",
+      ],
+    ]);
+    expect(logger.warn.mock.calls).toEqual([
+      [
+        expect.stringMatching(
+          /^not used by @otel-dice\/telemetry.*OTEL_EXPORTER_OTLP_ENDPIONT$/,
+        ),
+      ],
+    ]);
+    await telemetry.shutdown();
+  });
+
+  it('flushes spans, metrics and log records on shutdown, idempotently', async () => {
     const exporter = new RetainingSpanExporter();
+    const logExporter = new RetainingLogRecordExporter();
     const telemetry = startTelemetry({
       defaultServiceName: 'svc',
       serviceVersion: '9.9.9',
-      env: { OTEL_BSP_SCHEDULE_DELAY: '60000' },
+      env: {
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_BLRP_SCHEDULE_DELAY: '60000',
+      },
       spanExporter: exporter,
+      logExporter,
       instrumentations: [],
+      logger: quietLogger(),
     });
     expect(telemetry.enabled).toBe(true);
     expect(telemetry.serviceName).toBe('svc');
+    expect(telemetry.config.resource.serviceVersion).toBe('9.9.9');
     telemetry.tracer.startSpan('pending').end();
+    logs
+      .getLogger('t')
+      .emit({ severityNumber: SeverityNumber.INFO, body: 'pending' });
     telemetry.requestCounter.add(1);
     const { body } = await fetchFromHandler(telemetry.metricsHandler);
     expect(body).toMatch(/^request_counter_total(\{[^}]*\})? 1$/m);
@@ -49,6 +116,25 @@ describe('startTelemetry', () => {
     expect(
       exporter.getFinishedSpans()[0].resource.attributes['service.version'],
     ).toBe('9.9.9');
+    expect(logExporter.getFinishedLogRecords().map((r) => r.body)).toEqual([
+      'pending',
+    ]);
+    await telemetry.shutdown();
+  });
+
+  it('answers 404 on the app port when metrics are not served there', async () => {
+    const telemetry = startTelemetry({
+      defaultServiceName: 'svc',
+      env: { OTEL_METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' },
+      instrumentations: [],
+      logger: quietLogger(),
+    });
+    const { status, body } = await fetchFromHandler(telemetry.metricsHandler);
+    expect(status).toBe(404);
+    expect(JSON.parse(body)).toEqual({
+      error: 'not_found',
+      message: 'metrics are not served on this port',
+    });
     await telemetry.shutdown();
   });
 });

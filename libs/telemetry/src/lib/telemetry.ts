@@ -11,11 +11,20 @@ import {
   type Instrumentation,
 } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { describeConfig } from './config/describe.js';
+import type { TelemetryConfig } from './config/model.js';
+import {
+  resolveTelemetryConfig,
+  type ConfigOverrides,
+} from './config/resolve.js';
+import type { Env } from './config/values.js';
 import { configureDiagnostics } from './diagnostics.js';
-import { isSdkDisabled, resolveServiceName, type Env } from './env.js';
 import type {
+  ExportHealthLogRecordExporter,
+  ExportHealthMetricExporter,
   ExportHealthReporter,
   ExportHealthSpanExporter,
 } from './export-health.js';
@@ -23,107 +32,157 @@ import {
   createInstrumentations,
   type ExpressLayerKind,
 } from './instrumentations.js';
+import { initLogs } from './logs.js';
 import { initMetrics } from './metrics.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
+import { exportersOf, readPemFiles } from './tls.js';
 import { initTraces, stderrReporter } from './traces.js';
 
 export interface TelemetryOptions {
-  /** Used when neither `serviceName` nor the environment names the service. */
+  /** Used when neither `serviceName`, the environment nor the configuration file names the service. */
   defaultServiceName: string;
   /** Beats OTEL_SERVICE_NAME > APP_SERVICE_NAME > service.name in OTEL_RESOURCE_ATTRIBUTES. */
   serviceName?: string;
   serviceVersion?: string;
   /** Beats OTEL_EXPORTER_OTLP_TRACES_ENDPOINT > OTEL_EXPORTER_OTLP_ENDPOINT > TRACE_ENDPOINT. */
   traceEndpoint?: string;
+  /** Sections of the resolved configuration to replace in code (see ConfigOverrides). */
+  overrides?: ConfigOverrides;
   /** Defaults to process.env. */
   env?: Env;
-  /** Receives the export-outage warnings (default: one plain line on stderr). */
+  /**
+   * Receives the start-up summary, notes, and the export-outage warnings (default: one plain
+   * line each on stderr).
+   */
   logger?: ExportHealthReporter;
   /** Request paths that get no span (default /metrics and /healthz). */
   ignoredPaths?: readonly string[];
   /** Express layers that get their own span (default none; see createInstrumentations). */
   expressLayerSpans?: readonly ExpressLayerKind[];
-  /** Replaces the default instrumentations (http + express, see createInstrumentations). */
+  /** Replaces the configured instrumentations (http + express by default, see createInstrumentations). */
   instrumentations?: Instrumentation[];
-  /** Replaces the span exporter (tests: an InMemorySpanExporter). */
+  /** Replaces the configured span exporters (tests: an InMemorySpanExporter). */
   spanExporter?: SpanExporter;
-  /** Extra metric readers besides the Prometheus one (tests). */
+  /** Replaces the configured log exporters (tests: an InMemoryLogRecordExporter). */
+  logExporter?: LogRecordExporter;
+  /** Extra metric readers besides the configured ones (tests). */
   metricReaders?: IMetricReader[];
   /** Bound for shutdown(); default 5000 ms. */
   shutdownTimeoutMs?: number;
+}
+
+export interface ExportHealthBySignal {
+  readonly traces?: ExportHealthSpanExporter;
+  readonly metrics?: ExportHealthMetricExporter;
+  readonly logs?: ExportHealthLogRecordExporter;
 }
 
 export interface Telemetry {
   /** False when OTEL_SDK_DISABLED=true: tracer and meter are no-ops, nothing is patched. */
   readonly enabled: boolean;
   readonly serviceName: string;
+  /** The resolved configuration everything was built from. */
+  readonly config: TelemetryConfig;
   readonly resource: Resource | undefined;
   readonly tracer: Tracer;
   readonly meter: Meter;
   /** The seed's `request_counter` (description "Number of requests", unit "1"). */
   readonly requestCounter: Counter;
-  /** Export successes/failures/outages of the OTLP exporter, when it is in use. */
+  /** Export successes/failures/outages of the (first) OTLP trace exporter, when one is in use. */
   readonly exportHealth: ExportHealthSpanExporter | undefined;
-  /** Serves the Prometheus text exposition on the app's own server. */
+  /** The same for every signal that exports over OTLP. */
+  readonly exportHealthBySignal: ExportHealthBySignal;
+  /** Serves the Prometheus text exposition on the app's own server (404 when not configured there). */
   metricsHandler(req: IncomingMessage, res: ServerResponse): void;
-  /** Flushes pending spans and metrics, then stops. Idempotent, bounded in time, never rejects. */
+  /** Flushes pending spans, metrics and log records, then stops. Idempotent, bounded, never rejects. */
   shutdown(): Promise<void>;
 }
 
 export const TRACER_NAME = '@otel-dice/telemetry';
 
 /**
- * One call for an app that wants everything: resource, traces, metrics, instrumentation and a
- * bounded shutdown. Call it before the app requires express or http (see the README): the
- * instrumentations patch modules as they are required. Throws TelemetryConfigError, naming the
- * variable, when an OTEL_* value cannot be used.
+ * One call for an app that wants everything: the configuration resolved once (environment or
+ * OTEL_CONFIG_FILE, then `options`), resource, traces, metrics, logs, instrumentation and a
+ * bounded shutdown. Call it before the app requires express, http or pino (see the README): the
+ * instrumentations patch modules as they are required. Throws TelemetryConfigError — one line
+ * naming the variable and what it accepts — when a value cannot be used, before anything starts.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
-  const env = options.env ?? process.env;
   const logger = options.logger ?? stderrReporter;
-  if (isSdkDisabled(env)) return disabledTelemetry(options, env);
+  const config = resolveTelemetryConfig(options);
+  if (config.disabled) return disabledTelemetry(config);
+  // Every file the configuration names is read (and checked) before anything is built.
+  const pem = readPemFiles(exportersOf(config));
+  const instrumentations =
+    options.instrumentations ??
+    createInstrumentations({
+      names: config.instrumentations,
+      ignoredPaths: options.ignoredPaths,
+      expressLayerSpans: options.expressLayerSpans,
+    });
 
-  configureDiagnostics(env);
-  const resource = createResource({ ...options, env });
-  const metrics = initMetrics({ resource, readers: options.metricReaders });
+  configureDiagnostics(config.diagLevel);
+  const resource = createResource(config.resource);
+  const metrics = initMetrics({
+    resource,
+    config: config.metrics,
+    pem,
+    readers: options.metricReaders,
+    reporter: logger,
+  });
   const traces = initTraces({
     resource,
-    env,
-    endpoint: options.traceEndpoint,
+    config: config.traces,
+    pem,
     exporter: options.spanExporter,
+    meterProvider: metrics.provider,
+    reporter: logger,
+    propagators: config.propagators,
+  });
+  const logs = initLogs({
+    resource,
+    config: config.logs,
+    pem,
+    exporter: options.logExporter,
     meterProvider: metrics.provider,
     reporter: logger,
   });
   const unpatch = registerInstrumentations({
-    instrumentations:
-      options.instrumentations ??
-      createInstrumentations({
-        env,
-        ignoredPaths: options.ignoredPaths,
-        expressLayerSpans: options.expressLayerSpans,
-      }),
+    instrumentations,
     tracerProvider: traces.provider,
     meterProvider: metrics.provider,
+    loggerProvider: logs.provider,
   });
+  logger.info(`telemetry: ${describeConfig(config)}`);
+  for (const note of config.notes) logger.warn(note);
+
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
   const shutdown = createShutdown(
     [
-      // spans first flushed then the exporter closed; metrics last collected by a final scrape
-      // are not pushed anywhere (Prometheus pulls), so the meter provider only needs closing.
+      // Each flushes what it holds, then closes its exporters. Prometheus pulls, so for the
+      // default metrics setup this only closes the provider; an OTLP metrics reader pushes a last
+      // collection.
       () => traces.shutdown(),
+      () => logs.shutdown(),
       () => metrics.shutdown(),
     ],
     timeoutMs,
   );
   return {
     enabled: true,
-    serviceName: String(resource.attributes['service.name']),
+    serviceName: config.resource.serviceName,
+    config,
     resource,
     tracer: traces.provider.getTracer(TRACER_NAME),
     meter: metrics.meter,
     requestCounter: metrics.requestCounter,
     exportHealth: traces.exportHealth,
+    exportHealthBySignal: {
+      traces: traces.exportHealth,
+      metrics: metrics.exportHealth,
+      logs: logs.exportHealth,
+    },
     metricsHandler: metrics.metricsHandler,
     shutdown: async () => {
       const result = await shutdown();
@@ -139,20 +198,18 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   };
 }
 
-function disabledTelemetry(options: TelemetryOptions, env: Env): Telemetry {
+function disabledTelemetry(config: TelemetryConfig): Telemetry {
   const meter = createNoopMeter();
   return {
     enabled: false,
-    serviceName: resolveServiceName(
-      env,
-      options.serviceName,
-      options.defaultServiceName,
-    ),
+    serviceName: config.resource.serviceName,
+    config,
     resource: undefined,
     tracer: trace.getTracer(TRACER_NAME),
     meter,
     requestCounter: meter.createCounter('request_counter'),
     exportHealth: undefined,
+    exportHealthBySignal: {},
     metricsHandler: (_req, res) => {
       res.statusCode = 200;
       res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');

@@ -3,6 +3,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import type { AddressInfo } from 'node:net';
 
@@ -32,6 +33,13 @@ export async function fetchFromHandler(
  * flush test needs to look at them.
  */
 export class RetainingSpanExporter extends InMemorySpanExporter {
+  override shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Test-only: the same for log records. */
+export class RetainingLogRecordExporter extends InMemoryLogRecordExporter {
   override shutdown(): Promise<void> {
     return Promise.resolve();
   }

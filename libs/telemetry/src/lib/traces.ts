@@ -4,46 +4,47 @@ import {
   trace,
   type MeterProvider,
 } from '@opentelemetry/api';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import type { Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BatchSpanProcessor,
-  ConsoleSpanExporter,
   ParentBasedSampler,
+  SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import { resolveConfigFromEnv } from './config/from-env.js';
 import {
-  resolveBatchConfig,
-  resolveSampler,
-  resolveTraceEndpoint,
-  resolveTracesExporter,
-  type Env,
+  DEFAULT_PROPAGATORS,
+  type PipelineConfig,
+  type PropagatorName,
   type SamplerConfig,
-} from './env.js';
+  type TracesConfig,
+} from './config/model.js';
+import type { Env } from './config/values.js';
 import { RequestContextManager } from './context.js';
 import {
   ExportHealthSpanExporter,
   type ExportHealthReporter,
 } from './export-health.js';
+import { createSpanExporter } from './exporters.js';
+import { createPropagator } from './propagators.js';
 import { PreAggregatedMeterProvider } from './self-metrics.js';
+import { readPemFiles, type PemStore } from './tls.js';
 
 export interface TracesOptions {
   resource: Resource;
+  /** The traces part of the configuration model; resolved from `env` when omitted. */
+  config?: TracesConfig;
+  /** Read only when `config` is omitted; defaults to process.env. */
   env?: Env;
-  /** OTLP/gRPC endpoint; beats every environment variable. */
-  endpoint?: string;
-  /** Replaces the exporter chosen from OTEL_TRACES_EXPORTER (tests pass an InMemorySpanExporter). */
+  /** PEM files the configuration names, already read (startTelemetry reads them once). */
+  pem?: PemStore;
+  /** Replaces every configured exporter (tests pass an InMemorySpanExporter). */
   exporter?: SpanExporter;
   /**
    * Receives the SDK's own otel.sdk.* span metrics: the batch processor's queue size and
@@ -55,34 +56,39 @@ export interface TracesOptions {
   reporter?: ExportHealthReporter;
   /** Register as the global tracer provider, context manager and propagator (default true). */
   register?: boolean;
+  /** Propagators to register (default W3C tracecontext + baggage). */
+  propagators?: readonly PropagatorName[];
 }
 
 export interface Traces {
   readonly provider: TracerProvider;
-  /** The OTLP endpoint in use, or undefined when exporting to console/none/a given exporter. */
+  /** The first OTLP exporter's endpoint, or undefined when there is none. */
   readonly endpoint: string | undefined;
-  /** Present when the default exporter is used: export successes, failures and outages. */
+  /** The first OTLP exporter's export successes, failures and outages. */
   readonly exportHealth: ExportHealthSpanExporter | undefined;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
 export function createSampler(config: SamplerConfig): Sampler {
-  switch (config.name) {
+  switch (config.type) {
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
       return new AlwaysOffSampler();
     case 'traceidratio':
       return new TraceIdRatioBasedSampler(config.ratio);
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
+    case 'parentbased': {
+      const child = (c: SamplerConfig | undefined) =>
+        c === undefined ? undefined : createSampler(c);
       return new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(config.ratio),
+        root: createSampler(config.root),
+        remoteParentSampled: child(config.remoteParentSampled),
+        remoteParentNotSampled: child(config.remoteParentNotSampled),
+        localParentSampled: child(config.localParentSampled),
+        localParentNotSampled: child(config.localParentNotSampled),
       });
+    }
   }
 }
 
@@ -92,34 +98,65 @@ export const stderrReporter: ExportHealthReporter = {
 };
 
 /**
- * The seed's init_traces: a tracer provider whose spans go through one BatchSpanProcessor to
- * OTLP/gRPC. The batch processor never blocks a request: ending a span is an array push. With
- * the collector refusing connections each batch fails at once and is dropped; with it hanging,
- * the queue fills and further spans are dropped. Both are counted in
- * `otel_sdk_processor_span_processed_total{error_type=…}` instead of hoarded.
+ * The seed's init_traces: a tracer provider whose spans go, by default, through one
+ * BatchSpanProcessor to OTLP/gRPC — or to whatever exporters the configuration names. The batch
+ * processor never blocks a request: ending a span is an array push. With the collector refusing
+ * connections each batch fails at once and is dropped; with it hanging, the queue fills and
+ * further spans are dropped. Both are counted in `otel_sdk_processor_span_processed_total{error_type=…}`
+ * instead of hoarded.
  */
 export function initTraces(options: TracesOptions): Traces {
-  const env = options.env ?? process.env;
-  const { exporter, endpoint, exportHealth } = chooseExporter(options, env);
-  const spanProcessors: SpanProcessor[] = [];
-  if (exporter) {
-    spanProcessors.push(
-      new BatchSpanProcessor({
-        exporter,
-        ...resolveBatchConfig(env),
-        selfObsMeterProvider: options.meterProvider,
-      }),
+  const config =
+    options.config ??
+    resolveConfigFromEnv(options.env ?? process.env, { serviceName: '' })
+      .traces;
+  const reporter = options.reporter ?? stderrReporter;
+  const pem =
+    options.pem ?? readPemFiles(config.pipelines.map((p) => p.exporter));
+  let exportHealth: ExportHealthSpanExporter | undefined;
+  let endpoint: string | undefined;
+
+  const exporterFor = (pipeline: PipelineConfig): SpanExporter => {
+    const exporter = createSpanExporter(pipeline.exporter, pem);
+    if (pipeline.exporter.kind !== 'otlp') return exporter;
+    const health = new ExportHealthSpanExporter(
+      exporter,
+      pipeline.exporter.otlp.endpoint,
+      reporter,
     );
-  }
+    exportHealth ??= health;
+    endpoint ??= pipeline.exporter.otlp.endpoint;
+    return health;
+  };
+  const selfObsMeterProvider = options.meterProvider;
+  const processor = (
+    exporter: SpanExporter,
+    pipeline: PipelineConfig | undefined,
+  ): SpanProcessor =>
+    pipeline?.processor.kind === 'simple'
+      ? new SimpleSpanProcessor({ exporter, selfObsMeterProvider })
+      : new BatchSpanProcessor({
+          exporter,
+          ...(pipeline?.processor.kind === 'batch' ? pipeline.processor : {}),
+          selfObsMeterProvider,
+        });
+
+  const spanProcessors = options.exporter
+    ? [processor(options.exporter, config.pipelines[0])]
+    : config.pipelines.map((pipeline) =>
+        processor(exporterFor(pipeline), pipeline),
+      );
   const provider = new TracerProvider({
     resource: options.resource,
-    sampler: createSampler(resolveSampler(env)),
+    sampler: createSampler(config.sampler),
+    spanLimits: config.limits,
     spanProcessors,
     meterProvider:
       options.meterProvider &&
       new PreAggregatedMeterProvider(options.meterProvider),
   });
-  if (options.register !== false) registerGlobals(provider);
+  if (options.register !== false)
+    registerGlobals(provider, options.propagators ?? DEFAULT_PROPAGATORS);
   return {
     provider,
     endpoint,
@@ -129,48 +166,16 @@ export function initTraces(options: TracesOptions): Traces {
   };
 }
 
-function chooseExporter(
-  options: TracesOptions,
-  env: Env,
-): {
-  exporter?: SpanExporter;
-  endpoint?: string;
-  exportHealth?: ExportHealthSpanExporter;
-} {
-  if (options.exporter) return { exporter: options.exporter };
-  switch (resolveTracesExporter(env)) {
-    case 'none':
-      return {};
-    case 'console':
-      return { exporter: new ConsoleSpanExporter() };
-    case 'otlp': {
-      const endpoint = resolveTraceEndpoint(env, options.endpoint);
-      // Headers, compression, timeout and TLS still come from OTEL_EXPORTER_OTLP_* as the
-      // exporter reads them; only the endpoint is resolved here, to add the seed's TRACE_ENDPOINT.
-      const exportHealth = new ExportHealthSpanExporter(
-        new OTLPTraceExporter({ url: endpoint }),
-        endpoint,
-        options.reporter ?? stderrReporter,
-      );
-      return { exporter: exportHealth, endpoint, exportHealth };
-    }
-  }
-}
-
 /**
- * W3C tracecontext + baggage over an AsyncLocalStorage context, as every Node service needs. The
+ * The configured propagators over an AsyncLocalStorage context, as every Node service needs. The
  * context manager is the stock one with a cheaper binding of server requests and responses (see
  * RequestContextManager).
  */
-function registerGlobals(provider: TracerProvider): void {
+function registerGlobals(
+  provider: TracerProvider,
+  propagators: readonly PropagatorName[],
+): void {
   context.setGlobalContextManager(new RequestContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [
-        new W3CTraceContextPropagator(),
-        new W3CBaggagePropagator(),
-      ],
-    }),
-  );
+  propagation.setGlobalPropagator(createPropagator(propagators));
   trace.setGlobalTracerProvider(provider);
 }

@@ -1,0 +1,48 @@
+import { describeConfig } from './describe.js';
+import { resolveConfigFromEnv } from './from-env.js';
+
+describe('describeConfig: the one start-up line', () => {
+  it('states exporters, protocols and endpoints per signal', () => {
+    expect(
+      describeConfig(resolveConfigFromEnv({}, { serviceName: 'dice-api' })),
+    ).toBe(
+      "service dice-api; traces otlp grpc http://localhost:4317, sampler parentbased(always_on); metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment",
+    );
+  });
+
+  it('masks header values and URL credentials', () => {
+    const line = describeConfig(
+      resolveConfigFromEnv(
+        {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:pa55word@collector:4318',
+          OTEL_EXPORTER_OTLP_HEADERS:
+            'authorization=Bearer%20s3cr3t,x-tenant=shop',
+          OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_LOGS_EXPORTER: 'console',
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+          OTEL_PROPAGATORS: 'none',
+        },
+        { serviceName: 'svc' },
+      ),
+    );
+    expect(line).toBe(
+      'service svc; traces otlp http/protobuf https://***@collector:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls, sampler parentbased(traceidratio(0.1)); ' +
+        'metrics otlp http/protobuf https://***@collector:4318/v1/metrics (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls every 60000 ms; logs console; propagators none; configured from the environment',
+    );
+    expect(line).not.toMatch(/s3cr3t|pa55word|shop/);
+  });
+
+  it('says when telemetry is off', () => {
+    expect(
+      describeConfig(
+        resolveConfigFromEnv(
+          { OTEL_SDK_DISABLED: 'true' },
+          { serviceName: 'x' },
+        ),
+      ),
+    ).toBe('telemetry disabled (OTEL_SDK_DISABLED)');
+  });
+});

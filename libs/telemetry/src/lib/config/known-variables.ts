@@ -1,0 +1,78 @@
+/**
+ * Every OTEL_* variable something in this process reads: the configuration model itself, and a
+ * few that the instrumentation packages read on their own. Any other OTEL_* variable that is set
+ * gets named in one start-up note, so a typo (`OTEL_EXPORTER_OTLP_ENDPIONT`) or a setting meant
+ * for another SDK does not go unnoticed.
+ */
+
+const OTLP_SETTINGS = [
+  'ENDPOINT',
+  'PROTOCOL',
+  'HEADERS',
+  'COMPRESSION',
+  'TIMEOUT',
+  'CERTIFICATE',
+  'CLIENT_KEY',
+  'CLIENT_CERTIFICATE',
+  'INSECURE',
+];
+
+const READ_BY_THE_MODEL = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_CONFIG_FILE',
+  'OTEL_LOG_LEVEL',
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_NODE_RESOURCE_DETECTORS',
+  'OTEL_PROPAGATORS',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_METRICS_EXPORTER',
+  'OTEL_LOGS_EXPORTER',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_EXPORT_TIMEOUT',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_BLRP_SCHEDULE_DELAY',
+  'OTEL_BLRP_EXPORT_TIMEOUT',
+  'OTEL_BLRP_MAX_QUEUE_SIZE',
+  'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_EVENT_COUNT_LIMIT',
+  'OTEL_SPAN_LINK_COUNT_LIMIT',
+  'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_METRIC_EXPORT_TIMEOUT',
+  'OTEL_METRICS_EXEMPLAR_FILTER',
+  'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+  'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+  'OTEL_EXPORTER_PROMETHEUS_HOST',
+  'OTEL_EXPORTER_PROMETHEUS_PORT',
+  'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+  'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
+  ...['', 'TRACES_', 'METRICS_', 'LOGS_'].flatMap((signal) =>
+    OTLP_SETTINGS.map((setting) => `OTEL_EXPORTER_OTLP_${signal}${setting}`),
+  ),
+];
+
+/**
+ * Read by the instrumentation packages themselves, not by the model: which semantic-convention
+ * generation the HTTP instrumentation emits.
+ */
+const READ_BY_INSTRUMENTATIONS = ['OTEL_SEMCONV_STABILITY_OPT_IN'];
+
+const KNOWN = new Set([...READ_BY_THE_MODEL, ...READ_BY_INSTRUMENTATIONS]);
+
+export function knownVariable(name: string): boolean {
+  return KNOWN.has(name);
+}
+
+/** For the README and tests: every OTEL_* name the model reads. */
+export const MODEL_VARIABLES: readonly string[] = READ_BY_THE_MODEL;

@@ -1,0 +1,34 @@
+/**
+ * OTEL_PROPAGATORS → one TextMapPropagator: the W3C pair and B3 from the OpenTelemetry packages,
+ * Jaeger from this library (see jaeger-propagator.ts for why). Order is kept: on extract, a
+ * later propagator's span context wins, as in the SDK's composite.
+ */
+import type { TextMapPropagator } from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import type { PropagatorName } from './config/model.js';
+import { JaegerPropagator } from './jaeger-propagator.js';
+
+const FACTORIES: Record<PropagatorName, () => TextMapPropagator> = {
+  tracecontext: () => new W3CTraceContextPropagator(),
+  baggage: () => new W3CBaggagePropagator(),
+  b3: () =>
+    new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
+  b3multi: () =>
+    new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+  jaeger: () => new JaegerPropagator(),
+};
+
+/** Empty list: a composite of nothing, which neither injects nor extracts (`none`). */
+export function createPropagator(
+  names: readonly PropagatorName[],
+): TextMapPropagator {
+  const propagators = names.map((name) => FACTORIES[name]());
+  return propagators.length === 1
+    ? propagators[0]
+    : new CompositePropagator({ propagators });
+}
