@@ -103,7 +103,7 @@ describe('parseConfig', () => {
 
   it('rejects a variable that is set but empty', () => {
     expect(problems({ PLAYER_RATE: '  ' })).toEqual([
-      'PLAYER_RATE: PLAYER_RATE must not be empty, got "  "',
+      'PLAYER_RATE: PLAYER_RATE must be a number of rounds per second greater than 0 and at most 1000, got "  "',
     ]);
   });
 

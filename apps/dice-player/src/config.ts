@@ -3,10 +3,26 @@
  * of problems out, so a bad deployment fails at start-up with one line per mistake instead of a
  * half-started player.
  *
- * Rule for every variable (the same as dice-api's): unset means "use the default"; set but blank
- * is a mistake and is rejected, because an empty value in a compose file is almost never intended.
- * OTEL_* variables are read and validated by @otel-dice/telemetry, not here.
+ * Rule for every variable (shared with dice-api through @otel-dice/app-config): unset means "use
+ * the default"; set but blank is a mistake and is rejected, because an empty value in a compose
+ * file is almost never intended. OTEL_* variables are read and validated by @otel-dice/telemetry,
+ * not here: the player honours the same configuration model as dice-api.
  */
+import {
+  invalid,
+  parseHost,
+  parseLogLevel,
+  parsePort,
+  SettingsReader,
+  valid,
+  type ConfigProblem,
+  type Env,
+  type LogLevel,
+  type Parsed,
+} from '@otel-dice/app-config';
+
+export { LOG_LEVELS } from '@otel-dice/app-config';
+export type { ConfigProblem, LogLevel, Parsed } from '@otel-dice/app-config';
 
 export interface PlayerConfig {
   /** Base URL of dice-api; rounds call `<target>/rolldice` (PLAYER_TARGET_URL). */
@@ -24,17 +40,6 @@ export interface PlayerConfig {
   readonly logLevel: LogLevel;
 }
 
-export const LOG_LEVELS = [
-  'fatal',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'trace',
-  'silent',
-] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 export const DEFAULTS = {
   targetUrl: 'http://127.0.0.1:5000',
   ratePerSecond: 2,
@@ -49,64 +54,43 @@ export const DEFAULTS = {
 export const MAX_RATE_PER_SECOND = 1_000;
 export const MAX_REQUEST_TIMEOUT_MS = 60_000;
 
-export interface ConfigProblem {
-  readonly variable: string;
-  readonly message: string;
-}
-
 export type ConfigResult =
   | { readonly ok: true; readonly config: PlayerConfig }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** Parses every variable and reports every problem at once, so one restart fixes them all. */
 export function parseConfig(env: Env): ConfigResult {
-  const problems: ConfigProblem[] = [];
-  const read = <T>(
-    variable: string,
-    parse: (raw: string) => Parsed<T>,
-    fallback: T,
-  ): T => {
-    const raw = env[variable];
-    if (raw === undefined) return fallback;
-    const parsed: Parsed<T> =
-      raw.trim() === '' ? invalid('must not be empty') : parse(raw);
-    if (!parsed.ok) {
-      problems.push({
-        variable,
-        message: `${variable} ${parsed.expected}, got ${JSON.stringify(raw)}`,
-      });
-      return fallback;
-    }
-    return parsed.value;
-  };
-
-  const targetUrl = read(
+  const reader = new SettingsReader(env);
+  const targetUrl = reader.read(
     'PLAYER_TARGET_URL',
     parseTargetUrl,
     new URL(DEFAULTS.targetUrl),
   );
-  const ratePerSecond = read('PLAYER_RATE', parseRate, DEFAULTS.ratePerSecond);
-  const durationS = read(
+  const ratePerSecond = reader.read(
+    'PLAYER_RATE',
+    parseRate,
+    DEFAULTS.ratePerSecond,
+  );
+  const durationS = reader.read(
     'PLAYER_DURATION_S',
     parseDuration,
     DEFAULTS.durationS,
   );
-  const requestTimeoutMs = read(
+  const requestTimeoutMs = reader.read(
     'PLAYER_TIMEOUT_MS',
     parseTimeout,
     DEFAULTS.requestTimeoutMs,
   );
-  const host = read('PLAYER_HOST', parseHost, DEFAULTS.host);
-  const port = read('PLAYER_PORT', parsePort, DEFAULTS.port);
-  const logLevel = read<LogLevel>(
+  const host = reader.read('PLAYER_HOST', parseHost, DEFAULTS.host);
+  const port = reader.read('PLAYER_PORT', parsePort, DEFAULTS.port);
+  const logLevel = reader.read<LogLevel>(
     'PLAYER_LOG_LEVEL',
     parseLogLevel,
     DEFAULTS.logLevel,
   );
 
-  if (problems.length > 0) return { ok: false, problems };
+  if (reader.problems.length > 0)
+    return { ok: false, problems: reader.problems };
   return {
     ok: true,
     config: Object.freeze({
@@ -120,17 +104,6 @@ export function parseConfig(env: Env): ConfigResult {
     }),
   };
 }
-
-/** A parsed value, or what was expected instead. */
-export type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly expected: string };
-
-const valid = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const invalid = (expected: string): { ok: false; expected: string } => ({
-  ok: false,
-  expected,
-});
 
 // Plain decimals only: Number() would also accept "0x10", "1e3" and "Infinity".
 const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
@@ -177,31 +150,6 @@ export function parseTimeout(raw: string): Parsed<number> {
     : invalid(
         `must be an integer number of milliseconds between 1 and ${MAX_REQUEST_TIMEOUT_MS}`,
       );
-}
-
-export function parseHost(raw: string): Parsed<string> {
-  // Whitespace inside a host name always comes from a quoting mistake; listen() would only fail
-  // later with a less helpful getaddrinfo error.
-  return /\s/.test(raw)
-    ? invalid('must be a host name or IP address to bind, e.g. 0.0.0.0')
-    : valid(raw);
-}
-
-export function parsePort(raw: string): Parsed<number> {
-  const port = /^[0-9]{1,5}$/.test(raw) ? Number(raw) : NaN;
-  // 0 would ask the OS for a random port, which nobody could then find or scrape.
-  return port >= 1 && port <= 65535
-    ? valid(port)
-    : invalid('must be an integer between 1 and 65535');
-}
-
-export function parseLogLevel(raw: string): Parsed<LogLevel> {
-  const level = LOG_LEVELS.find(
-    (candidate) => candidate === raw.trim().toLowerCase(),
-  );
-  return level
-    ? valid(level)
-    : invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
 }
 
 /** `<base>/rolldice`, keeping a path prefix the base URL may have (e.g. behind a proxy). */
