@@ -10,34 +10,23 @@
  */
 import type { Telemetry } from '@otel-dice/telemetry';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
-import type { Logger } from './logging.js';
 
 function main(): void {
   const config = readConfigOrExit();
   if (config === undefined) return;
 
-  const { startTelemetry } =
+  const { createDeferredReporter, startTelemetry, stderrLines } =
     require('@otel-dice/telemetry') as typeof import('@otel-dice/telemetry');
-  const { createLogger } =
-    require('./logging.js') as typeof import('./logging.js');
-  // Export-outage warnings join the JSON log once it exists (they can only come later, from a
-  // failed batch); until then they fall back to one plain stderr line.
-  const log: { to?: Logger } = {};
+  // The library's start-up line, notes and export-outage warnings join the JSON log once it
+  // exists (pino can only be loaded after telemetry, so its instrumentation can patch it);
+  // until then they are held, and written as plain stderr lines if the process ends first.
+  const reporter = createDeferredReporter(stderrLines('dice-api'));
   let telemetry: Telemetry;
   try {
     telemetry = startTelemetry({
       defaultServiceName: config.serviceName,
       serviceVersion: readServiceVersion(),
-      logger: {
-        warn: (message) =>
-          log.to
-            ? log.to.warn({ component: 'otel' }, message)
-            : stderrLine(message),
-        info: (message) =>
-          log.to
-            ? log.to.info({ component: 'otel' }, message)
-            : stderrLine(message),
-      },
+      logger: reporter,
     });
   } catch (error) {
     // e.g. an unusable OTEL_* value; the library's message names the variable.
@@ -47,11 +36,16 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
+  const { createLogger } =
+    require('./logging.js') as typeof import('./logging.js');
   const logger = createLogger({
     serviceName: telemetry.serviceName,
     level: config.logLevel,
   });
-  log.to = logger;
+  reporter.attach({
+    warn: (message) => logger.warn({ component: 'otel' }, message),
+    info: (message) => logger.info({ component: 'otel' }, message),
+  });
 
   // Loaded only now, so the require hooks installed above can patch express and http:
   const { runServer } = require('./server.js') as typeof import('./server.js');
@@ -81,10 +75,6 @@ function readConfigOrExit(): AppConfig | undefined {
 function readServiceVersion(): string | undefined {
   const manifest = require('../package.json') as { version?: unknown };
   return typeof manifest.version === 'string' ? manifest.version : undefined;
-}
-
-function stderrLine(message: string): void {
-  process.stderr.write(`dice-api: ${message}\n`);
 }
 
 function describe(error: unknown): string {

@@ -5,9 +5,13 @@
  * 2. telemetry, which installs the require hooks that patch node:http;
  * 3. only then the player module, which loads node:http (and pino) for the first time.
  */
-import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';
+import {
+  createDeferredReporter,
+  startTelemetry,
+  stderrLines,
+  type Telemetry,
+} from '@otel-dice/telemetry';
 import { parseConfig, type PlayerConfig } from './config.js';
-import { createDeferredReporter } from './log-reporter.js';
 
 const SERVICE_NAME = 'dice-player';
 
@@ -15,7 +19,8 @@ function main(): void {
   const config = readConfigOrExit();
   if (config === undefined) return;
 
-  const reporter = createDeferredReporter();
+  // The library's start-up line and warnings join the JSON log once the logger exists.
+  const reporter = createDeferredReporter(stderrLines(SERVICE_NAME));
   let telemetry: Telemetry;
   try {
     telemetry = startTelemetry({

@@ -6,9 +6,9 @@
  * main.ts requires this module only after startTelemetry(), because importing it loads
  * node:http, which the instrumentation must patch first.
  */
-import type { Telemetry } from '@otel-dice/telemetry';
+import type { DeferredReporter, Telemetry } from '@otel-dice/telemetry';
 import { rollDiceUrl, type PlayerConfig } from './config.js';
-import type { DeferredReporter } from './log-reporter.js';
+
 import { createLogger, type Logger } from './logging.js';
 import { runLoop } from './loop.js';
 import type { Outcome } from './outcome.js';

@@ -119,5 +119,11 @@ export type {
 } from './lib/export-health.js';
 export { readPemFiles } from './lib/tls.js';
 export type { PemStore } from './lib/tls.js';
+export {
+  createDeferredReporter,
+  stderrLines,
+  MAX_HELD_LINES,
+} from './lib/reporter.js';
+export type { DeferredReporter } from './lib/reporter.js';
 export { createShutdown } from './lib/shutdown.js';
 export type { ShutdownResult } from './lib/shutdown.js';
