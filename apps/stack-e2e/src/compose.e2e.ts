@@ -129,14 +129,38 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('builds dice-api from its Dockerfile with the pinned Node base image', () => {
-    const diceApi = serviceOf(project, 'dice-api');
-    expect(diceApi.build).toBeDefined();
-    const build = diceApi.build as NonNullable<typeof diceApi.build>;
-    expect(existsSync(repoPath(build.context, build.dockerfile))).toBe(true);
-    expect(build.args['NODE_IMAGE']).toMatch(/^node:24[\w.-]*$/);
-    const dockerfile = readFileSync(paths.diceApiDockerfile, 'utf8');
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+  it('builds both apps from the one root Dockerfile, the app as its APP argument', () => {
+    for (const name of ['dice-api', 'dice-player']) {
+      const build = serviceOf(project, name).build;
+      expect({ name, build }).toEqual({
+        name,
+        build: {
+          context: '.',
+          dockerfile: 'Dockerfile',
+          args: { APP: name, NODE_IMAGE: expect.any(String) },
+        },
+      });
+      expect(repoPath(build?.context ?? '', build?.dockerfile ?? '')).toBe(
+        paths.dockerfile,
+      );
+    }
+    expect(existsSync(repoPath('apps/dice-api/Dockerfile'))).toBe(false);
+    expect(existsSync(repoPath('apps/dice-player/Dockerfile'))).toBe(false);
+  });
+
+  it('pins the Node base image to the exact release the workspace runs on, in .env and in the Dockerfile', () => {
+    const nodeRelease = (
+      JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies['node'];
+    expect(nodeRelease).toMatch(/^\d+\.\d+\.\d+$/);
+    const pinned = `node:${nodeRelease}-bookworm-slim`;
+    for (const name of ['dice-api', 'dice-player'])
+      expect(serviceOf(project, name).build?.args['NODE_IMAGE']).toBe(pinned);
+    expect(readFileSync(paths.dockerfile, 'utf8')).toMatch(
+      new RegExp(`^ARG NODE_IMAGE=${pinned.replace(/\./g, '\\.')}$`, 'm'),
+    );
   });
 
   it('sends dice-api traces to the collector OTLP/gRPC port', () => {
@@ -148,11 +172,12 @@ describe('docker-compose.yml', () => {
 
   it('only waits on services that exist, and on health only where a healthcheck exists', () => {
     const dockerfileHasHealthcheck = /^HEALTHCHECK\s/m.test(
-      readFileSync(paths.diceApiDockerfile, 'utf8'),
+      readFileSync(paths.dockerfile, 'utf8'),
     );
     const hasHealthcheck = (name: string): boolean =>
       serviceOf(project, name).healthcheck !== undefined ||
-      (name === 'dice-api' && dockerfileHasHealthcheck);
+      (serviceOf(project, name).build !== undefined &&
+        dockerfileHasHealthcheck);
     const dependencies = services.flatMap((s) =>
       Object.entries(s.dependsOn).map(([on, condition]) => ({
         from: s.name,

@@ -17,5 +17,5 @@ export const paths = {
   grafanaDashboardProviders: repoPath('deploy/grafana/provisioning/dashboards'),
   grafanaDashboards: repoPath('deploy/grafana/dashboards'),
   diceApiMain: repoPath('apps/dice-api/dist/main.js'),
-  diceApiDockerfile: repoPath('apps/dice-api/Dockerfile'),
+  dockerfile: repoPath('Dockerfile'),
 } as const;
