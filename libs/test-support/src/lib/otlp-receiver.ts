@@ -104,7 +104,9 @@ export function createOtlpReceiver(
         path,
         headers: metadataToHeaders(call.metadata),
         userAgent: firstHeader(call.metadata, 'user-agent'),
-        secure: auth.transportSecurityType === 'ssl',
+        // A TLS server accepts nothing else (grpc-js fills the auth context
+        // only for a verified client certificate, so it cannot tell this).
+        secure: tls !== undefined,
         clientCertificateSubject: certificateSubject(auth.sslPeerCertificate),
       });
       // An empty response means "all accepted" (no partial_success).
