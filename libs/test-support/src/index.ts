@@ -20,6 +20,17 @@ export {
   type OtlpReceiver,
   type OtlpReceiverOptions,
 } from './lib/otlp-receiver.js';
+export {
+  createOtlpHttpReceiver,
+  startOtlpHttpReceiver,
+  type OtlpHttpReceiver,
+  type OtlpHttpReceiverOptions,
+} from './lib/otlp-http-receiver.js';
+export {
+  DEFAULT_OTLP_HTTP_PATHS,
+  decodeStatusBody,
+} from './lib/otlp-http-request.js';
+export * from './lib/test-pki.js';
 export * from './lib/process.js';
 export {
   spawnManaged,
