@@ -86,7 +86,7 @@ export function createOtlpHttpReceiver(
       replyEncoding?: OtlpHttpEncoding,
     ) => {
       store.reject({
-        protocol: 'http',
+        transport: 'http',
         method: req.method ?? '',
         path: req.url ?? '',
         status,
@@ -177,7 +177,7 @@ export function createOtlpHttpReceiver(
           encodingForContentType(req.headers['content-type']) ?? 'json';
         const reason = `body exceeds ${MAX_BODY_BYTES} bytes`;
         store.reject({
-          protocol: 'http',
+          transport: 'http',
           method: req.method ?? '',
           path: req.url ?? '',
           status: 413,

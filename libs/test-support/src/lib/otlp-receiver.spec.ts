@@ -336,7 +336,7 @@ describe('OTLP/gRPC trace receiver', () => {
     expect(receiver.exportCalls).toBe(0);
     expect(receiver.rejections).toEqual([
       expect.objectContaining({
-        protocol: 'grpc',
+        transport: 'grpc',
         status: 3,
         path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
         reason: expect.stringMatching(/metric "no-data" carries no data/),

@@ -86,7 +86,7 @@ export function createOtlpReceiver(
       } catch (error) {
         const reason = `undecodable ${signal}: ${(error as Error).message}`;
         store.reject({
-          protocol: 'grpc',
+          transport: 'grpc',
           method: 'POST',
           path,
           status: grpc.status.INVALID_ARGUMENT,

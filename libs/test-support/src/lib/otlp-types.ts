@@ -109,7 +109,7 @@ export interface ReceivedExport {
 
 /** A request the receiver answered with an error instead of recording it. */
 export interface RejectedRequest {
-  protocol: 'grpc' | 'http';
+  transport: 'grpc' | 'http';
   method: string;
   path: string;
   /** HTTP status, or the gRPC status code for OTLP/gRPC. */
