@@ -13,8 +13,14 @@ module.exports = {
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
   transform: {
-    '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig],
+    '^.+\\.c?[tj]s$': ['@swc/jest', swcJestConfig],
   },
+  // The OTLP/HTTP exporters load node:http(s) with import(), which jest cannot run in CommonJS
+  // without --experimental-vm-modules; compiling that one package turns import() into require().
+  // Every copy of it, nested ones included (an exporter may bring its own version).
+  transformIgnorePatterns: [
+    '^(?!.*/node_modules/@opentelemetry/otlp-exporter-base/).*/node_modules/',
+  ],
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: 'test-output/jest/coverage',
 };

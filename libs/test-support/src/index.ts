@@ -2,13 +2,35 @@ export * from './lib/wait.js';
 export * from './lib/ports.js';
 export * from './lib/http.js';
 export * from './lib/otlp-types.js';
+export * from './lib/otlp-metric-types.js';
+export * from './lib/otlp-log-types.js';
 export {
   flattenExportRequest,
   toAttributes,
   unwrapAnyValue,
 } from './lib/otlp-decode.js';
+export { flattenMetricsRequest } from './lib/otlp-decode-metrics.js';
+export { flattenLogsRequest } from './lib/otlp-decode-logs.js';
 export { otlpProtoDir } from './lib/otlp-proto.js';
-export * from './lib/otlp-receiver.js';
+export type { ReceivedTelemetry } from './lib/otlp-store.js';
+export type { ReceiverTlsOptions } from './lib/receiver-tls.js';
+export {
+  createOtlpReceiver,
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type OtlpReceiverOptions,
+} from './lib/otlp-receiver.js';
+export {
+  createOtlpHttpReceiver,
+  startOtlpHttpReceiver,
+  type OtlpHttpReceiver,
+  type OtlpHttpReceiverOptions,
+} from './lib/otlp-http-receiver.js';
+export {
+  DEFAULT_OTLP_HTTP_PATHS,
+  decodeStatusBody,
+} from './lib/otlp-http-request.js';
+export * from './lib/test-pki.js';
 export * from './lib/process.js';
 export {
   spawnManaged,

@@ -1,13 +1,20 @@
 import type {
-  AttributeValue,
   Attributes,
+  ReceivedScope,
   ReceivedSpan,
   StatusCode,
-  WireAnyValue,
   WireExportTraceServiceRequest,
-  WireKeyValue,
   WireSpan,
 } from './otlp-types.js';
+import {
+  toAttributes,
+  toBigInt,
+  toHex,
+  toOptionalHex,
+  toScope,
+} from './otlp-values.js';
+
+export { toAttributes, unwrapAnyValue } from './otlp-values.js';
 
 /** Flattens an ExportTraceServiceRequest into one record per span, resource and scope inlined. */
 export function flattenExportRequest(
@@ -17,10 +24,7 @@ export function flattenExportRequest(
   for (const resourceSpans of request.resourceSpans ?? []) {
     const resource = toAttributes(resourceSpans.resource?.attributes);
     for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-      const scope = {
-        name: scopeSpans.scope?.name ?? '',
-        version: scopeSpans.scope?.version ?? '',
-      };
+      const scope = toScope(scopeSpans.scope);
       for (const span of scopeSpans.spans ?? []) {
         spans.push(toReceivedSpan(span, resource, scope));
       }
@@ -32,14 +36,13 @@ export function flattenExportRequest(
 function toReceivedSpan(
   span: WireSpan,
   resource: Attributes,
-  scope: ReceivedSpan['scope'],
+  scope: ReceivedScope,
 ): ReceivedSpan {
-  const parentSpanId = toHex(span.parentSpanId);
   return {
     traceId: toHex(span.traceId),
     spanId: toHex(span.spanId),
-    // Proto3 cannot tell "unset" from "empty": an empty parent id means a root span.
-    parentSpanId: parentSpanId === '' ? undefined : parentSpanId,
+    // An empty parent id means a root span.
+    parentSpanId: toOptionalHex(span.parentSpanId),
     traceState: span.traceState ?? '',
     flags: span.flags ?? 0,
     name: span.name,
@@ -64,56 +67,6 @@ function toReceivedSpan(
     resource,
     scope,
   };
-}
-
-/** Turns OTLP's repeated KeyValue into a plain object (a later duplicate key wins). */
-export function toAttributes(
-  keyValues: readonly WireKeyValue[] | undefined | null,
-): Attributes {
-  const attributes: Attributes = {};
-  for (const { key, value } of keyValues ?? []) {
-    attributes[key] = unwrapAnyValue(value);
-  }
-  return attributes;
-}
-
-/** Unwraps an OTLP AnyValue to the JS value it carries; an empty AnyValue becomes null. */
-export function unwrapAnyValue(
-  value: WireAnyValue | null | undefined,
-): AttributeValue {
-  switch (value?.value) {
-    case 'stringValue':
-      return value.stringValue ?? '';
-    case 'boolValue':
-      return value.boolValue ?? false;
-    case 'intValue':
-      return toSafeNumber(value.intValue ?? '0');
-    case 'doubleValue':
-      return value.doubleValue ?? 0;
-    case 'arrayValue':
-      return (value.arrayValue?.values ?? []).map(unwrapAnyValue);
-    case 'kvlistValue':
-      return toAttributes(value.kvlistValue?.values);
-    case 'bytesValue':
-      return value.bytesValue ?? Buffer.alloc(0);
-    default:
-      return null;
-  }
-}
-
-/** int64 arrives as a decimal string; keep it exact (bigint) when a number would round. */
-function toSafeNumber(decimal: string): number | bigint {
-  const asBigInt = BigInt(decimal);
-  const asNumber = Number(asBigInt);
-  return Number.isSafeInteger(asNumber) ? asNumber : asBigInt;
-}
-
-function toBigInt(decimal: string | undefined): bigint {
-  return BigInt(decimal ?? '0');
-}
-
-function toHex(bytes: Buffer | Uint8Array | undefined | null): string {
-  return bytes ? Buffer.from(bytes).toString('hex') : '';
 }
 
 function toStatusCode(code: number | undefined): StatusCode {

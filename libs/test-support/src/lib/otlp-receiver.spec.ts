@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -14,15 +15,18 @@ import {
   startOtlpReceiver,
   type OtlpReceiver,
 } from './otlp-receiver.js';
-import { traceServiceDefinition } from './otlp-proto.js';
+import { exportMethod } from './otlp-proto.js';
+import type { OtlpSignal } from './otlp-types.js';
 import { getFreePort } from './ports.js';
 
 /** A real SDK pipeline (provider -> processor -> OTLP/gRPC exporter) pointed at `endpoint`. */
 function sdkPipeline(
   endpoint: string,
   processor: 'batch' | 'simple' = 'batch',
+  compression: CompressionAlgorithm = CompressionAlgorithm.NONE,
 ): TracerProvider {
-  const exporter = new OTLPTraceExporter({ url: endpoint });
+  // Configured in code only: the exporter would also read OTEL_* variables, never set here.
+  const exporter = new OTLPTraceExporter({ url: endpoint, compression });
   return new TracerProvider({
     resource: resourceFromAttributes({
       'service.name': 'receiver-spec',
@@ -36,23 +40,11 @@ function sdkPipeline(
   });
 }
 
-/** Builds the exporter while OTEL_EXPORTER_OTLP_COMPRESSION is set, as an app configured by env would. */
-function withEnv<T>(name: string, value: string, build: () => T): T {
-  const previous = process.env[name];
-  process.env[name] = value;
-  try {
-    return build();
-  } finally {
-    if (previous === undefined) delete process.env[name];
-    else process.env[name] = previous;
-  }
-}
-
-function serializeExportRequest(request: object): Buffer {
-  const method = traceServiceDefinition()['Export'];
-  if (!method)
-    throw new Error('Export method missing from the service definition');
-  return method.requestSerialize(request);
+function serializeExportRequest(
+  request: object,
+  signal: OtlpSignal = 'traces',
+): Buffer {
+  return exportMethod(signal).requestSerialize(request);
 }
 
 /**
@@ -63,6 +55,7 @@ function serializeExportRequest(request: object): Buffer {
 function postGrpcFrame(
   endpoint: string,
   gzippedMessage: Buffer,
+  path = '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
 ): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(endpoint);
@@ -73,7 +66,7 @@ function postGrpcFrame(
     gzippedMessage.copy(frame, 5);
     const stream = session.request({
       ':method': 'POST',
-      ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+      ':path': path,
       'content-type': 'application/grpc',
       te: 'trailers',
       'grpc-encoding': 'gzip',
@@ -236,11 +229,12 @@ describe('OTLP/gRPC trace receiver', () => {
     expect(receiver.exportCalls).toBe(0);
   });
 
-  it('accepts gzip-compressed exports (OTEL_EXPORTER_OTLP_COMPRESSION=gzip)', async () => {
+  it('accepts gzip-compressed exports and records that they were compressed', async () => {
     receiver = await startOtlpReceiver();
-    const endpoint = receiver.endpoint;
-    const provider = withEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip', () =>
-      sdkPipeline(endpoint, 'simple'),
+    const provider = sdkPipeline(
+      receiver.endpoint,
+      'simple',
+      CompressionAlgorithm.GZIP,
     );
     providers.push(provider);
     const tracer = provider.getTracer('gzip-scope');
@@ -254,6 +248,7 @@ describe('OTLP/gRPC trace receiver', () => {
     });
     expect(span?.name).toBe('compressed');
     expect(span?.attributes['payload']).toBe('x'.repeat(4096));
+    expect(receiver.exports[0]?.compression).toBe('gzip');
   });
 
   it('decodes a hand-built gzip-compressed gRPC frame (compressed flag set, grpc-encoding: gzip)', async () => {
@@ -307,6 +302,7 @@ describe('OTLP/gRPC trace receiver', () => {
     );
 
     expect(grpcStatus).toBe('0');
+    expect(receiver.exports[0]?.compression).toBe('gzip');
     expect(receiver.spans).toEqual([
       expect.objectContaining({
         traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -319,6 +315,31 @@ describe('OTLP/gRPC trace receiver', () => {
         attributes: { 'unsafe.int': 9007199254740993n, nested: { k: 1.5 } },
         resource: { 'service.name': 'raw-gzip' },
         scope: { name: 'raw', version: '0.1' },
+      }),
+    ]);
+  });
+
+  it('answers INVALID_ARGUMENT for a metric without data and records the refusal', async () => {
+    receiver = await startOtlpReceiver();
+    const request = {
+      resourceMetrics: [
+        { scopeMetrics: [{ metrics: [{ name: 'no-data', unit: 's' }] }] },
+      ],
+    };
+    const grpcStatus = await postGrpcFrame(
+      receiver.endpoint,
+      gzipSync(serializeExportRequest(request, 'metrics')),
+      '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+    );
+    expect(grpcStatus).toBe('3'); // INVALID_ARGUMENT
+    expect(receiver.metrics).toHaveLength(0);
+    expect(receiver.exportCalls).toBe(0);
+    expect(receiver.rejections).toEqual([
+      expect.objectContaining({
+        transport: 'grpc',
+        status: 3,
+        path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+        reason: expect.stringMatching(/metric "no-data" carries no data/),
       }),
     ]);
   });

@@ -1,10 +1,12 @@
 /**
- * Shapes used by the OTLP test receiver.
+ * Shapes used by the OTLP test receivers: the common ones and traces (metrics and logs have their
+ * own files).
  *
- * `Wire*` types describe what @grpc/proto-loader hands us for an ExportTraceServiceRequest with
- * the loader options in otlp-proto.ts (camelCase fields, 64-bit ints as decimal strings, enums as
- * numbers, bytes as Buffer, defaults filled in, oneof discriminator in `value`).
- * `Received*` types are the flattened, assertion-friendly view that tests work with.
+ * `Wire*` types describe what the decoder hands us for an Export*ServiceRequest with the loader
+ * options in otlp-proto.ts (camelCase fields, 64-bit ints as decimal strings, enums as numbers,
+ * bytes as Buffer, defaults filled in, oneof discriminator in `value`) — the same for OTLP/gRPC,
+ * OTLP/HTTP protobuf and OTLP/HTTP JSON. `Received*` types are the flattened, assertion-friendly
+ * view that tests work with.
  */
 
 /** An unwrapped OTLP AnyValue. Integers outside the safe range stay exact as bigint. */
@@ -65,14 +67,55 @@ export interface ReceivedSpan {
   links: ReceivedSpanLink[];
   /** Resource attributes of the ResourceSpans the span arrived in (e.g. service.name). */
   resource: Attributes;
-  scope: { name: string; version: string };
+  scope: ReceivedScope;
 }
 
-/** Bookkeeping for one Export call. */
+/** The instrumentation scope (tracer, meter or logger) that produced an item. */
+export interface ReceivedScope {
+  name: string;
+  version: string;
+}
+
+/** The three OTLP signals, named like their OTLP/HTTP paths (/v1/traces, /v1/metrics, /v1/logs). */
+export type OtlpSignal = 'traces' | 'metrics' | 'logs';
+
+/** How a request arrived, named like OTEL_EXPORTER_OTLP_PROTOCOL's values. */
+export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
+
+/** Request headers (HTTP) or metadata (gRPC): lowercase names, repeated values joined by ', '. */
+export type ReceivedHeaders = Readonly<Record<string, string>>;
+
+/** Bookkeeping for one accepted Export call, whatever the signal and protocol. */
 export interface ReceivedExport {
+  signal: OtlpSignal;
+  /** Items in the request: spans, metric data points or log records (the units OTLP counts in). */
+  itemCount: number;
+  /** Spans in the request (0 for metrics and logs). */
   spanCount: number;
+  protocol: OtlpProtocol;
+  /** 'gzip' when the body (HTTP Content-Encoding) or message (gRPC grpc-encoding) was gzipped. */
+  compression: 'gzip' | 'none';
+  /** gRPC method path or HTTP request path, e.g. '/v1/traces'. */
+  path: string;
+  /** Every request header / metadata entry as received, e.g. headers['authorization']. */
+  headers: ReceivedHeaders;
   /** The exporter's user-agent header, e.g. 'OTel-OTLP-Exporter-JavaScript/0.301.0 grpc-node-js/…'. */
   userAgent: string | undefined;
+  /** True when the request came over TLS. */
+  secure: boolean;
+  /** Subject of the client certificate the peer presented (mTLS), e.g. 'CN=otel-dice test client'. */
+  clientCertificateSubject: string | undefined;
+}
+
+/** A request the receiver answered with an error instead of recording it. */
+export interface RejectedRequest {
+  transport: 'grpc' | 'http';
+  method: string;
+  path: string;
+  /** HTTP status, or the gRPC status code for OTLP/gRPC. */
+  status: number;
+  reason: string;
+  headers: ReceivedHeaders;
 }
 
 export interface WireAnyValue {
@@ -126,13 +169,22 @@ export interface WireSpan {
   status?: { code: number; message: string } | null;
 }
 
+export interface WireScope {
+  name: string;
+  version: string;
+}
+
+export interface WireResource {
+  attributes: WireKeyValue[];
+}
+
 export interface WireScopeSpans {
-  scope?: { name: string; version: string } | null;
+  scope?: WireScope | null;
   spans: WireSpan[];
 }
 
 export interface WireResourceSpans {
-  resource?: { attributes: WireKeyValue[] } | null;
+  resource?: WireResource | null;
   scopeSpans: WireScopeSpans[];
 }
 
