@@ -75,6 +75,9 @@ describe('startTelemetry', () => {
     ]);
     expect(logger.warn.mock.calls).toEqual([
       [
+        'OTEL_EXPORTER_OTLP_HEADERS set but not used: no signal is exported over OTLP',
+      ],
+      [
         expect.stringMatching(
           /^not used by @otel-dice\/telemetry.*OTEL_EXPORTER_OTLP_ENDPIONT$/,
         ),

@@ -406,3 +406,35 @@ describe('OTEL_SDK_DISABLED', () => {
     expect(resolve({ OTEL_SDK_DISABLED: 'false' }).disabled).toBe(false);
   });
 });
+
+describe('settings for a part that is off', () => {
+  it('are still validated', () => {
+    expect(() =>
+      resolve({ OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'smoke-signals' }),
+    ).toThrow(/^OTEL_EXPORTER_OTLP_LOGS_PROTOCOL="smoke-signals" is invalid/);
+    expect(() => resolve({ OTEL_METRIC_EXPORT_INTERVAL: 'often' })).toThrow(
+      /^OTEL_METRIC_EXPORT_INTERVAL="often" is invalid/,
+    );
+    expect(() => resolve({ OTEL_BLRP_MAX_QUEUE_SIZE: '0' })).toThrow(
+      /^OTEL_BLRP_MAX_QUEUE_SIZE="0" is invalid/,
+    );
+  });
+
+  it('are named in a note, with the reason they do nothing', () => {
+    expect(
+      resolve({
+        OTEL_TRACES_EXPORTER: 'console',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4317',
+        OTEL_EXPORTER_OTLP_HEADERS: 'a=b',
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
+      }).notes,
+    ).toEqual([
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set but not used: traces are not exported over OTLP',
+      'OTEL_BLRP_SCHEDULE_DELAY set but not used: no logs are exported (OTEL_LOGS_EXPORTER)',
+      'OTEL_EXPORTER_PROMETHEUS_PORT set but not used: OTEL_METRICS_EXPORTER has no prometheus',
+    ]);
+  });
+});

@@ -79,8 +79,28 @@ export function resolveConfigFromEnv(
     instrumentations: resolveInstrumentations(env, logs.pipelines.length > 0),
     notes,
   };
-  notes.push(...tlsNotes(config), ...unusedVariableNotes(env));
+  validateUnusedSettings(env);
+  notes.push(
+    ...tlsNotes(config),
+    ...idleSettingNotes(env, config),
+    ...unusedVariableNotes(env),
+  );
   return config;
+}
+
+/**
+ * Settings for a part that is not switched on (OTLP settings of a signal exported otherwise, push
+ * intervals with Prometheus only, log batching with no logs exporter) are still checked: a bad value
+ * should fail today, not the day someone turns that part on.
+ */
+function validateUnusedSettings(env: Env): void {
+  for (const signal of ['traces', 'metrics', 'logs'] as const)
+    resolveOtlpFromEnv(env, signal);
+  resolveExportInterval(env);
+  resolveBatch(env, 'OTEL_BSP', DEFAULT_BSP);
+  resolveBatch(env, 'OTEL_BLRP', DEFAULT_BLRP);
+  resolvePrometheus(env);
+  metricPreferences(env);
 }
 
 // ---- general ----
@@ -478,6 +498,39 @@ function resolveExemplarFilter(env: Env): void {
     );
 }
 
+/** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE and _DEFAULT_HISTOGRAM_AGGREGATION. */
+function metricPreferences(env: Env): {
+  temporality: TemporalityPreference;
+  histogramAggregation: HistogramAggregation;
+} {
+  const temporalityRaw = readEnv(
+    env,
+    'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+  );
+  const histogramRaw = readEnv(
+    env,
+    'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+  );
+  return {
+    temporality:
+      temporalityRaw === undefined
+        ? 'cumulative'
+        : parseEnum(
+            'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+            temporalityRaw,
+            TEMPORALITIES,
+          ),
+    histogramAggregation:
+      histogramRaw === undefined
+        ? 'explicit_bucket_histogram'
+        : parseEnum(
+            'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
+            histogramRaw,
+            HISTOGRAM_AGGREGATIONS,
+          ),
+  };
+}
+
 function resolveMetrics(env: Env): MetricsConfig {
   resolveExemplarFilter(env);
   const raw = readEnv(env, 'OTEL_METRICS_EXPORTER');
@@ -489,37 +542,12 @@ function resolveMetrics(env: Env): MetricsConfig {
         'none',
       ] as const)
     : (['prometheus'] as const);
-  const periodic = (exporter: ExporterConfig): MetricReaderConfig => {
-    const temporalityRaw = readEnv(
-      env,
-      'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-    );
-    const histogramRaw = readEnv(
-      env,
-      'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
-    );
-    return {
-      kind: 'periodic',
-      exporter,
-      ...resolveExportInterval(env),
-      temporality:
-        temporalityRaw === undefined
-          ? 'cumulative'
-          : parseEnum(
-              'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-              temporalityRaw,
-              TEMPORALITIES,
-            ),
-      histogramAggregation:
-        histogramRaw === undefined
-          ? 'explicit_bucket_histogram'
-          : parseEnum(
-              'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
-              histogramRaw,
-              HISTOGRAM_AGGREGATIONS,
-            ),
-    };
-  };
+  const periodic = (exporter: ExporterConfig): MetricReaderConfig => ({
+    kind: 'periodic',
+    exporter,
+    ...resolveExportInterval(env),
+    ...metricPreferences(env),
+  });
   return {
     readers: kinds.flatMap((kind): MetricReaderConfig[] => {
       switch (kind) {
@@ -641,6 +669,65 @@ function tlsNotes(config: TelemetryConfig): string[] {
           `${unused.map((ref) => ref.source).join(', ')} not used for ${signalName(signal)} export: its endpoint does not use TLS (use https:// to turn it on)`,
         ];
   });
+}
+
+/**
+ * Valid settings for a part that is off: worth a line, because whoever set them expected an
+ * effect (OTEL_METRIC_EXPORT_INTERVAL with OTEL_METRICS_EXPORTER=prometheus, say).
+ */
+function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
+  const setNames = (match: (name: string) => boolean) =>
+    Object.keys(env)
+      .filter((name) => match(name) && readEnv(env, name) !== undefined)
+      .sort();
+  const otlp = (signal: Signal) =>
+    [
+      ...config.traces.pipelines.map((p) => ({
+        signal: 'traces',
+        e: p.exporter,
+      })),
+      ...config.metrics.readers.flatMap((r) =>
+        r.kind === 'periodic' ? [{ signal: 'metrics', e: r.exporter }] : [],
+      ),
+      ...config.logs.pipelines.map((p) => ({ signal: 'logs', e: p.exporter })),
+    ].some((x) => x.signal === signal && x.e.kind === 'otlp');
+  const anyOtlp = otlp('traces') || otlp('metrics') || otlp('logs');
+  const GENERIC_OTLP =
+    /^OTEL_EXPORTER_OTLP_(ENDPOINT|PROTOCOL|HEADERS|COMPRESSION|TIMEOUT|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE|INSECURE)$/;
+  const checks: Array<{ idle: boolean; names: string[]; why: string }> = [
+    ...(['traces', 'metrics', 'logs'] as const).map((signal) => ({
+      idle: !otlp(signal),
+      names: setNames((n) =>
+        n.startsWith(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_`),
+      ),
+      why: `${signal} are not exported over OTLP`,
+    })),
+    {
+      idle: !anyOtlp,
+      names: setNames((n) => GENERIC_OTLP.test(n)),
+      why: 'no signal is exported over OTLP',
+    },
+    {
+      idle: !config.metrics.readers.some((r) => r.kind === 'periodic'),
+      names: setNames((n) => n.startsWith('OTEL_METRIC_EXPORT_')),
+      why: 'no metrics are pushed (OTEL_METRICS_EXPORTER has no otlp or console)',
+    },
+    {
+      idle: config.logs.pipelines.length === 0,
+      names: setNames(
+        (n) => n.startsWith('OTEL_BLRP_') || n.startsWith('OTEL_LOGRECORD_'),
+      ),
+      why: 'no logs are exported (OTEL_LOGS_EXPORTER)',
+    },
+    {
+      idle: !config.metrics.readers.some((r) => r.kind === 'prometheus'),
+      names: setNames((n) => n.startsWith('OTEL_EXPORTER_PROMETHEUS_')),
+      why: 'OTEL_METRICS_EXPORTER has no prometheus',
+    },
+  ];
+  return checks
+    .filter((check) => check.idle && check.names.length > 0)
+    .map((check) => `${check.names.join(', ')} set but not used: ${check.why}`);
 }
 
 /** OTEL_* variables that are set but that nothing reads: typos, or settings for another SDK. */
