@@ -14,6 +14,7 @@ import {
   type NodeProcess,
   type OtlpReceiver,
 } from '@otel-dice/test-support';
+import { withDeadline } from './support/deadline.js';
 import {
   DICE_API_MAIN,
   healthStatus,
@@ -253,24 +254,4 @@ function listenOn(port: number): Promise<Server> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
-}
-
-/** Resolves like `promise`, or rejects naming `what` once `ms` pass. */
-async function withDeadline<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -38,6 +38,20 @@ export function startDiceApi({
   });
 }
 
+/**
+ * The built dice-api configured by the given environment only — no seed TRACE_ENDPOINT — as a user
+ * coming from another OpenTelemetry SDK would run it.
+ */
+export function startConfiguredDiceApi(
+  env: Record<string, string | undefined>,
+): Promise<NodeProcess> {
+  return startNodeApp({
+    main: DICE_API_MAIN,
+    env,
+    startTimeoutMs: APP_START_TIMEOUT_MS,
+  });
+}
+
 /** GET /metrics of the app itself, parsed. */
 export async function readAppMetrics(
   app: NodeProcess,
