@@ -13,6 +13,7 @@ import {
   httpGet,
   spawnNodeProcess,
   startNodeApp,
+  startOtlpHttpReceiver,
   startOtlpReceiver,
   stopAllProcesses,
   waitUntil,
@@ -330,6 +331,66 @@ describe('stopping', () => {
         .map((s) => s.traceId),
     );
     expect(rounds.filter((id) => !exported.has(id))).toEqual([]);
+  });
+});
+
+describe('the same configuration model as dice-api', () => {
+  it('exports all three signals over OTLP/HTTP and carries one B3 trace across both services', async () => {
+    const http = await startOtlpHttpReceiver();
+    try {
+      const common = {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_ENDPOINT: http.endpoint,
+        OTEL_PROPAGATORS: 'b3multi',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'prometheus,otlp',
+        OTEL_METRIC_EXPORT_INTERVAL: '500',
+        OTEL_BSP_SCHEDULE_DELAY: FAST_EXPORT,
+        OTEL_BLRP_SCHEDULE_DELAY: FAST_EXPORT,
+      };
+      const api = await startNodeApp({
+        main: DICE_API_MAIN,
+        env: { ...common, DICE_FAULT: 'off' },
+      });
+      await startPlayer(api.baseUrl, common);
+
+      const service = (s: ReceivedSpan) => s.resource['service.name'];
+      const spans = await http.waitForSpans(
+        (all) =>
+          all.some(
+            (server) =>
+              server.kind === SPAN_KIND_SERVER &&
+              service(server) === 'dice-api' &&
+              all.some(
+                (client) =>
+                  client.kind === SPAN_KIND_CLIENT &&
+                  service(client) === 'dice-player' &&
+                  client.spanId === server.parentSpanId,
+              ),
+          ),
+        {
+          timeoutMs: DEADLINE_MS,
+          what: 'a player round continued by dice-api over B3',
+        },
+      );
+      expect(spans.length).toBeGreaterThan(0);
+      await http.waitForLogs(
+        (logs) =>
+          logs.some((l) => l.resource['service.name'] === 'dice-player'),
+        { timeoutMs: DEADLINE_MS, what: "dice-player's log records" },
+      );
+      await http.waitForMetrics(
+        (metrics) =>
+          metrics.some((m) => m.resource['service.name'] === 'dice-player'),
+        { timeoutMs: DEADLINE_MS, what: "dice-player's pushed metrics" },
+      );
+      expect(new Set(http.exports.map((e) => e.protocol))).toEqual(
+        new Set(['http/protobuf']),
+      );
+      expect(receiver.exports).toEqual([]);
+    } finally {
+      await http.stop();
+    }
   });
 });
 
