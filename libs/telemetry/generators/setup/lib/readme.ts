@@ -37,7 +37,7 @@ export function telemetrySection(o: ReadmeOptions): string {
   return `<!-- ${SETUP_MARKER} -->
 ## Telemetry
 
-Traces (OTLP/gRPC) and Prometheus metrics come from ${library}, wired by
+Traces, metrics and logs come from ${library}, wired by
 \`nx g ${SETUP_MARKER}\`:
 
 - \`${o.entryFile}\` starts telemetry **before** the app is loaded (\`${o.appFile}\`), because the
@@ -49,16 +49,23 @@ Traces (OTLP/gRPC) and Prometheus metrics come from ${library}, wired by
 - A bundling build must keep npm packages external (esbuild \`thirdParty: false\`, webpack
   \`externalDependencies: 'all'\`): a bundled copy of express could not be patched.
 
+The configuration is the OpenTelemetry SDK's standard variables; the most used ones:
+
 | variable | meaning | default |
 | --- | --- | --- |
-| \`OTEL_SERVICE_NAME\` (or \`APP_SERVICE_NAME\`) | \`service.name\` of every span and metric | \`${o.serviceName}\` |
-| \`OTEL_EXPORTER_OTLP_ENDPOINT\` (or \`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\`, \`TRACE_ENDPOINT\`) | OTLP/gRPC collector | \`http://localhost:4317\` |
+| \`OTEL_SERVICE_NAME\` (or \`APP_SERVICE_NAME\`) | \`service.name\` of every span, metric and log record | \`${o.serviceName}\` |
+| \`OTEL_EXPORTER_OTLP_ENDPOINT\` (or \`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\`, \`TRACE_ENDPOINT\`) | the collector | \`http://localhost:4317\` |
+| \`OTEL_EXPORTER_OTLP_PROTOCOL\` | \`grpc\`, \`http/protobuf\` or \`http/json\` | \`grpc\` |
+| \`OTEL_EXPORTER_OTLP_HEADERS\`, \`OTEL_EXPORTER_OTLP_CERTIFICATE\` | auth headers, a CA for \`https://\` endpoints | — |
+| \`OTEL_TRACES_EXPORTER\`, \`OTEL_METRICS_EXPORTER\`, \`OTEL_LOGS_EXPORTER\` | \`otlp\`, \`console\`, \`none\` (metrics also \`prometheus\`) | \`otlp\`, \`prometheus\`, \`none\` |
+| \`OTEL_PROPAGATORS\` | \`tracecontext\`, \`baggage\`, \`b3\`, \`b3multi\`, \`jaeger\`, \`none\` | \`tracecontext,baggage\` |
 | \`OTEL_RESOURCE_ATTRIBUTES\` | extra resource attributes, e.g. \`deployment.environment.name=prod\` | — |
 | \`OTEL_TRACES_SAMPLER\`, \`OTEL_TRACES_SAMPLER_ARG\` | sampling | \`parentbased_always_on\` |
-| \`OTEL_TRACES_EXPORTER\` | \`otlp\`, \`console\` or \`none\` | \`otlp\` |
 | \`OTEL_NODE_ENABLED_INSTRUMENTATIONS\` | instrumentations to load, e.g. \`http,express,pg\` | \`http,express\` |
 | \`OTEL_SDK_DISABLED\` | \`true\` switches telemetry off (\`/metrics\` still answers) | \`false\` |
 | \`OTEL_LOG_LEVEL\` | the SDK's own diagnostics on stderr | silent |
+
+Every other variable, its default and precedence: the ${library} README.
 
 An unusable value stops the app at start-up with a message naming the variable. When the
 collector is down the app keeps serving; it logs one warning per outage.
