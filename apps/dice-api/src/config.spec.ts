@@ -12,12 +12,18 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 
 describe('loadConfig', () => {
   it('uses the seed defaults when nothing is set', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({}, 65536)).toEqual({
       host: '0.0.0.0',
       port: 5000,
       serviceName: 'dice-api',
       diceFault: 'random',
       logLevel: 'info',
+      server: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 25_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: 1_000,
+      },
     });
   });
 
@@ -29,6 +35,10 @@ describe('loadConfig', () => {
         APP_SERVICE_NAME: 'dice-api-blue',
         DICE_FAULT: 'off',
         LOG_LEVEL: 'debug',
+        APP_HEADERS_TIMEOUT_MS: '5000',
+        APP_REQUEST_TIMEOUT_MS: '8000',
+        APP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+        APP_MAX_CONNECTIONS: '50',
       }),
     ).toEqual({
       host: '127.0.0.1',
@@ -36,6 +46,12 @@ describe('loadConfig', () => {
       serviceName: 'dice-api-blue',
       diceFault: 'off',
       logLevel: 'debug',
+      server: {
+        headersTimeoutMs: 5000,
+        requestTimeoutMs: 8000,
+        keepAliveTimeoutMs: 1000,
+        maxConnections: 50,
+      },
     });
   });
 

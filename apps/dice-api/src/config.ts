@@ -16,9 +16,12 @@ import {
   parseLogLevel,
   parsePort,
   parseText,
+  readOpenFilesLimit,
+  readServerLimits,
   SettingsReader,
   type ConfigProblem,
   type LogLevel,
+  type ServerLimits,
 } from '@otel-dice/app-config';
 import { DICE_FAULT_MODES, type DiceFault } from './dice.js';
 
@@ -36,6 +39,11 @@ export interface AppConfig {
   readonly diceFault: DiceFault;
   /** Minimum pino level written (LOG_LEVEL). */
   readonly logLevel: LogLevel;
+  /**
+   * Slow-client protection: APP_HEADERS_TIMEOUT_MS, APP_REQUEST_TIMEOUT_MS,
+   * APP_KEEP_ALIVE_TIMEOUT_MS, APP_MAX_CONNECTIONS (see @otel-dice/app-config).
+   */
+  readonly server: ServerLimits;
 }
 
 export { LOG_LEVELS, type LogLevel };
@@ -64,7 +72,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  fdSoftLimit: number | undefined = readOpenFilesLimit(),
+): AppConfig {
   const reader = new SettingsReader(env);
   const config: AppConfig = {
     host: reader.read('APP_HOST_NAME', parseHost, DEFAULT_HOST),
@@ -80,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       DEFAULT_DICE_FAULT,
     ),
     logLevel: reader.read('LOG_LEVEL', parseLogLevel, DEFAULT_LOG_LEVEL),
+    server: readServerLimits(reader, 'APP', fdSoftLimit),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return Object.freeze(config);

@@ -6,6 +6,7 @@
  * express and node:http, which the instrumentations must patch first.
  */
 import { createServer, type Server } from 'node:http';
+import { serverOptions } from '@otel-dice/app-config';
 import type { AddressInfo } from 'node:net';
 import type { Telemetry } from '@otel-dice/telemetry';
 import { createApp, type AppTelemetry } from './app.js';
@@ -61,7 +62,9 @@ export async function runServer(
       level: config.logLevel,
     });
 
-  const server = createServer();
+  // Timeouts and a connection cap against slow clients (APP_HEADERS_TIMEOUT_MS and friends).
+  const server = createServer(serverOptions(config.server));
+  server.maxConnections = config.server.maxConnections;
   // Registered before the app's listener so the drainer sees every request first.
   const drainer = trackForDrain(server);
   const app = createApp({

@@ -1,3 +1,4 @@
+import { DEFAULT_SERVER_LIMITS } from '@otel-dice/app-config';
 import {
   DEFAULTS,
   MAX_RATE_PER_SECOND,
@@ -8,7 +9,7 @@ import {
 } from './config';
 
 function config(env: Record<string, string>): PlayerConfig {
-  const result = parseConfig(env);
+  const result = parseConfig(env, 65536);
   if (!result.ok)
     throw new Error(
       `unexpected problems: ${result.problems.map((p) => p.message).join('; ')}`,
@@ -17,7 +18,7 @@ function config(env: Record<string, string>): PlayerConfig {
 }
 
 function problems(env: Record<string, string>): string[] {
-  const result: ConfigResult = parseConfig(env);
+  const result: ConfigResult = parseConfig(env, 65536);
   if (result.ok)
     throw new Error(`expected problems for ${JSON.stringify(env)}`);
   return result.problems.map((p) => `${p.variable}: ${p.message}`);
@@ -33,6 +34,7 @@ describe('parseConfig', () => {
       host: '0.0.0.0',
       port: 5001,
       logLevel: 'info',
+      server: DEFAULT_SERVER_LIMITS,
     });
     expect(DEFAULTS.port).toBe(5001);
   });
@@ -56,6 +58,7 @@ describe('parseConfig', () => {
       host: '127.0.0.1',
       port: 9000,
       logLevel: 'debug',
+      server: DEFAULT_SERVER_LIMITS,
     });
   });
 

@@ -13,12 +13,15 @@ import {
   parseHost,
   parseLogLevel,
   parsePort,
+  readOpenFilesLimit,
+  readServerLimits,
   SettingsReader,
   valid,
   type ConfigProblem,
   type Env,
   type LogLevel,
   type Parsed,
+  type ServerLimits,
 } from '@otel-dice/app-config';
 
 export { LOG_LEVELS } from '@otel-dice/app-config';
@@ -38,6 +41,11 @@ export interface PlayerConfig {
   readonly port: number;
   /** pino level of the JSON log on stdout (PLAYER_LOG_LEVEL); `debug` adds a line per round. */
   readonly logLevel: LogLevel;
+  /**
+   * Slow-client protection of the status server: PLAYER_HEADERS_TIMEOUT_MS,
+   * PLAYER_REQUEST_TIMEOUT_MS, PLAYER_KEEP_ALIVE_TIMEOUT_MS, PLAYER_MAX_CONNECTIONS.
+   */
+  readonly server: ServerLimits;
 }
 
 export const DEFAULTS = {
@@ -59,7 +67,10 @@ export type ConfigResult =
   | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Parses every variable and reports every problem at once, so one restart fixes them all. */
-export function parseConfig(env: Env): ConfigResult {
+export function parseConfig(
+  env: Env,
+  fdSoftLimit: number | undefined = readOpenFilesLimit(),
+): ConfigResult {
   const reader = new SettingsReader(env);
   const targetUrl = reader.read(
     'PLAYER_TARGET_URL',
@@ -88,6 +99,7 @@ export function parseConfig(env: Env): ConfigResult {
     parseLogLevel,
     DEFAULTS.logLevel,
   );
+  const server = readServerLimits(reader, 'PLAYER', fdSoftLimit);
 
   if (reader.problems.length > 0)
     return { ok: false, problems: reader.problems };
@@ -101,6 +113,7 @@ export function parseConfig(env: Env): ConfigResult {
       host,
       port,
       logLevel,
+      server,
     }),
   };
 }

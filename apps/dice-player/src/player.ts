@@ -46,7 +46,7 @@ export async function runPlayer(options: RunPlayerOptions): Promise<void> {
   });
   const exit = options.exit ?? ((code: number) => process.exit(code));
 
-  const server = createStatusServer(telemetry.metricsHandler);
+  const server = createStatusServer(telemetry.metricsHandler, config.server);
   const statusUrl = await listen(server, config.port, config.host);
   const target = rollDiceUrl(config.targetUrl);
   const client = createRollClient(target, config.requestTimeoutMs);

@@ -11,14 +11,25 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  DEFAULT_SERVER_LIMITS,
+  serverOptions,
+  type ServerLimits,
+} from '@otel-dice/app-config';
 import type { Telemetry } from '@otel-dice/telemetry';
 
+/**
+ * Timeouts and a connection cap (PLAYER_*_TIMEOUT_MS, PLAYER_MAX_CONNECTIONS) against slow
+ * clients; a scrape that stalls also cannot keep shutdown waiting on its socket for long.
+ */
 export function createStatusServer(
   metricsHandler: Telemetry['metricsHandler'],
+  limits: ServerLimits = DEFAULT_SERVER_LIMITS,
 ): Server {
-  const server = createServer((req, res) => route(req, res, metricsHandler));
-  // A scrape that stalls must not keep shutdown waiting on its socket.
-  server.requestTimeout = 10_000;
+  const server = createServer(serverOptions(limits), (req, res) =>
+    route(req, res, metricsHandler),
+  );
+  server.maxConnections = limits.maxConnections;
   return server;
 }
 
