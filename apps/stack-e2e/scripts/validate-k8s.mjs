@@ -30,7 +30,8 @@ async function schemaProblems(object) {
     return [`no schema for apiVersion ${object.apiVersion}`];
   }
   const Model = models[object.kind];
-  if (typeof Model !== 'function') return [`no schema for ${object.apiVersion} ${object.kind}`];
+  if (typeof Model !== 'function')
+    return [`no schema for ${object.apiVersion} ${object.kind}`];
   try {
     new Model(object).validate();
     return [];
@@ -51,7 +52,9 @@ function fieldProblems(objects) {
     lines.push(
       `import type { I${object.kind} as T${i} } from ${JSON.stringify(`${modulePath(object.apiVersion)}/${object.kind}`)};`,
     );
-    for (const line of `const o${i}: T${i} = ${JSON.stringify(object, null, 1)};`.split('\n'))
+    for (const line of `const o${i}: T${i} = ${JSON.stringify(object, null, 1)};`.split(
+      '\n',
+    ))
       lines.push(line);
   });
   const fileName = join(repoRoot, 'apps/stack-e2e/__k8s_objects__.ts');
@@ -72,18 +75,25 @@ function fieldProblems(objects) {
   host.readFile = (f) => (f === fileName ? text : readFile(f));
   host.fileExists = (f) => f === fileName || fileExists(f);
   host.getSourceFile = (f, v, ...rest) =>
-    f === fileName ? ts.createSourceFile(f, text, v) : getSourceFile(f, v, ...rest);
+    f === fileName
+      ? ts.createSourceFile(f, text, v)
+      : getSourceFile(f, v, ...rest);
   // The virtual file is an ES module (NodeNext needs to be told: there is no package.json "type").
-  host.getSourceFile = ((inner) => (f, v, ...rest) => {
-    const sf = inner(f, v, ...rest);
-    if (sf && f === fileName) sf.impliedNodeFormat = ts.ModuleKind.ESNext;
-    return sf;
-  })(host.getSourceFile);
+  host.getSourceFile = (
+    (inner) =>
+    (f, v, ...rest) => {
+      const sf = inner(f, v, ...rest);
+      if (sf && f === fileName) sf.impliedNodeFormat = ts.ModuleKind.ESNext;
+      return sf;
+    }
+  )(host.getSourceFile);
   const program = ts.createProgram([fileName], options, host);
   const byObject = objects.map(() => []);
   for (const d of ts.getPreEmitDiagnostics(program)) {
     if (!d.file || d.file.fileName !== fileName) {
-      byObject.forEach((p) => p.push(ts.flattenDiagnosticMessageText(d.messageText, ' ')));
+      byObject.forEach((p) =>
+        p.push(ts.flattenDiagnosticMessageText(d.messageText, ' ')),
+      );
       continue;
     }
     const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
@@ -96,12 +106,14 @@ function fieldProblems(objects) {
   return byObject;
 }
 
-const input = JSON.parse(await new Promise((done) => {
-  let data = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk) => (data += chunk));
-  process.stdin.on('end', () => done(data));
-}));
+const input = JSON.parse(
+  await new Promise((done) => {
+    let data = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk) => (data += chunk));
+    process.stdin.on('end', () => done(data));
+  }),
+);
 
 const fields = fieldProblems(input);
 const results = [];
@@ -110,7 +122,10 @@ for (const [index, object] of input.entries()) {
   results.push({
     index,
     id: `${object.kind}/${object.metadata?.name}`,
-    problems: [...schema.map((p) => `schema: ${p}`), ...fields[index].map((p) => `fields: ${p}`)],
+    problems: [
+      ...schema.map((p) => `schema: ${p}`),
+      ...fields[index].map((p) => `fields: ${p}`),
+    ],
   });
 }
 process.stdout.write(JSON.stringify(results));

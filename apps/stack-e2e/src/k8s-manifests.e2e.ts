@@ -26,7 +26,8 @@ import { isMap } from './support/yaml-file.js';
 const kubectl = locateKubectl();
 if (!kubectl.available && !inCi())
   announceSkip('Kubernetes manifest checks', kubectl.reason);
-const describeWithKubectl = kubectl.available || inCi() ? describe : describe.skip;
+const describeWithKubectl =
+  kubectl.available || inCi() ? describe : describe.skip;
 
 const rendered = new Map<Overlay, K8sObject[]>();
 function objectsOf(overlay: Overlay): K8sObject[] {
@@ -62,23 +63,44 @@ describe('the schema validator (kubernetes-models, Kubernetes 1.36)', () => {
     const missing = structuredClone(DEPLOYMENT) as Record<string, any>;
     missing['metadata']['name'] = 'missing';
     delete missing['spec']['selector'];
-    const unknownKind = { apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'k' } };
-    const [ok, a, b, c, d] = validateObjects([DEPLOYMENT, typo, wrongType, missing, unknownKind]);
+    const unknownKind = {
+      apiVersion: 'apps/v1',
+      kind: 'Deploymnet',
+      metadata: { name: 'k' },
+    };
+    const [ok, a, b, c, d] = validateObjects([
+      DEPLOYMENT,
+      typo,
+      wrongType,
+      missing,
+      unknownKind,
+    ]);
     expect(ok.problems).toEqual([]);
-    expect(a.problems.join('\n')).toMatch(/readinesProbe.*does not exist in type 'IContainer'/);
-    expect(b.problems.join('\n')).toMatch(/schema: \/spec\/replicas must be integer/);
-    expect(c.problems.join('\n')).toMatch(/schema: \/spec must have required property selector/);
+    expect(a.problems.join('\n')).toMatch(
+      /readinesProbe.*does not exist in type 'IContainer'/,
+    );
+    expect(b.problems.join('\n')).toMatch(
+      /schema: \/spec\/replicas must be integer/,
+    );
+    expect(c.problems.join('\n')).toMatch(
+      /schema: \/spec must have required property selector/,
+    );
     expect(d.problems.join('\n')).toMatch(/no schema for apps\/v1 Deploymnet/);
   });
 });
 
 describeWithKubectl('deploy/k8s overlays', () => {
-  it.each(OVERLAYS)('%s renders and every object is valid against the Kubernetes schema', (overlay) => {
-    const objects = objectsOf(overlay);
-    expect(objects.length).toBeGreaterThan(30);
-    const invalid = validateObjects(objects).filter((r) => r.problems.length > 0);
-    expect(invalid).toEqual([]);
-  });
+  it.each(OVERLAYS)(
+    '%s renders and every object is valid against the Kubernetes schema',
+    (overlay) => {
+      const objects = objectsOf(overlay);
+      expect(objects.length).toBeGreaterThan(30);
+      const invalid = validateObjects(objects).filter(
+        (r) => r.problems.length > 0,
+      );
+      expect(invalid).toEqual([]);
+    },
+  );
 
   it('a broken kustomization fails the render (the renderer is real, not a file concatenation)', () => {
     if (!kubectl.available) throw new Error(kubectl.reason);
@@ -87,14 +109,25 @@ describeWithKubectl('deploy/k8s overlays', () => {
     );
   });
 
-  it.each(OVERLAYS)('%s puts every namespaced object in namespace otel-dice', (overlay) => {
-    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
-    for (const o of objectsOf(overlay).filter((o) => !clusterScoped.has(o.kind)))
-      expect({ id: objectId(o), namespace: o.metadata['namespace'] }).toEqual({
-        id: objectId(o),
-        namespace: 'otel-dice',
-      });
-  });
+  it.each(OVERLAYS)(
+    '%s puts every namespaced object in namespace otel-dice',
+    (overlay) => {
+      const clusterScoped = new Set([
+        'Namespace',
+        'ClusterRole',
+        'ClusterRoleBinding',
+      ]);
+      for (const o of objectsOf(overlay).filter(
+        (o) => !clusterScoped.has(o.kind),
+      ))
+        expect({ id: objectId(o), namespace: o.metadata['namespace'] }).toEqual(
+          {
+            id: objectId(o),
+            namespace: 'otel-dice',
+          },
+        );
+    },
+  );
 
   it.each(OVERLAYS)('%s has every part of the stack', (overlay) => {
     const ids = objectsOf(overlay).map(objectId);
@@ -123,37 +156,62 @@ describeWithKubectl('deploy/k8s overlays', () => {
     expect(ids.includes('StatefulSet/opensearch')).toBe(overlay === 'dev');
   });
 
-  it.each(OVERLAYS)('%s pins the third-party images to the versions compose runs (.env)', (overlay) => {
-    const env = readDotEnv(paths.dotEnv);
-    const images = objectsOf(overlay).flatMap((o) =>
-      JSON.stringify(o).match(/"image":"[^"]+"/g) ?? [],
-    );
-    const used = new Set(images.map((m) => m.slice('"image":"'.length, -1)));
-    for (const variable of ['OTELCOL_IMAGE', 'JAEGER_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE'])
-      expect({ variable, inManifests: used.has(env[variable]) }).toEqual({
-        variable,
-        inManifests: true,
-      });
-    // Jaeger's index cleaner ships with Jaeger: same release.
-    const jaegerVersion = env['JAEGER_IMAGE'].split(':')[1];
-    expect(used).toContain(`jaegertracing/jaeger-es-index-cleaner:${jaegerVersion}`);
-  });
+  it.each(OVERLAYS)(
+    '%s pins the third-party images to the versions compose runs (.env)',
+    (overlay) => {
+      const env = readDotEnv(paths.dotEnv);
+      const images = objectsOf(overlay).flatMap(
+        (o) => JSON.stringify(o).match(/"image":"[^"]+"/g) ?? [],
+      );
+      const used = new Set(images.map((m) => m.slice('"image":"'.length, -1)));
+      for (const variable of [
+        'OTELCOL_IMAGE',
+        'JAEGER_IMAGE',
+        'PROMETHEUS_IMAGE',
+        'GRAFANA_IMAGE',
+      ])
+        expect({ variable, inManifests: used.has(env[variable]) }).toEqual({
+          variable,
+          inManifests: true,
+        });
+      // Jaeger's index cleaner ships with Jaeger: same release.
+      const jaegerVersion = env['JAEGER_IMAGE'].split(':')[1];
+      expect(used).toContain(
+        `jaegertracing/jaeger-es-index-cleaner:${jaegerVersion}`,
+      );
+    },
+  );
 
   it.each(OVERLAYS)(
     '%s serves the compose dashboards and Grafana provisioning byte for byte (generated from the same files)',
     (overlay) => {
       const objects = objectsOf(overlay);
-      const dashboards = findObject(objects, 'ConfigMap', nameStartingWith(objects, 'grafana-dashboards-'));
+      const dashboards = findObject(
+        objects,
+        'ConfigMap',
+        nameStartingWith(objects, 'grafana-dashboards-'),
+      );
       const dir = paths.grafanaDashboards;
-      const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
       expect(Object.keys(dashboards['data'] as object).sort()).toEqual(files);
       for (const file of files)
         expect((dashboards['data'] as Record<string, string>)[file]).toBe(
           readFileSync(join(dir, file), 'utf8'),
         );
-      const datasources = findObject(objects, 'ConfigMap', nameStartingWith(objects, 'grafana-datasources-'));
-      expect((datasources['data'] as Record<string, string>)['datasources.yaml']).toBe(
-        readFileSync(join(paths.grafanaDatasources, 'datasources.yaml'), 'utf8'),
+      const datasources = findObject(
+        objects,
+        'ConfigMap',
+        nameStartingWith(objects, 'grafana-datasources-'),
+      );
+      expect(
+        (datasources['data'] as Record<string, string>)['datasources.yaml'],
+      ).toBe(
+        readFileSync(
+          join(paths.grafanaDatasources, 'datasources.yaml'),
+          'utf8',
+        ),
       );
     },
   );
@@ -163,14 +221,20 @@ describeWithKubectl('deploy/k8s overlays', () => {
       readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
         e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
       );
-    expect(walk(repoPath('deploy/k8s')).filter((f) => f.endsWith('.json'))).toEqual([]);
+    expect(
+      walk(repoPath('deploy/k8s')).filter((f) => f.endsWith('.json')),
+    ).toEqual([]);
   });
 
   it("names the Services the compose data sources and Jaeger's Monitor tab use", () => {
     for (const overlay of OVERLAYS) {
       const objects = objectsOf(overlay);
-      expect(servicePort(findObject(objects, 'Service', 'prometheus'))).toContain(9090);
-      expect(servicePort(findObject(objects, 'Service', 'jaeger'))).toContain(16686);
+      expect(
+        servicePort(findObject(objects, 'Service', 'prometheus')),
+      ).toContain(9090);
+      expect(servicePort(findObject(objects, 'Service', 'jaeger'))).toContain(
+        16686,
+      );
     }
   });
 
@@ -180,7 +244,9 @@ describeWithKubectl('deploy/k8s overlays', () => {
     for (const name of ['jaeger-collector', 'jaeger-query']) {
       const text = JSON.stringify(findObject(objects, 'Deployment', name));
       expect(text).toContain('"secretName":"jaeger-opensearch"');
-      expect(text).toContain('"secretKeyRef":{"key":"url","name":"jaeger-opensearch"}');
+      expect(text).toContain(
+        '"secretKeyRef":{"key":"url","name":"jaeger-opensearch"}',
+      );
     }
   });
 });
@@ -193,14 +259,20 @@ describe('parseManifests', () => {
   });
 });
 
-function nameStartingWith(objects: readonly K8sObject[], prefix: string): string {
-  const found = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(prefix));
+function nameStartingWith(
+  objects: readonly K8sObject[],
+  prefix: string,
+): string {
+  const found = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(prefix),
+  );
   if (!found) throw new Error(`no ConfigMap named ${prefix}*`);
   return found.metadata.name;
 }
 
 function servicePort(service: K8sObject): number[] {
   const spec = service['spec'];
-  const ports = isMap(spec) && Array.isArray(spec['ports']) ? spec['ports'] : [];
+  const ports =
+    isMap(spec) && Array.isArray(spec['ports']) ? spec['ports'] : [];
   return ports.filter(isMap).map((p) => Number(p['port']));
 }

@@ -11,7 +11,9 @@ export interface ValidationResult {
   readonly problems: readonly string[];
 }
 
-export function validateObjects(objects: readonly unknown[]): ValidationResult[] {
+export function validateObjects(
+  objects: readonly unknown[],
+): ValidationResult[] {
   const result = spawnSync(
     process.execPath,
     [repoPath('apps/stack-e2e/scripts/validate-k8s.mjs')],
@@ -24,6 +26,8 @@ export function validateObjects(objects: readonly unknown[]): ValidationResult[]
   );
   if (result.error) throw result.error;
   if (result.status !== 0)
-    throw new Error(`validate-k8s.mjs exited ${result.status}:\n${result.stderr}`);
+    throw new Error(
+      `validate-k8s.mjs exited ${result.status}:\n${result.stderr}`,
+    );
   return JSON.parse(result.stdout) as ValidationResult[];
 }
