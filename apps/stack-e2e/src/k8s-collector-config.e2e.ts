@@ -419,6 +419,91 @@ describeWithKubectl('collector and Jaeger configs as deployed', () => {
       }
     });
 
+    it('agent and gateway: the durable queue fits its volume, with room for compaction', () => {
+      // ~500 B per encoded span (an OTLP span with a dozen attributes); compaction needs a second copy.
+      const BYTES_PER_SPAN = 500;
+      const objects = objectsOf(overlay);
+      const gi = (q: string): number => {
+        const m = /^(\d+)(Mi|Gi)$/.exec(q);
+        if (!m) throw new Error(`unexpected quantity ${q}`);
+        return Number(m[1]) * (m[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
+      };
+      const envValue = (
+        kind: string,
+        name: string,
+        variable: string,
+      ): string => {
+        const env = containersOf(podOf(objects, kind, name))[0].raw[
+          'env'
+        ] as YamlMap[];
+        return String(env.find((e) => e['name'] === variable)?.['value']);
+      };
+      const queueSpans = (
+        config: YamlMap,
+        exporter: string,
+        kind: string,
+        name: string,
+      ): number => {
+        const size = String(
+          (
+            mapAt(mapAt(config, 'exporters', name), exporter, 'exporters')[
+              'sending_queue'
+            ] as YamlMap
+          )['queue_size'],
+        );
+        const variable = /^\$\{env:([A-Z0-9_]+)\}$/.exec(size)?.[1];
+        return Number(variable ? envValue(kind, name, variable) : size);
+      };
+      const agentVolume = (
+        podOf(objects, 'DaemonSet', 'otel-agent').spec['volumes'] as YamlMap[]
+      ).find((v) => v['name'] === 'queue');
+      const agentBytes = gi(
+        String((agentVolume?.['emptyDir'] as YamlMap)['sizeLimit']),
+      );
+      const gateway = findObject(objects, 'StatefulSet', 'otel-gateway');
+      const claim = (
+        (gateway['spec'] as YamlMap)['volumeClaimTemplates'] as YamlMap[]
+      )[0];
+      const gatewayBytes = gi(
+        String(
+          (
+            ((claim['spec'] as YamlMap)['resources'] as YamlMap)[
+              'requests'
+            ] as YamlMap
+          )['storage'],
+        ),
+      );
+      const cases = [
+        {
+          who: 'agent',
+          spans: queueSpans(
+            agentConfig(overlay),
+            'load_balancing',
+            'DaemonSet',
+            'otel-agent',
+          ),
+          volume: agentBytes,
+        },
+        {
+          who: 'gateway',
+          spans: queueSpans(
+            gatewayConfig(overlay),
+            'otlp_grpc/jaeger',
+            'StatefulSet',
+            'otel-gateway',
+          ),
+          volume: gatewayBytes,
+        },
+      ];
+      for (const c of cases) {
+        expect(c.spans).toBeGreaterThan(0);
+        expect({
+          who: c.who,
+          fits: c.spans * BYTES_PER_SPAN * 2 <= c.volume,
+        }).toEqual({ who: c.who, fits: true });
+      }
+    });
+
     it('every ${env:VAR} a collector or Jaeger config reads is set in its container', () => {
       const objects = objectsOf(overlay);
       const cases: [string, string, YamlMap][] = [
