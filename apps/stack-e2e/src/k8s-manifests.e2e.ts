@@ -1,0 +1,278 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDotEnv } from './support/compose.js';
+import {
+  findObject,
+  locateKubectl,
+  objectId,
+  OVERLAYS,
+  parseManifests,
+  renderKustomization,
+  renderOverlay,
+  type K8sObject,
+  type Overlay,
+} from './support/k8s/render.js';
+import { validateObjects } from './support/k8s/validate.js';
+import { paths, repoPath } from './support/paths.js';
+import { announceSkip, inCi } from './support/skip.js';
+import { isMap } from './support/yaml-file.js';
+
+/**
+ * deploy/k8s: every overlay renders with kubectl's kustomize (what `kubectl apply -k` runs), and
+ * every object it renders is valid against the Kubernetes 1.36 OpenAPI schema, unknown fields
+ * included. No cluster is needed (and none can run here: there is no image registry).
+ */
+
+const kubectl = locateKubectl();
+if (!kubectl.available && !inCi())
+  announceSkip('Kubernetes manifest checks', kubectl.reason);
+const describeWithKubectl =
+  kubectl.available || inCi() ? describe : describe.skip;
+
+const rendered = new Map<Overlay, K8sObject[]>();
+function objectsOf(overlay: Overlay): K8sObject[] {
+  const cached = rendered.get(overlay);
+  if (cached) return cached;
+  if (!kubectl.available) throw new Error(kubectl.reason);
+  const objects = renderOverlay(kubectl.path, overlay);
+  rendered.set(overlay, objects);
+  return objects;
+}
+
+const DEPLOYMENT = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'probe' },
+  spec: {
+    selector: { matchLabels: { app: 'probe' } },
+    template: {
+      metadata: { labels: { app: 'probe' } },
+      spec: { containers: [{ name: 'probe', image: 'example/probe:1.0.0' }] },
+    },
+  },
+};
+
+describe('the schema validator (kubernetes-models, Kubernetes 1.36)', () => {
+  it('accepts a valid object and reports each kind of mistake', () => {
+    const typo = structuredClone(DEPLOYMENT) as Record<string, any>;
+    typo['metadata']['name'] = 'typo';
+    typo['spec']['template']['spec']['containers'][0]['readinesProbe'] = {};
+    const wrongType = structuredClone(DEPLOYMENT) as Record<string, any>;
+    wrongType['metadata']['name'] = 'wrong-type';
+    wrongType['spec']['replicas'] = 'two';
+    const missing = structuredClone(DEPLOYMENT) as Record<string, any>;
+    missing['metadata']['name'] = 'missing';
+    delete missing['spec']['selector'];
+    const unknownKind = {
+      apiVersion: 'apps/v1',
+      kind: 'Deploymnet',
+      metadata: { name: 'k' },
+    };
+    const [ok, a, b, c, d] = validateObjects([
+      DEPLOYMENT,
+      typo,
+      wrongType,
+      missing,
+      unknownKind,
+    ]);
+    expect(ok.problems).toEqual([]);
+    expect(a.problems.join('\n')).toMatch(
+      /readinesProbe.*does not exist in type 'IContainer'/,
+    );
+    expect(b.problems.join('\n')).toMatch(
+      /schema: \/spec\/replicas must be integer/,
+    );
+    expect(c.problems.join('\n')).toMatch(
+      /schema: \/spec must have required property selector/,
+    );
+    expect(d.problems.join('\n')).toMatch(/no schema for apps\/v1 Deploymnet/);
+  });
+});
+
+describeWithKubectl('deploy/k8s overlays', () => {
+  it.each(OVERLAYS)(
+    '%s renders and every object is valid against the Kubernetes schema',
+    (overlay) => {
+      const objects = objectsOf(overlay);
+      expect(objects.length).toBeGreaterThan(30);
+      const invalid = validateObjects(objects).filter(
+        (r) => r.problems.length > 0,
+      );
+      expect(invalid).toEqual([]);
+    },
+  );
+
+  it('a broken kustomization fails the render (the renderer is real, not a file concatenation)', () => {
+    if (!kubectl.available) throw new Error(kubectl.reason);
+    expect(() => renderKustomization(kubectl.path, 'apps/stack-e2e')).toThrow(
+      /kubectl kustomize apps\/stack-e2e failed/,
+    );
+  });
+
+  it.each(OVERLAYS)(
+    '%s puts every namespaced object in namespace otel-dice',
+    (overlay) => {
+      const clusterScoped = new Set([
+        'Namespace',
+        'ClusterRole',
+        'ClusterRoleBinding',
+      ]);
+      for (const o of objectsOf(overlay).filter(
+        (o) => !clusterScoped.has(o.kind),
+      ))
+        expect({ id: objectId(o), namespace: o.metadata['namespace'] }).toEqual(
+          {
+            id: objectId(o),
+            namespace: 'otel-dice',
+          },
+        );
+    },
+  );
+
+  it.each(OVERLAYS)('%s has every part of the stack', (overlay) => {
+    const ids = objectsOf(overlay).map(objectId);
+    for (const id of [
+      'Namespace/otel-dice',
+      'Deployment/dice-api',
+      'HorizontalPodAutoscaler/dice-api',
+      'PodDisruptionBudget/dice-api',
+      'Deployment/dice-player',
+      'PodDisruptionBudget/dice-player',
+      'DaemonSet/otel-agent',
+      'Service/otel-agent',
+      'StatefulSet/otel-gateway',
+      'Service/otel-gateway-headless',
+      'Deployment/jaeger-collector',
+      'Deployment/jaeger-query',
+      'Service/jaeger',
+      'CronJob/jaeger-index-cleaner',
+      'StatefulSet/prometheus',
+      'Service/prometheus',
+      'Deployment/grafana',
+      'Service/grafana',
+    ])
+      expect(ids).toContain(id);
+    // The trace store: in the cluster for dev, external (a Secret the operator creates) in production.
+    expect(ids.includes('StatefulSet/opensearch')).toBe(overlay === 'dev');
+  });
+
+  it.each(OVERLAYS)(
+    '%s pins the third-party images to the versions compose runs (.env)',
+    (overlay) => {
+      const env = readDotEnv(paths.dotEnv);
+      const images = objectsOf(overlay).flatMap(
+        (o) => JSON.stringify(o).match(/"image":"[^"]+"/g) ?? [],
+      );
+      const used = new Set(images.map((m) => m.slice('"image":"'.length, -1)));
+      for (const variable of [
+        'OTELCOL_IMAGE',
+        'JAEGER_IMAGE',
+        'PROMETHEUS_IMAGE',
+        'GRAFANA_IMAGE',
+      ])
+        expect({ variable, inManifests: used.has(env[variable]) }).toEqual({
+          variable,
+          inManifests: true,
+        });
+      // Jaeger's index cleaner ships with Jaeger: same release.
+      const jaegerVersion = env['JAEGER_IMAGE'].split(':')[1];
+      expect(used).toContain(
+        `jaegertracing/jaeger-es-index-cleaner:${jaegerVersion}`,
+      );
+    },
+  );
+
+  it.each(OVERLAYS)(
+    '%s serves the compose dashboards and Grafana provisioning byte for byte (generated from the same files)',
+    (overlay) => {
+      const objects = objectsOf(overlay);
+      const dashboards = findObject(
+        objects,
+        'ConfigMap',
+        nameStartingWith(objects, 'grafana-dashboards-'),
+      );
+      const dir = paths.grafanaDashboards;
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
+      expect(Object.keys(dashboards['data'] as object).sort()).toEqual(files);
+      for (const file of files)
+        expect((dashboards['data'] as Record<string, string>)[file]).toBe(
+          readFileSync(join(dir, file), 'utf8'),
+        );
+      const datasources = findObject(
+        objects,
+        'ConfigMap',
+        nameStartingWith(objects, 'grafana-datasources-'),
+      );
+      expect(
+        (datasources['data'] as Record<string, string>)['datasources.yaml'],
+      ).toBe(
+        readFileSync(
+          join(paths.grafanaDatasources, 'datasources.yaml'),
+          'utf8',
+        ),
+      );
+    },
+  );
+
+  it('keeps no copy of a dashboard under deploy/k8s', () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+      );
+    expect(
+      walk(repoPath('deploy/k8s')).filter((f) => f.endsWith('.json')),
+    ).toEqual([]);
+  });
+
+  it("names the Services the compose data sources and Jaeger's Monitor tab use", () => {
+    for (const overlay of OVERLAYS) {
+      const objects = objectsOf(overlay);
+      expect(
+        servicePort(findObject(objects, 'Service', 'prometheus')),
+      ).toContain(9090);
+      expect(servicePort(findObject(objects, 'Service', 'jaeger'))).toContain(
+        16686,
+      );
+    }
+  });
+
+  it('production reads the trace store credentials from a Secret and commits none', () => {
+    const objects = objectsOf('production');
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    for (const name of ['jaeger-collector', 'jaeger-query']) {
+      const text = JSON.stringify(findObject(objects, 'Deployment', name));
+      expect(text).toContain('"secretName":"jaeger-opensearch"');
+      expect(text).toContain(
+        '"secretKeyRef":{"key":"url","name":"jaeger-opensearch"}',
+      );
+    }
+  });
+});
+
+describe('parseManifests', () => {
+  it('rejects a document that is not a Kubernetes object', () => {
+    expect(() => parseManifests('kind: Service\n---\n- a\n', 'x')).toThrow(
+      /x document 0 is not a Kubernetes object/,
+    );
+  });
+});
+
+function nameStartingWith(
+  objects: readonly K8sObject[],
+  prefix: string,
+): string {
+  const found = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(prefix),
+  );
+  if (!found) throw new Error(`no ConfigMap named ${prefix}*`);
+  return found.metadata.name;
+}
+
+function servicePort(service: K8sObject): number[] {
+  const spec = service['spec'];
+  const ports =
+    isMap(spec) && Array.isArray(spec['ports']) ? spec['ports'] : [];
+  return ports.filter(isMap).map((p) => Number(p['port']));
+}
