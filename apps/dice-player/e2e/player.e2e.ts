@@ -7,6 +7,7 @@
  *
  * Run with `npx nx e2e dice-player` (builds dice-api and dice-player first).
  */
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import {
   getFreePort,
@@ -391,6 +392,32 @@ describe('the same configuration model as dice-api', () => {
     } finally {
       await http.stop();
     }
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts a status-server connection whose headers never complete (PLAYER_HEADERS_TIMEOUT_MS)', async () => {
+    const player = await startPlayer('http://127.0.0.1:9', {
+      PLAYER_HEADERS_TIMEOUT_MS: '1000',
+      PLAYER_REQUEST_TIMEOUT_MS: '2000',
+    });
+    const socket = connect({ host: '127.0.0.1', port: player.port });
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    let received = '';
+    socket.on('data', (chunk) => (received += String(chunk)));
+    socket.once('connect', () =>
+      socket.write('GET /healthz HTTP/1.1\r\nX-Slow: '),
+    );
+    const closedAfterMs = await new Promise<number>((done) =>
+      socket.once('close', () => done(Date.now() - started)),
+    );
+    // the timeout plus the once-a-second check, with room for a busy machine
+    expect(closedAfterMs).toBeLessThan(5_000);
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    expect(
+      (await httpGet(`http://127.0.0.1:${player.port}/healthz`)).status,
+    ).toBe(200);
   });
 });
 

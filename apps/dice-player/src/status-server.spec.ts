@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { close, createStatusServer, listen } from './status-server';
 
 async function get(url: string, method = 'GET') {
@@ -64,5 +65,50 @@ describe('status server', () => {
     await expect(listen(second, port, '127.0.0.1')).rejects.toMatchObject({
       code: 'EADDRINUSE',
     });
+  });
+});
+
+// The timeouts are proven on the built player (e2e): Node's periodic connection check does not
+// run inside jest's environment.
+describe('status server against slow clients (raw sockets)', () => {
+  const limits = {
+    headersTimeoutMs: 500,
+    requestTimeoutMs: 1000,
+    keepAliveTimeoutMs: 500,
+    maxConnections: 2,
+  };
+  let server: Server;
+  let port: number;
+  const open: Socket[] = [];
+
+  beforeEach(async () => {
+    server = createStatusServer((_req, res) => res.end('ok\n'), limits);
+    port = Number(new URL(await listen(server, 0, '127.0.0.1')).port);
+  });
+  afterEach(async () => {
+    for (const socket of open.splice(0)) socket.destroy();
+    server.closeAllConnections();
+    await close(server);
+  });
+
+  /** Resolves with ms until the server closed the connection; writes `head` once connected. */
+  function connectAndWait(head: string): Promise<number> {
+    const socket = connect({ host: '127.0.0.1', port });
+    open.push(socket);
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    socket.once('connect', () => socket.write(head));
+    return new Promise((resolve) =>
+      socket.once('close', () => resolve(Date.now() - started)),
+    );
+  }
+
+  it('closes connections beyond the cap at once', async () => {
+    void connectAndWait('');
+    void connectAndWait('');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await connectAndWait('GET /healthz HTTP/1.1\r\n\r\n')).toBeLessThan(
+      1_000,
+    );
   });
 });
