@@ -53,6 +53,10 @@ export function createApp({ telemetry, diceFault, random }: AppDeps): Express {
   // Express 5's default, set explicitly because validation.ts relies on its shapes
   // (string | string[] | undefined, no nested objects).
   app.set('query parser', 'simple');
+  // Exact routes: `/Metrics` or `/metrics/` answering like `/metrics` would let a request slip
+  // past a proxy rule written for the exact path.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.get('/rolldice', rollDiceHandler(dice, telemetry.requestCounter));
   app.get('/metrics', (req, res) => telemetry.metricsHandler(req, res));

@@ -22,6 +22,7 @@ export type { Env } from './lib/config/values.js';
 export {
   OTLP_PROTOCOLS,
   PROPAGATOR_NAMES,
+  DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
   DEFAULT_PROTOCOL,
   DEFAULT_GRPC_ENDPOINT,
   DEFAULT_HTTP_ENDPOINT,
@@ -40,6 +41,7 @@ export {
   DEFAULT_INSTRUMENTATIONS,
 } from './lib/config/model.js';
 export type {
+  HttpConfig,
   Signal,
   OtlpProtocol,
   Compression,
@@ -85,6 +87,15 @@ export {
   createLogExporter,
 } from './lib/exporters.js';
 export { createPropagator } from './lib/propagators.js';
+export {
+  clientAddress,
+  DEFAULT_REDACTED_QUERY_PARAMS,
+  proxyMatcher,
+  redactQuery,
+  sensitiveNames,
+  UntrustedExtractPropagator,
+} from './lib/http-edge.js';
+export { resolveHttpFromEnv } from './lib/config/http-env.js';
 export { JaegerPropagator } from './lib/jaeger-propagator.js';
 export {
   cpuTimeCallback,
@@ -94,11 +105,16 @@ export {
   USER_HZ,
 } from './lib/cpu.js';
 export type { CpuTime, CpuTimeSources } from './lib/cpu.js';
-export { createResource } from './lib/resource.js';
+export {
+  createResource,
+  DROPPED_PROCESS_ATTRIBUTES,
+  safeProcessDetector,
+} from './lib/resource.js';
 export { RequestContextManager } from './lib/context.js';
 export { PreAggregatedMeterProvider } from './lib/self-metrics.js';
 export {
   createInstrumentations,
+  httpEdgeHooks,
   ignoredExpressLayers,
   DEFAULT_IGNORED_PATHS,
 } from './lib/instrumentations.js';

@@ -6,9 +6,22 @@ import {
 } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_URL_QUERY,
+} from '@opentelemetry/semantic-conventions';
+import type { HttpConfig } from './config/model.js';
 import { TelemetryConfigError } from './config/errors.js';
 import { resolveInstrumentations } from './config/from-env.js';
 import type { Env } from './config/values.js';
+import {
+  clientAddress,
+  DEFAULT_REDACTED_QUERY_PARAMS,
+  proxyMatcher,
+  redactQuery,
+  sensitiveNames,
+  type UntrustedExtractPropagator,
+} from './http-edge.js';
 
 /** Scrapes and probes: a span per Prometheus scrape (every second) is noise, not signal. */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = [
@@ -32,6 +45,68 @@ export interface InstrumentationOptions {
    * request pays for spans that only repeat the server span's timing.
    */
   expressLayerSpans?: readonly ExpressLayerKind[];
+  /** Query redaction, trusted proxies (the configuration model's `http`); defaults when omitted. */
+  http?: HttpConfig;
+  /** Set when incoming trace context is not trusted: server spans link to what callers sent. */
+  untrustedContext?: UntrustedExtractPropagator;
+}
+
+const DEFAULT_HTTP: HttpConfig = {
+  redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
+  trustIncomingContext: true,
+  trustedProxies: [],
+};
+
+/**
+ * The HTTP instrumentation's configuration at the edge: `url.query` with sensitive values
+ * redacted (case-insensitively, unlike the instrumentation's own exact-name list),
+ * `client.address` from X-Forwarded-For only when the peer is a trusted proxy, and a link to the
+ * caller's span context when that context is not continued.
+ */
+export function httpEdgeHooks(
+  http: HttpConfig,
+  untrusted?: UntrustedExtractPropagator,
+): Pick<
+  ConstructorParameters<typeof HttpInstrumentation>[0] & object,
+  'startIncomingSpanHook' | 'requestHook' | 'redactedQueryParams'
+> {
+  const isSensitive = sensitiveNames(http.redactedQueryParams);
+  const isTrusted = proxyMatcher(http.trustedProxies);
+  return {
+    startIncomingSpanHook: (request) => {
+      const attributes: Record<string, string> = {};
+      const url = request.url ?? '';
+      const q = url.indexOf('?');
+      if (q !== -1 && q < url.length - 1)
+        attributes[ATTR_URL_QUERY] = redactQuery(url.slice(q + 1), isSensitive);
+      const client = clientAddress(
+        request.socket?.remoteAddress,
+        request.headers['x-forwarded-for'],
+        isTrusted,
+      );
+      if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
+      return attributes;
+    },
+    requestHook: untrusted
+      ? (span, request) => {
+          // Incoming requests only: a ClientRequest (outgoing) has getHeader, an IncomingMessage not.
+          if ('getHeader' in request || !('headers' in request)) return;
+          const remote = untrusted.remoteContextOf(request.headers);
+          if (remote) span.addLink({ context: remote });
+        }
+      : undefined,
+    // Outgoing requests: the instrumentation matches these exactly, so both spellings.
+    redactedQueryParams: [
+      ...new Set([
+        ...http.redactedQueryParams,
+        ...http.redactedQueryParams.map((n) => n.toUpperCase()),
+        'Signature',
+        'AWSAccessKeyId',
+        'X-Goog-Signature',
+        'X-Amz-Signature',
+      ]),
+    ],
+  };
 }
 
 const EXPRESS_LAYERS: Record<ExpressLayerKind, ExpressLayerType> = {
@@ -86,6 +161,10 @@ export function createInstrumentations(
     instrumentations.push(
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => isIgnoredRequest(req, ignored),
+        ...httpEdgeHooks(
+          options.http ?? DEFAULT_HTTP,
+          options.untrustedContext,
+        ),
       }),
     );
   }

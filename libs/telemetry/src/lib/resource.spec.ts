@@ -36,6 +36,18 @@ describe('createResource', () => {
     );
   });
 
+  it('keeps the command line and the process owner out of the resource', () => {
+    const resource = createResource({ ...base, detectors: ['process'] });
+    expect(resource.attributes['process.pid']).toBe(process.pid);
+    expect(resource.attributes['process.runtime.name']).toBe('nodejs');
+    for (const key of [
+      'process.command_args',
+      'process.command_line',
+      'process.owner',
+    ])
+      expect(resource.attributes[key]).toBeUndefined();
+  });
+
   it('lets an operator-given service.instance.id (a pod name) beat the random one', () => {
     const resource = createResource({
       ...base,

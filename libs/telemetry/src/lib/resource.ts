@@ -15,6 +15,32 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { ResourceConfig, ResourceDetectorName } from './config/model.js';
 
+/**
+ * Process attributes that describe how the process was started rather than what it is: the full
+ * command line (which carries whatever secrets were passed as arguments) and the user it runs as.
+ * They would reach every span, every log record and the `target_info` series on a public
+ * `/metrics`, so the process detector's output goes without them.
+ */
+export const DROPPED_PROCESS_ATTRIBUTES: readonly string[] = [
+  'process.command_args',
+  'process.command_line',
+  'process.owner',
+];
+
+/** The SDK's process detector minus DROPPED_PROCESS_ATTRIBUTES. */
+export const safeProcessDetector: ResourceDetector = {
+  detect(config) {
+    const { attributes = {} } = processDetector.detect(config);
+    return {
+      attributes: Object.fromEntries(
+        Object.entries(attributes).filter(
+          ([key]) => !DROPPED_PROCESS_ATTRIBUTES.includes(key),
+        ),
+      ),
+    };
+  },
+};
+
 function detector(name: ResourceDetectorName): ResourceDetector {
   switch (name) {
     case 'host':
@@ -22,7 +48,7 @@ function detector(name: ResourceDetectorName): ResourceDetector {
     case 'os':
       return osDetector;
     case 'process':
-      return processDetector;
+      return safeProcessDetector;
     case 'service':
       return serviceInstanceIdDetector;
     case 'container': {

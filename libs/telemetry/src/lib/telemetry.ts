@@ -33,7 +33,9 @@ import {
   type ExpressLayerKind,
 } from './instrumentations.js';
 import { initLogs } from './logs.js';
+import { UntrustedExtractPropagator } from './http-edge.js';
 import { initMetrics } from './metrics.js';
+import { createPropagator } from './propagators.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
 import { exportersOf, readPemFiles } from './tls.js';
@@ -114,12 +116,19 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (config.disabled) return disabledTelemetry(config);
   // Every file the configuration names is read (and checked) before anything is built.
   const pem = readPemFiles(exportersOf(config));
+  // At the public edge the caller's context is not continued, only linked (see http-edge.ts).
+  const configured = createPropagator(config.propagators);
+  const untrustedContext = config.http.trustIncomingContext
+    ? undefined
+    : new UntrustedExtractPropagator(configured);
   const instrumentations =
     options.instrumentations ??
     createInstrumentations({
       names: config.instrumentations,
       ignoredPaths: options.ignoredPaths,
       expressLayerSpans: options.expressLayerSpans,
+      http: config.http,
+      untrustedContext,
     });
 
   configureDiagnostics(config.diagLevel);
@@ -138,7 +147,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     exporter: options.spanExporter,
     meterProvider: metrics.provider,
     reporter: logger,
-    propagators: config.propagators,
+    propagator: untrustedContext ?? configured,
   });
   const logs = initLogs({
     resource,

@@ -3,6 +3,7 @@ import {
   propagation,
   trace,
   type MeterProvider,
+  type TextMapPropagator,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -58,6 +59,8 @@ export interface TracesOptions {
   register?: boolean;
   /** Propagators to register (default W3C tracecontext + baggage). */
   propagators?: readonly PropagatorName[];
+  /** A ready propagator to register instead of `propagators`. */
+  propagator?: TextMapPropagator;
 }
 
 export interface Traces {
@@ -156,7 +159,11 @@ export function initTraces(options: TracesOptions): Traces {
       new PreAggregatedMeterProvider(options.meterProvider),
   });
   if (options.register !== false)
-    registerGlobals(provider, options.propagators ?? DEFAULT_PROPAGATORS);
+    registerGlobals(
+      provider,
+      options.propagator ??
+        createPropagator(options.propagators ?? DEFAULT_PROPAGATORS),
+    );
   return {
     provider,
     endpoint,
@@ -173,9 +180,9 @@ export function initTraces(options: TracesOptions): Traces {
  */
 function registerGlobals(
   provider: TracerProvider,
-  propagators: readonly PropagatorName[],
+  propagator: TextMapPropagator,
 ): void {
   context.setGlobalContextManager(new RequestContextManager().enable());
-  propagation.setGlobalPropagator(createPropagator(propagators));
+  propagation.setGlobalPropagator(propagator);
   trace.setGlobalTracerProvider(provider);
 }

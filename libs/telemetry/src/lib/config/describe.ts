@@ -66,7 +66,15 @@ export function describeConfig(config: TelemetryConfig): string {
     `traces ${describePipelines(config.traces.pipelines)}, sampler ${describeSampler(config.traces.sampler)}`,
     `metrics ${readers.length === 0 ? 'none' : readers.map(describeReader).join(' + ')}`,
     `logs ${describePipelines(config.logs.pipelines)}`,
-    `propagators ${config.propagators.length === 0 ? 'none' : config.propagators.join(',')}`,
+    `propagators ${config.propagators.length === 0 ? 'none' : config.propagators.join(',')}${
+      config.http.trustIncomingContext
+        ? ''
+        : ' (incoming context not continued, only linked)'
+    }${
+      config.http.trustedProxies.length > 0
+        ? `, trusted proxies ${config.http.trustedProxies.join(',')}`
+        : ''
+    }`,
     `configured from ${config.source.kind === 'file' ? config.source.path : 'the environment'}`,
   ].join('; ');
 }

@@ -4,6 +4,7 @@
  * APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env in, config out).
  */
 import { invalidValue } from './errors.js';
+import { resolveHttpFromEnv } from './http-env.js';
 import { knownVariable } from './known-variables.js';
 import {
   DEFAULT_BLRP,
@@ -76,6 +77,7 @@ export function resolveConfigFromEnv(
     traces: resolveTraces(env, notes),
     metrics: resolveMetrics(env),
     logs,
+    http: resolveHttpFromEnv(env),
     instrumentations: resolveInstrumentations(env, logs.pipelines.length > 0),
     notes,
   };

@@ -19,6 +19,7 @@ import type {
   SpanExporterConfigModel,
 } from '@opentelemetry/configuration';
 import { TelemetryConfigError } from './errors.js';
+import { resolveHttpFromEnv } from './http-env.js';
 import type { ConfigDefaults } from './from-env.js';
 import {
   DEFAULT_BLRP,
@@ -161,6 +162,8 @@ export function configFromModel(
           DEFAULT_LOG_LIMITS.attributeCountLimit,
       },
     },
+    // The edge settings are the library's own variables, read by resolve.ts either way.
+    http: resolveHttpFromEnv({}),
     instrumentations: [
       ...DEFAULT_INSTRUMENTATIONS,
       ...(logsPipelines.length > 0 ? ['pino'] : []),

@@ -187,6 +187,19 @@ export interface ResourceConfig {
   readonly detectors: readonly ResourceDetectorName[];
 }
 
+/** What the HTTP server spans believe and record about requests from outside. */
+export interface HttpConfig {
+  /** Query parameters whose values are replaced by REDACTED (case-, `-`- and `_`-insensitive). */
+  readonly redactedQueryParams: readonly string[];
+  /**
+   * Continue the caller's trace (traceparent, b3…). false, for a service facing the public:
+   * every request starts a new trace and links to the caller's context instead.
+   */
+  readonly trustIncomingContext: boolean;
+  /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
+  readonly trustedProxies: readonly string[];
+}
+
 export type DiagLevelName =
   | 'none'
   | 'error'
@@ -211,6 +224,7 @@ export interface TelemetryConfig {
   readonly traces: TracesConfig;
   readonly metrics: MetricsConfig;
   readonly logs: LogsConfig;
+  readonly http: HttpConfig;
   /** Instrumentation package suffixes (`http`, `express`, `pino`, `pg`, …). */
   readonly instrumentations: readonly string[];
   /** Things worth one line at start that do not stop it (unused OTEL_* variables, …). */
@@ -246,8 +260,15 @@ export const DEFAULT_METRIC_EXPORT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROMETHEUS_HOST = 'localhost';
 export const DEFAULT_PROMETHEUS_PORT = 9464;
 
+/**
+ * Attribute values are capped at 4 KiB of characters by default (the specification sets no
+ * limit): a 16 KiB query string or header copied into every span of a flood is how a span queue
+ * and a trace store get filled with one client's input.
+ */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 4096;
+
 export const DEFAULT_SPAN_LIMITS: SpanLimitsConfig = {
-  attributeValueLengthLimit: undefined,
+  attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
   attributeCountLimit: 128,
   eventCountLimit: 128,
   linkCountLimit: 128,
@@ -255,7 +276,7 @@ export const DEFAULT_SPAN_LIMITS: SpanLimitsConfig = {
   attributePerLinkCountLimit: 128,
 };
 export const DEFAULT_LOG_LIMITS: LogRecordLimitsConfig = {
-  attributeValueLengthLimit: undefined,
+  attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
   attributeCountLimit: 128,
 };
 

@@ -9,8 +9,10 @@
 import { configFromModel, loadConfigFile } from './from-file.js';
 import { resolveConfigFromEnv } from './from-env.js';
 import { invalidValue } from './errors.js';
+import { resolveHttpFromEnv } from './http-env.js';
 import type {
   AttributeValue,
+  HttpConfig,
   LogsConfig,
   MetricsConfig,
   PropagatorName,
@@ -31,6 +33,7 @@ export interface ConfigOverrides {
   readonly metrics?: Partial<MetricsConfig>;
   readonly logs?: Partial<LogsConfig>;
   readonly instrumentations?: readonly string[];
+  readonly http?: Partial<HttpConfig>;
 }
 
 export interface ResolveConfigOptions {
@@ -66,7 +69,10 @@ function fromFile(
   env: Env,
   defaults: { serviceName: string; serviceVersion?: string },
 ): TelemetryConfig {
-  const config = configFromModel(loadConfigFile(path), path, defaults);
+  const config = {
+    ...configFromModel(loadConfigFile(path), path, defaults),
+    http: resolveHttpFromEnv(env),
+  };
   // The specification: with a file, the other OTEL_* variables are not read. Say which were set.
   const ignored = Object.keys(env)
     .filter(
@@ -106,6 +112,7 @@ export function applyOptions(
     metrics: { ...config.metrics, ...o.metrics },
     logs: { ...config.logs, ...o.logs },
     instrumentations: o.instrumentations ?? config.instrumentations,
+    http: { ...config.http, ...o.http },
   };
 }
 
