@@ -114,7 +114,7 @@ describe('traces of GET /rolldice at an OTLP/gRPC receiver', () => {
     ).toBe(true);
   });
 
-  it('?rolls=N puts N do_roll spans directly under the one server span', async () => {
+  it('?rolls=N puts one do_roll span carrying the N faces under the one server span', async () => {
     const app = await startDiceApi({
       traceEndpoint: requireReceiver().endpoint,
       env: { ...FAST_EXPORT, DICE_FAULT: 'off' },
@@ -132,11 +132,18 @@ describe('traces of GET /rolldice at an OTLP/gRPC receiver', () => {
       const [server] = serverSpans(trace);
       const rolls = spansNamed(trace, 'do_roll');
       if (!server) throw new Error(`no server span in ${describeTrace(trace)}`);
-      expect(rolls).toHaveLength(5);
-      // All five hang directly under the one server span.
-      expect(rolls.map((roll) => roll.parentSpanId)).toEqual(
-        Array(5).fill(server.spanId),
-      );
+      // three spans per request, whatever N: a big N cannot flood the export queue
+      expect(trace).toHaveLength(3);
+      expect(rolls).toHaveLength(1);
+      expect(rolls[0].parentSpanId).toBe(server.spanId);
+      expect(rolls[0].attributes['roll.count']).toBe(5);
+      expect(rolls[0].attributes['roll.values']).toEqual([
+        expect.any(Number),
+        expect.any(Number),
+        expect.any(Number),
+        expect.any(Number),
+        expect.any(Number),
+      ]);
       expect(server.attributes['http.response.status_code']).toBe(200);
     }
   });

@@ -79,8 +79,10 @@ function rollDiceHandler(dice: Dice, requestCounter: Counter): RequestHandler {
       return;
     }
 
-    const count = request.kind === 'multiple' ? request.count : 1;
-    const results = Array.from({ length: count }, () => dice.roll());
+    const results =
+      request.kind === 'multiple'
+        ? dice.rollMany(request.count)
+        : [dice.roll()];
     dice.doImportantJob();
     const allValid = results.every(isValidFace);
 

@@ -99,6 +99,21 @@ describe('createDice', () => {
     );
   });
 
+  it('draws many faces inside one do_roll span with roll.count and roll.values, counting each', async () => {
+    const values = dice('random', scriptedRandom([3, 7, 3])).rollMany(3);
+    expect(values).toEqual([3, 7, 3]);
+    const spans = telemetry.finishedSpans();
+    expect(spans.map((span) => [span.name, span.attributes])).toEqual([
+      ['do_roll', { 'roll.count': 3, 'roll.values': [3, 7, 3] }],
+    ]);
+    expect(await telemetry.counterPoints('dice.rolls')).toEqual(
+      expect.arrayContaining([
+        { attributes: { 'roll.value': 3 }, value: 2 },
+        { attributes: { 'roll.value': 7 }, value: 1 },
+      ]),
+    );
+  });
+
   it('traces the important job as its own span', () => {
     dice('off', scriptedRandom([1234])).doImportantJob();
     expect(telemetry.finishedSpans().map((span) => span.name)).toEqual([

@@ -12,10 +12,13 @@ import {
 } from '@otel-dice/test-support';
 import { parseMetricsText, type MetricSample } from './metrics-text.js';
 
-export const DICE_API_MAIN = resolve(
-  __dirname,
-  '../../../dice-api/dist/main.js',
-);
+/**
+ * The build under test. DICE_API_E2E_MAIN points the suite at another build (an older one, to
+ * measure a change — see flood.e2e.ts); unset, it is this workspace's.
+ */
+export const DICE_API_MAIN =
+  process.env['DICE_API_E2E_MAIN'] ??
+  resolve(__dirname, '../../../dice-api/dist/main.js');
 
 /** Generous: two cores shared with other jobs, and a cold start loads the OTel SDK. */
 export const APP_START_TIMEOUT_MS = 30_000;
