@@ -395,6 +395,33 @@ describe('the same configuration model as dice-api', () => {
   });
 });
 
+describe('credentials in PLAYER_TARGET_URL', () => {
+  it('are printed nowhere and reach no span', async () => {
+    const api = await startDiceApi('off');
+    const target = new URL(api.baseUrl);
+    target.username = 'player';
+    target.password = 'pa55word';
+    const player = await startPlayer(target.href);
+    const spans = await receiver.waitForSpans(
+      (s) => s.some((span) => span.kind === SPAN_KIND_CLIENT),
+      { timeoutMs: DEADLINE_MS, what: 'a round' },
+    );
+    const playing = player
+      .jsonLines()
+      .find((line) => line['msg'] === 'playing');
+    expect(playing?.['target']).toBe(
+      `http://***@127.0.0.1:${api.port}/rolldice`,
+    );
+    const output = player.lines.map((line) => line.text).join('\n');
+    expect(output).not.toContain('pa55word');
+    expect(
+      JSON.stringify(spans, (_key, v: unknown) =>
+        typeof v === 'bigint' ? String(v) : v,
+      ),
+    ).not.toContain('pa55word');
+  });
+});
+
 describe('slow clients', () => {
   it('cuts a status-server connection whose headers never complete (PLAYER_HEADERS_TIMEOUT_MS)', async () => {
     const player = await startPlayer('http://127.0.0.1:9', {

@@ -6,7 +6,11 @@
  * main.ts requires this module only after startTelemetry(), because importing it loads
  * node:http, which the instrumentation must patch first.
  */
-import type { DeferredReporter, Telemetry } from '@otel-dice/telemetry';
+import {
+  redactUrl,
+  type DeferredReporter,
+  type Telemetry,
+} from '@otel-dice/telemetry';
 import { rollDiceUrl, type PlayerConfig } from './config.js';
 
 import { createLogger, type Logger } from './logging.js';
@@ -83,7 +87,8 @@ export async function runPlayer(options: RunPlayerOptions): Promise<void> {
 
   logger.info(
     {
-      target: target.href,
+      // user info (a password in PLAYER_TARGET_URL) never reaches the log
+      target: redactUrl(target.href),
       rate_per_s: config.ratePerSecond,
       duration_s: config.durationMs / 1000,
       status_url: statusUrl,
