@@ -149,3 +149,98 @@ export function collectorConfigProblems(config: YamlMap): string[] {
   }
   return problems;
 }
+
+/**
+ * The keys the otlp_http exporter accepts at collector v0.159.0: its own Config
+ * (exporter/otlphttpexporter/config.go) with confighttp.ClientConfig squashed in
+ * (config/confighttp/config.schema.yaml), and the exporterhelper queue
+ * (exporter/exporterhelper/internal/queuebatch/config.go), all at open-telemetry/opentelemetry-collector@v0.159.0.
+ * The collector refuses unknown keys, so a misspelt one stops it at start-up.
+ */
+export const OTLP_HTTP_EXPORTER_0_159 = {
+  keys: [
+    // otlphttpexporter.Config
+    'sending_queue',
+    'retry_on_failure',
+    'traces_endpoint',
+    'metrics_endpoint',
+    'logs_endpoint',
+    'profiles_endpoint',
+    'encoding',
+    // confighttp.ClientConfig
+    'auth',
+    'compression',
+    'compression_params',
+    'cookies',
+    'disable_keep_alives',
+    'endpoint',
+    'force_attempt_http2',
+    'headers',
+    'http2_ping_timeout',
+    'http2_read_idle_timeout',
+    'idle_conn_timeout',
+    'max_conns_per_host',
+    'max_idle_conns',
+    'max_idle_conns_per_host',
+    'middlewares',
+    'proxy_url',
+    'read_buffer_size',
+    'timeout',
+    'tls',
+    'write_buffer_size',
+  ],
+  sendingQueue: [
+    'enabled',
+    'wait_for_result',
+    'sizer',
+    'queue_size',
+    'block_on_overflow',
+    'storage',
+    'num_consumers',
+    'batch',
+  ],
+  batch: ['flush_timeout', 'sizer', 'min_size', 'max_size', 'partition'],
+} as const;
+
+/** Keys of an otlp_http exporter's body that v0.159.0 does not accept, as dotted paths. */
+export function otlpHttpExporterKeyProblems(
+  id: string,
+  body: YamlMap,
+): string[] {
+  const unknown = (map: YamlMap, allowed: readonly string[], where: string) =>
+    Object.keys(map)
+      .filter((key) => !allowed.includes(key))
+      .map((key) => `${where}.${key}: not a key of otlp_http at v0.159.0`);
+  const queue = isMap(body['sending_queue']) ? body['sending_queue'] : {};
+  const batch = isMap(queue['batch']) ? queue['batch'] : {};
+  return [
+    ...unknown(body, OTLP_HTTP_EXPORTER_0_159.keys, `exporters.${id}`),
+    ...unknown(
+      queue,
+      OTLP_HTTP_EXPORTER_0_159.sendingQueue,
+      `exporters.${id}.sending_queue`,
+    ),
+    ...unknown(
+      batch,
+      OTLP_HTTP_EXPORTER_0_159.batch,
+      `exporters.${id}.sending_queue.batch`,
+    ),
+  ];
+}
+
+/**
+ * Where an otlp_http exporter posts `signal`: `<signal>_endpoint` as given, else `endpoint` plus
+ * `/v1/<signal>` (exporter/otlphttpexporter/factory.go composeSignalURL at v0.159.0).
+ */
+export function otlpHttpSignalUrl(
+  body: YamlMap,
+  signal: 'traces' | 'metrics' | 'logs',
+): string | undefined {
+  const specific = body[`${signal}_endpoint`];
+  if (typeof specific === 'string' && specific !== '') return specific;
+  const endpoint = body['endpoint'];
+  if (typeof endpoint !== 'string' || endpoint === '') return undefined;
+  return endpoint.endsWith('/')
+    ? `${endpoint}v1/${signal}`
+    : `${endpoint}/v1/${signal}`;
+}
