@@ -40,7 +40,7 @@ function collectorMetricsPorts(): number[] {
   if (!isMap(config)) throw new Error('collector config is not a map');
   const exporterPorts = Object.entries(mapAt(config, 'exporters', 'collector'))
     .filter(([id]) => componentType(id) === 'prometheus')
-    .map(([id, body]) =>
+    .map(([, body]) =>
       Number(
         String(isMap(body) ? body['endpoint'] : '')
           .split(':')
