@@ -1,12 +1,17 @@
 import {
   collectorConfigProblems,
   componentType,
+  otlpHttpSignalUrl,
   pipelines,
+  type Pipeline,
 } from './support/collector-config.js';
+import { loadStackCompose, serviceOf } from './support/project.js';
+import { portBindings } from './support/compose.js';
 import { paths } from './support/paths.js';
 import {
   deriveSpanMetricNames,
   readDocumentedSpanMetrics,
+  spanMetricsExporterId,
 } from './support/span-metrics.js';
 import { isMap, mapAt, readYaml, type YamlMap } from './support/yaml-file.js';
 
@@ -75,7 +80,30 @@ describe('collector config checker', () => {
   });
 });
 
+describe('otlp_http exporter URL', () => {
+  it('is composed the way the exporter composes it (factory.go composeSignalURL)', () => {
+    expect(
+      otlpHttpSignalUrl({ endpoint: 'http://loki:3100/otlp' }, 'logs'),
+    ).toBe('http://loki:3100/otlp/v1/logs');
+    expect(otlpHttpSignalUrl({ endpoint: 'http://h:4318/' }, 'logs')).toBe(
+      'http://h:4318/v1/logs',
+    );
+    expect(
+      otlpHttpSignalUrl(
+        { endpoint: 'http://h:4318', logs_endpoint: 'http://l/x' },
+        'logs',
+      ),
+    ).toBe('http://l/x');
+    expect(otlpHttpSignalUrl({}, 'logs')).toBeUndefined();
+  });
+});
+
 describe('deploy/otel-collector/otelcol-config.yaml', () => {
+  const exporters = mapAt(collector, 'exporters', 'collector');
+  /** The pipelines of one signal (`metrics`, `metrics/otlp`, … are all metrics). */
+  const signalPipelines = (signal: string): Pipeline[] =>
+    pipelines(collector).filter((p) => componentType(p.id) === signal);
+
   it('wires every pipeline to declared components only', () => {
     expect(collectorConfigProblems(collector)).toEqual([]);
   });
@@ -120,17 +148,12 @@ describe('deploy/otel-collector/otelcol-config.yaml', () => {
     ).toBe(true);
   });
 
-  it('serves span metrics to Prometheus and health on 13133', () => {
-    const metrics = pipelines(collector).find((p) => p.id === 'metrics');
-    expect(metrics?.receivers).toContain('span_metrics');
-    expect(metrics?.exporters).toContain('prometheus');
-    expect(
-      mapAt(
-        mapAt(collector, 'exporters', 'collector'),
-        'prometheus',
-        'exporters',
-      )['endpoint'],
-    ).toBe('0.0.0.0:8889');
+  it('serves span metrics to Prometheus on 8889 and health on 13133', () => {
+    const exporterId = spanMetricsExporterId(collector);
+    expect(componentType(exporterId)).toBe('prometheus');
+    expect(mapAt(exporters, exporterId, 'exporters')['endpoint']).toBe(
+      '0.0.0.0:8889',
+    );
     expect(
       mapAt(
         mapAt(collector, 'extensions', 'collector'),
@@ -138,6 +161,56 @@ describe('deploy/otel-collector/otelcol-config.yaml', () => {
         'extensions',
       )['endpoint'],
     ).toBe('0.0.0.0:13133');
+  });
+
+  it('receives every signal over OTLP', () => {
+    for (const signal of ['traces', 'metrics', 'logs'])
+      expect({
+        signal,
+        otlp: signalPipelines(signal).some((p) => p.receivers.includes('otlp')),
+      }).toEqual({ signal, otlp: true });
+  });
+
+  it("takes the apps' OTLP metrics to Prometheus on a port of their own, apart from the span metrics", () => {
+    const spanExporter = spanMetricsExporterId(collector);
+    const pushed = signalPipelines('metrics').filter((p) =>
+      p.receivers.includes('otlp'),
+    );
+    expect(pushed).toHaveLength(1);
+    const [pipeline] = pushed;
+    // Only OTLP in, only Prometheus out: the span metrics stay in their own pipeline and job.
+    expect(pipeline.receivers).toEqual(['otlp']);
+    expect(pipeline.exporters.map(componentType)).toEqual(['prometheus']);
+    expect(pipeline.exporters).not.toContain(spanExporter);
+    const endpoint = String(
+      mapAt(exporters, pipeline.exporters[0], 'exporters')['endpoint'],
+    );
+    expect(endpoint).toBe('0.0.0.0:8890');
+    expect(
+      mapAt(exporters, pipeline.exporters[0], 'exporters')[
+        'translation_strategy'
+      ],
+    ).toBe('UnderscoreEscapingWithSuffixes');
+  });
+
+  it("sends logs to Loki's native OTLP endpoint, batched by the sending queue", () => {
+    const logs = signalPipelines('logs');
+    expect(logs).toHaveLength(1);
+    expect(logs[0].receivers).toEqual(['otlp']);
+    expect(logs[0].exporters.map(componentType)).toEqual(['otlp_http']);
+    const [exporterId] = logs[0].exporters;
+    const exporter = mapAt(exporters, exporterId, 'exporters');
+    const url = new URL(String(otlpHttpSignalUrl(exporter, 'logs')));
+    // Loki 3.x serves OTLP logs on POST /otlp/v1/logs (pkg/loki/modules.go).
+    expect(url.pathname).toBe('/otlp/v1/logs');
+    // A compose service that listens on that port.
+    const loki = serviceOf(loadStackCompose(), url.hostname);
+    expect(portBindings(loki).map((b) => b.containerPort)).toContain(
+      Number(url.port),
+    );
+    expect(isMap(mapAt(exporter, 'sending_queue', exporterId)['batch'])).toBe(
+      true,
+    );
   });
 
   it('documents exactly the span-metric names its settings produce', () => {

@@ -32,12 +32,13 @@ describe('compose interpolation helpers', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('runs the dice service, its traffic source and the four backends', () => {
+  it('runs the dice service, its traffic source and the five backends', () => {
     expect(Object.keys(project.services).sort()).toEqual([
       'dice-api',
       'dice-player',
       'grafana',
       'jaeger',
+      'loki',
       'otel-collector',
       'prometheus',
     ]);
@@ -69,6 +70,7 @@ describe('docker-compose.yml', () => {
       jaeger: imageOf(project, 'jaeger'),
       prometheus: imageOf(project, 'prometheus'),
       grafana: imageOf(project, 'grafana'),
+      loki: imageOf(project, 'loki'),
     };
     expect(pins).toEqual({
       otelcol: expect.stringMatching(
@@ -77,6 +79,8 @@ describe('docker-compose.yml', () => {
       jaeger: expect.stringMatching(/^jaegertracing\/jaeger:2\.20\.\d+$/),
       prometheus: expect.stringMatching(/^prom\/prometheus:v3\.\d+\.\d+$/),
       grafana: expect.stringMatching(/^grafana\/grafana:13\.\d+\.\d+$/),
+      // 3.x for native OTLP ingestion; 3.7 or later for the `-health` command the healthcheck runs.
+      loki: expect.stringMatching(/^grafana\/loki:3\.([7-9]|\d{2,})\.\d+$/),
     });
   });
 
@@ -99,6 +103,7 @@ describe('docker-compose.yml', () => {
       'otel-collector': '--config',
       jaeger: '--config',
       prometheus: '--config.file',
+      loki: '-config.file',
     } as const;
     for (const [name, flag] of Object.entries(configFlag)) {
       const service = serviceOf(project, name);
@@ -163,11 +168,57 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('sends dice-api traces to the collector OTLP/gRPC port', () => {
-    const env = serviceOf(project, 'dice-api').environment;
-    const endpoint =
-      env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? env['TRACE_ENDPOINT'];
-    expect(endpoint).toBe('http://otel-collector:4317');
+  it("sends both apps' traces and logs to the collector's OTLP/gRPC port, and leaves metrics to the scrape", () => {
+    const collectorGrpc = portBindings(serviceOf(project, 'otel-collector'))
+      .map((b) => b.containerPort)
+      .find((port) => port === 4317);
+    expect(collectorGrpc).toBe(4317);
+    for (const name of ['dice-api', 'dice-player']) {
+      const env = serviceOf(project, name).environment;
+      const list = (key: string): string[] =>
+        (env[key] ?? '').split(',').map((entry) => entry.trim());
+      expect({
+        name,
+        // The generic endpoint covers every signal; the seed's TRACE_ENDPOINT would cover traces only.
+        endpoint: env['OTEL_EXPORTER_OTLP_ENDPOINT'],
+        protocol: env['OTEL_EXPORTER_OTLP_PROTOCOL'] ?? 'grpc',
+        traces: env['OTEL_TRACES_EXPORTER'] ?? 'otlp',
+        logs: list('OTEL_LOGS_EXPORTER'),
+        // Pulled from the app's /metrics only: pushing too would store every series twice.
+        metrics: list('OTEL_METRICS_EXPORTER'),
+      }).toEqual({
+        name,
+        endpoint: `http://otel-collector:${collectorGrpc}`,
+        protocol: 'grpc',
+        traces: 'otlp',
+        logs: ['otlp'],
+        metrics: ['prometheus'],
+      });
+    }
+  });
+
+  it("health-checks Loki with the image's own binary (the image has no shell or HTTP client)", () => {
+    // grafana/loki:3.7.x is built FROM gcr.io/distroless/static with the binary at /usr/bin/loki
+    // (cmd/loki/Dockerfile at v3.7.6); `loki -health [-health.url=…]` GETs /ready and exits 0 on 200
+    // (cmd/loki/health.go). A CMD-SHELL test, or wget/curl, would fail there forever.
+    const test = serviceOf(project, 'loki').healthcheck?.['test'];
+    expect(test).toEqual([
+      'CMD',
+      '/usr/bin/loki',
+      '-health',
+      expect.stringMatching(/^-health\.url=http:\/\/127\.0\.0\.1:3100\/ready$/),
+    ]);
+  });
+
+  it('starts Loki before what writes to it (the collector) and what reads it (Grafana)', () => {
+    for (const name of ['otel-collector', 'grafana'])
+      expect({
+        name,
+        loki: serviceOf(project, name).dependsOn['loki'],
+      }).toEqual({
+        name,
+        loki: 'service_healthy',
+      });
   });
 
   it('only waits on services that exist, and on health only where a healthcheck exists', () => {
@@ -197,8 +248,9 @@ describe('docker-compose.yml', () => {
           healthcheck: hasHealthcheck(dependency.on),
         }).toEqual({ ...dependency, healthcheck: true });
     }
-    // Every image that has a shell and an HTTP client gets a healthcheck; the collector (FROM scratch) cannot.
-    for (const name of ['jaeger', 'prometheus', 'grafana'])
+    // Every image that has a shell and an HTTP client (or, like Loki, a health command) gets a
+    // healthcheck; the collector (FROM scratch) cannot.
+    for (const name of ['jaeger', 'prometheus', 'grafana', 'loki'])
       expect({ name, healthcheck: hasHealthcheck(name) }).toEqual({
         name,
         healthcheck: true,

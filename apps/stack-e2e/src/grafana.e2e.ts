@@ -14,21 +14,38 @@ import {
 import { bindMounts, portBindings } from './support/compose.js';
 import { sampleNamesIn } from './support/exposition.js';
 import {
+  dashboardPanels,
+  datasourceLinks,
+  datasourceLogqlQueries,
   datasourcePromqlQueries,
   datasourceRefs,
+  grafanaEnvReferences,
+  grafanaProvisionedValue,
+  logqlQueries,
   promqlQueries,
   readDashboardProviders,
   readDashboards,
   readDatasources,
+  SAMPLE_SPAN,
   type PromqlQuery,
 } from './support/grafana.js';
+import {
+  analyseLogql,
+  logqlProblems,
+  substituteGrafanaLogqlVariables,
+} from './support/logql.js';
+import {
+  lokiLabelName,
+  OTLP_RECORD_FIELDS,
+  otlpStreamLabels,
+} from './support/loki-config.js';
 import { paths, repoPath } from './support/paths.js';
 import { loadStackCompose, serviceOf } from './support/project.js';
 import { metricNamesIn, substituteGrafanaVariables } from './support/promql.js';
 import { checkPromqlExpressions, locatePromtool } from './support/promtool.js';
 import { announceSkip, inCi } from './support/skip.js';
 import { readDocumentedSpanMetrics } from './support/span-metrics.js';
-import { isMap, readYaml } from './support/yaml-file.js';
+import { isMap, readYaml, type YamlMap } from './support/yaml-file.js';
 
 const project = loadStackCompose();
 const grafana = serviceOf(project, 'grafana');
@@ -42,6 +59,17 @@ const plainQueries = queries.map((q) => ({
   ...q,
   promql: substituteGrafanaVariables(q.expr),
 }));
+const logQueries: PromqlQuery[] = [
+  ...dashboards.flatMap(logqlQueries),
+  ...datasourceLogqlQueries(datasources),
+];
+const lokiConfig = readYaml(paths.lokiConfig) as YamlMap;
+/** What the logs in Loki can be selected and filtered by (deploy/loki/loki.yaml's OTLP mapping). */
+const knownLogLabels = {
+  stream: new Set(otlpStreamLabels(lokiConfig)),
+  fields: new Set(OTLP_RECORD_FIELDS),
+};
+const datasourceByUid = new Map(datasources.map((d) => [d.uid, d]));
 
 const promtool = locatePromtool();
 if (!promtool.available && !inCi())
@@ -83,9 +111,10 @@ function grafanaMountOf(repoDir: string): string | undefined {
 }
 
 describe('Grafana provisioning', () => {
-  it('provisions a Prometheus and a Jaeger data source that point at the compose services', () => {
+  it('provisions Prometheus, Jaeger and Loki data sources that point at the compose services', () => {
     expect(datasources.map((d) => [d.type, d.uid]).sort()).toEqual([
       ['jaeger', 'jaeger'],
+      ['loki', 'loki'],
       ['prometheus', 'prometheus'],
     ]);
     for (const ds of datasources) {
@@ -101,19 +130,61 @@ describe('Grafana provisioning', () => {
     }
   });
 
-  it('escapes Grafana placeholders in provisioning values, which Grafana env-interpolates', () => {
+  it('links data sources only to provisioned ones of the kind each link needs', () => {
+    const links = datasourceLinks(datasources);
+    expect(links.map((l) => `${l.from}.${l.setting}`).sort()).toEqual([
+      'jaeger.tracesToLogsV2',
+      'jaeger.tracesToMetrics',
+      'loki.derivedFields[0]',
+    ]);
+    const needs: Record<string, string[]> = {
+      tracesToMetrics: ['prometheus'],
+      tracesToLogsV2: ['loki'],
+      tracesToLogs: ['loki'],
+      tracesToProfiles: ['grafana-pyroscope-datasource'],
+      derivedFields: ['jaeger', 'tempo', 'zipkin'],
+    };
+    for (const link of links) {
+      const toType = datasourceByUid.get(String(link.toUid))?.type;
+      const wanted = needs[link.setting.replace(/\[\d+\]$/, '')];
+      expect({
+        ...link,
+        toType,
+        fits: wanted.includes(String(toType)),
+      }).toEqual({
+        ...link,
+        toType,
+        fits: true,
+      });
+    }
+  });
+
+  it('escapes every $ in provisioning values, which Grafana env-interpolates', () => {
     for (const file of readdirSync(paths.grafanaDatasources).map((f) =>
       join(paths.grafanaDatasources, f),
     )) {
-      // In a value, "$__tags" would become the (empty) environment variable __tags; "$$__tags" survives.
-      const bare = stringsIn(readYaml(file)).filter((value) =>
-        /(^|[^$])\$__/.test(value),
+      // "$__tags" or "${__value.raw}" would become an (empty) environment variable; "$$" survives.
+      const expanded = stringsIn(readYaml(file)).flatMap((value) =>
+        grafanaEnvReferences(value).map((ref) => `${ref} in ${value}`),
       );
-      expect({ file: basename(file), bare }).toEqual({
+      expect({ file: basename(file), expanded }).toEqual({
         file: basename(file),
-        bare: [],
+        expanded: [],
       });
     }
+  });
+
+  it('reads provisioning values as Grafana does', () => {
+    expect(grafanaEnvReferences('$${__value.raw} $$__tags')).toEqual([]);
+    expect(grafanaEnvReferences('${__value.raw} {$__tags} $HOME')).toEqual([
+      '${__value.raw}',
+      '$__tags',
+      '$HOME',
+    ]);
+    expect(
+      grafanaProvisionedValue('{$${__tags}} | x="$${__span.traceId}"'),
+    ).toBe('{${__tags}} | x="${__span.traceId}"');
+    expect(() => grafanaProvisionedValue('${__value.raw}')).toThrow(/\$\$/);
   });
 
   it('mounts the provisioning directories where Grafana reads them and loads the dashboards from their mount', () => {
@@ -191,6 +262,111 @@ describe('the Dice API dashboard', () => {
       ok: true,
       output: expect.stringContaining('SUCCESS'),
     });
+  });
+});
+
+describe('logs in Grafana', () => {
+  const dashboard = dashboards.find((d) => d.json['uid'] === 'dice-api');
+  const jaeger = datasources.find((d) => d.type === 'jaeger');
+  const loki = datasources.find((d) => d.type === 'loki');
+
+  it("has LogQL to check: the dashboard's and the trace-to-logs query", () => {
+    expect(logQueries.map((q) => q.where)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^panel "dice-api logs"/),
+        expect.stringMatching(/tracesToLogsV2/),
+      ]),
+    );
+  });
+
+  it('runs every LogQL query against the Loki data source', () => {
+    for (const q of logQueries)
+      expect({ where: q.where, uid: q.datasourceUid }).toEqual({
+        where: q.where,
+        uid: loki?.uid,
+      });
+  });
+
+  it('parses every LogQL query and selects only labels the logs in Loki have', () => {
+    for (const q of logQueries)
+      expect({
+        where: q.where,
+        problems: logqlProblems(
+          substituteGrafanaLogqlVariables(q.expr),
+          knownLogLabels,
+        ),
+      }).toEqual({ where: q.where, problems: [] });
+  });
+
+  it("shows the service's log lines in a logs panel, and their volume by severity", () => {
+    const panels = dashboard ? dashboardPanels(dashboard) : [];
+    const logsPanel = panels.find((p) => p['type'] === 'logs');
+    expect(logsPanel?.['datasource']).toEqual({ type: 'loki', uid: loki?.uid });
+    const logsQueries = (dashboard ? logqlQueries(dashboard) : []).filter((q) =>
+      q.where.startsWith(`panel "${String(logsPanel?.['title'])}"`),
+    );
+    expect(logsQueries).toHaveLength(1);
+    expect(analyseLogql(logsQueries[0].expr).selectors).toEqual([
+      [{ label: 'service_name', op: '=', value: 'dice-api' }],
+    ]);
+    const all = (dashboard ? logqlQueries(dashboard) : []).map((q) =>
+      analyseLogql(substituteGrafanaLogqlVariables(q.expr)),
+    );
+    expect(all.some((a) => a.groupingLabels.includes('severity_text'))).toBe(
+      true,
+    );
+  });
+
+  it('links a span to its logs: same resource, same trace id', () => {
+    const link = jaeger?.jsonData['tracesToLogsV2'];
+    if (!isMap(link))
+      throw new Error('the Jaeger data source has no tracesToLogsV2');
+    expect(link['datasourceUid']).toBe(loki?.uid);
+    // Each span attribute maps to the label Loki derives from the same OTLP resource attribute, so
+    // the selector picks the stream the span's process wrote.
+    const tags = (Array.isArray(link['tags']) ? link['tags'] : []).filter(
+      isMap,
+    );
+    expect(tags.map((t) => t['key'])).toContain('service.instance.id');
+    for (const tag of tags)
+      expect({ key: tag['key'], label: tag['value'] }).toEqual({
+        key: tag['key'],
+        label: lokiLabelName(String(tag['key'])),
+      });
+    for (const tag of tags)
+      expect(knownLogLabels.stream.has(String(tag['value']))).toBe(true);
+    // The trace id is structured metadata: a label filter, not a line filter on the message.
+    const [query] = datasourceLogqlQueries(datasources);
+    const analysis = analyseLogql(query.expr);
+    expect(analysis.filteredLabels).toEqual(['trace_id']);
+    expect(query.expr).toContain(`trace_id="${SAMPLE_SPAN.traceId}"`);
+    expect(analysis.selectors[0].map((m) => m.label).sort()).toEqual(
+      tags.map((t) => String(t['value'])).sort(),
+    );
+  });
+
+  it('links a log line to its trace: the trace_id label, as a trace-id query on Jaeger', () => {
+    const fields = loki?.jsonData['derivedFields'];
+    const derived = (Array.isArray(fields) ? fields : []).filter(isMap);
+    expect(derived).toHaveLength(1);
+    const [field] = derived;
+    // Structured metadata arrives among the line's labels, not in the line: match the label.
+    expect(field['matcherType']).toBe('label');
+    // Grafana tests matcherRegex against each label name and takes the first that matches.
+    const matcher = new RegExp(String(field['matcherRegex']));
+    expect(OTLP_RECORD_FIELDS.filter((name) => matcher.test(name))).toEqual([
+      'trace_id',
+    ]);
+    expect(['parent_trace_id', 'trace_ids'].some((n) => matcher.test(n))).toBe(
+      false,
+    );
+    expect(datasourceByUid.get(String(field['datasourceUid']))?.type).toBe(
+      'jaeger',
+    );
+    // For an internal link the url is the query: the field's raw value, i.e. the trace id.
+    expect(grafanaProvisionedValue(String(field['url']))).toBe(
+      '${__value.raw}',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { componentType } from './support/collector-config.js';
 import { portBindings } from './support/compose.js';
 import { paths } from './support/paths.js';
 import { loadStackCompose } from './support/project.js';
@@ -33,15 +34,21 @@ function scrapeTargets(): Record<string, string[]> {
   );
 }
 
-/** The collector's Prometheus endpoints: the prometheus exporter and its own telemetry reader. */
+/** The collector's Prometheus endpoints: every prometheus exporter and its own telemetry reader. */
 function collectorMetricsPorts(): number[] {
   const config = readYaml(paths.collectorConfig);
   if (!isMap(config)) throw new Error('collector config is not a map');
-  const exporter = mapAt(
-    mapAt(config, 'exporters', 'collector'),
-    'prometheus',
-    'exporters',
-  );
+  const exporterPorts = Object.entries(mapAt(config, 'exporters', 'collector'))
+    .filter(([id]) => componentType(id) === 'prometheus')
+    .map(([, body]) =>
+      Number(
+        String(isMap(body) ? body['endpoint'] : '')
+          .split(':')
+          .at(-1),
+      ),
+    );
+  if (exporterPorts.length === 0)
+    throw new Error('the collector config has no prometheus exporter');
   const telemetry = mapAt(
     mapAt(config, 'service', 'collector'),
     'telemetry',
@@ -59,7 +66,7 @@ function collectorMetricsPorts(): number[] {
       return isMap(prometheus) ? [Number(prometheus['port'])] : [];
     },
   );
-  return [Number(String(exporter['endpoint']).split(':').at(-1)), ...pullPorts];
+  return [...exporterPorts, ...pullPorts];
 }
 
 describe('deploy/prometheus/prometheus.yml', () => {
@@ -75,15 +82,49 @@ describe('deploy/prometheus/prometheus.yml', () => {
     });
   });
 
-  it("scrapes dice-api's own /metrics, the collector's span metrics and its self metrics", () => {
+  it("scrapes dice-api's own /metrics, the collector's span metrics, pushed OTLP metrics and self metrics, and Loki", () => {
     const targets = scrapeTargets();
     expect(Object.values(targets).flat()).toEqual(
       expect.arrayContaining([
         'dice-api:5000',
         'otel-collector:8889',
+        'otel-collector:8890',
         'otel-collector:8888',
+        'loki:3100',
       ]),
     );
+  });
+
+  it('scrapes every prometheus endpoint of the collector, each in a job of its own', () => {
+    const jobsByTarget = new Map<string, string[]>();
+    for (const [job, targets] of Object.entries(scrapeTargets()))
+      for (const target of targets)
+        jobsByTarget.set(target, [...(jobsByTarget.get(target) ?? []), job]);
+    for (const port of collectorMetricsPorts())
+      expect({
+        port,
+        jobs: jobsByTarget.get(`otel-collector:${port}`)?.length,
+      }).toEqual({ port, jobs: 1 });
+    // Span-derived and pushed metrics in different jobs, so `job` tells them apart.
+    expect(jobsByTarget.get('otel-collector:8889')).not.toEqual(
+      jobsByTarget.get('otel-collector:8890'),
+    );
+  });
+
+  it("keeps the exporter's job/instance labels out of `job`, so pushed series never join a scraped job", () => {
+    const config = readYaml(paths.prometheusConfig);
+    const jobs =
+      isMap(config) && Array.isArray(config['scrape_configs'])
+        ? config['scrape_configs'].filter(isMap)
+        : [];
+    for (const job of jobs)
+      expect({
+        job: job['job_name'],
+        honor_labels: job['honor_labels'] ?? false,
+      }).toEqual({
+        job: job['job_name'],
+        honor_labels: false,
+      });
   });
 
   it('names only compose services (or itself) as targets, on ports they listen on', () => {

@@ -149,3 +149,20 @@ export function collectorConfigProblems(config: YamlMap): string[] {
   }
   return problems;
 }
+
+/**
+ * Where an otlp_http exporter posts `signal`: `<signal>_endpoint` as given, else `endpoint` plus
+ * `/v1/<signal>` (exporter/otlphttpexporter/factory.go composeSignalURL at v0.159.0).
+ */
+export function otlpHttpSignalUrl(
+  body: YamlMap,
+  signal: 'traces' | 'metrics' | 'logs',
+): string | undefined {
+  const specific = body[`${signal}_endpoint`];
+  if (typeof specific === 'string' && specific !== '') return specific;
+  const endpoint = body['endpoint'];
+  if (typeof endpoint !== 'string' || endpoint === '') return undefined;
+  return endpoint.endsWith('/')
+    ? `${endpoint}v1/${signal}`
+    : `${endpoint}/v1/${signal}`;
+}

@@ -142,20 +142,33 @@ export function datasourceRefs(dashboard: Dashboard): DatasourceRef[] {
   return refs;
 }
 
-export function promqlQueries(dashboard: Dashboard): PromqlQuery[] {
-  const queries: PromqlQuery[] = [];
-  for (const panel of panelsOf(dashboard.json)) {
-    for (const target of Array.isArray(panel['targets'])
-      ? panel['targets'].filter(isMap)
-      : []) {
-      if (typeof target['expr'] !== 'string') continue;
-      queries.push({
+/** The data source type a target runs against: its own data source's, else its panel's. */
+function targetDatasourceType(panel: YamlMap, target: YamlMap): unknown {
+  const ds = target['datasource'] ?? panel['datasource'];
+  return isMap(ds) ? ds['type'] : undefined;
+}
+
+/** Every target with an `expr` in every panel, with the type of the data source it runs on. */
+function exprTargets(
+  dashboard: Dashboard,
+): Array<PromqlQuery & { readonly datasourceType: unknown }> {
+  return panelsOf(dashboard.json).flatMap((panel) =>
+    (Array.isArray(panel['targets']) ? panel['targets'].filter(isMap) : [])
+      .filter((target) => typeof target['expr'] === 'string')
+      .map((target) => ({
         where: `panel "${String(panel['title'])}" target ${String(target['refId'])}`,
-        expr: target['expr'],
+        expr: target['expr'] as string,
         datasourceUid: uidOf(target['datasource'] ?? panel['datasource']),
-      });
-    }
-  }
+        datasourceType: targetDatasourceType(panel, target),
+      })),
+  );
+}
+
+/** PromQL: every `expr` that does not run on a Loki data source (which speaks LogQL), and query variables. */
+export function promqlQueries(dashboard: Dashboard): PromqlQuery[] {
+  const queries: PromqlQuery[] = exprTargets(dashboard)
+    .filter((q) => q.datasourceType !== 'loki')
+    .map(({ where, expr, datasourceUid }) => ({ where, expr, datasourceUid }));
   const variables =
     isMap(dashboard.json['templating']) &&
     Array.isArray(dashboard.json['templating']['list'])
@@ -174,6 +187,18 @@ export function promqlQueries(dashboard: Dashboard): PromqlQuery[] {
     }
   }
   return queries;
+}
+
+/** LogQL: every `expr` of a target that runs on a Loki data source. */
+export function logqlQueries(dashboard: Dashboard): PromqlQuery[] {
+  return exprTargets(dashboard)
+    .filter((q) => q.datasourceType === 'loki')
+    .map(({ where, expr, datasourceUid }) => ({ where, expr, datasourceUid }));
+}
+
+/** Panels of a dashboard, rows' children included. */
+export function dashboardPanels(dashboard: Dashboard): YamlMap[] {
+  return panelsOf(dashboard.json);
 }
 
 /**
@@ -197,9 +222,124 @@ export function datasourcePromqlQueries(
   });
 }
 
+/** Representative values for the span variables Grafana fills into a trace-to-logs query. */
+export const SAMPLE_SPAN = {
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  spanId: '00f067aa0ba902b7',
+  attributes: {
+    'service.name': 'dice-api',
+    'service.instance.id': '627cc493-f310-47de-96bd-71410b7dec09',
+  } as Readonly<Record<string, string>>,
+};
+
+/**
+ * LogQL in data source settings: Jaeger's (or Tempo's) custom trace-to-logs query, as Grafana runs
+ * it for SAMPLE_SPAN. `${__tags}` becomes the configured tag mappings that the span has (as
+ * Grafana's getFormattedTags builds them), `${__span.traceId}` / `${__trace.traceId}` and
+ * `${__span.spanId}` the span's ids, `${__span.tags["key"]}` a tag's value.
+ */
+export function datasourceLogqlQueries(
+  datasources: readonly ProvisionedDatasource[],
+): PromqlQuery[] {
+  return datasources.flatMap((ds) => {
+    const link = ds.jsonData['tracesToLogsV2'];
+    if (!isMap(link) || link['customQuery'] !== true) return [];
+    const tags = (Array.isArray(link['tags']) ? link['tags'] : [])
+      .filter(isMap)
+      .flatMap((tag) => {
+        const key = String(tag['key']);
+        const value = SAMPLE_SPAN.attributes[key];
+        const label =
+          typeof tag['value'] === 'string' && tag['value'] !== ''
+            ? tag['value']
+            : key;
+        return value === undefined ? [] : [`${label}="${value}"`];
+      })
+      .join(', ');
+    const expr = grafanaProvisionedValue(String(link['query']))
+      .replace(/\$\{__tags\}|\$__tags\b/g, () => tags)
+      .replace(/\$\{__(?:span|trace)\.traceId\}/g, () => SAMPLE_SPAN.traceId)
+      .replace(/\$\{__span\.spanId\}/g, () => SAMPLE_SPAN.spanId)
+      .replace(
+        /\$\{__span\.tags\["([^"]+)"\]\}/g,
+        (_whole, key: string) => SAMPLE_SPAN.attributes[key] ?? '',
+      );
+    return [
+      {
+        where: `data source ${ds.name} tracesToLogsV2 query`,
+        expr,
+        datasourceUid: link['datasourceUid'],
+      },
+    ];
+  });
+}
+
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((name) => /\.ya?ml$/.test(name))
     .sort()
     .map((name) => join(dir, name));
+}
+
+/**
+ * The environment variables Grafana's provisioning would expand in a value (each `$NAME` or
+ * `${NAME}`). Grafana runs every string of a provisioning file through
+ * pkg/services/provisioning/values/values.go interpolateValue: split on `$$`, os.ExpandEnv each
+ * part, join the parts with a literal `$`. A reference meant for Grafana itself (`${__value.raw}`,
+ * `$__tags`) that is not written with `$$` is replaced by an (empty) environment variable.
+ */
+export function grafanaEnvReferences(raw: string): string[] {
+  return raw
+    .split('$$')
+    .flatMap((part) => [
+      ...part.matchAll(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[*#$@!?-]|[0-9])/g),
+    ])
+    .map((m) => m[0]);
+}
+
+/** The value Grafana ends up with after provisioning; refuses values it would env-expand. */
+export function grafanaProvisionedValue(raw: string): string {
+  const references = grafanaEnvReferences(raw);
+  if (references.length > 0)
+    throw new Error(
+      `${JSON.stringify(raw)}: Grafana would replace ${references.join(', ')} with environment variables; write $$ for a literal $`,
+    );
+  return raw.split('$$').join('$');
+}
+
+/** A link from one provisioned data source to another. */
+export interface DatasourceLink {
+  readonly from: string;
+  readonly setting: string;
+  readonly toUid: unknown;
+}
+
+/** Every data-source-to-data-source reference in the provisioned jsonData. */
+export function datasourceLinks(
+  datasources: readonly ProvisionedDatasource[],
+): DatasourceLink[] {
+  return datasources.flatMap((ds) => {
+    const links: DatasourceLink[] = [];
+    for (const setting of [
+      'tracesToMetrics',
+      'tracesToLogsV2',
+      'tracesToLogs',
+      'tracesToProfiles',
+    ]) {
+      const value = ds.jsonData[setting];
+      if (isMap(value))
+        links.push({ from: ds.uid, setting, toUid: value['datasourceUid'] });
+    }
+    const derived = ds.jsonData['derivedFields'];
+    if (Array.isArray(derived))
+      derived.filter(isMap).forEach((field, i) => {
+        if (field['datasourceUid'] !== undefined)
+          links.push({
+            from: ds.uid,
+            setting: `derivedFields[${i}]`,
+            toUid: field['datasourceUid'],
+          });
+      });
+    return links;
+  });
 }

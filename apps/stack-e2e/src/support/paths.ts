@@ -12,6 +12,7 @@ export const paths = {
   collectorConfig: repoPath('deploy/otel-collector/otelcol-config.yaml'),
   spanMetricsList: repoPath('deploy/otel-collector/span-metrics.yaml'),
   jaegerConfig: repoPath('deploy/jaeger/config.yaml'),
+  lokiConfig: repoPath('deploy/loki/loki.yaml'),
   prometheusConfig: repoPath('deploy/prometheus/prometheus.yml'),
   grafanaDatasources: repoPath('deploy/grafana/provisioning/datasources'),
   grafanaDashboardProviders: repoPath('deploy/grafana/provisioning/dashboards'),

@@ -1,4 +1,4 @@
-import { componentType } from './collector-config.js';
+import { componentType, pipelines } from './collector-config.js';
 import {
   isMap,
   mapAt,
@@ -39,15 +39,37 @@ function onlyComponent(section: YamlMap, type: string, where: string): YamlMap {
   return isMap(body) ? body : {};
 }
 
+/**
+ * The prometheus exporter the span metrics reach: the one in the pipeline that receives from the
+ * span_metrics connector (other prometheus exporters may serve other metrics).
+ */
+export function spanMetricsExporterId(collectorConfig: YamlMap): string {
+  const ids = [
+    ...new Set(
+      pipelines(collectorConfig)
+        .filter((p) =>
+          p.receivers.some((r) => componentType(r) === 'span_metrics'),
+        )
+        .flatMap((p) => p.exporters)
+        .filter((id) => componentType(id) === 'prometheus'),
+    ),
+  ];
+  if (ids.length !== 1)
+    throw new Error(
+      `expected one prometheus exporter fed by span_metrics, found ${ids.length}`,
+    );
+  return ids[0];
+}
+
 export function deriveSpanMetricNames(collectorConfig: YamlMap): string[] {
   const connector = onlyComponent(
     mapAt(collectorConfig, 'connectors', 'collector config'),
     'span_metrics',
     'connectors',
   );
-  const exporter = onlyComponent(
+  const exporter = mapAt(
     mapAt(collectorConfig, 'exporters', 'collector config'),
-    'prometheus',
+    spanMetricsExporterId(collectorConfig),
     'exporters',
   );
 

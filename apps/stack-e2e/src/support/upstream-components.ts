@@ -12,7 +12,7 @@ import { isMap, type YamlMap } from './yaml-file.js';
  *   open-telemetry/opentelemetry-collector-releases@v0.159.0 distributions/otelcol-contrib/manifest.yaml;
  *   core components' keys are their config.schema.yaml files at open-telemetry/opentelemetry-collector@v0.159.0
  *   (configgrpc, confighttp, configtls, configretry, exporterhelper queue_batch, memorylimiter,
- *   otlpreceiver, forwardconnector); contrib components' keys are their config.go /
+ *   otlpreceiver, otlphttpexporter, forwardconnector); contrib components' keys are their config.go /
  *   config.schema.yaml in open-telemetry/opentelemetry-collector-contrib (read from the stored
  *   copy of that repository; the type names match the ones the upstream demo runs at 0.159.0).
  * - jaeger 2.20.0: jaegertracing/jaeger@v2.20.0 cmd/jaeger/internal/components.go (component list),
@@ -148,6 +148,40 @@ const OTLP_GRPC_EXPORTER: KeySpec = {
   timeout: ANY,
   retry_on_failure: RETRY,
   sending_queue: QUEUE,
+};
+/** confighttp.ClientConfig (config/confighttp/config.schema.yaml at v0.159.0). */
+const HTTP_CLIENT: KeySpec = {
+  endpoint: ANY,
+  auth: ANY,
+  compression: ANY,
+  compression_params: ANY,
+  cookies: ANY,
+  disable_keep_alives: ANY,
+  force_attempt_http2: ANY,
+  headers: ANY,
+  http2_ping_timeout: ANY,
+  http2_read_idle_timeout: ANY,
+  idle_conn_timeout: ANY,
+  max_conns_per_host: ANY,
+  max_idle_conns: ANY,
+  max_idle_conns_per_host: ANY,
+  middlewares: ANY,
+  proxy_url: ANY,
+  read_buffer_size: ANY,
+  timeout: ANY,
+  tls: TLS_CLIENT,
+  write_buffer_size: ANY,
+};
+/** exporter/otlphttpexporter config.go / config.schema.yaml at v0.159.0: the client squashed in. */
+const OTLP_HTTP_EXPORTER: KeySpec = {
+  ...HTTP_CLIENT,
+  sending_queue: QUEUE,
+  retry_on_failure: RETRY,
+  traces_endpoint: ANY,
+  metrics_endpoint: ANY,
+  logs_endpoint: ANY,
+  profiles_endpoint: ANY,
+  encoding: ANY,
 };
 const MEMORY_LIMITER: KeySpec = {
   check_interval: ANY,
@@ -301,6 +335,11 @@ export const OTELCOL_CONTRIB_0_159: Distribution = {
         module: 'go.opentelemetry.io/collector/exporter/otlpexporter',
         deprecatedAlias: 'otlp',
         keys: OTLP_GRPC_EXPORTER,
+      },
+      otlp_http: {
+        module: 'go.opentelemetry.io/collector/exporter/otlphttpexporter',
+        deprecatedAlias: 'otlphttp',
+        keys: OTLP_HTTP_EXPORTER,
       },
       load_balancing: {
         module: 'exporter/loadbalancingexporter',
