@@ -150,6 +150,51 @@ class ExportHealth<T> {
   }
 }
 
+/** What the three wrappers share: the wrapped exporter's export, flush and shutdown. */
+interface Wrapped<T> {
+  export(batch: T, resultCallback: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+/** One wrapper for every signal: export goes through ExportHealth, the rest straight through. */
+abstract class ExportHealthExporter<T> {
+  private readonly health: ExportHealth<T>;
+
+  protected constructor(
+    private readonly wrapped: Wrapped<T>,
+    endpoint: string,
+    reporter: ExportHealthReporter,
+    words: SignalWords,
+    count: (batch: T) => number,
+    options: ExportHealthOptions,
+  ) {
+    this.health = new ExportHealth(endpoint, words, reporter, count, options);
+  }
+
+  export(batch: T, resultCallback: (result: ExportResult) => void): void {
+    this.health.export(
+      batch,
+      (b, done) => this.wrapped.export(b, done),
+      resultCallback,
+    );
+  }
+
+  shutdown(): Promise<void> {
+    return this.wrapped.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.wrapped.forceFlush
+      ? this.wrapped.forceFlush()
+      : Promise.resolve();
+  }
+
+  getStats(): Readonly<ExportHealthStats> {
+    return this.health.getStats();
+  }
+}
+
 /**
  * Wraps a span exporter so a lost collector costs the app one warning line per outage, not one
  * per batch (see ExportHealth). Export results are passed through unchanged, so the batch
@@ -157,88 +202,46 @@ class ExportHealth<T> {
  * batches fail with ExportSkippedError, `error_type="ExportSkippedError"` in those metrics. The
  * wrapped exporter never throws into the caller: a synchronous throw becomes a failed result.
  */
-export class ExportHealthSpanExporter implements SpanExporter {
-  private readonly health: ExportHealth<ReadableSpan[]>;
-
+export class ExportHealthSpanExporter
+  extends ExportHealthExporter<ReadableSpan[]>
+  implements SpanExporter
+{
   constructor(
-    private readonly inner: SpanExporter,
+    inner: SpanExporter,
     endpoint: string,
     reporter: ExportHealthReporter,
     options: ExportHealthOptions = {},
   ) {
-    this.health = new ExportHealth(
+    super(
+      inner,
       endpoint,
-      { signal: 'trace', items: 'span(s)' },
       reporter,
+      { signal: 'trace', items: 'span(s)' },
       (spans) => spans.length,
       options,
     );
   }
-
-  export(
-    spans: ReadableSpan[],
-    resultCallback: (result: ExportResult) => void,
-  ): void {
-    this.health.export(
-      spans,
-      (b, done) => this.inner.export(b, done),
-      resultCallback,
-    );
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush ? this.inner.forceFlush() : Promise.resolve();
-  }
-
-  getStats(): Readonly<ExportHealthStats> {
-    return this.health.getStats();
-  }
 }
 
 /** The same for log records (BatchLogRecordProcessor). */
-export class ExportHealthLogRecordExporter implements LogRecordExporter {
-  private readonly health: ExportHealth<ReadableLogRecord[]>;
-
+export class ExportHealthLogRecordExporter
+  extends ExportHealthExporter<ReadableLogRecord[]>
+  implements LogRecordExporter
+{
   constructor(
-    private readonly inner: LogRecordExporter,
+    inner: LogRecordExporter,
     endpoint: string,
     reporter: ExportHealthReporter,
     options: ExportHealthOptions = {},
   ) {
-    this.health = new ExportHealth(
+    super(
+      inner,
       endpoint,
-      { signal: 'log', items: 'log record(s)' },
       reporter,
+      { signal: 'log', items: 'log record(s)' },
       (records) => records.length,
       options,
     );
-  }
-
-  export(
-    logs: ReadableLogRecord[],
-    resultCallback: (result: ExportResult) => void,
-  ): void {
-    this.health.export(
-      logs,
-      (b, done) => this.inner.export(b, done),
-      resultCallback,
-    );
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  getStats(): Readonly<ExportHealthStats> {
-    return this.health.getStats();
   }
 }
 
@@ -246,8 +249,10 @@ export class ExportHealthLogRecordExporter implements LogRecordExporter {
  * The same for pushed metrics; an item is one metric stream of the collection. The temporality
  * and aggregation preferences of the wrapped exporter are passed through as they are.
  */
-export class ExportHealthMetricExporter implements PushMetricExporter {
-  private readonly health: ExportHealth<ResourceMetrics>;
+export class ExportHealthMetricExporter
+  extends ExportHealthExporter<ResourceMetrics>
+  implements PushMetricExporter
+{
   readonly selectAggregationTemporality?: (
     instrumentType: InstrumentType,
   ) => AggregationTemporality;
@@ -256,15 +261,16 @@ export class ExportHealthMetricExporter implements PushMetricExporter {
   ) => AggregationOption;
 
   constructor(
-    private readonly inner: PushMetricExporter,
+    inner: PushMetricExporter,
     endpoint: string,
     reporter: ExportHealthReporter,
     options: ExportHealthOptions = {},
   ) {
-    this.health = new ExportHealth(
+    super(
+      inner,
       endpoint,
-      { signal: 'metric', items: 'metric stream(s)' },
       reporter,
+      { signal: 'metric', items: 'metric stream(s)' },
       (metrics) =>
         metrics.scopeMetrics.reduce(
           (sum, scope) => sum + scope.metrics.length,
@@ -275,29 +281,6 @@ export class ExportHealthMetricExporter implements PushMetricExporter {
     this.selectAggregationTemporality =
       inner.selectAggregationTemporality?.bind(inner);
     this.selectAggregation = inner.selectAggregation?.bind(inner);
-  }
-
-  export(
-    metrics: ResourceMetrics,
-    resultCallback: (result: ExportResult) => void,
-  ): void {
-    this.health.export(
-      metrics,
-      (b, done) => this.inner.export(b, done),
-      resultCallback,
-    );
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  getStats(): Readonly<ExportHealthStats> {
-    return this.health.getStats();
   }
 }
 
