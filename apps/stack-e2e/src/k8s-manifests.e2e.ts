@@ -152,8 +152,16 @@ describeWithKubectl('deploy/k8s overlays', () => {
       'Service/grafana',
     ])
       expect(ids).toContain(id);
-    // The trace store: in the cluster for dev, external (a Secret the operator creates) in production.
-    expect(ids.includes('StatefulSet/opensearch')).toBe(overlay === 'dev');
+    // The trace store and the log store: in the cluster for dev, external in production.
+    for (const id of [
+      'StatefulSet/opensearch',
+      'StatefulSet/loki',
+      'Service/loki',
+    ])
+      expect({ id, present: ids.includes(id) }).toEqual({
+        id,
+        present: overlay === 'dev',
+      });
   });
 
   it.each(OVERLAYS)(
@@ -169,6 +177,8 @@ describeWithKubectl('deploy/k8s overlays', () => {
         'JAEGER_IMAGE',
         'PROMETHEUS_IMAGE',
         'GRAFANA_IMAGE',
+        // Loki runs in the cluster in dev only.
+        ...(overlay === 'dev' ? ['LOKI_IMAGE'] : []),
       ])
         expect({ variable, inManifests: used.has(env[variable]) }).toEqual({
           variable,
