@@ -248,7 +248,7 @@ describeWithKubectl('deploy/k8s overlays', () => {
     }
   });
 
-  it('production reads the trace store credentials from a Secret and commits none', () => {
+  it('production reads the trace and log store credentials from Secrets and commits none', () => {
     const objects = objectsOf('production');
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     for (const name of ['jaeger-collector', 'jaeger-query']) {
@@ -256,6 +256,13 @@ describeWithKubectl('deploy/k8s overlays', () => {
       expect(text).toContain('"secretName":"jaeger-opensearch"');
       expect(text).toContain(
         '"secretKeyRef":{"key":"url","name":"jaeger-opensearch"}',
+      );
+    }
+    for (const [kind, name] of [['StatefulSet', 'otel-gateway']]) {
+      const text = JSON.stringify(findObject(objects, kind, name));
+      expect(text).toContain('"secretName":"loki-credentials"');
+      expect(text).toContain(
+        '"secretKeyRef":{"key":"url","name":"loki-credentials"}',
       );
     }
   });
