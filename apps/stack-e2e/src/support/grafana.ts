@@ -1,5 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  interpolateSpanLinkQuery,
+  SAMPLE_SPAN,
+  type GrafanaTraceSpan,
+  type TagMapping,
+} from './grafana-trace-links.js';
 import { isMap, readYaml, type YamlMap } from './yaml-file.js';
 
 /** Provisioned Grafana data sources and dashboards, read as Grafana reads them. */
@@ -201,73 +207,63 @@ export function dashboardPanels(dashboard: Dashboard): YamlMap[] {
   return panelsOf(dashboard.json);
 }
 
+/** The `tags` of a trace-to-metrics / trace-to-logs link, as Grafana reads them. */
+export function linkTagMappings(link: YamlMap): TagMapping[] {
+  return (Array.isArray(link['tags']) ? link['tags'] : [])
+    .filter(isMap)
+    .map((tag) => ({
+      key: String(tag['key']),
+      value: typeof tag['value'] === 'string' ? tag['value'] : undefined,
+    }));
+}
+
 /**
- * PromQL in data source settings: Jaeger's trace-to-metrics links. Provisioning files are
- * env-interpolated by Grafana, so a literal `$` is written `$$` there; after that, `$__tags` is
- * filled with the span's tags as label matchers, for which a representative matcher stands in.
+ * PromQL in data source settings: Jaeger's trace-to-metrics links, as Grafana runs them for `span`
+ * (SAMPLE_SPAN: a dice-api span read through Jaeger's /api/traces). Provisioning files are
+ * env-interpolated by Grafana, so a literal `$` is written `$$` there; after that, `$__tags` is the
+ * span's tags the link maps (grafana-trace-links.ts).
  */
 export function datasourcePromqlQueries(
   datasources: readonly ProvisionedDatasource[],
+  span: GrafanaTraceSpan = SAMPLE_SPAN,
 ): PromqlQuery[] {
   return datasources.flatMap((ds) => {
     const link = ds.jsonData['tracesToMetrics'];
     if (!isMap(link) || !Array.isArray(link['queries'])) return [];
+    const tags = linkTagMappings(link);
     return link['queries'].filter(isMap).map((q) => ({
       where: `data source ${ds.name} tracesToMetrics "${String(q['name'])}"`,
-      expr: String(q['query'])
-        .replace(/\$\$/g, () => '$')
-        .replace(/\$__tags/g, () => 'service_name="dice-api"'),
+      expr: interpolateSpanLinkQuery(
+        grafanaProvisionedValue(String(q['query'])),
+        span,
+        tags,
+      ),
       datasourceUid: link['datasourceUid'],
     }));
   });
 }
 
-/** Representative values for the span variables Grafana fills into a trace-to-logs query. */
-export const SAMPLE_SPAN = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  attributes: {
-    'service.name': 'dice-api',
-    'service.instance.id': '627cc493-f310-47de-96bd-71410b7dec09',
-  } as Readonly<Record<string, string>>,
-};
-
 /**
  * LogQL in data source settings: Jaeger's (or Tempo's) custom trace-to-logs query, as Grafana runs
- * it for SAMPLE_SPAN. `${__tags}` becomes the configured tag mappings that the span has (as
- * Grafana's getFormattedTags builds them), `${__span.traceId}` / `${__trace.traceId}` and
- * `${__span.spanId}` the span's ids, `${__span.tags["key"]}` a tag's value.
+ * it for `span`: `${__tags}` becomes the configured tag mappings the span has, `${__span.traceId}` /
+ * `${__trace.traceId}` and `${__span.spanId}` the span's ids, `${__span.tags["key"]}` a tag's value
+ * (grafana-trace-links.ts).
  */
 export function datasourceLogqlQueries(
   datasources: readonly ProvisionedDatasource[],
+  span: GrafanaTraceSpan = SAMPLE_SPAN,
 ): PromqlQuery[] {
   return datasources.flatMap((ds) => {
     const link = ds.jsonData['tracesToLogsV2'];
     if (!isMap(link) || link['customQuery'] !== true) return [];
-    const tags = (Array.isArray(link['tags']) ? link['tags'] : [])
-      .filter(isMap)
-      .flatMap((tag) => {
-        const key = String(tag['key']);
-        const value = SAMPLE_SPAN.attributes[key];
-        const label =
-          typeof tag['value'] === 'string' && tag['value'] !== ''
-            ? tag['value']
-            : key;
-        return value === undefined ? [] : [`${label}="${value}"`];
-      })
-      .join(', ');
-    const expr = grafanaProvisionedValue(String(link['query']))
-      .replace(/\$\{__tags\}|\$__tags\b/g, () => tags)
-      .replace(/\$\{__(?:span|trace)\.traceId\}/g, () => SAMPLE_SPAN.traceId)
-      .replace(/\$\{__span\.spanId\}/g, () => SAMPLE_SPAN.spanId)
-      .replace(
-        /\$\{__span\.tags\["([^"]+)"\]\}/g,
-        (_whole, key: string) => SAMPLE_SPAN.attributes[key] ?? '',
-      );
     return [
       {
         where: `data source ${ds.name} tracesToLogsV2 query`,
-        expr,
+        expr: interpolateSpanLinkQuery(
+          grafanaProvisionedValue(String(link['query'])),
+          span,
+          linkTagMappings(link),
+        ),
         datasourceUid: link['datasourceUid'],
       },
     ];
