@@ -20,6 +20,7 @@ import {
   datasourcePromqlQueries,
   datasourceRefs,
   grafanaEnvReferences,
+  grafanaExpanders,
   grafanaProvisionedValue,
   logqlQueries,
   promqlQueries,
@@ -173,7 +174,12 @@ describe('Grafana provisioning', () => {
     )) {
       // "$__tags" or "${__value.raw}" would become an (empty) environment variable; "$$" survives.
       const expanded = stringsIn(readYaml(file)).flatMap((value) =>
-        grafanaEnvReferences(value).map((ref) => `${ref} in ${value}`),
+        [
+          ...grafanaEnvReferences(value),
+          ...grafanaExpanders(value).map(
+            (e) => `$__${e.provider}{${e.argument}}`,
+          ),
+        ].map((ref) => `${ref} in ${value}`),
       );
       expect({ file: basename(file), expanded }).toEqual({
         file: basename(file),
@@ -193,6 +199,14 @@ describe('Grafana provisioning', () => {
       grafanaProvisionedValue('{$${__tags}} | x="$${__span.traceId}"'),
     ).toBe('{${__tags}} | x="${__span.traceId}"');
     expect(() => grafanaProvisionedValue('${__value.raw}')).toThrow(/\$\$/);
+    // Grafana's expanders are not environment variables, and are reported on their own.
+    expect(grafanaEnvReferences('$__file{/run/ca.crt} $URL')).toEqual(['$URL']);
+    expect(grafanaExpanders('$__file{/run/ca.crt} $$__file{x}')).toEqual([
+      { provider: 'file', argument: '/run/ca.crt' },
+    ]);
+    expect(() => grafanaProvisionedValue('$__file{/run/ca.crt}')).toThrow(
+      /\$__file\{\/run\/ca.crt\}/,
+    );
   });
 
   it('mounts the provisioning directories where Grafana reads them and loads the dashboards from their mount', () => {

@@ -1,15 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDatasources } from './support/grafana.js';
 import {
+  grafanaEnvReferences,
+  grafanaExpanders,
+  readDatasources,
+} from './support/grafana.js';
+import {
+  allMounts,
   argsOf,
   configMapFile,
   configMapNamed,
+  envOf,
   mainContainer,
   mountHolding,
   resolveTargetPort,
+  secretKeyOf,
   servicePorts,
   serviceSelects,
+  volumeKinds,
   writableMounts,
   yamlOf,
 } from './support/k8s/objects.js';
@@ -33,7 +41,9 @@ import { isMap, mapAt, type YamlMap } from './support/yaml-file.js';
  * file compose mounts (deploy/loki/loki.yaml, through deploy/loki/kustomization.yaml), so the compose
  * checks of that file (loki-config.e2e.ts) hold for what the overlay deploys, and these add what the
  * pod needs: the file loaded, every directory Loki writes on a volume (the root filesystem is
- * read-only), the port Grafana's data source uses.
+ * read-only), the port Grafana and the gateways use. production runs no Loki: the gateways and
+ * Grafana reach an external one with the Secret loki-credentials, and Grafana's Loki data source
+ * there differs from the shared one in its connection only.
  */
 
 const kubectl = locateKubectl();
@@ -164,5 +174,146 @@ describeWithKubectl('Loki in the dev overlay', () => {
     expect(readFileSync(paths.prometheusConfig, 'utf8')).toMatch(
       /job_name: loki\b/,
     );
+  });
+});
+
+/** The connection settings the production Loki data source may add or change; nothing else. */
+const CONNECTION_KEYS = {
+  top: ['url', 'secureJsonData', 'basicAuth', 'basicAuthUser'],
+  jsonData: [
+    'tlsAuth',
+    'tlsAuthWithCACert',
+    'tlsSkipVerify',
+    'serverName',
+    'timeout',
+    ...[1, 2, 3].flatMap((i) => [`httpHeaderName${i}`]),
+  ],
+};
+
+function withoutConnection(entry: YamlMap): YamlMap {
+  const rest = Object.fromEntries(
+    Object.entries(entry).filter(([k]) => !CONNECTION_KEYS.top.includes(k)),
+  );
+  const jsonData = isMap(entry['jsonData']) ? entry['jsonData'] : {};
+  return {
+    ...rest,
+    jsonData: Object.fromEntries(
+      Object.entries(jsonData).filter(
+        ([k]) => !CONNECTION_KEYS.jsonData.includes(k),
+      ),
+    ),
+  };
+}
+
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (isMap(value)) return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+describeWithKubectl('Loki in the production overlay', () => {
+  const objects = (): K8sObject[] => objectsOf('production');
+  const lokiEntry = (text: string): YamlMap => {
+    const list = yamlOf(text)['datasources'];
+    const entries = (Array.isArray(list) ? list : []).filter(isMap);
+    expect(entries).toHaveLength(1);
+    return entries[0];
+  };
+  const shared = (): YamlMap =>
+    lokiEntry(
+      readFileSync(join(paths.grafanaDatasources, 'loki.yaml'), 'utf8'),
+    );
+  const deployed = (): YamlMap =>
+    lokiEntry(configMapFile(objects(), 'grafana-datasources', 'loki.yaml'));
+
+  it('runs no Loki of its own', () => {
+    expect(
+      objects().filter(
+        (o) =>
+          o.metadata.name === 'loki' || /^loki-config-/.test(o.metadata.name),
+      ),
+    ).toEqual([]);
+  });
+
+  it("Grafana's Loki data source is the shared one but for the connection: same uid, same log -> trace link", () => {
+    expect(withoutConnection(deployed())).toEqual(withoutConnection(shared()));
+    // The connection: the Secret's URL over https, TLS verified against its CA, the gateways' headers.
+    expect(deployed()['url']).toBe('$LOKI_URL');
+    const jsonData = deployed()['jsonData'] as YamlMap;
+    expect(jsonData['tlsAuthWithCACert']).toBe(true);
+    expect(jsonData['tlsSkipVerify']).toBeUndefined();
+    expect([jsonData['httpHeaderName1'], jsonData['httpHeaderName2']]).toEqual([
+      'Authorization',
+      'X-Scope-OrgID',
+    ]);
+  });
+
+  it('every environment variable and file that data source reads is set in the Grafana container from the Secret loki-credentials', () => {
+    const strings = stringsIn(deployed());
+    const variables = new Set(
+      strings
+        .flatMap(grafanaEnvReferences)
+        .map((ref) => ref.replace(/^\$\{?|\}$/g, '')),
+    );
+    expect([...variables].sort()).toEqual([
+      'LOKI_AUTHORIZATION',
+      'LOKI_TENANT',
+      'LOKI_URL',
+    ]);
+    const env = envOf(objects(), 'Deployment', 'grafana');
+    for (const variable of variables)
+      expect({
+        variable,
+        from: secretKeyOf(env.get(variable))?.split('/')[0],
+      }).toEqual({ variable, from: 'loki-credentials' });
+    const files = strings.flatMap(grafanaExpanders);
+    expect(files.map((f) => f.provider)).toEqual(['file']);
+    const mounts = allMounts(objects(), 'Deployment', 'grafana');
+    for (const file of files)
+      expect({
+        file: file.argument,
+        volume: mountHolding(mounts, file.argument)?.volume,
+      }).toEqual({ file: file.argument, volume: 'secret' });
+    expect([
+      ...volumeKinds(objects(), 'Deployment', 'grafana').keys(),
+    ]).toContain('loki-credentials');
+  });
+
+  it('the gateways and Grafana read the same Secret keys for the same Loki', () => {
+    const gateway = envOf(objects(), 'StatefulSet', 'otel-gateway');
+    const grafana = envOf(objects(), 'Deployment', 'grafana');
+    for (const variable of ['LOKI_URL', 'LOKI_AUTHORIZATION', 'LOKI_TENANT'])
+      expect({ variable, gateway: secretKeyOf(gateway.get(variable)) }).toEqual(
+        {
+          variable,
+          gateway: secretKeyOf(grafana.get(variable)),
+        },
+      );
+  });
+});
+
+describe('the production data source check', () => {
+  it('ignores the connection and nothing else', () => {
+    const base: YamlMap = {
+      name: 'Loki',
+      uid: 'loki',
+      url: 'http://loki:3100',
+      jsonData: { maxLines: '1000', derivedFields: [{ name: 'TraceID' }] },
+    };
+    expect(
+      withoutConnection({
+        ...base,
+        url: '$LOKI_URL',
+        secureJsonData: { httpHeaderValue1: '$X' },
+        jsonData: { ...(base['jsonData'] as YamlMap), httpHeaderName1: 'A' },
+      }),
+    ).toEqual(withoutConnection(base));
+    expect(withoutConnection({ ...base, uid: 'logs' })).not.toEqual(
+      withoutConnection(base),
+    );
+    expect(
+      withoutConnection({ ...base, jsonData: { maxLines: '1000' } }),
+    ).not.toEqual(withoutConnection(base));
   });
 });

@@ -277,6 +277,9 @@ function yamlFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
+/** `$__provider{argument}`: one of Grafana's expanders (see grafanaExpanders). */
+const GRAFANA_EXPANDER = /\$__(\w+)\{([^}]+)\}/g;
+
 /**
  * The environment variables Grafana's provisioning would expand in a value (each `$NAME` or
  * `${NAME}`). Grafana runs every string of a provisioning file through
@@ -288,14 +291,33 @@ export function grafanaEnvReferences(raw: string): string[] {
   return raw
     .split('$$')
     .flatMap((part) => [
-      ...part.matchAll(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[*#$@!?-]|[0-9])/g),
+      ...part
+        .replace(GRAFANA_EXPANDER, '')
+        .matchAll(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[*#$@!?-]|[0-9])/g),
     ])
     .map((m) => m[0]);
 }
 
+/**
+ * Grafana's expanders in a provisioning value, e.g. `$__file{/run/secrets/ca.crt}` or
+ * `$__env{NAME}`: pkg/setting expanders (ExpandVar), which provisioning runs on each part between
+ * `$$` before the environment variables (regex `\$(|__\w+){([^}]+)}`).
+ */
+export function grafanaExpanders(
+  raw: string,
+): { provider: string; argument: string }[] {
+  return raw
+    .split('$$')
+    .flatMap((part) => [...part.matchAll(GRAFANA_EXPANDER)])
+    .map((m) => ({ provider: m[1], argument: m[2] }));
+}
+
 /** The value Grafana ends up with after provisioning; refuses values it would env-expand. */
 export function grafanaProvisionedValue(raw: string): string {
-  const references = grafanaEnvReferences(raw);
+  const references = [
+    ...grafanaEnvReferences(raw),
+    ...grafanaExpanders(raw).map((e) => `$__${e.provider}{${e.argument}}`),
+  ];
   if (references.length > 0)
     throw new Error(
       `${JSON.stringify(raw)}: Grafana would replace ${references.join(', ')} with environment variables; write $$ for a literal $`,
