@@ -20,15 +20,24 @@ import {
   datasourcePromqlQueries,
   datasourceRefs,
   grafanaEnvReferences,
+  grafanaExpanders,
   grafanaProvisionedValue,
   logqlQueries,
   promqlQueries,
   readDashboardProviders,
   readDashboards,
   readDatasources,
-  SAMPLE_SPAN,
   type PromqlQuery,
 } from './support/grafana.js';
+import {
+  grafanaFormattedTags,
+  grafanaSpanTags,
+  interpolateSpanLinkQuery,
+  jaegerProcess,
+  SAMPLE_RESOURCE,
+  SAMPLE_SPAN,
+  traceToMetricsProblems,
+} from './support/grafana-trace-links.js';
 import {
   analyseLogql,
   logqlProblems,
@@ -165,7 +174,12 @@ describe('Grafana provisioning', () => {
     )) {
       // "$__tags" or "${__value.raw}" would become an (empty) environment variable; "$$" survives.
       const expanded = stringsIn(readYaml(file)).flatMap((value) =>
-        grafanaEnvReferences(value).map((ref) => `${ref} in ${value}`),
+        [
+          ...grafanaEnvReferences(value),
+          ...grafanaExpanders(value).map(
+            (e) => `$__${e.provider}{${e.argument}}`,
+          ),
+        ].map((ref) => `${ref} in ${value}`),
       );
       expect({ file: basename(file), expanded }).toEqual({
         file: basename(file),
@@ -185,6 +199,14 @@ describe('Grafana provisioning', () => {
       grafanaProvisionedValue('{$${__tags}} | x="$${__span.traceId}"'),
     ).toBe('{${__tags}} | x="${__span.traceId}"');
     expect(() => grafanaProvisionedValue('${__value.raw}')).toThrow(/\$\$/);
+    // Grafana's expanders are not environment variables, and are reported on their own.
+    expect(grafanaEnvReferences('$__file{/run/ca.crt} $URL')).toEqual(['$URL']);
+    expect(grafanaExpanders('$__file{/run/ca.crt} $$__file{x}')).toEqual([
+      { provider: 'file', argument: '/run/ca.crt' },
+    ]);
+    expect(() => grafanaProvisionedValue('$__file{/run/ca.crt}')).toThrow(
+      /\$__file\{\/run\/ca.crt\}/,
+    );
   });
 
   it('mounts the provisioning directories where Grafana reads them and loads the dashboards from their mount', () => {
@@ -340,9 +362,21 @@ describe('logs in Grafana', () => {
     const analysis = analyseLogql(query.expr);
     expect(analysis.filteredLabels).toEqual(['trace_id']);
     expect(query.expr).toContain(`trace_id="${SAMPLE_SPAN.traceId}"`);
+    // The selector is what Grafana can fill for a span read through /api/traces: the mapped keys the
+    // span has (service.name is not among them there), and never nothing.
+    const spanKeys = new Set(grafanaSpanTags(SAMPLE_SPAN).map((t) => t.key));
+    const filled = tags
+      .filter((t) => spanKeys.has(String(t['key'])))
+      .map((t) => String(t['value']));
+    expect(filled).toContain('service_instance_id');
     expect(analysis.selectors[0].map((m) => m.label).sort()).toEqual(
-      tags.map((t) => String(t['value'])).sort(),
+      filled.sort(),
     );
+    expect(analysis.selectors[0]).toContainEqual({
+      label: 'service_instance_id',
+      op: '=',
+      value: SAMPLE_RESOURCE['service.instance.id'],
+    });
   });
 
   it('links a log line to its trace: the trace_id label, as a trace-id query on Jaeger', () => {
@@ -367,6 +401,82 @@ describe('logs in Grafana', () => {
     expect(grafanaProvisionedValue(String(field['url']))).toBe(
       '${__value.raw}',
     );
+  });
+});
+
+describe('span -> span metrics link (Jaeger data source)', () => {
+  const jaeger = datasources.find((d) => d.type === 'jaeger');
+  const spanMetricLabels = readDocumentedSpanMetrics(
+    paths.spanMetricsList,
+  ).labels;
+  const linkQueries = datasourcePromqlQueries(datasources);
+
+  it("models the span as Grafana gets it from Jaeger's /api/traces: service.name is the process name, not a tag", () => {
+    expect(jaegerProcess({ 'service.name': 'a', 'host.name': 'h' })).toEqual({
+      serviceName: 'a',
+      tags: { 'host.name': 'h' },
+    });
+    expect(SAMPLE_SPAN.serviceName).toBe('dice-api');
+    expect(grafanaSpanTags(SAMPLE_SPAN).map((t) => t.key)).not.toContain(
+      'service.name',
+    );
+    // Grafana adds the operation name under "name", after the span's own tags.
+    expect(
+      grafanaFormattedTags(SAMPLE_SPAN, [
+        { key: 'name', value: 'span_name' },
+        { key: 'service.name', value: 'service_name' },
+      ]),
+    ).toBe('span_name="do_roll"');
+    // No tags configured: Grafana's defaults, none of which a Jaeger process has here.
+    expect(grafanaFormattedTags(SAMPLE_SPAN, [])).toBe('');
+  });
+
+  it("narrows every query to the span's own operation, with labels the span metrics have", () => {
+    expect(linkQueries.length).toBeGreaterThanOrEqual(2);
+    expect(
+      traceToMetricsProblems(linkQueries, SAMPLE_SPAN, spanMetricLabels),
+    ).toEqual([]);
+  });
+
+  it('never sums services: each query keeps service_name apart', () => {
+    for (const q of linkQueries)
+      expect({ where: q.where, expr: q.expr }).toEqual({
+        where: q.where,
+        expr: expect.stringMatching(/by \([^)]*\bservice_name\b[^)]*\)/),
+      });
+  });
+
+  it('would have caught a mapping of service.name alone (empty $__tags: every service)', () => {
+    const link = jaeger?.jsonData['tracesToMetrics'];
+    if (!isMap(link) || !Array.isArray(link['queries']))
+      throw new Error('the Jaeger data source has no tracesToMetrics queries');
+    const serviceNameOnly = [{ key: 'service.name', value: 'service_name' }];
+    const broken = link['queries'].filter(isMap).map((q) => ({
+      where: String(q['name']),
+      expr: interpolateSpanLinkQuery(
+        grafanaProvisionedValue(String(q['query'])),
+        SAMPLE_SPAN,
+        serviceNameOnly,
+      ),
+    }));
+    expect(
+      traceToMetricsProblems(broken, SAMPLE_SPAN, spanMetricLabels).join('\n'),
+    ).toMatch(/\$__tags is empty .* every service/);
+    // And a label the span metrics lack (a typo) shows nothing: reported too.
+    expect(
+      traceToMetricsProblems(
+        [
+          {
+            where: 'typo',
+            expr: 'sum(rate(traces_span_metrics_calls_total{span_name="do_roll", servce_name="dice-api"}[5m]))',
+          },
+        ],
+        SAMPLE_SPAN,
+        spanMetricLabels,
+      ),
+    ).toEqual([
+      'typo: selects servce_name, which the span metrics do not have',
+    ]);
   });
 });
 

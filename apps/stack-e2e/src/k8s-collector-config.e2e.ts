@@ -1,9 +1,24 @@
-import { parse } from 'yaml';
 import {
   collectorConfigProblems,
   componentType,
+  otlpHttpSignalUrl,
   pipelines,
+  type Pipeline,
 } from './support/collector-config.js';
+import {
+  allMounts,
+  argsOf,
+  configMapFile,
+  envOf,
+  mountHolding,
+  podOf,
+  resolveTargetPort,
+  secretKeyOf,
+  servicePorts,
+  serviceSelects,
+  writableMounts,
+  yamlOf,
+} from './support/k8s/objects.js';
 import {
   findObject,
   locateKubectl,
@@ -109,90 +124,19 @@ function objectsOf(overlay: Overlay): K8sObject[] {
   return objects;
 }
 
-/** A file of a generated ConfigMap (name-<hash>), as the pod mounting it sees it. */
-function configMapFile(
-  objects: readonly K8sObject[],
-  prefix: string,
-  key: string,
-): string {
-  const cm = objects.find(
-    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(`${prefix}-`),
-  );
-  const data = cm && isMap(cm['data']) ? cm['data'] : undefined;
-  const text = data?.[key];
-  if (typeof text !== 'string')
-    throw new Error(`no ConfigMap ${prefix}-* with ${key}`);
-  return text;
-}
-
-function yamlOf(text: string): YamlMap {
-  const value: unknown = parse(text, { uniqueKeys: true });
-  if (!isMap(value)) throw new Error('expected a YAML map');
-  return value;
-}
-
 const agentConfig = (o: Overlay): YamlMap =>
   yamlOf(configMapFile(objectsOf(o), 'otel-agent-config', 'config.yaml'));
+/** The gateway's config as the collector loads it: its role file, then the overlay's Loki connection. */
 const gatewayConfig = (o: Overlay): YamlMap =>
-  yamlOf(configMapFile(objectsOf(o), 'otel-gateway-config', 'config.yaml'));
+  mergeConfigs(
+    yamlOf(configMapFile(objectsOf(o), 'otel-gateway-config', 'config.yaml')),
+    yamlOf(configMapFile(objectsOf(o), 'otel-gateway-config', 'loki.yaml')),
+  );
 const jaegerConfig = (o: Overlay, role: 'collector' | 'query'): YamlMap =>
   mergeConfigs(
     yamlOf(configMapFile(objectsOf(o), 'jaeger-config', `${role}.yaml`)),
     yamlOf(configMapFile(objectsOf(o), 'jaeger-config', 'storage.yaml')),
   );
-
-function podOf(objects: readonly K8sObject[], kind: string, name: string) {
-  return podTemplates([findObject(objects, kind, name)])[0];
-}
-
-/** The container's args, e.g. ['--config=/etc/jaeger/collector.yaml', …]. */
-function argsOf(
-  objects: readonly K8sObject[],
-  kind: string,
-  name: string,
-): string[] {
-  const c = containersOf(podOf(objects, kind, name))[0];
-  return (c.raw['args'] as unknown[]).map(String);
-}
-
-/** Writable mount paths of the first container, with the kind of volume behind each. */
-function writableMounts(
-  objects: readonly K8sObject[],
-  kind: string,
-  name: string,
-): Record<string, string> {
-  const object = findObject(objects, kind, name);
-  const pod = podOf(objects, kind, name);
-  const volumes = new Map<string, string>();
-  for (const v of (Array.isArray(pod.spec['volumes'])
-    ? pod.spec['volumes']
-    : []
-  ).filter(isMap))
-    volumes.set(
-      String(v['name']),
-      Object.keys(v).find((k) => k !== 'name') ?? '?',
-    );
-  const templates =
-    isMap(object['spec']) &&
-    Array.isArray(object['spec']['volumeClaimTemplates'])
-      ? object['spec']['volumeClaimTemplates'].filter(isMap)
-      : [];
-  for (const t of templates)
-    volumes.set(
-      String((t['metadata'] as YamlMap)['name']),
-      'persistentVolumeClaim',
-    );
-  const mounts = containersOf(pod)[0].raw['volumeMounts'];
-  return Object.fromEntries(
-    (Array.isArray(mounts) ? mounts : [])
-      .filter(isMap)
-      .filter((m) => m['readOnly'] !== true)
-      .map((m) => [
-        String(m['mountPath']),
-        volumes.get(String(m['name'])) ?? 'missing',
-      ]),
-  );
-}
 
 /** Where each exporter's durable queue lives: exporter id -> file_storage directory. */
 function durableQueues(config: YamlMap): Record<string, string> {
@@ -219,6 +163,35 @@ function durableQueues(config: YamlMap): Record<string, string> {
       },
     ),
   );
+}
+
+/** The one pipeline per signal a collector config has (traces/in counts as traces). */
+function signalPipelines(config: YamlMap): Record<'traces' | 'logs', Pipeline> {
+  const find = (signal: string): Pipeline => {
+    const fed = pipelines(config).filter(
+      (p) => componentType(p.id) === signal && p.receivers.includes('otlp'),
+    );
+    if (fed.length !== 1)
+      throw new Error(
+        `expected one ${signal} pipeline fed by otlp, got ${fed.length}`,
+      );
+    return fed[0];
+  };
+  return { traces: find('traces'), logs: find('logs') };
+}
+
+/** The port the config's otlp receiver takes gRPC on. */
+function otlpGrpcPort(config: YamlMap): number {
+  const grpc = mapAt(
+    mapAt(
+      mapAt(mapAt(config, 'receivers', 'config'), 'otlp', 'receivers'),
+      'protocols',
+      'otlp',
+    ),
+    'grpc',
+    'protocols',
+  );
+  return Number(String(grpc['endpoint']).split(':').pop());
 }
 
 describeWithKubectl('collector and Jaeger configs as deployed', () => {
@@ -248,24 +221,125 @@ describeWithKubectl('collector and Jaeger configs as deployed', () => {
         ]);
     });
 
-    it('agent: memory_limiter first, Kubernetes attributes and resource detection, then trace-ID load balancing', () => {
+    it('agent: memory_limiter first, then Kubernetes attributes and resource detection, in every pipeline', () => {
+      const all = pipelines(agentConfig(overlay));
+      expect(all.map((p) => componentType(p.id)).sort()).toEqual([
+        'logs',
+        'traces',
+      ]);
+      for (const pipeline of all)
+        expect({
+          pipeline: pipeline.id,
+          receivers: pipeline.receivers,
+          processors: pipeline.processors.map(componentType),
+        }).toEqual({
+          pipeline: pipeline.id,
+          receivers: ['otlp'],
+          processors: [
+            'memory_limiter',
+            'k8s_attributes',
+            'resource_detection',
+          ],
+        });
+    });
+
+    it('agent: spans by trace ID to their gateway, log records round robin to any gateway', () => {
       const config = agentConfig(overlay);
-      for (const pipeline of pipelines(config)) {
-        expect(pipeline.processors.map(componentType)).toEqual([
-          'memory_limiter',
-          'k8s_attributes',
-          'resource_detection',
-        ]);
-        expect(pipeline.exporters.map(componentType)).toEqual([
-          'load_balancing',
-        ]);
-      }
+      const bySignal = signalPipelines(config);
+      expect(bySignal.traces.exporters.map(componentType)).toEqual([
+        'load_balancing',
+      ]);
       const lb = mapAt(
         mapAt(config, 'exporters', 'agent'),
         'load_balancing',
         'exporters',
       );
       expect(lb['routing_key']).toBe('traceID');
+      // Logs need no trace affinity: a plain OTLP/gRPC exporter, not the load balancer.
+      expect(bySignal.logs.exporters.map(componentType)).toEqual(['otlp_grpc']);
+    });
+
+    it('every signal an app pushes has a pipeline in the agent, and every signal the agent forwards one in the gateway', () => {
+      const objects = objectsOf(overlay);
+      const pushed = new Set<string>();
+      for (const app of ['dice-api', 'dice-player']) {
+        const env = envOf(objects, 'Deployment', app);
+        // The library's defaults (libs/telemetry README): traces otlp, metrics prometheus, logs none.
+        const exporters = (variable: string, fallback: string): string[] =>
+          String(env.get(variable) ?? fallback).split(',');
+        if (exporters('OTEL_TRACES_EXPORTER', 'otlp').includes('otlp'))
+          pushed.add('traces');
+        if (exporters('OTEL_METRICS_EXPORTER', 'prometheus').includes('otlp'))
+          pushed.add('metrics');
+        if (exporters('OTEL_LOGS_EXPORTER', 'none').includes('otlp'))
+          pushed.add('logs');
+      }
+      expect([...pushed].sort()).toEqual(['logs', 'traces']);
+      const signalsOf = (config: YamlMap): string[] =>
+        pipelines(config)
+          .filter((p) => p.receivers.includes('otlp'))
+          .map((p) => componentType(p.id));
+      const agentSignals = signalsOf(agentConfig(overlay));
+      for (const signal of pushed) expect(agentSignals).toContain(signal);
+      const gatewaySignals = signalsOf(gatewayConfig(overlay));
+      for (const signal of new Set(agentSignals))
+        expect(gatewaySignals).toContain(signal);
+    });
+
+    it("agent: the log exporter spreads over every gateway behind the headless Service, on the gateway's OTLP port", () => {
+      const objects = objectsOf(overlay);
+      const config = agentConfig(overlay);
+      const [exporterId] = signalPipelines(config).logs.exporters;
+      const exporter = mapAt(
+        mapAt(config, 'exporters', 'agent'),
+        exporterId,
+        'exporters',
+      );
+      // dns:/// makes gRPC resolve every A record of the headless Service; round_robin uses them all.
+      const target = /^dns:\/\/\/([a-z0-9-]+):(\d+)$/.exec(
+        String(exporter['endpoint']),
+      );
+      expect(target).not.toBeNull();
+      expect(exporter['balancer_name']).toBe('round_robin');
+      const [, host, port] = target ?? [];
+      const service = findObject(objects, 'Service', host);
+      expect((service['spec'] as YamlMap)['clusterIP']).toBe('None');
+      const gateway = findObject(objects, 'StatefulSet', 'otel-gateway');
+      expect(serviceSelects(service, gateway)).toBe(true);
+      const servicePort = servicePorts(service).find(
+        (p) => p.port === Number(port),
+      );
+      expect(
+        resolveTargetPort(
+          objects,
+          'StatefulSet',
+          'otel-gateway',
+          servicePort?.targetPort,
+        ),
+      ).toBe(otlpGrpcPort(gatewayConfig(overlay)));
+      // Connections are recycled, so agents re-resolve and reach gateways added later.
+      const keepalive = mapAt(
+        mapAt(
+          mapAt(
+            mapAt(
+              mapAt(gatewayConfig(overlay), 'receivers', 'gateway'),
+              'otlp',
+              'receivers',
+            ),
+            'protocols',
+            'otlp',
+          ),
+          'grpc',
+          'protocols',
+        ),
+        'keepalive',
+        'grpc',
+      );
+      expect(
+        mapAt(keepalive, 'server_parameters', 'keepalive')[
+          'max_connection_age'
+        ],
+      ).toMatch(/^\d+[sm]$/);
     });
 
     it("agent: the load balancer resolves the gateway StatefulSet's headless governing Service, on the gateway's OTLP port", () => {
@@ -384,20 +458,24 @@ describeWithKubectl('collector and Jaeger configs as deployed', () => {
           config: agentConfig(overlay),
           kind: 'DaemonSet',
           name: 'otel-agent',
-          exporters: ['load_balancing'],
+          exporters: ['load_balancing', 'otlp_grpc/gateway'],
           volume: 'emptyDir',
         },
         {
           config: gatewayConfig(overlay),
           kind: 'StatefulSet',
           name: 'otel-gateway',
-          exporters: ['otlp_grpc/jaeger'],
+          exporters: ['otlp_grpc/jaeger', 'otlp_http/loki'],
           volume: 'persistentVolumeClaim',
         },
       ];
       for (const c of cases) {
+        // Every exporter of the tier queues durably, nothing else is left in memory only.
         const queues = durableQueues(c.config);
-        expect(Object.keys(queues)).toEqual(c.exporters);
+        expect(Object.keys(queues).sort()).toEqual(c.exporters);
+        expect(Object.keys(mapAt(c.config, 'exporters', c.name))).toEqual(
+          expect.arrayContaining(c.exporters),
+        );
         const mounts = writableMounts(objects, c.kind, c.name);
         for (const directory of Object.values(queues))
           expect({ who: c.name, directory, volume: mounts[directory] }).toEqual(
@@ -419,26 +497,18 @@ describeWithKubectl('collector and Jaeger configs as deployed', () => {
       }
     });
 
-    it('agent and gateway: the durable queue fits its volume, with room for compaction', () => {
-      // ~500 B per encoded span (an OTLP span with a dozen attributes); compaction needs a second copy.
-      const BYTES_PER_SPAN = 500;
+    it('agent and gateway: the durable queues together fit their volume, with room for compaction', () => {
+      // ~500 B per queued item, span or log record (docs/scaling.md: measured ~210 B per span and
+      // ~190 B per dice-api log record in OTLP protobuf batches, plus the Kubernetes resource the
+      // agents add); compaction needs a second copy.
+      const BYTES_PER_ITEM = 500;
       const objects = objectsOf(overlay);
-      const gi = (q: string): number => {
+      const bytes = (q: string): number => {
         const m = /^(\d+)(Mi|Gi)$/.exec(q);
         if (!m) throw new Error(`unexpected quantity ${q}`);
         return Number(m[1]) * (m[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
       };
-      const envValue = (
-        kind: string,
-        name: string,
-        variable: string,
-      ): string => {
-        const env = containersOf(podOf(objects, kind, name))[0].raw[
-          'env'
-        ] as YamlMap[];
-        return String(env.find((e) => e['name'] === variable)?.['value']);
-      };
-      const queueSpans = (
+      const queueItems = (
         config: YamlMap,
         exporter: string,
         kind: string,
@@ -452,55 +522,129 @@ describeWithKubectl('collector and Jaeger configs as deployed', () => {
           )['queue_size'],
         );
         const variable = /^\$\{env:([A-Z0-9_]+)\}$/.exec(size)?.[1];
-        return Number(variable ? envValue(kind, name, variable) : size);
+        return Number(
+          variable ? envOf(objects, kind, name).get(variable) : size,
+        );
       };
       const agentVolume = (
         podOf(objects, 'DaemonSet', 'otel-agent').spec['volumes'] as YamlMap[]
       ).find((v) => v['name'] === 'queue');
-      const agentBytes = gi(
-        String((agentVolume?.['emptyDir'] as YamlMap)['sizeLimit']),
-      );
       const gateway = findObject(objects, 'StatefulSet', 'otel-gateway');
       const claim = (
         (gateway['spec'] as YamlMap)['volumeClaimTemplates'] as YamlMap[]
       )[0];
-      const gatewayBytes = gi(
-        String(
-          (
-            ((claim['spec'] as YamlMap)['resources'] as YamlMap)[
-              'requests'
-            ] as YamlMap
-          )['storage'],
-        ),
-      );
       const cases = [
         {
-          who: 'agent',
-          spans: queueSpans(
-            agentConfig(overlay),
-            'load_balancing',
-            'DaemonSet',
-            'otel-agent',
+          who: 'otel-agent',
+          kind: 'DaemonSet',
+          config: agentConfig(overlay),
+          volume: bytes(
+            String((agentVolume?.['emptyDir'] as YamlMap)['sizeLimit']),
           ),
-          volume: agentBytes,
         },
         {
-          who: 'gateway',
-          spans: queueSpans(
-            gatewayConfig(overlay),
-            'otlp_grpc/jaeger',
-            'StatefulSet',
-            'otel-gateway',
+          who: 'otel-gateway',
+          kind: 'StatefulSet',
+          config: gatewayConfig(overlay),
+          volume: bytes(
+            String(
+              (
+                ((claim['spec'] as YamlMap)['resources'] as YamlMap)[
+                  'requests'
+                ] as YamlMap
+              )['storage'],
+            ),
           ),
-          volume: gatewayBytes,
         },
       ];
       for (const c of cases) {
-        expect(c.spans).toBeGreaterThan(0);
+        const items = Object.keys(durableQueues(c.config)).map((exporter) =>
+          queueItems(c.config, exporter, c.kind, c.who),
+        );
+        expect(items.length).toBeGreaterThan(1);
+        for (const n of items) expect(n).toBeGreaterThan(0);
+        const total = items.reduce((a, b) => a + b, 0);
         expect({
           who: c.who,
-          fits: c.spans * BYTES_PER_SPAN * 2 <= c.volume,
-        }).toEqual({ who: c.who, fits: true });
+          items: total,
+          fits: total * BYTES_PER_ITEM * 2 <= c.volume,
+        }).toEqual({ who: c.who, items: total, fits: true });
+      }
+    });
+
+    it("gateway: loads its role file, then the overlay's Loki connection", () => {
+      expect(argsOf(objectsOf(overlay), 'StatefulSet', 'otel-gateway')).toEqual(
+        [
+          '--config=/etc/otelcol/config.yaml',
+          '--config=/etc/otelcol/loki.yaml',
+        ],
+      );
+      // The overlay file only says where Loki is and how to reach it: no pipelines, no other component.
+      const connection = yamlOf(
+        configMapFile(objectsOf(overlay), 'otel-gateway-config', 'loki.yaml'),
+      );
+      expect(Object.keys(connection)).toEqual(['exporters']);
+      expect(Object.keys(mapAt(connection, 'exporters', 'loki.yaml'))).toEqual([
+        'otlp_http/loki',
+      ]);
+    });
+
+    it("gateway: log records go, memory_limiter first, to Loki's OTLP endpoint", () => {
+      const config = gatewayConfig(overlay);
+      const logs = signalPipelines(config).logs;
+      expect(logs.processors.map(componentType)).toEqual(['memory_limiter']);
+      expect(logs.exporters).toEqual(['otlp_http/loki']);
+      const exporter = mapAt(
+        mapAt(config, 'exporters', 'gateway'),
+        'otlp_http/loki',
+        'exporters',
+      );
+      const url = String(otlpHttpSignalUrl(exporter, 'logs'));
+      // Loki 3.x takes OTLP logs on POST /otlp/v1/logs (pkg/loki/modules.go at v3.7.6).
+      expect(url).toMatch(/\/otlp\/v1\/logs$/);
+      const objects = objectsOf(overlay);
+      if (overlay === 'dev') {
+        // The in-cluster Loki, through its Service, on the port its config listens on.
+        const target = new URL(url);
+        expect(target.protocol).toBe('http:');
+        const service = findObject(objects, 'Service', target.hostname);
+        const loki = findObject(objects, 'StatefulSet', 'loki');
+        expect(serviceSelects(service, loki)).toBe(true);
+        const port = servicePorts(service).find(
+          (p) => p.port === Number(target.port),
+        );
+        const lokiConfig = yamlOf(
+          configMapFile(objects, 'loki-config', 'loki.yaml'),
+        );
+        expect(
+          resolveTargetPort(objects, 'StatefulSet', 'loki', port?.targetPort),
+        ).toBe(mapAt(lokiConfig, 'server', 'loki.yaml')['http_listen_port']);
+      } else {
+        // The external Loki: https URL, Authorization and tenant from the Secret, TLS verified
+        // against its CA, which is mounted where the exporter reads it.
+        expect(url).toBe('${env:LOKI_URL}/otlp/v1/logs');
+        const headers = exporter['headers'] as YamlMap;
+        expect(headers).toEqual({
+          Authorization: '${env:LOKI_AUTHORIZATION}',
+          'X-Scope-OrgID': '${env:LOKI_TENANT}',
+        });
+        const tls = exporter['tls'] as YamlMap;
+        expect(tls['insecure']).toBe(false);
+        const env = envOf(objects, 'StatefulSet', 'otel-gateway');
+        for (const [variable, key] of [
+          ['LOKI_URL', 'url'],
+          ['LOKI_AUTHORIZATION', 'authorization'],
+          ['LOKI_TENANT', 'tenant'],
+        ])
+          expect({ variable, from: secretKeyOf(env.get(variable)) }).toEqual({
+            variable,
+            from: `loki-credentials/${key}`,
+          });
+        const mount = mountHolding(
+          allMounts(objects, 'StatefulSet', 'otel-gateway'),
+          String(tls['ca_file']),
+        );
+        expect(mount?.volume).toBe('secret');
       }
     });
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { readDotEnv } from './support/compose.js';
 import {
   findObject,
@@ -152,8 +153,17 @@ describeWithKubectl('deploy/k8s overlays', () => {
       'Service/grafana',
     ])
       expect(ids).toContain(id);
-    // The trace store: in the cluster for dev, external (a Secret the operator creates) in production.
-    expect(ids.includes('StatefulSet/opensearch')).toBe(overlay === 'dev');
+    // The trace store and the log store: in the cluster for dev, external (Secrets the operator
+    // creates) in production.
+    for (const id of [
+      'StatefulSet/opensearch',
+      'StatefulSet/loki',
+      'Service/loki',
+    ])
+      expect({ id, present: ids.includes(id) }).toEqual({
+        id,
+        present: overlay === 'dev',
+      });
   });
 
   it.each(OVERLAYS)(
@@ -169,6 +179,8 @@ describeWithKubectl('deploy/k8s overlays', () => {
         'JAEGER_IMAGE',
         'PROMETHEUS_IMAGE',
         'GRAFANA_IMAGE',
+        // Loki runs in the cluster in dev only.
+        ...(overlay === 'dev' ? ['LOKI_IMAGE'] : []),
       ])
         expect({ variable, inManifests: used.has(env[variable]) }).toEqual({
           variable,
@@ -200,19 +212,30 @@ describeWithKubectl('deploy/k8s overlays', () => {
         expect((dashboards['data'] as Record<string, string>)[file]).toBe(
           readFileSync(join(dir, file), 'utf8'),
         );
+      // Every provisioning file, as compose mounts it; production swaps loki.yaml for its own
+      // (the external Loki's connection; k8s-loki.e2e.ts checks nothing else differs).
       const datasources = findObject(
         objects,
         'ConfigMap',
         nameStartingWith(objects, 'grafana-datasources-'),
-      );
-      expect(
-        (datasources['data'] as Record<string, string>)['datasources.yaml'],
-      ).toBe(
-        readFileSync(
-          join(paths.grafanaDatasources, 'datasources.yaml'),
-          'utf8',
-        ),
-      );
+      )['data'] as Record<string, string>;
+      const provisioning = readdirSync(paths.grafanaDatasources)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
+      expect(provisioning).toEqual(['datasources.yaml', 'loki.yaml']);
+      expect(Object.keys(datasources).sort()).toEqual(provisioning);
+      for (const file of provisioning)
+        expect({ file, text: datasources[file] }).toEqual({
+          file,
+          text: readFileSync(
+            overlay === 'production' && file === 'loki.yaml'
+              ? repoPath(
+                  'deploy/k8s/overlays/production/grafana-loki-datasource.yaml',
+                )
+              : join(paths.grafanaDatasources, file),
+            'utf8',
+          ),
+        });
     },
   );
 
@@ -226,19 +249,43 @@ describeWithKubectl('deploy/k8s overlays', () => {
     ).toEqual([]);
   });
 
-  it("names the Services the compose data sources and Jaeger's Monitor tab use", () => {
-    for (const overlay of OVERLAYS) {
+  it.each(OVERLAYS)(
+    "%s names the Services the deployed Grafana data sources and Jaeger's Monitor tab use",
+    (overlay) => {
       const objects = objectsOf(overlay);
-      expect(
-        servicePort(findObject(objects, 'Service', 'prometheus')),
-      ).toContain(9090);
+      const deployed = findObject(
+        objects,
+        'ConfigMap',
+        nameStartingWith(objects, 'grafana-datasources-'),
+      )['data'] as Record<string, string>;
+      const urls = Object.values(deployed).flatMap((text) => {
+        const document = parse(text) as { datasources?: { url?: string }[] };
+        return (document.datasources ?? []).map((d) => String(d.url));
+      });
+      // A literal URL names a Service of this overlay on that port; an interpolated one ($LOKI_URL in
+      // production) comes from a Secret (k8s-loki.e2e.ts).
+      const literal = urls.filter((u) => !u.includes('$'));
+      expect(literal.length).toBe(overlay === 'dev' ? 3 : 2);
+      for (const raw of literal) {
+        const url = new URL(raw);
+        const service = objects.find(
+          (o) => o.kind === 'Service' && o.metadata.name === url.hostname,
+        );
+        expect({
+          url: raw,
+          port: service ? servicePort(service) : 'no such Service',
+        }).toEqual({
+          url: raw,
+          port: expect.arrayContaining([Number(url.port)]),
+        });
+      }
       expect(servicePort(findObject(objects, 'Service', 'jaeger'))).toContain(
         16686,
       );
-    }
-  });
+    },
+  );
 
-  it('production reads the trace store credentials from a Secret and commits none', () => {
+  it('production reads the trace and log store credentials from Secrets and commits none', () => {
     const objects = objectsOf('production');
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     for (const name of ['jaeger-collector', 'jaeger-query']) {
@@ -246,6 +293,16 @@ describeWithKubectl('deploy/k8s overlays', () => {
       expect(text).toContain('"secretName":"jaeger-opensearch"');
       expect(text).toContain(
         '"secretKeyRef":{"key":"url","name":"jaeger-opensearch"}',
+      );
+    }
+    for (const [kind, name] of [
+      ['StatefulSet', 'otel-gateway'],
+      ['Deployment', 'grafana'],
+    ]) {
+      const text = JSON.stringify(findObject(objects, kind, name));
+      expect(text).toContain('"secretName":"loki-credentials"');
+      expect(text).toContain(
+        '"secretKeyRef":{"key":"url","name":"loki-credentials"}',
       );
     }
   });

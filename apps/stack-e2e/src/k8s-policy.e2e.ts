@@ -353,6 +353,31 @@ describeWithKubectl('the apps', () => {
   });
 
   it.each(cases)(
+    '%s %s: sends its log records over OTLP to the same agent, as the compose apps do',
+    (overlay, app) => {
+      const env = new Map(
+        (appContainer(objectsOf(overlay), app)['env'] as YamlMap[])
+          .filter(isMap)
+          .map((e) => [String(e['name']), e['value']]),
+      );
+      // The library's configuration model (libs/telemetry README): a logs exporter list with otlp in
+      // it switches on pino's log sending; metrics stay on /metrics for the Prometheus scrape.
+      expect(String(env.get('OTEL_LOGS_EXPORTER')).split(',')).toContain(
+        'otlp',
+      );
+      expect(env.get('OTEL_METRICS_EXPORTER')).toBe('prometheus');
+      // Nothing sends one signal elsewhere or over another protocol than the agent's gRPC port.
+      const overrides = [...env.keys()].filter((name) =>
+        /^OTEL_EXPORTER_OTLP_(TRACES_|LOGS_|METRICS_)?(ENDPOINT|PROTOCOL)$/.test(
+          name,
+        ),
+      );
+      expect(overrides).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+      expect(env.has('TRACE_ENDPOINT')).toBe(false);
+    },
+  );
+
+  it.each(cases)(
     '%s %s: a PodDisruptionBudget selects its pods',
     (overlay, app) => {
       const objects = objectsOf(overlay);

@@ -1,5 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  interpolateSpanLinkQuery,
+  SAMPLE_SPAN,
+  type GrafanaTraceSpan,
+  type TagMapping,
+} from './grafana-trace-links.js';
 import { isMap, readYaml, type YamlMap } from './yaml-file.js';
 
 /** Provisioned Grafana data sources and dashboards, read as Grafana reads them. */
@@ -201,73 +207,63 @@ export function dashboardPanels(dashboard: Dashboard): YamlMap[] {
   return panelsOf(dashboard.json);
 }
 
+/** The `tags` of a trace-to-metrics / trace-to-logs link, as Grafana reads them. */
+export function linkTagMappings(link: YamlMap): TagMapping[] {
+  return (Array.isArray(link['tags']) ? link['tags'] : [])
+    .filter(isMap)
+    .map((tag) => ({
+      key: String(tag['key']),
+      value: typeof tag['value'] === 'string' ? tag['value'] : undefined,
+    }));
+}
+
 /**
- * PromQL in data source settings: Jaeger's trace-to-metrics links. Provisioning files are
- * env-interpolated by Grafana, so a literal `$` is written `$$` there; after that, `$__tags` is
- * filled with the span's tags as label matchers, for which a representative matcher stands in.
+ * PromQL in data source settings: Jaeger's trace-to-metrics links, as Grafana runs them for `span`
+ * (SAMPLE_SPAN: a dice-api span read through Jaeger's /api/traces). Provisioning files are
+ * env-interpolated by Grafana, so a literal `$` is written `$$` there; after that, `$__tags` is the
+ * span's tags the link maps (grafana-trace-links.ts).
  */
 export function datasourcePromqlQueries(
   datasources: readonly ProvisionedDatasource[],
+  span: GrafanaTraceSpan = SAMPLE_SPAN,
 ): PromqlQuery[] {
   return datasources.flatMap((ds) => {
     const link = ds.jsonData['tracesToMetrics'];
     if (!isMap(link) || !Array.isArray(link['queries'])) return [];
+    const tags = linkTagMappings(link);
     return link['queries'].filter(isMap).map((q) => ({
       where: `data source ${ds.name} tracesToMetrics "${String(q['name'])}"`,
-      expr: String(q['query'])
-        .replace(/\$\$/g, () => '$')
-        .replace(/\$__tags/g, () => 'service_name="dice-api"'),
+      expr: interpolateSpanLinkQuery(
+        grafanaProvisionedValue(String(q['query'])),
+        span,
+        tags,
+      ),
       datasourceUid: link['datasourceUid'],
     }));
   });
 }
 
-/** Representative values for the span variables Grafana fills into a trace-to-logs query. */
-export const SAMPLE_SPAN = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  attributes: {
-    'service.name': 'dice-api',
-    'service.instance.id': '627cc493-f310-47de-96bd-71410b7dec09',
-  } as Readonly<Record<string, string>>,
-};
-
 /**
  * LogQL in data source settings: Jaeger's (or Tempo's) custom trace-to-logs query, as Grafana runs
- * it for SAMPLE_SPAN. `${__tags}` becomes the configured tag mappings that the span has (as
- * Grafana's getFormattedTags builds them), `${__span.traceId}` / `${__trace.traceId}` and
- * `${__span.spanId}` the span's ids, `${__span.tags["key"]}` a tag's value.
+ * it for `span`: `${__tags}` becomes the configured tag mappings the span has, `${__span.traceId}` /
+ * `${__trace.traceId}` and `${__span.spanId}` the span's ids, `${__span.tags["key"]}` a tag's value
+ * (grafana-trace-links.ts).
  */
 export function datasourceLogqlQueries(
   datasources: readonly ProvisionedDatasource[],
+  span: GrafanaTraceSpan = SAMPLE_SPAN,
 ): PromqlQuery[] {
   return datasources.flatMap((ds) => {
     const link = ds.jsonData['tracesToLogsV2'];
     if (!isMap(link) || link['customQuery'] !== true) return [];
-    const tags = (Array.isArray(link['tags']) ? link['tags'] : [])
-      .filter(isMap)
-      .flatMap((tag) => {
-        const key = String(tag['key']);
-        const value = SAMPLE_SPAN.attributes[key];
-        const label =
-          typeof tag['value'] === 'string' && tag['value'] !== ''
-            ? tag['value']
-            : key;
-        return value === undefined ? [] : [`${label}="${value}"`];
-      })
-      .join(', ');
-    const expr = grafanaProvisionedValue(String(link['query']))
-      .replace(/\$\{__tags\}|\$__tags\b/g, () => tags)
-      .replace(/\$\{__(?:span|trace)\.traceId\}/g, () => SAMPLE_SPAN.traceId)
-      .replace(/\$\{__span\.spanId\}/g, () => SAMPLE_SPAN.spanId)
-      .replace(
-        /\$\{__span\.tags\["([^"]+)"\]\}/g,
-        (_whole, key: string) => SAMPLE_SPAN.attributes[key] ?? '',
-      );
     return [
       {
         where: `data source ${ds.name} tracesToLogsV2 query`,
-        expr,
+        expr: interpolateSpanLinkQuery(
+          grafanaProvisionedValue(String(link['query'])),
+          span,
+          linkTagMappings(link),
+        ),
         datasourceUid: link['datasourceUid'],
       },
     ];
@@ -281,6 +277,9 @@ function yamlFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
+/** `$__provider{argument}`: one of Grafana's expanders (see grafanaExpanders). */
+const GRAFANA_EXPANDER = /\$__(\w+)\{([^}]+)\}/g;
+
 /**
  * The environment variables Grafana's provisioning would expand in a value (each `$NAME` or
  * `${NAME}`). Grafana runs every string of a provisioning file through
@@ -292,14 +291,33 @@ export function grafanaEnvReferences(raw: string): string[] {
   return raw
     .split('$$')
     .flatMap((part) => [
-      ...part.matchAll(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[*#$@!?-]|[0-9])/g),
+      ...part
+        .replace(GRAFANA_EXPANDER, '')
+        .matchAll(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[*#$@!?-]|[0-9])/g),
     ])
     .map((m) => m[0]);
 }
 
+/**
+ * Grafana's expanders in a provisioning value, e.g. `$__file{/run/secrets/ca.crt}` or
+ * `$__env{NAME}`: pkg/setting expanders (ExpandVar), which provisioning runs on each part between
+ * `$$` before the environment variables (regex `\$(|__\w+){([^}]+)}`).
+ */
+export function grafanaExpanders(
+  raw: string,
+): { provider: string; argument: string }[] {
+  return raw
+    .split('$$')
+    .flatMap((part) => [...part.matchAll(GRAFANA_EXPANDER)])
+    .map((m) => ({ provider: m[1], argument: m[2] }));
+}
+
 /** The value Grafana ends up with after provisioning; refuses values it would env-expand. */
 export function grafanaProvisionedValue(raw: string): string {
-  const references = grafanaEnvReferences(raw);
+  const references = [
+    ...grafanaEnvReferences(raw),
+    ...grafanaExpanders(raw).map((e) => `$__${e.provider}{${e.argument}}`),
+  ];
   if (references.length > 0)
     throw new Error(
       `${JSON.stringify(raw)}: Grafana would replace ${references.join(', ')} with environment variables; write $$ for a literal $`,

@@ -497,3 +497,46 @@ export function otlpStreamLabels(config: YamlMap): string[] {
     );
   return DEFAULT_OTLP_INDEX_ATTRIBUTES.map(lokiLabelName);
 }
+
+/**
+ * Every directory a single-binary Loki 3.7 with `config` writes to: the filesystem object store's
+ * chunk and rule directories, and what common.path_prefix puts below itself for whatever the file
+ * leaves unset (pkg/loki/config_wrapper.go at v3.7.6: applyPathPrefixDefaults — ruler rules-temp,
+ * ingester WAL, compactor working directory, bloom working directory — and
+ * betterTSDBShipperDefaults — the TSDB index's active directory and cache). A directory the file
+ * sets explicitly is taken as set.
+ */
+export function lokiWritableDirectories(config: YamlMap): string[] {
+  const section = (key: string): YamlMap =>
+    isMap(config[key]) ? config[key] : {};
+  const common = section('common');
+  const storage = isMap(common['storage']) ? common['storage'] : {};
+  const filesystem = isMap(storage['filesystem']) ? storage['filesystem'] : {};
+  const prefix =
+    typeof common['path_prefix'] === 'string'
+      ? common['path_prefix'].replace(/\/$/, '')
+      : undefined;
+  const explicit = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' ? value : undefined;
+  const ingester = section('ingester');
+  const wal = isMap(ingester['wal']) ? ingester['wal'] : {};
+  const storageConfig = section('storage_config');
+  const tsdb = isMap(storageConfig['tsdb_shipper'])
+    ? storageConfig['tsdb_shipper']
+    : {};
+  const dirs = [
+    explicit(filesystem['chunks_directory']),
+    explicit(filesystem['rules_directory']),
+    explicit(section('compactor')['working_directory']) ??
+      (prefix && `${prefix}/compactor`),
+    explicit(wal['dir']) ?? (prefix && `${prefix}/wal`),
+    explicit(section('ruler')['rule_path']) ??
+      (prefix && `${prefix}/rules-temp`),
+    explicit(tsdb['active_index_directory']) ??
+      (prefix && `${prefix}/tsdb-shipper-active`),
+    explicit(tsdb['cache_location']) ??
+      (prefix && `${prefix}/tsdb-shipper-cache`),
+    prefix && `${prefix}/blooms`,
+  ];
+  return [...new Set(dirs.filter((d): d is string => Boolean(d)))];
+}

@@ -103,7 +103,16 @@ const GRPC_SERVER: KeySpec = {
   transport: ANY,
   auth: ANY,
   include_metadata: ANY,
-  keepalive: ANY,
+  keepalive: {
+    server_parameters: {
+      max_connection_idle: ANY,
+      max_connection_age: ANY,
+      max_connection_age_grace: ANY,
+      time: ANY,
+      timeout: ANY,
+    },
+    enforcement_policy: { min_time: ANY, permit_without_stream: ANY },
+  },
   max_concurrent_streams: ANY,
   max_recv_msg_size_mib: ANY,
   middlewares: ANY,
