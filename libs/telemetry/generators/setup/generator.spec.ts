@@ -24,6 +24,12 @@ import { FsTree } from 'nx/src/generators/tree';
 import { setupGenerator } from './generator';
 import { SETUP_MARKER } from './lib/templates';
 
+const LIBRARY_VERSION = (
+  JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+  ) as { version: string }
+).version;
+
 type Framework = 'express' | 'none';
 
 async function createNodeApp(
@@ -165,8 +171,9 @@ describe('setup generator', () => {
     });
 
     it('adds the dependency and documents the variables in the README', () => {
+      // Outside a workspace that holds it, the library's own version (its package.json).
       expect(readJson(tree, 'apps/shop/package.json').dependencies).toEqual({
-        '@otel-dice/telemetry': '^0.0.1',
+        '@otel-dice/telemetry': `^${LIBRARY_VERSION}`,
       });
       const readme = read(tree, 'apps/shop/README.md');
       expect(readme).toContain('## Telemetry');
