@@ -129,8 +129,9 @@ export const TRACER_NAME = '@otel-dice/telemetry';
  * bounded shutdown. Call it before the app loads express, http or pino (see the README): the
  * instrumentations patch modules as they are required, and — through the loader hook registered
  * here — as they are imported; an ES module app therefore starts it with `node --import`. Says
- * once when a patched package was loaded too early (late-start.ts). Throws TelemetryConfigError — one line
- * naming the variable and what it accepts — when a value cannot be used, before anything starts.
+ * once when a patched package was loaded too early (late-start.ts). Throws TelemetryConfigError
+ * — one line naming the variable and what it accepts — when a value cannot be used, before
+ * anything starts.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const logger = options.logger ?? stderrReporter;
