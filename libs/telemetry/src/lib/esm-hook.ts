@@ -144,14 +144,14 @@ export function registerEsmLoaderHook(
     }
     if (existing.state.status === 'failed') return existing.state;
   }
-  const state = register_(options);
+  const state = attempt(options);
   g[STATE] = {
     state,
     modules: state.status === 'registered' ? new Set(state.modules) : new Set(),
   };
   return state;
 
-  function register_(o: RegisterEsmLoaderHookOptions): EsmLoaderHookState {
+  function attempt(o: RegisterEsmLoaderHookOptions): EsmLoaderHookState {
     if (o.modules.length === 0)
       return { status: 'skipped', reason: 'no instrumented modules' };
     if (
