@@ -7,6 +7,12 @@
  * (nothing changes); `nx sync:check` (the generator left TS references as nx wants them); `nx
  * build`; then the built app runs against the test OTLP receiver: its Express request arrives as
  * a server span named after the app, /metrics answers, and SIGTERM ends it with exit code 0.
+ *
+ * ISSUE 15 — the same for an ES module app ("type": "module", esbuild format esm) in the same
+ * copy: the generator keeps its entry and writes a start module, built as dist/telemetry.js and
+ * passed to `nx serve` with --import; started that way the built app's server span carries
+ * http.route, /metrics answers through the library's metricsHandler, and no "loaded before
+ * telemetry started" warning appears.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,6 +44,8 @@ const WORKSPACE = resolve(__dirname, '../../..');
 const APP_ROOT = 'apps/probe';
 /** service.name the generator derives from the project name (npm scope dropped). */
 const SERVICE = 'probe';
+const ESM_APP_ROOT = 'apps/probe-esm';
+const ESM_SERVICE = 'probe-esm';
 /** Generating, building and starting an app in a cold workspace copy is slow on a busy machine. */
 const SPAN_KIND_SERVER = 2;
 const STEP_TIMEOUT_MS = 300_000;
@@ -177,19 +185,26 @@ async function nxOk(cwd: string, args: string[]): Promise<string> {
  * `nx g @nx/node:app` defaults to `bundle: false`; this workspace's apps bundle (workspace libs
  * inlined), which is the case where keeping express external matters.
  */
-function bundleLikeThisWorkspace(ws: string): void {
-  const path = join(ws, APP_ROOT, 'package.json');
+function bundleLikeThisWorkspace(
+  ws: string,
+  appRoot = APP_ROOT,
+  extra: { type?: string; build?: Record<string, unknown> } = {},
+): void {
+  const path = join(ws, appRoot, 'package.json');
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
+    type?: string;
     nx: { targets: { build: { options: Record<string, unknown> } } };
   };
   manifest.nx.targets.build.options['bundle'] = true;
+  Object.assign(manifest.nx.targets.build.options, extra.build);
+  if (extra.type) manifest.type = extra.type;
   writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** In a TS-solution workspace the project is named after its package (e.g. @otel-dice/probe). */
-function projectName(ws: string): string {
+function projectName(ws: string, appRoot = APP_ROOT): string {
   const manifest = JSON.parse(
-    readFileSync(join(ws, APP_ROOT, 'package.json'), 'utf8'),
+    readFileSync(join(ws, appRoot, 'package.json'), 'utf8'),
   ) as {
     name: string;
     nx?: { name?: string };
@@ -228,14 +243,25 @@ describeIfAvailable(
       if (workspace) rmSync(workspace, { recursive: true, force: true });
     });
 
+    /** The workspace copy, made (and synced) once for both tests. */
+    async function preparedWorkspace(): Promise<string> {
+      if (workspace) return workspace;
+      workspace = copyWorkspace();
+      // Settle any reference drift the copied working tree may carry, so sync:check below is
+      // about what the generators did.
+      await nxOk(workspace, ['sync']);
+      return workspace;
+    }
+
+    async function otlpReceiver(): Promise<OtlpReceiver> {
+      receiver ??= await startOtlpReceiver();
+      return receiver;
+    }
+
     it(
       'generates, stays idempotent, builds, and the app exports its spans',
       async () => {
-        workspace = copyWorkspace();
-        const ws = workspace;
-        // Settle any reference drift the copied working tree may carry, so sync:check below is
-        // about what the generators did.
-        await nxOk(ws, ['sync']);
+        const ws = await preparedWorkspace();
         await nxOk(ws, [
           'g',
           '@nx/node:app',
@@ -323,7 +349,7 @@ describeIfAvailable(
         expect(bundle).toContain('startTelemetry');
         expect(bundle).not.toMatch(/express\/lib\/application/);
 
-        receiver = await startOtlpReceiver();
+        const receiver = await otlpReceiver();
         const port = await getFreePort();
         const app = await startNodeApp({
           main: built,
@@ -364,6 +390,119 @@ describeIfAvailable(
         expect(metrics.body).toContain('http_server_request_duration_count{');
         expect(metrics.body).toContain('system_cpu_time_total{');
 
+        const stopped = await app.stop('SIGTERM');
+        expect(stopped).toMatchObject({ code: 0, forcedKill: false });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'wires an ES module app with a start module loaded by node --import, and its spans carry the route',
+      async () => {
+        const ws = await preparedWorkspace();
+        await nxOk(ws, [
+          'g',
+          '@nx/node:app',
+          ESM_APP_ROOT,
+          '--framework=express',
+          '--bundler=esbuild',
+          '--unitTestRunner=none',
+          '--e2eTestRunner=none',
+          '--linter=none',
+          '--no-interactive',
+        ]);
+        const APP = projectName(ws, ESM_APP_ROOT);
+        // What turning the generated app into an ES module app takes.
+        bundleLikeThisWorkspace(ws, ESM_APP_ROOT, {
+          type: 'module',
+          build: { format: ['esm'] },
+        });
+        const generated = fingerprint(join(ws, ESM_APP_ROOT));
+
+        const output = await nxOk(ws, [
+          'g',
+          '@otel-dice/telemetry:setup',
+          APP,
+          '--no-interactive',
+        ]);
+        expect(output).toContain(`${APP} is an ES module app`);
+        const setUp = fingerprint(join(ws, ESM_APP_ROOT));
+        expect(
+          Object.keys(setUp)
+            .filter((f) => !(f in generated))
+            .sort(),
+        ).toEqual(['README.md', 'src/telemetry.ts']);
+        const manifest = JSON.parse(
+          readFileSync(join(ws, ESM_APP_ROOT, 'package.json'), 'utf8'),
+        );
+        expect(manifest.nx.targets.build.options).toMatchObject({
+          thirdParty: false,
+          additionalEntryPoints: [`${ESM_APP_ROOT}/src/telemetry.ts`],
+        });
+        expect(manifest.nx.targets.serve.options.runtimeArgs).toEqual([
+          '--import',
+          `./${ESM_APP_ROOT}/dist/telemetry.js`,
+        ]);
+        await nxOk(ws, [
+          'g',
+          '@otel-dice/telemetry:setup',
+          APP,
+          '--no-interactive',
+        ]);
+        expect(fingerprint(join(ws, ESM_APP_ROOT))).toEqual(setUp);
+
+        await nxOk(ws, ['build', APP, '--outputStyle=static']);
+        const dist = join(ws, ESM_APP_ROOT, 'dist');
+        const main = readFileSync(join(dist, 'main.js'), 'utf8');
+        // An ES module bundle: express imported, not bundled, and the start module not in it
+        // (it is its own file, loaded with --import).
+        expect(main).toMatch(/^import \w+ from "express";$/m);
+        expect(main).not.toMatch(/express\/lib\/application/);
+        const startsTelemetry = /defaultServiceName: "probe-esm"/;
+        expect(main).not.toMatch(startsTelemetry);
+        expect(readFileSync(join(dist, 'telemetry.js'), 'utf8')).toMatch(
+          startsTelemetry,
+        );
+
+        const otlp = await otlpReceiver();
+        const port = await getFreePort();
+        const app = await startNodeApp({
+          main: 'dist/main.js',
+          cwd: join(ws, ESM_APP_ROOT),
+          nodeArgs: ['--import', './dist/telemetry.js'],
+          port,
+          healthPath: '/',
+          env: {
+            HOST: '127.0.0.1',
+            PORT: String(port),
+            OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+            OTEL_BSP_SCHEDULE_DELAY: '100',
+          },
+        });
+        expect((await httpGet(`${app.baseUrl}/`)).status).toBe(200);
+        const isRootServerSpan = (s: ReceivedSpan) =>
+          s.resource['service.name'] === ESM_SERVICE &&
+          s.kind === SPAN_KIND_SERVER &&
+          s.attributes['http.route'] === '/';
+        const spans = await otlp.waitForSpans(
+          (all) => all.some(isRootServerSpan),
+          {
+            timeoutMs: 30_000,
+            what: `an HTTP server span for GET / (with http.route) from service ${ESM_SERVICE}`,
+          },
+        );
+        const server = spans.find(isRootServerSpan);
+        expect(server?.name).toBe('GET /');
+        expect(server?.resource['service.version']).toBe('0.0.1');
+
+        const metrics = await httpGet(`${app.baseUrl}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(metrics.body).toContain('http_server_request_duration_count{');
+        expect(
+          app.stderrLines.filter((l) => /loaded before telemetry/.test(l)),
+        ).toEqual([]);
+
+        // The app closes its server on SIGTERM; the start module flushes; the loop ends: exit 0.
         const stopped = await app.stop('SIGTERM');
         expect(stopped).toMatchObject({ code: 0, forcedKill: false });
       },

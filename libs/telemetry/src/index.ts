@@ -142,4 +142,20 @@ export {
 } from './lib/reporter.js';
 export type { DeferredReporter } from './lib/reporter.js';
 export { createShutdown } from './lib/shutdown.js';
+
+// Starting from `node --import`: the running telemetry, /metrics and flushing without a handle
+export { getTelemetry, metricsHandler } from './lib/active.js';
+export { flushOnExit, FLUSH_SIGNALS } from './lib/exit.js';
+export type { ExitProcess, FlushOnExitOptions } from './lib/exit.js';
+export {
+  registerEsmLoaderHook,
+  instrumentedModuleNames,
+} from './lib/esm-hook.js';
+export type {
+  EsmLoaderHookMode,
+  EsmLoaderHookState,
+  RegisterEsmLoaderHookOptions,
+} from './lib/esm-hook.js';
+export { watchLateStart, lateStartMessage } from './lib/late-start.js';
+export type { LateStartOptions, LateStartWatch } from './lib/late-start.js';
 export type { ShutdownResult } from './lib/shutdown.js';

@@ -24,6 +24,12 @@ import { FsTree } from 'nx/src/generators/tree';
 import { setupGenerator } from './generator';
 import { SETUP_MARKER } from './lib/templates';
 
+const LIBRARY_VERSION = (
+  JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+  ) as { version: string }
+).version;
+
 type Framework = 'express' | 'none';
 
 async function createNodeApp(
@@ -75,13 +81,17 @@ function read(tree: Tree, path: string): string {
 
 describe('setup generator', () => {
   let warnings: string[];
+  let infos: string[];
 
   beforeEach(() => {
     warnings = [];
+    infos = [];
     jest.spyOn(logger, 'warn').mockImplementation((message: unknown) => {
       warnings.push(String(message));
     });
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    jest.spyOn(logger, 'info').mockImplementation((message: unknown) => {
+      infos.push(String(message));
+    });
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -165,8 +175,9 @@ describe('setup generator', () => {
     });
 
     it('adds the dependency and documents the variables in the README', () => {
+      // Outside a workspace that holds it, the library's own version (its package.json).
       expect(readJson(tree, 'apps/shop/package.json').dependencies).toEqual({
-        '@otel-dice/telemetry': '^0.0.1',
+        '@otel-dice/telemetry': `^${LIBRARY_VERSION}`,
       });
       const readme = read(tree, 'apps/shop/README.md');
       expect(readme).toContain('## Telemetry');
@@ -309,17 +320,83 @@ describe('setup generator', () => {
         setupGenerator(tree, { project: 'nope', skipFormat: true }),
       ).rejects.toThrow(/nope/);
     });
+  });
 
-    it('for an ES module package', async () => {
-      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+  describe('on an ES module Express app ("type": "module", esbuild esm)', () => {
+    let tree: Tree;
+    let originalMain: string;
+
+    beforeEach(async () => {
+      tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
       await createNodeApp(tree, 'express');
+      const config = readProjectConfiguration(tree, 'shop');
+      Object.assign(buildOptions(config), { bundle: true, format: ['esm'] });
+      updateProjectConfiguration(tree, 'shop', config);
       writeJson(tree, 'apps/shop/package.json', {
-        name: 'shop',
+        name: '@acme/shop',
+        version: '1.2.3',
         type: 'module',
       });
-      await expect(
-        setupGenerator(tree, { project: 'shop', skipFormat: true }),
-      ).rejects.toThrow('shop is an ES module package ("type": "module")');
+      originalMain = read(tree, 'apps/shop/src/main.ts');
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+    });
+
+    it('keeps the entry and writes a start module for node --import, built as a file of its own', () => {
+      expect(tree.exists('apps/shop/src/app.ts')).toBe(false);
+      expect(tree.exists('apps/shop/src/shutdown.ts')).toBe(false);
+      const start = read(tree, 'apps/shop/src/telemetry.ts');
+      expect(start).toContain(SETUP_MARKER);
+      expect(start).toContain(
+        "flushOnExit(startTelemetry({ defaultServiceName: 'shop', serviceVersion: readServiceVersion() }));",
+      );
+      // This workspace builds to dist/apps/shop (outside the app): shown from the workspace root.
+      expect(start).toContain(
+        'node --import ./dist/apps/shop/telemetry.js dist/apps/shop/main.js',
+      );
+      const config = readProjectConfiguration(tree, 'shop');
+      expect(buildOptions(config)).toMatchObject({
+        thirdParty: false,
+        additionalEntryPoints: ['apps/shop/src/telemetry.ts'],
+        esbuildOptions: {
+          banner: {
+            js: expect.stringContaining('CreateRequire(import.meta.url)'),
+          },
+        },
+      });
+      expect(config.targets?.['serve']?.options?.runtimeArgs).toEqual([
+        '--import',
+        './dist/apps/shop/telemetry.js',
+      ]);
+      expect(infos.join('\n')).toContain(
+        'shop is an ES module app ("type": "module" in its package.json)',
+      );
+    });
+
+    it('serves /metrics through the library and closes the server on the signals, nothing imported from the start module', () => {
+      const main = read(tree, 'apps/shop/src/main.ts');
+      const added = main
+        .split('\n')
+        .filter((line) => !originalMain.split('\n').includes(line));
+      expect(added).toEqual([
+        "import { metricsHandler } from '@otel-dice/telemetry';",
+        '// Prometheus scrape endpoint of the telemetry started with node --import; no span is recorded for it.',
+        "app.get('/metrics', (req, res) => metricsHandler(req, res));",
+        'const server = app.listen(port, host, () => {',
+        '// On SIGTERM/SIGINT let in-flight requests finish; the telemetry start module flushes on the same signals.',
+        "for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close());",
+      ]);
+      expect(main).not.toContain('./telemetry.js');
+      const readme = read(tree, 'apps/shop/README.md');
+      expect(readme).toContain('This is an ES module app');
+      expect(readme).toContain(
+        '`node --import ./dist/apps/shop/telemetry.js dist/apps/shop/main.js`',
+      );
+    });
+
+    it('changes nothing when run a second time', async () => {
+      const before = snapshot(tree);
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+      expect(snapshot(tree)).toEqual(before);
     });
   });
 

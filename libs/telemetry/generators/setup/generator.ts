@@ -10,6 +10,11 @@
  *   3. GET /metrics in an Express app (instructions otherwise) and a SIGTERM/SIGINT handler that
  *      flushes telemetry; a "Telemetry" section in the app's README.
  *
+ * An ES module app (module-system.ts) cannot load itself after startTelemetry(): its static imports
+ * load before any of its code runs. It keeps its entry and gets a start module instead, built as a
+ * file of its own and loaded first with `node --import` (the serve target passes the flag); its
+ * /metrics route uses the library's metricsHandler, which serves the running telemetry.
+ *
  * Every step checks before it writes, so a second run changes nothing. Only the Tree is
  * touched, so `--dry-run` shows the changes without making them.
  */
@@ -22,6 +27,7 @@ import {
   updateProjectConfiguration,
   writeJson,
   type ProjectConfiguration,
+  type TargetConfiguration,
   type Tree,
 } from '@nx/devkit';
 import { posix } from 'node:path';
@@ -31,6 +37,15 @@ import {
   metricsRouteInstructions,
   servesMetrics,
 } from './lib/express';
+import {
+  detectModuleSystem,
+  type DetectedModuleSystem,
+} from './lib/module-system';
+import {
+  buildStartModule,
+  importStartModule,
+  NODE_EXECUTOR,
+} from './lib/start-module';
 import { appendTelemetrySection } from './lib/readme';
 import {
   entryTemplate,
@@ -39,6 +54,7 @@ import {
   SETUP_MARKER,
   SHUTDOWN_MODULE,
   shutdownTemplate,
+  startModuleTemplate,
   TELEMETRY_MODULE,
   telemetryTemplate,
 } from './lib/templates';
@@ -58,10 +74,22 @@ interface AppLayout {
   readonly serviceName: string;
   /** Workspace-relative path of the build's entry, e.g. apps/my-app/src/main.ts. */
   readonly entry: string;
-  /** Where the original entry lives after the move, e.g. apps/my-app/src/app.ts. */
+  /**
+   * The app's code: where the original entry lives after the move (e.g. apps/my-app/src/app.ts),
+   * or, for an ES module app, the entry itself.
+   */
   readonly appPath: string;
   readonly bundles: boolean;
   readonly library: LibraryLocation;
+  readonly moduleSystem: DetectedModuleSystem;
+}
+
+/** How an ES module app is started, once its start module is wired. */
+interface EsmStart {
+  /** Workspace-relative path of the start module's source, e.g. apps/my-app/src/telemetry.ts. */
+  readonly startModule: string;
+  /** e.g. `node --import ./dist/telemetry.js dist/main.js`, from the app's root. */
+  readonly command: string;
 }
 
 export async function setupGenerator(
@@ -74,43 +102,62 @@ export async function setupGenerator(
       `${schema.project} is a library; the setup generator wires an application's entry point.`,
     );
   }
-  assertCommonJs(tree, schema.project, project);
   const notes: string[] = [];
 
   const build = keepDependenciesExternal(project.targets?.['build']);
   notes.push(...build.notes);
   const layout = resolveLayout(tree, schema, project, build.bundles);
 
+  const targets = { ...project.targets };
+  let targetsChanged = false;
   if (build.changed && build.target) {
-    updateProjectConfiguration(tree, layout.name, {
-      ...project,
-      targets: { ...project.targets, build: build.target },
-    });
+    targets['build'] = build.target;
+    targetsChanged = true;
   }
+  let esmStart: EsmStart | undefined;
+  if (layout.moduleSystem.system === 'esm') {
+    const wired = wireStartModule(layout, targets, notes);
+    esmStart = wired.start;
+    targetsChanged ||= wired.changed;
+  }
+  if (targetsChanged)
+    updateProjectConfiguration(tree, layout.name, { ...project, targets });
   addDependency(tree, layout, notes);
-  const entryMoved = moveEntry(tree, layout);
-  writeSupportFile(
-    tree,
-    layout,
-    TELEMETRY_MODULE,
-    telemetryTemplate({
-      serviceName: layout.serviceName,
-      packageJsonPath:
-        layout.bundles &&
-        tree.exists(joinPathFragments(project.root, 'package.json'))
-          ? relativeImport(
-              posix.dirname(layout.entry),
-              joinPathFragments(project.root, 'package.json'),
-            )
-          : undefined,
-    }),
-  );
-  writeSupportFile(tree, layout, SHUTDOWN_MODULE, shutdownTemplate());
+  const packageJsonPath =
+    layout.bundles &&
+    tree.exists(joinPathFragments(project.root, 'package.json'))
+      ? relativeImport(
+          posix.dirname(layout.entry),
+          joinPathFragments(project.root, 'package.json'),
+        )
+      : undefined;
+  let entryMoved = false;
+  if (esmStart) {
+    writeSupportFile(
+      tree,
+      layout,
+      TELEMETRY_MODULE,
+      startModuleTemplate({
+        serviceName: layout.serviceName,
+        packageJsonPath,
+        startCommand: esmStart.command,
+      }),
+    );
+  } else {
+    entryMoved = moveEntry(tree, layout);
+    writeSupportFile(
+      tree,
+      layout,
+      TELEMETRY_MODULE,
+      telemetryTemplate({ serviceName: layout.serviceName, packageJsonPath }),
+    );
+    writeSupportFile(tree, layout, SHUTDOWN_MODULE, shutdownTemplate());
+  }
   const metricsRoute = serveMetrics(tree, layout, notes);
-  appendReadme(tree, layout, metricsRoute);
+  appendReadme(tree, layout, metricsRoute, esmStart);
 
   if (!schema.skipFormat) await formatFiles(tree);
-  report(layout, entryMoved, notes);
+  report(layout, entryMoved, esmStart, notes);
 }
 
 export default setupGenerator;
@@ -146,34 +193,75 @@ function resolveLayout(
       `The entry point ${entry} is not TypeScript; the setup generator writes TypeScript files.`,
     );
   }
+  const manifest = joinPathFragments(project.root, 'package.json');
+  const moduleSystem = detectModuleSystem({
+    packageType: tree.exists(manifest)
+      ? readJson<{ type?: string }>(tree, manifest).type
+      : undefined,
+    entry,
+    build: project.targets?.['build'],
+  });
   const appFile = schema.appFile ?? 'app';
   return {
     name: schema.project,
     project,
     serviceName,
     entry,
-    appPath: joinPathFragments(posix.dirname(entry), `${appFile}.ts`),
+    appPath:
+      moduleSystem.system === 'esm'
+        ? entry
+        : joinPathFragments(posix.dirname(entry), `${appFile}.ts`),
     bundles,
     library: locateLibrary(tree),
+    moduleSystem,
   };
 }
 
-/** The generated entry uses require(); an ESM package ("type": "module") has none. */
-function assertCommonJs(
-  tree: Tree,
-  name: string,
-  project: ProjectConfiguration,
-): void {
-  const manifest = joinPathFragments(project.root, 'package.json');
-  if (
-    tree.exists(manifest) &&
-    readJson<{ type?: string }>(tree, manifest).type === 'module'
-  ) {
-    throw new Error(
-      `${name} is an ES module package ("type": "module"). The setup generator writes a CommonJS entry that require()s the app after telemetry has started; ` +
-        'for ESM, start telemetry with `node --import` instead (see libs/telemetry/README.md).',
-    );
-  }
+/**
+ * ES module app: the start module is built as a file of its own and `nx serve` loads it with
+ * --import. Edits `targets` in place; returns how the built app starts.
+ */
+function wireStartModule(
+  layout: AppLayout,
+  targets: Record<string, TargetConfiguration>,
+  notes: string[],
+): { start: EsmStart; changed: boolean } {
+  const startModule = joinPathFragments(
+    posix.dirname(layout.entry),
+    `${TELEMETRY_MODULE}.ts`,
+  );
+  const built = buildStartModule(targets['build'], startModule);
+  notes.push(...built.notes);
+  if (built.changed && built.target) targets['build'] = built.target;
+  const serveName =
+    targets['serve']?.executor === NODE_EXECUTOR
+      ? 'serve'
+      : Object.keys(targets).find(
+          (name) => targets[name]?.executor === NODE_EXECUTOR,
+        );
+  const serve = importStartModule(
+    serveName ? targets[serveName] : undefined,
+    built.built,
+  );
+  notes.push(...serve.notes);
+  if (serveName && serve.changed && serve.target)
+    targets[serveName] = serve.target;
+
+  // From the app's directory when the output is inside it, from the workspace root otherwise.
+  const root = layout.project.root;
+  const outputPath = targets['build']?.options?.['outputPath'];
+  const inside =
+    typeof outputPath === 'string' &&
+    !posix.relative(root, outputPath).startsWith('..');
+  const shown = (path: string) => (inside ? posix.relative(root, path) : path);
+  const command =
+    built.built && typeof outputPath === 'string'
+      ? `node --import ./${shown(built.built)} ${shown(outputPath)}/main.js`
+      : 'node --import ./dist/telemetry.js dist/main.js';
+  return {
+    start: { startModule, command },
+    changed: built.changed || serve.changed,
+  };
 }
 
 function addDependency(tree: Tree, layout: AppLayout, notes: string[]): void {
@@ -270,17 +358,20 @@ function serveMetrics(tree: Tree, layout: AppLayout, notes: string[]): boolean {
     return false;
   }
   if (servesMetrics(source)) return true;
-  const edit = addMetricsRoute(source);
+  const style = layout.moduleSystem.system === 'esm' ? 'esm' : 'commonjs';
+  const edit = addMetricsRoute(source, style);
   if (edit.kind === 'added') {
     tree.write(layout.appPath, edit.content);
     if (!edit.closesServer) {
       notes.push(
-        `To let in-flight requests finish on SIGTERM, register the server: onShutdown(() => new Promise<void>((r) => server.close(() => r()))) (from ./${SHUTDOWN_MODULE}.js).`,
+        style === 'esm'
+          ? `To let in-flight requests finish on SIGTERM, close the server on it: process.once('SIGTERM', () => server.close()).`
+          : `To let in-flight requests finish on SIGTERM, register the server: onShutdown(() => new Promise<void>((r) => server.close(() => r()))) (from ./${SHUTDOWN_MODULE}.js).`,
       );
     }
     return true;
   }
-  notes.push(metricsRouteInstructions(source, layout.appPath));
+  notes.push(metricsRouteInstructions(source, layout.appPath, style));
   return false;
 }
 
@@ -288,6 +379,7 @@ function appendReadme(
   tree: Tree,
   layout: AppLayout,
   metricsRoute: boolean,
+  esmStart: EsmStart | undefined,
 ): void {
   const path = joinPathFragments(layout.project.root, 'README.md');
   const { library } = layout;
@@ -304,6 +396,7 @@ function appendReadme(
           )
         : undefined,
       metricsRoute,
+      esm: esmStart ? { startCommand: esmStart.command } : undefined,
     },
   );
   if (updated !== undefined) tree.write(path, updated);
@@ -312,8 +405,14 @@ function appendReadme(
 function report(
   layout: AppLayout,
   entryMoved: boolean,
+  esmStart: EsmStart | undefined,
   notes: readonly string[],
 ): void {
+  if (esmStart) {
+    logger.info(
+      `${layout.name} is an ES module app (${layout.moduleSystem.reason}): telemetry starts from ${esmStart.startModule}, loaded before the app with \`${esmStart.command}\`.`,
+    );
+  }
   if (entryMoved) {
     logger.info(
       `${layout.entry} now starts telemetry and then loads ${posix.basename(layout.appPath)} (the previous entry).`,

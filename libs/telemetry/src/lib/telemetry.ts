@@ -22,6 +22,18 @@ import {
 } from './config/resolve.js';
 import type { Env } from './config/values.js';
 import { configureDiagnostics } from './diagnostics.js';
+import {
+  clearActiveTelemetry,
+  getTelemetry,
+  setActiveTelemetry,
+} from './active.js';
+import {
+  instrumentedModuleNames,
+  registerEsmLoaderHook,
+  type EsmLoaderHookMode,
+  type EsmLoaderHookState,
+} from './esm-hook.js';
+import { watchLateStart } from './late-start.js';
 import type {
   ExportHealthLogRecordExporter,
   ExportHealthMetricExporter,
@@ -72,6 +84,12 @@ export interface TelemetryOptions {
   metricReaders?: IMetricReader[];
   /** Bound for shutdown(); default 5000 ms. */
   shutdownTimeoutMs?: number;
+  /**
+   * How packages loaded with `import` get patched (see esm-hook.ts): `auto` (default) uses
+   * Node's synchronous module hooks where available and `module.register()` otherwise; `false`
+   * registers no loader hook.
+   */
+  esmLoaderHook?: EsmLoaderHookMode | false;
 }
 
 export interface ExportHealthBySignal {
@@ -95,6 +113,8 @@ export interface Telemetry {
   readonly exportHealth: ExportHealthSpanExporter | undefined;
   /** The same for every signal that exports over OTLP. */
   readonly exportHealthBySignal: ExportHealthBySignal;
+  /** Whether the loader hook that lets the instrumentations see `import`ed packages is in place. */
+  readonly esmLoaderHook: EsmLoaderHookState;
   /** Serves the Prometheus text exposition on the app's own server (404 when not configured there). */
   metricsHandler(req: IncomingMessage, res: ServerResponse): void;
   /** Flushes pending spans, metrics and log records, then stops. Idempotent, bounded, never rejects. */
@@ -106,9 +126,12 @@ export const TRACER_NAME = '@otel-dice/telemetry';
 /**
  * One call for an app that wants everything: the configuration resolved once (environment or
  * OTEL_CONFIG_FILE, then `options`), resource, traces, metrics, logs, instrumentation and a
- * bounded shutdown. Call it before the app requires express, http or pino (see the README): the
- * instrumentations patch modules as they are required. Throws TelemetryConfigError — one line
- * naming the variable and what it accepts — when a value cannot be used, before anything starts.
+ * bounded shutdown. Call it before the app loads express, http or pino (see the README): the
+ * instrumentations patch modules as they are required, and — through the loader hook registered
+ * here — as they are imported; an ES module app therefore starts it with `node --import`. Says
+ * once when a patched package was loaded too early (late-start.ts). Throws TelemetryConfigError
+ * — one line naming the variable and what it accepts — when a value cannot be used, before
+ * anything starts.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const logger = options.logger ?? stderrReporter;
@@ -130,6 +153,15 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       http: config.http,
       untrustedContext,
     });
+
+  const running = getTelemetry();
+  const esmLoaderHook: EsmLoaderHookState =
+    options.esmLoaderHook === false
+      ? { status: 'skipped', reason: 'esmLoaderHook: false' }
+      : registerEsmLoaderHook({
+          modules: instrumentedModuleNames(instrumentations),
+          mode: options.esmLoaderHook,
+        });
 
   configureDiagnostics(config.diagLevel);
   const resource = createResource(config.resource);
@@ -165,6 +197,18 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   logger.info(`telemetry: ${describeConfig(config)}`);
   for (const note of config.notes) logger.warn(note);
+  if (running)
+    logger.warn(
+      `telemetry for ${running.serviceName} is already running in this process; this second start adds another set of exporters and hooks (shut the first one down, or reach it with getTelemetry())`,
+    );
+  if (esmLoaderHook.status === 'failed')
+    logger.warn(
+      `the ES module loader hook could not be registered (${esmLoaderHook.reason}): packages loaded with import are not instrumented`,
+    );
+  const lateStart = watchLateStart({
+    instrumentations,
+    warn: (message) => logger.warn(message),
+  });
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
   const shutdown = createShutdown(
@@ -178,7 +222,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     ],
     timeoutMs,
   );
-  return {
+  const telemetry: Telemetry = {
     enabled: true,
     serviceName: config.resource.serviceName,
     config,
@@ -192,10 +236,13 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       metrics: metrics.exportHealth,
       logs: logs.exportHealth,
     },
+    esmLoaderHook,
     metricsHandler: metrics.metricsHandler,
     shutdown: async () => {
+      lateStart.stop();
       const result = await shutdown();
       unpatch();
+      clearActiveTelemetry(telemetry);
       if (!result.completed) {
         logger.warn(
           `telemetry shutdown did not finish within ${timeoutMs} ms; pending data was dropped`,
@@ -205,6 +252,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         logger.warn(`telemetry shutdown: ${error.message}`);
     },
   };
+  setActiveTelemetry(telemetry);
+  return telemetry;
 }
 
 function disabledTelemetry(config: TelemetryConfig): Telemetry {
@@ -219,6 +268,7 @@ function disabledTelemetry(config: TelemetryConfig): Telemetry {
     requestCounter: meter.createCounter('request_counter'),
     exportHealth: undefined,
     exportHealthBySignal: {},
+    esmLoaderHook: { status: 'skipped', reason: 'OTEL_SDK_DISABLED=true' },
     metricsHandler: (_req, res) => {
       res.statusCode = 200;
       res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');

@@ -12,6 +12,11 @@ export interface ReadmeOptions {
   readonly libraryReadme: string | undefined;
   /** Whether GET /metrics was added to the app. */
   readonly metricsRoute: boolean;
+  /** ES module apps start telemetry from a start module loaded with `node --import`. */
+  readonly esm?: {
+    /** e.g. `node --import ./dist/telemetry.js dist/main.js` */
+    readonly startCommand: string;
+  };
 }
 
 export function appendTelemetrySection(
@@ -30,23 +35,35 @@ export function telemetrySection(o: ReadmeOptions): string {
   const library = o.libraryReadme
     ? `[@otel-dice/telemetry](${o.libraryReadme})`
     : '`@otel-dice/telemetry`';
+  const handler = o.esm ? 'metricsHandler' : 'telemetry.metricsHandler';
   const metrics = o.metricsRoute
     ? "`GET /metrics` on the app's own port serves Prometheus text (added to " +
       `\`${o.appFile}\`).`
-    : "Serve `telemetry.metricsHandler(req, res)` on `GET /metrics` of the app's server for Prometheus.";
+    : `Serve \`${handler}(req, res)\` on \`GET /metrics\` of the app's server for Prometheus.`;
+  const wiring = o.esm
+    ? `- This is an ES module app: its static imports load before any of its code runs, so telemetry
+  starts from \`telemetry.ts\`, which Node loads **before** the app and the app never imports:
+  \`${o.esm.startCommand}\` (\`nx serve\` passes the flag). Started any other way, the app still
+  runs, but express is not instrumented and the start-up log says so.
+- In code, \`getTelemetry()\` from \`@otel-dice/telemetry\` returns the running telemetry
+  (\`tracer\`, \`meter\`); \`@opentelemetry/api\` works as well.
+- ${metrics} \`/metrics\` and \`/healthz\` get no spans.
+- On SIGTERM/SIGINT, \`telemetry.ts\` flushes pending spans while the app closes its server.
+`
+    : `- \`${o.entryFile}\` starts telemetry **before** the app is loaded (\`${o.appFile}\`), because the
+  instrumentations patch \`node:http\` and \`express\` as they are required. Keep it first.
+- \`telemetry.ts\` exports \`telemetry\`: \`telemetry.tracer\` for your own spans, \`telemetry.meter\`
+  for your own instruments.
+- ${metrics} \`/metrics\` and \`/healthz\` get no spans.
+- On SIGTERM/SIGINT, \`shutdown.ts\` runs the \`onShutdown()\` hooks, flushes pending spans and exits 0.
+`;
   return `<!-- ${SETUP_MARKER} -->
 ## Telemetry
 
 Traces, metrics and logs come from ${library}, wired by
 \`nx g ${SETUP_MARKER}\`:
 
-- \`${o.entryFile}\` starts telemetry **before** the app is loaded (\`${o.appFile}\`), because the
-  instrumentations patch \`node:http\` and \`express\` as they are required. Keep it first.
-- \`telemetry.ts\` exports \`telemetry\`: \`telemetry.tracer\` for your own spans, \`telemetry.meter\`
-  for your own instruments.
-- ${metrics} \`/metrics\` and \`/healthz\` get no spans.
-- On SIGTERM/SIGINT, \`shutdown.ts\` runs the \`onShutdown()\` hooks, flushes pending spans and exits 0.
-- A bundling build must keep npm packages external (esbuild \`thirdParty: false\`, webpack
+${wiring}- A bundling build must keep npm packages external (esbuild \`thirdParty: false\`, webpack
   \`externalDependencies: 'all'\`): a bundled copy of express could not be patched.
 
 The configuration is the OpenTelemetry SDK's standard variables; the most used ones:

@@ -54,25 +54,9 @@ export function telemetryTemplate({
   serviceName,
   packageJsonPath,
 }: TelemetryTemplateOptions): string {
-  if (!SERVICE_NAME_PATTERN.test(serviceName))
-    throw new Error(`invalid service name ${JSON.stringify(serviceName)}`);
-  const name = serviceName;
-  const version =
-    packageJsonPath === undefined
-      ? ''
-      : `, serviceVersion: readServiceVersion()`;
-  const versionReader =
-    packageJsonPath === undefined
-      ? `
-// service.version: set OTEL_RESOURCE_ATTRIBUTES=service.version=1.2.3 at deploy time.
-`
-      : `
-/** The app's package version; the bundler inlines the JSON, so nothing is read at run time. */
-function readServiceVersion(): string | undefined {
-  const manifest = require('${packageJsonPath}') as { version?: unknown };
-  return typeof manifest.version === 'string' ? manifest.version : undefined;
-}
-`;
+  const name = checkedServiceName(serviceName);
+  const { argument: version, reader: versionReader } =
+    serviceVersion(packageJsonPath);
   return `/**
  * OpenTelemetry for ${name}, written by \`nx g ${SETUP_MARKER}\`.
  *
@@ -95,6 +79,80 @@ function start(): Telemetry {
   }
 }
 ${versionReader}`;
+}
+
+export interface StartModuleTemplateOptions extends TelemetryTemplateOptions {
+  /** How the built app is started, for the comment (e.g. `node --import ./dist/telemetry.js dist/main.js`). */
+  readonly startCommand: string;
+}
+
+/**
+ * The start module of an ES module app: loaded by Node before the app (`node --import`), never
+ * imported by it. It starts telemetry and flushes it on SIGTERM/SIGINT.
+ */
+export function startModuleTemplate({
+  serviceName,
+  packageJsonPath,
+  startCommand,
+}: StartModuleTemplateOptions): string {
+  const name = checkedServiceName(serviceName);
+  const { argument: version, reader: versionReader } =
+    serviceVersion(packageJsonPath);
+  return `/**
+ * OpenTelemetry for ${name}, written by \`nx g ${SETUP_MARKER}\`.
+ *
+ * The app is an ES module: its static imports (express, node:http, …) are loaded before any of
+ * its code runs, so telemetry started from inside it would come too late to patch them. Node
+ * loads this module first instead, and the app does not import it:
+ *
+ *   ${startCommand}
+ *
+ * (\`nx serve\` passes the flag.) The app reaches the running telemetry through getTelemetry()
+ * and metricsHandler from @otel-dice/telemetry. Configuration comes from OTEL_* variables (see
+ * the README).
+ */
+import { flushOnExit, startTelemetry } from '@otel-dice/telemetry';
+
+try {
+  // On SIGTERM/SIGINT: flush, then let the app's own handlers (closing its server) end it.
+  flushOnExit(startTelemetry({ defaultServiceName: '${name}'${version} }));
+} catch (error) {
+  // TelemetryConfigError: an unusable OTEL_* value. Its message names the variable.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(\`${name}: cannot start telemetry: \${message}\\n\`);
+  process.exit(1);
+}
+${versionReader}`;
+}
+
+function checkedServiceName(serviceName: string): string {
+  if (!SERVICE_NAME_PATTERN.test(serviceName))
+    throw new Error(`invalid service name ${JSON.stringify(serviceName)}`);
+  return serviceName;
+}
+
+/** The serviceVersion argument and the function that reads it, when a bundler inlines the JSON. */
+function serviceVersion(packageJsonPath: string | undefined): {
+  argument: string;
+  reader: string;
+} {
+  if (packageJsonPath === undefined)
+    return {
+      argument: '',
+      reader: `
+// service.version: set OTEL_RESOURCE_ATTRIBUTES=service.version=1.2.3 at deploy time.
+`,
+    };
+  return {
+    argument: ', serviceVersion: readServiceVersion()',
+    reader: `
+/** The app's package version; the bundler inlines the JSON, so nothing is read at run time. */
+function readServiceVersion(): string | undefined {
+  const manifest = require('${packageJsonPath}') as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : undefined;
+}
+`,
+  };
 }
 
 /** SIGTERM/SIGINT: run the registered hooks (bounded), flush telemetry, exit 0. */

@@ -1,0 +1,358 @@
+/**
+ * ISSUE 15 — an installable package. `npm pack` of the built library, then `npm install` of that
+ * tarball (its dependencies, and express, from the registry) into a throwaway app outside this
+ * workspace, where nothing of the workspace can be resolved. There:
+ * - the tarball holds both formats with their types and the README/CHANGELOG, and no sources,
+ *   specs or test helpers;
+ * - TypeScript resolves the types of both entries from an ES module and a CommonJS file;
+ * - the app runs and its spans arrive, route-named, three ways: `node --import
+ *   @otel-dice/telemetry/register` (no telemetry code), `require()` + startTelemetry() in
+ *   CommonJS, and an ES module start module with `node --import ./telemetry.mjs`.
+ *
+ * The registry is needed. Unreachable (npm ping fails), the suite is skipped with one line —
+ * except with CI=true, where it fails.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import {
+  startNodeApp,
+  startOtlpReceiver,
+  stopAllProcesses,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '@otel-dice/test-support';
+import { serverSpans } from './support/traces.js';
+
+const WORKSPACE = resolve(__dirname, '../../..');
+const LIBRARY = join(WORKSPACE, 'libs', 'telemetry');
+const PLAIN_APP = resolve(__dirname, '../fixtures/plain-express');
+const NODE_BIN = dirname(process.execPath);
+const PING_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = 300_000;
+
+/**
+ * The environment for npm: this one without what an outer `npm test` injected (npm_config_*
+ * pointing at this workspace, INIT_CWD), with this Node first on PATH.
+ */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^npm_/i.test(key) || key === 'INIT_CWD' || key === 'NODE_OPTIONS')
+      continue;
+    env[key] = value;
+  }
+  env['PATH'] = `${NODE_BIN}:${process.env['PATH'] ?? ''}`;
+  return env;
+}
+
+/** Why the registry cannot be used, or undefined. */
+function registryUnavailable(): string | undefined {
+  const ping = spawnSync('npm', ['ping', '--fetch-retries=0'], {
+    env: npmEnv(),
+    encoding: 'utf8',
+    timeout: PING_TIMEOUT_MS,
+  });
+  if (ping.error)
+    return (ping.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+      ? `npm ping did not answer within ${PING_TIMEOUT_MS / 1000} s`
+      : `npm ping could not run (${ping.error.message})`;
+  if (ping.status !== 0)
+    return `the package registry is unreachable (npm ping exited ${ping.status ?? ping.signal})`;
+  return undefined;
+}
+
+const unavailable = registryUnavailable();
+const inCi = process.env['CI'] === 'true';
+if (unavailable && !inCi)
+  process.stdout.write(
+    `dice-api-e2e: skipping package-install.e2e: ${unavailable}\n`,
+  );
+const describeIfRegistry = unavailable && !inCi ? describe.skip : describe;
+
+interface RunResult {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/** Runs a command to completion, bounded; the whole process group is killed on timeout. */
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: npmEnv(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} did not finish within ${STEP_TIMEOUT_MS} ms\n${output}`,
+        ),
+      );
+    }, STEP_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, output });
+    });
+  });
+}
+
+async function runOk(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<string> {
+  const result = await run(command, args, cwd);
+  if (result.code !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.code}:\n${result.output}`,
+    );
+  return result.output;
+}
+
+const CJS_MAIN = `// CommonJS, through the API: start telemetry, then load the app.
+const { flushOnExit, startTelemetry } = require('@otel-dice/telemetry');
+
+flushOnExit(startTelemetry({ defaultServiceName: 'installed-cjs', serviceVersion: '1.2.3' }));
+require('./server.cjs');
+`;
+
+const ESM_START = `// An ES module start module, loaded with node --import ./telemetry.mjs server.mjs
+import { flushOnExit, startTelemetry } from '@otel-dice/telemetry';
+
+flushOnExit(startTelemetry({ defaultServiceName: 'installed-esm', serviceVersion: '1.2.3' }));
+`;
+
+const TYPES_ESM = `import { getTelemetry, startTelemetry, type Telemetry, type TelemetryOptions } from '@otel-dice/telemetry';
+import '@otel-dice/telemetry/register';
+
+const options: TelemetryOptions = { defaultServiceName: 'types', esmLoaderHook: 'auto' };
+const telemetry: Telemetry = startTelemetry(options);
+export const handler: Telemetry['metricsHandler'] = telemetry.metricsHandler;
+export const running: Telemetry | undefined = getTelemetry();
+`;
+
+const TYPES_CJS = `import telemetryModule = require('@otel-dice/telemetry');
+import register = require('@otel-dice/telemetry/register');
+
+const telemetry: telemetryModule.Telemetry = telemetryModule.startTelemetry({ defaultServiceName: 'types' });
+export const shutdown: () => Promise<void> = telemetry.shutdown;
+export type Register = typeof register;
+`;
+
+describeIfRegistry(
+  'the packed library, installed outside the workspace',
+  () => {
+    let root: string | undefined;
+    let receiver: OtlpReceiver | undefined;
+
+    beforeAll(() => {
+      if (unavailable)
+        throw new Error(
+          `CI=true and ${unavailable}: this suite must run in CI`,
+        );
+    });
+
+    afterAll(async () => {
+      await stopAllProcesses();
+      await receiver?.stop();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    it(
+      'packs both formats with types, installs from the registry, type-checks, and runs three ways',
+      async () => {
+        root = mkdtempSync(join(tmpdir(), 'otel-dice-package-'));
+        expect(root.startsWith(WORKSPACE)).toBe(false);
+        const dir = root;
+
+        // npm pack of the built library.
+        const packed = JSON.parse(
+          await runOk(
+            'npm',
+            ['pack', '--json', '--pack-destination', dir],
+            LIBRARY,
+          ),
+        ) as [{ filename: string; files: { path: string }[] }];
+        const files = packed[0].files.map((f) => f.path);
+        expect(files).toEqual(
+          expect.arrayContaining([
+            'package.json',
+            'README.md',
+            'CHANGELOG.md',
+            'dist/index.js',
+            'dist/index.d.ts',
+            'dist/index.mjs',
+            'dist/index.d.mts',
+            'dist/register.js',
+            'dist/register.d.ts',
+            'dist/register.mjs',
+            'dist/register.d.mts',
+          ]),
+        );
+        expect(
+          files.filter(
+            (f) =>
+              f.startsWith('src/') ||
+              /\.spec\.|test-helpers|tsbuildinfo|\.map$/.test(f),
+          ),
+        ).toEqual([]);
+
+        // A throwaway app that depends on the tarball and express, nothing else.
+        const app = join(dir, 'app');
+        const tarball = join(dir, packed[0].filename);
+        writeApp(app, tarball);
+        const installed = await runOk(
+          'npm',
+          ['install', '--no-audit', '--no-fund'],
+          app,
+        );
+        process.stdout.write(
+          `dice-api-e2e: package-install: ${installed.match(/added \d+ packages[^\n]*/)?.[0] ?? 'installed'}\n`,
+        );
+        const manifest = JSON.parse(
+          readFileSync(
+            join(
+              app,
+              'node_modules',
+              '@otel-dice',
+              'telemetry',
+              'package.json',
+            ),
+            'utf8',
+          ),
+        ) as { private?: boolean; version: string };
+        expect(manifest.private).toBeUndefined();
+
+        // TypeScript finds the types of both entries from both module systems.
+        const tsc = await run(
+          process.execPath,
+          [
+            join(WORKSPACE, 'node_modules', 'typescript', 'bin', 'tsc'),
+            '-p',
+            'tsconfig.json',
+          ],
+          app,
+        );
+        expect(tsc.output).toBe('');
+        expect(tsc.code).toBe(0);
+
+        receiver = await startOtlpReceiver();
+        const env = {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_BSP_SCHEDULE_DELAY: '100',
+          OTEL_METRICS_EXPORTER: 'none',
+        };
+        const ways: [string, string, string[], Record<string, string>][] = [
+          [
+            'installed-register',
+            'server.mjs',
+            ['--import', '@otel-dice/telemetry/register'],
+            { OTEL_SERVICE_NAME: 'installed-register' },
+          ],
+          ['installed-cjs', 'main.cjs', [], {}],
+          ['installed-esm', 'server.mjs', ['--import', './telemetry.mjs'], {}],
+        ];
+        for (const [service, main, nodeArgs, extra] of ways) {
+          const started = await startNodeApp({
+            cwd: app,
+            main,
+            nodeArgs,
+            env: { ...env, ...extra },
+          });
+          const response = await fetch(`${started.baseUrl}/dice/20`);
+          expect(response.status).toBe(200);
+          await response.text();
+          const isOurs = (s: ReceivedSpan) =>
+            s.resource['service.name'] === service &&
+            s.attributes['http.route'] === '/dice/:sides';
+          const spans = await receiver.waitForSpans(
+            (all) => serverSpans(all).some(isOurs),
+            {
+              timeoutMs: 30_000,
+              what: `a route-named server span from ${service}`,
+            },
+          );
+          expect(serverSpans(spans).find(isOurs)?.name).toBe(
+            'GET /dice/:sides',
+          );
+          expect(
+            started.stderrLines.filter((l) => l.includes('warning')),
+          ).toEqual([]);
+          await started.stop('SIGTERM');
+        }
+      },
+      STEP_TIMEOUT_MS * 2,
+    );
+  },
+);
+
+/** The app's files: package.json, the fixture app, two start-ups and the type-check inputs. */
+function writeApp(app: string, tarball: string): void {
+  const write = (name: string, content: string) =>
+    writeFileSync(join(app, name), content);
+  mkdirSync(app, { recursive: true });
+  write(
+    'package.json',
+    `${JSON.stringify(
+      {
+        name: 'otel-dice-install-probe',
+        version: '1.2.3',
+        private: true,
+        dependencies: {
+          '@otel-dice/telemetry': `file:${tarball}`,
+          express: '^5.1.0',
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  copyFileSync(join(PLAIN_APP, 'server.mjs'), join(app, 'server.mjs'));
+  copyFileSync(join(PLAIN_APP, 'server.cjs'), join(app, 'server.cjs'));
+  write('main.cjs', CJS_MAIN);
+  write('telemetry.mjs', ESM_START);
+  write('types-esm.mts', TYPES_ESM);
+  write('types-cjs.cts', TYPES_CJS);
+  write(
+    'tsconfig.json',
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(WORKSPACE, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['types-esm.mts', 'types-cjs.cts'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}

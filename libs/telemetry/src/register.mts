@@ -1,0 +1,2 @@
+/** The ES module form of `@otel-dice/telemetry/register` (see register.ts). */
+import './register.js';
