@@ -7,7 +7,12 @@ import {
   portBindings,
 } from './support/compose.js';
 import { paths, repoPath } from './support/paths.js';
-import { imageOf, loadStackCompose, serviceOf } from './support/project.js';
+import {
+  imageOf,
+  loadStackCompose,
+  REQUIRED_SECRETS,
+  serviceOf,
+} from './support/project.js';
 import { isMap, readYaml } from './support/yaml-file.js';
 
 const project = loadStackCompose();
@@ -263,5 +268,79 @@ describe('docker-compose.yml', () => {
         service: service.name,
         restart: 'unless-stopped',
       });
+  });
+
+  it('hardens every service: read-only root, no capabilities, no new privileges, bounded memory and processes', () => {
+    for (const service of services) {
+      const raw = service.raw;
+      expect({
+        service: service.name,
+        read_only: raw['read_only'],
+        cap_drop: raw['cap_drop'],
+        no_new_privileges: (
+          raw['security_opt'] as unknown[] | undefined
+        )?.includes('no-new-privileges:true'),
+        mem_limit: typeof raw['mem_limit'],
+        pids_limit: typeof raw['pids_limit'],
+      }).toEqual({
+        service: service.name,
+        read_only: true,
+        cap_drop: ['ALL'],
+        no_new_privileges: true,
+        mem_limit: 'string',
+        pids_limit: 'number',
+      });
+    }
+  });
+
+  it('gives a writable tmpfs exactly where a read-only service writes its data', () => {
+    const tmpfsPaths = (name: string) =>
+      (
+        (serviceOf(project, name).raw['tmpfs'] as string[] | undefined) ?? []
+      ).map((entry) => entry.split(':')[0]);
+    // Prometheus writes its TSDB where --storage.tsdb.path says
+    const prometheus = serviceOf(project, 'prometheus');
+    expect(tmpfsPaths('prometheus')).toContain(
+      commandFlag(prometheus, '--storage.tsdb.path'),
+    );
+    // Loki writes under its path_prefix (deploy/loki/loki.yaml)
+    const loki = readYaml(repoPath('deploy/loki/loki.yaml'));
+    const prefix =
+      isMap(loki) && isMap(loki['common'])
+        ? loki['common']['path_prefix']
+        : undefined;
+    expect(tmpfsPaths('loki')).toContain(prefix);
+    // Grafana keeps its database and plugins in /var/lib/grafana
+    expect(tmpfsPaths('grafana')).toContain('/var/lib/grafana');
+  });
+
+  it("waits longer than the apps' own shutdown bound before it kills them", () => {
+    // dice-api and dice-player finish SIGTERM within 10 s (SHUTDOWN_HARD_TIMEOUT_MS / the player's
+    // deadline; 9.1 s measured worst case): compose must not SIGKILL before that.
+    const APPS_SHUTDOWN_BOUND_S = 10;
+    for (const name of ['dice-api', 'dice-player']) {
+      const grace = String(serviceOf(project, name).raw['stop_grace_period']);
+      expect({ name, grace }).toEqual({
+        name,
+        grace: expect.stringMatching(/^\d+s$/),
+      });
+      expect(parseInt(grace, 10)).toBeGreaterThan(APPS_SHUTDOWN_BOUND_S + 2);
+    }
+  });
+
+  it('has no Grafana admin password that works by default: compose refuses to start without one', () => {
+    expect(REQUIRED_SECRETS).toContain('GRAFANA_ADMIN_PASSWORD');
+    expect(() => loadStackCompose({})).toThrow(
+      /compose variable GRAFANA_ADMIN_PASSWORD is required: set GRAFANA_ADMIN_PASSWORD/,
+    );
+    expect(() => loadStackCompose({ GRAFANA_ADMIN_PASSWORD: '' })).toThrow(
+      /is required/,
+    );
+    expect(readFileSync(paths.dotEnv, 'utf8')).not.toMatch(
+      /GRAFANA_ADMIN_PASSWORD/,
+    );
+    expect(
+      serviceOf(project, 'grafana').environment['GF_SECURITY_ADMIN_PASSWORD'],
+    ).toBe('test-only-secret');
   });
 });

@@ -32,20 +32,29 @@ export function readDotEnv(path: string): Record<string, string> {
 /**
  * Compose interpolation: `$$` is a literal `$`; `${VAR}` must be set (compose would silently use an
  * empty string, which for an image tag or a port is always a bug, so here it is an error);
- * `${VAR:-default}` / `${VAR-default}` fall back as compose does.
+ * `${VAR:-default}` / `${VAR-default}` fall back as compose does; `${VAR:?message}` /
+ * `${VAR?message}` refuse an unset (or, with `:`, empty) variable with that message, as compose does.
  */
 export function interpolate(
   text: string,
   vars: Readonly<Record<string, string | undefined>>,
 ): string {
   return text.replace(
-    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g,
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g,
     (whole, name?: string, op?: string, fallback?: string) => {
       if (whole === '$$') return '$';
       const value = vars[name as string];
       if (op === ':-')
         return value === undefined || value === '' ? (fallback ?? '') : value;
       if (op === '-') return value === undefined ? (fallback ?? '') : value;
+      if (op === ':?' || op === '?') {
+        const missing = value === undefined || (op === ':?' && value === '');
+        if (missing)
+          throw new Error(
+            `compose variable ${name} is required: ${fallback ?? ''}`.trimEnd(),
+          );
+        return value as string;
+      }
       if (value === undefined)
         throw new Error(
           `compose variable ${name} is not set (in ${JSON.stringify(text)})`,

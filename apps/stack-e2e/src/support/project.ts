@@ -6,9 +6,22 @@ import {
 } from './compose.js';
 import { paths } from './paths.js';
 
-/** docker-compose.yml as `docker compose` sees it: interpolated with the root .env. */
-export function loadStackCompose(): ComposeProject {
-  return loadCompose(paths.compose, readDotEnv(paths.dotEnv));
+/**
+ * What a user must add to the committed .env to start the stack: secrets, which never live in the
+ * repository (compose refuses to start without them).
+ */
+export const REQUIRED_SECRETS = ['GRAFANA_ADMIN_PASSWORD'] as const;
+
+/**
+ * docker-compose.yml as `docker compose` sees it: interpolated with the root .env and `extra`
+ * (by default a stand-in for each required secret).
+ */
+export function loadStackCompose(
+  extra: Record<string, string> = Object.fromEntries(
+    REQUIRED_SECRETS.map((name) => [name, 'test-only-secret']),
+  ),
+): ComposeProject {
+  return loadCompose(paths.compose, { ...readDotEnv(paths.dotEnv), ...extra });
 }
 
 export function serviceOf(

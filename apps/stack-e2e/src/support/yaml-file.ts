@@ -11,6 +11,8 @@ export function readYaml(path: string): unknown {
   const document = parseDocument(readFileSync(path, 'utf8'), {
     uniqueKeys: true,
     prettyErrors: true,
+    // `<<: *anchor` merge keys, as compose (YAML 1.1) reads them
+    merge: true,
   });
   if (document.errors.length > 0) {
     const where = relative(repoRoot, path);
