@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the pinned Node base image of the project's Dockerfiles exists in the local Docker engine.
 #
-#   bash .ci/node-base-image.sh [IMAGE]        IMAGE defaults to NODE_IMAGE from the root .env
+#   bash .ci/node-base-image.sh [IMAGE]    IMAGE defaults to $NODE_IMAGE, else NODE_IMAGE in the root .env
 #
 # 1. present locally       -> used as it is;
 # 2. `docker pull` works   -> the real image;
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 say() { echo "node-base-image: $*"; }
 fail() { echo "node-base-image: $*" >&2; exit 1; }
 
-image=${1:-}
+image=${1:-${NODE_IMAGE:-}}
 if [ -z "$image" ]; then
   image=$(sed -n 's/^NODE_IMAGE=//p' .env | tail -n 1)
   [ -n "$image" ] || fail "no NODE_IMAGE in .env and no image given"

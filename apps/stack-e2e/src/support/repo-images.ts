@@ -14,9 +14,13 @@ export interface ImageRecipe {
   readonly buildArgs: Readonly<Record<string, string>>;
 }
 
-/** The Node base image every Dockerfile here starts from, pinned in the root .env. */
+/**
+ * The Node base image every Dockerfile here starts from: NODE_IMAGE from the environment, else as
+ * pinned in the root .env (the precedence docker compose applies to the same variable).
+ */
 export function pinnedNodeImage(): string {
-  const image = readDotEnv(paths.dotEnv)['NODE_IMAGE'];
+  const image =
+    process.env['NODE_IMAGE']?.trim() || readDotEnv(paths.dotEnv)['NODE_IMAGE'];
   if (!image) throw new Error(`${paths.dotEnv} has no NODE_IMAGE`);
   return image;
 }
