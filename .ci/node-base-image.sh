@@ -126,5 +126,10 @@ tar -C "$rootfs" --numeric-owner -c . | docker import \
 # The exact-version tag too, for Dockerfiles that pin the Node release (node:24.21.0-bookworm-slim).
 [ "$exact_tag" = "$tag" ] || docker tag "$image" "$repo:$exact_tag"
 
-say "built $image$([ "$exact_tag" = "$tag" ] || echo " and $repo:$exact_tag"):" \
-  "$(docker run --rm "$image" node -p '`node ${process.version}, npm ` + require("child_process").execSync("npm -v").toString().trim()')"
+# The stand-in must run what the Dockerfiles run: node and npm, as the engine starts containers.
+# Untagged again when it does not, so the next run does not take it for provided.
+if ! versions=$(docker run --rm "$image" node -p '`node ${process.version}, npm ` + require("child_process").execSync("npm -v").toString().trim()' 2>&1); then
+  docker rmi "$image" "$repo:$exact_tag" >/dev/null 2>&1 || true
+  fail "the stand-in $image was built but does not run: $(tail -n 1 <<<"$versions")"
+fi
+say "built $image$([ "$exact_tag" = "$tag" ] || echo " and $repo:$exact_tag"): $versions"
