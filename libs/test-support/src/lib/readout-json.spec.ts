@@ -1,4 +1,6 @@
-import type { ReceivedSpan } from './otlp-types.js';
+import type { ReceivedLogRecord } from './otlp-log-types.js';
+import type { ReceivedMetric } from './otlp-metric-types.js';
+import type { ReceivedExport, ReceivedSpan } from './otlp-types.js';
 import { parseReadout, serializeReadout } from './readout-json.js';
 
 const span: ReceivedSpan = {
@@ -31,56 +33,127 @@ const span: ReceivedSpan = {
   scope: { name: 'dice', version: '1.0.0' },
 };
 
-describe('serializeReadout / parseReadout', () => {
-  const text = serializeReadout({
-    exportCalls: 1,
-    exports: [{ spanCount: 1, userAgent: 'OTel-OTLP-Exporter-JavaScript/x' }],
-    spans: [
-      span,
-      { ...span, spanId: 'c7ad6b7169203331', parentSpanId: span.spanId },
-    ],
-  });
+const log: ReceivedLogRecord = {
+  timeUnixNano: 0n,
+  observedTimeUnixNano: 1_767_225_600_000_000_001n,
+  severityNumber: 9,
+  severityText: 'INFO',
+  body: 'rolled',
+  attributes: {},
+  traceId: span.traceId,
+  spanId: span.spanId,
+  flags: 1,
+  eventName: '',
+  resource: { 'service.name': 'dice-api' },
+  scope: { name: 'dice', version: '1.0.0' },
+};
 
-  it('writes bigint as decimal strings, bytes as base64 and leaves out an absent parent', () => {
+const metric: ReceivedMetric = {
+  name: 'dice.rolls',
+  description: '',
+  unit: '{roll}',
+  resource: { 'service.name': 'dice-api' },
+  scope: { name: 'dice', version: '1.0.0' },
+  kind: 'sum',
+  isMonotonic: true,
+  aggregationTemporality: 'cumulative',
+  dataPoints: [
+    {
+      attributes: { 'roll.value': 4 },
+      startTimeUnixNano: 1_767_225_600_000_000_000n,
+      timeUnixNano: 1_767_225_601_000_000_000n,
+      flags: 0,
+      value: 3,
+      valueType: 'int',
+    },
+  ],
+};
+
+const exportRecord = {
+  signal: 'traces',
+  itemCount: 2,
+  spanCount: 2,
+  protocol: 'grpc',
+  compression: 'none',
+  path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  headers: { 'user-agent': 'OTel-OTLP-Exporter-JavaScript/x' },
+  userAgent: 'OTel-OTLP-Exporter-JavaScript/x',
+  secure: false,
+  clientCertificateSubject: undefined,
+} as unknown as ReceivedExport;
+
+const recorded = (over: object = {}) => ({
+  exportCalls: 0,
+  exports: [],
+  rejections: [],
+  spans: [],
+  metrics: [],
+  logs: [],
+  ...over,
+});
+
+describe('serializeReadout / parseReadout', () => {
+  const child = {
+    ...span,
+    spanId: 'c7ad6b7169203331',
+    parentSpanId: span.spanId,
+  };
+  const text = serializeReadout([
+    recorded({
+      exportCalls: 1,
+      exports: [exportRecord],
+      spans: [span],
+      logs: [log],
+    }),
+    recorded({ exportCalls: 1, spans: [child], metrics: [metric] }),
+  ]);
+
+  it('writes bigint as decimal strings, bytes as base64 and leaves out absent values', () => {
     const raw = JSON.parse(text);
     expect(raw.spans[0].startTimeUnixNano).toBe('1767225600123456789');
     expect(raw.spans[0].attributes['big.int']).toBe('9007199254740993');
     expect(raw.spans[0].attributes.blob).toBe('AAH+/w==');
     expect('parentSpanId' in raw.spans[0]).toBe(false);
     expect(raw.spans[0].events[0].timeUnixNano).toBe('1767225600123500000');
+    expect(raw.logs[0].observedTimeUnixNano).toBe('1767225600000000001');
   });
 
-  it('reads span and event times back as the exact bigint', () => {
+  it('merges the receivers and reads every …UnixNano back as the exact bigint', () => {
     const readout = parseReadout(text);
-    expect(readout.exportCalls).toBe(1);
-    expect(readout.exports).toEqual([
-      { spanCount: 1, userAgent: 'OTel-OTLP-Exporter-JavaScript/x' },
-    ]);
-    const [root, child] = readout.spans;
-    expect(root).toEqual({
-      ...span,
-      attributes: {
-        ...span.attributes,
-        'big.int': '9007199254740993',
-        blob: 'AAH+/w==',
+    expect(readout.exportCalls).toBe(2);
+    expect(readout.exports).toEqual([exportRecord]);
+    expect(readout.spans).toEqual([
+      {
+        ...span,
+        attributes: {
+          ...span.attributes,
+          'big.int': '9007199254740993',
+          blob: 'AAH+/w==',
+        },
       },
-    });
-    expect(child?.parentSpanId).toBe(span.spanId);
+      {
+        ...child,
+        attributes: {
+          ...span.attributes,
+          'big.int': '9007199254740993',
+          blob: 'AAH+/w==',
+        },
+      },
+    ]);
+    expect(readout.logs).toEqual([log]);
+    expect(readout.metrics).toEqual([metric]);
+    expect(readout.rejections).toEqual([]);
   });
 
   it('names what is malformed', () => {
-    expect(() => parseReadout('<html>')).toThrow(/^read-out is not JSON/);
+    expect(() => parseReadout('<html>')).toThrow(/^read-out is not valid/);
     expect(() => parseReadout('{"spans":[]}')).toThrow(
-      /^read-out lacks exportCalls\/exports\/spans/,
+      /^read-out lacks exportCalls or one of exports\/rejections\/spans\/metrics\/logs/,
     );
-    expect(() =>
-      parseReadout(
-        JSON.stringify({
-          exportCalls: 1,
-          exports: [],
-          spans: [{ ...JSON.parse(text).spans[0], startTimeUnixNano: 12.5 }],
-        }),
-      ),
-    ).toThrow('read-out span #0: start time 12.5 is not a decimal string');
+    const bad = JSON.parse(text);
+    bad.spans[0].startTimeUnixNano = 12.5;
+    expect(() => parseReadout(JSON.stringify(bad))).toThrow(
+      /startTimeUnixNano 12.5 is not a decimal string/,
+    );
   });
 });

@@ -1,37 +1,48 @@
 /**
- * The JSON the receiver container's read-out serves (GET /spans), and its inverse for tests.
+ * The JSON the receiver container's read-out serves (GET /received), and its inverse for tests.
  *
- * JSON has no bigint and no bytes, so on the wire: nanosecond times (and any integer attribute
- * outside the safe range) are decimal strings, byte values are base64 strings, and a root span has
- * no `parentSpanId` key. `parseReadout` turns the span and event times back into bigint, so a read-out
- * span compares like a `ReceivedSpan` recorded in-process; attribute values stay as sent.
+ * JSON has no bigint and no bytes, so on the wire every `…UnixNano` time (and any integer beyond
+ * 2^53: attribute values, metric points) is a decimal string, byte values are base64, absent values
+ * (a root span's parentSpanId, a histogram without min) have no key, and non-finite doubles become
+ * null. `parseReadout` turns every `…UnixNano` field back into bigint, so read-out records compare
+ * with `toEqual` like the ones a receiver in the test's own process holds; other values stay as sent.
  */
+import type { ReceivedLogRecord } from './otlp-log-types.js';
+import type { ReceivedMetric } from './otlp-metric-types.js';
+import type { ReceivedTelemetry } from './otlp-store.js';
 import type {
-  Attributes,
   ReceivedExport,
   ReceivedSpan,
-  StatusCode,
+  RejectedRequest,
 } from './otlp-types.js';
 
-/** What the read-out answers: everything the receiver recorded since it started. */
+/** Everything the receivers behind a read-out recorded since they started. */
 export interface Readout {
-  /** Export calls answered. */
+  /** Successful Export calls, all signals and protocols together. */
   exportCalls: number;
+  /** One per successful Export call; `protocol` says which receiver took it. */
   exports: ReceivedExport[];
-  /** Spans in arrival order. */
+  /** Requests answered with an error instead of being recorded. */
+  rejections: RejectedRequest[];
   spans: ReceivedSpan[];
+  metrics: ReceivedMetric[];
+  logs: ReceivedLogRecord[];
 }
 
-/** Serializes what a receiver recorded (bigint -> decimal string, bytes -> base64). */
-export function serializeReadout(recorded: {
-  readonly exportCalls: number;
-  readonly exports: readonly ReceivedExport[];
-  readonly spans: readonly ReceivedSpan[];
-}): string {
-  const body = {
-    exportCalls: recorded.exportCalls,
-    exports: recorded.exports,
-    spans: recorded.spans,
+type Recorded = Pick<
+  ReceivedTelemetry,
+  'exportCalls' | 'exports' | 'rejections' | 'spans' | 'metrics' | 'logs'
+>;
+
+/** The records of several receivers (e.g. OTLP/gRPC and OTLP/HTTP) as one read-out, as JSON. */
+export function serializeReadout(receivers: readonly Recorded[]): string {
+  const body: Record<keyof Readout, unknown> = {
+    exportCalls: receivers.reduce((sum, r) => sum + r.exportCalls, 0),
+    exports: receivers.flatMap((r) => r.exports),
+    rejections: receivers.flatMap((r) => r.rejections),
+    spans: receivers.flatMap((r) => r.spans),
+    metrics: receivers.flatMap((r) => r.metrics),
+    logs: receivers.flatMap((r) => r.logs),
   };
   return JSON.stringify(body, function replacer(this: unknown, key, value) {
     // `value` is already Buffer#toJSON's {type, data}; the holder still has the Buffer itself.
@@ -42,79 +53,37 @@ export function serializeReadout(recorded: {
   });
 }
 
+const ARRAYS = ['exports', 'rejections', 'spans', 'metrics', 'logs'] as const;
+
 /** Parses a read-out body; throws an error naming what is malformed. */
 export function parseReadout(text: string): Readout {
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(text, (key, value: unknown) => {
+      if (!key.endsWith('UnixNano')) return value;
+      if (typeof value === 'string' && /^[0-9]+$/.test(value))
+        return BigInt(value);
+      throw new Error(
+        `${key} ${JSON.stringify(value)} is not a decimal string`,
+      );
+    });
   } catch (error) {
     throw new Error(
-      `read-out is not JSON (${(error as Error).message}): ${text.slice(0, 200)}`,
+      `read-out is not valid (${(error as Error).message}): ${text.slice(0, 200)}`,
       { cause: error },
     );
   }
   if (
-    !isRecord(body) ||
-    typeof body['exportCalls'] !== 'number' ||
-    !Array.isArray(body['exports']) ||
-    !Array.isArray(body['spans'])
+    typeof body !== 'object' ||
+    body === null ||
+    typeof (body as Record<string, unknown>)['exportCalls'] !== 'number' ||
+    ARRAYS.some(
+      (name) => !Array.isArray((body as Record<string, unknown>)[name]),
+    )
   ) {
     throw new Error(
-      `read-out lacks exportCalls/exports/spans: ${text.slice(0, 200)}`,
+      `read-out lacks exportCalls or one of ${ARRAYS.join('/')}: ${text.slice(0, 200)}`,
     );
   }
-  return {
-    exportCalls: body['exportCalls'],
-    exports: body['exports'] as ReceivedExport[],
-    spans: body['spans'].map((span, index) => toReceivedSpan(span, index)),
-  };
-}
-
-function toReceivedSpan(value: unknown, index: number): ReceivedSpan {
-  if (!isRecord(value))
-    throw new Error(`read-out span #${index} is not an object`);
-  const span = value as Record<string, unknown> & {
-    events?: Array<Record<string, unknown>>;
-  };
-  return {
-    traceId: String(span['traceId']),
-    spanId: String(span['spanId']),
-    parentSpanId:
-      typeof span['parentSpanId'] === 'string'
-        ? span['parentSpanId']
-        : undefined,
-    traceState: String(span['traceState'] ?? ''),
-    flags: Number(span['flags'] ?? 0),
-    name: String(span['name']),
-    kind: Number(span['kind']),
-    startTimeUnixNano: toBigInt(span['startTimeUnixNano'], index, 'start'),
-    endTimeUnixNano: toBigInt(span['endTimeUnixNano'], index, 'end'),
-    attributes: (span['attributes'] ?? {}) as Attributes,
-    status: (span['status'] ?? { code: 0, message: '' }) as {
-      code: StatusCode;
-      message: string;
-    },
-    events: (span.events ?? []).map((event) => ({
-      name: String(event['name']),
-      timeUnixNano: toBigInt(event['timeUnixNano'], index, 'event'),
-      attributes: (event['attributes'] ?? {}) as Attributes,
-    })),
-    links: (span['links'] ?? []) as ReceivedSpan['links'],
-    resource: (span['resource'] ?? {}) as Attributes,
-    scope: (span['scope'] ?? {
-      name: '',
-      version: '',
-    }) as ReceivedSpan['scope'],
-  };
-}
-
-function toBigInt(value: unknown, index: number, what: string): bigint {
-  if (typeof value === 'string' && /^[0-9]+$/.test(value)) return BigInt(value);
-  throw new Error(
-    `read-out span #${index}: ${what} time ${JSON.stringify(value)} is not a decimal string`,
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return body as Readout;
 }

@@ -3,12 +3,12 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { OtlpReceiver } from './otlp-receiver.js';
+import type { ReceivedTelemetry } from './otlp-store.js';
 import { serializeReadout } from './readout-json.js';
 
 export interface ReadoutServerOptions {
-  /** The receiver whose recordings are served. */
-  receiver: Pick<OtlpReceiver, 'spans' | 'exports' | 'exportCalls'>;
+  /** The receivers whose records are served, as one read-out. */
+  receivers: readonly ReceivedTelemetry[];
   host: string;
   /** 0 lets the kernel choose. */
   port: number;
@@ -21,17 +21,20 @@ export interface ReadoutServer {
 }
 
 /**
- * A small HTTP read-out of what an OTLP receiver recorded, for a receiver that runs where the test
- * cannot reach its memory (a container). Read-only:
+ * A small HTTP read-out of what OTLP receivers recorded, for receivers that run where the test
+ * cannot reach their memory (a container). Read-only:
  *
- * - `GET /spans`   -> 200 JSON `{exportCalls, exports, spans}` (see readout-json.ts for the encoding)
- * - `GET /healthz` -> 200 JSON `{"status":"ok"}`
+ * - `GET /received` -> 200 JSON `{exportCalls, exports, rejections, spans, metrics, logs}` (see
+ *   readout-json.ts for the encoding)
+ * - `GET /healthz`  -> 200 JSON `{"status":"ok"}`
  * - any other path -> 404 JSON, any other method -> 405 JSON with `Allow: GET, HEAD`
  */
 export function startReadoutServer(
   options: ReadoutServerOptions,
 ): Promise<ReadoutServer> {
-  const server = createServer((req, res) => answer(req, res, options.receiver));
+  const server = createServer((req, res) =>
+    answer(req, res, options.receivers),
+  );
   // Pollers open one connection per read; nothing should linger after close().
   server.keepAliveTimeout = 1_000;
 
@@ -65,7 +68,7 @@ export function startReadoutServer(
 function answer(
   req: IncomingMessage,
   res: ServerResponse,
-  receiver: ReadoutServerOptions['receiver'],
+  receivers: ReadoutServerOptions['receivers'],
 ): void {
   const path = new URL(req.url ?? '/', 'http://readout').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -77,8 +80,8 @@ function answer(
     return;
   }
   switch (path) {
-    case '/spans':
-      send(res, 200, serializeReadout(receiver));
+    case '/received':
+      send(res, 200, serializeReadout(receivers));
       return;
     case '/healthz':
       send(res, 200, { status: 'ok' });
@@ -86,7 +89,7 @@ function answer(
     default:
       send(res, 404, {
         error: 'not_found',
-        message: `no ${path} here; try GET /spans or GET /healthz`,
+        message: `no ${path} here; try GET /received or GET /healthz`,
       });
   }
 }

@@ -1,18 +1,20 @@
 /**
  * The receiver container's moving parts, wired on 127.0.0.1 exactly as src/receiver-main.ts wires
- * them: a real OTLP exporter -> TCP relay -> OTLP receiver, and the HTTP read-out of what arrived.
+ * them: real OTLP exporters -> TCP relays -> the OTLP/gRPC and OTLP/HTTP receivers, and the HTTP
+ * read-out of what arrived.
  */
 import { connect } from 'node:net';
-import { SpanKind } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { senderFor } from '../testing/otlp-senders.js';
 import { httpGet } from './http.js';
+import {
+  startOtlpHttpReceiver,
+  type OtlpHttpReceiver,
+} from './otlp-http-receiver.js';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js';
+import type { OtlpSignal } from './otlp-types.js';
 import { fetchReadout } from './readout-client.js';
 import { startReadoutServer, type ReadoutServer } from './readout-server.js';
 import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
-import { waitUntil } from './wait.js';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -25,72 +27,82 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-describe('receiver behind a TCP relay, with its HTTP read-out', () => {
-  let receiver: OtlpReceiver;
-  let relay: TcpRelay;
+describe('receivers behind TCP relays, with their HTTP read-out', () => {
+  let grpc: OtlpReceiver;
+  let http: OtlpHttpReceiver;
+  let grpcRelay: TcpRelay;
+  let httpRelay: TcpRelay;
   let readout: ReadoutServer;
-  let provider: TracerProvider | undefined;
 
   beforeEach(async () => {
-    receiver = await startOtlpReceiver();
-    relay = await startTcpRelay({
+    grpc = await startOtlpReceiver();
+    http = await startOtlpHttpReceiver();
+    grpcRelay = await startTcpRelay({
       listenHost: '127.0.0.1',
       listenPort: 0,
-      targetPort: receiver.port,
+      targetPort: grpc.port,
+    });
+    httpRelay = await startTcpRelay({
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      targetPort: http.port,
     });
     readout = await startReadoutServer({
-      receiver,
+      receivers: [grpc, http],
       host: '127.0.0.1',
       port: 0,
     });
   });
 
   afterEach(async () => {
-    await provider?.shutdown().catch(() => undefined);
-    provider = undefined;
-    await Promise.all([relay.close(), readout.close(), receiver.stop()]);
+    await Promise.all([
+      grpcRelay.close(),
+      httpRelay.close(),
+      readout.close(),
+      grpc.stop(),
+      http.stop(),
+    ]);
   });
 
   const readoutUrl = (): string => `http://127.0.0.1:${readout.port}`;
+  const SIGNALS: OtlpSignal[] = ['traces', 'metrics', 'logs'];
 
-  it('delivers spans sent to the relay and serves them, times exact, from GET /spans', async () => {
-    provider = new TracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'relay-spec' }),
-      spanProcessors: [
-        new SimpleSpanProcessor({
-          exporter: new OTLPTraceExporter({
-            url: `http://127.0.0.1:${relay.port}`,
-          }),
-        }),
-      ],
-    });
-    const span = provider
-      .getTracer('relay-spec')
-      .startSpan('GET /rolldice', { kind: SpanKind.SERVER });
-    span.setAttribute('roll.value', 3);
-    span.end();
-    await provider.forceFlush();
+  it('records every signal sent through the relays, over gRPC and HTTP, and serves the records exactly', async () => {
+    for (const signal of SIGNALS) {
+      const viaGrpc = await senderFor(signal, {
+        protocol: 'grpc',
+        url: `http://127.0.0.1:${grpcRelay.port}`,
+      })();
+      const viaHttp = await senderFor(signal, {
+        protocol: 'http/protobuf',
+        url: `http://127.0.0.1:${httpRelay.port}/v1/${signal}`,
+      })();
+      expect({ signal, grpc: viaGrpc.code, http: viaHttp.code }).toEqual({
+        signal,
+        grpc: 0,
+        http: 0,
+      });
+    }
 
-    const read = await waitUntil(
-      async () => {
-        const r = await fetchReadout(readoutUrl());
-        return r.spans.length > 0 ? r : undefined;
-      },
-      { timeoutMs: 10_000, what: 'the span in the read-out' },
-    );
-    expect(read.exportCalls).toBe(1);
-    expect(read.exports[0]?.userAgent).toMatch(
-      /^OTel-OTLP-Exporter-JavaScript/,
-    );
-    // The read-out says exactly what the receiver recorded.
-    expect(read.spans).toEqual(receiver.spans);
-    expect(read.spans[0]).toMatchObject({
-      name: 'GET /rolldice',
-      kind: 2,
-      attributes: { 'roll.value': 3 },
-      resource: { 'service.name': 'relay-spec' },
-      spanId: span.spanContext().spanId,
-    });
+    const read = await fetchReadout(readoutUrl());
+    expect(grpc.exportCalls).toBe(3);
+    expect(http.exportCalls).toBe(3);
+    expect(read.exportCalls).toBe(6);
+    // Times come back as the exact bigints; absent keys compare like undefined ones.
+    expect(read.spans).toEqual([...grpc.spans, ...http.spans]);
+    expect(read.metrics).toEqual([...grpc.metrics, ...http.metrics]);
+    expect(read.logs).toEqual([...grpc.logs, ...http.logs]);
+    expect(read.exports.map((e) => `${e.protocol} ${e.signal}`)).toEqual([
+      'grpc traces',
+      'grpc metrics',
+      'grpc logs',
+      'http/protobuf traces',
+      'http/protobuf metrics',
+      'http/protobuf logs',
+    ]);
+    expect(read.spans.length).toBeGreaterThan(0);
+    expect(typeof read.spans[0]?.startTimeUnixNano).toBe('bigint');
+    expect(read.rejections).toEqual([]);
   });
 
   it('answers /healthz, 404 for other paths and 405 for other methods, all as JSON', async () => {
@@ -98,11 +110,11 @@ describe('receiver behind a TCP relay, with its HTTP read-out', () => {
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
 
-    const missing = await httpGet(`${readoutUrl()}/traces`);
+    const missing = await httpGet(`${readoutUrl()}/spans`);
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body)).toMatchObject({ error: 'not_found' });
 
-    const post = await fetch(`${readoutUrl()}/spans`, { method: 'POST' });
+    const post = await fetch(`${readoutUrl()}/received`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect(await post.json()).toMatchObject({ error: 'method_not_allowed' });
@@ -112,20 +124,20 @@ describe('receiver behind a TCP relay, with its HTTP read-out', () => {
     );
   });
 
-  it('closes a connection through the relay when the receiver behind it goes away, and releases its port on close', async () => {
-    expect(await canConnect(relay.port)).toBe(true);
-    await receiver.stop();
+  it('closes a connection through a relay when the receiver behind it goes away, and releases its port on close', async () => {
+    expect(await canConnect(grpcRelay.port)).toBe(true);
+    await grpc.stop();
     // Accepted by the relay, then cut because nothing answers behind it.
     const cut = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: relay.port });
+      const socket = connect({ host: '127.0.0.1', port: grpcRelay.port });
       socket.once('close', () => resolve(true));
       socket.once('error', () => undefined);
       setTimeout(() => resolve(false), 5_000).unref();
     });
     expect(cut).toBe(true);
 
-    const port = relay.port;
-    await relay.close();
+    const port = grpcRelay.port;
+    await grpcRelay.close();
     expect(await canConnect(port)).toBe(false);
   });
 });

@@ -4,10 +4,12 @@
  */
 
 export interface ReceiverMainConfig {
-  /** Interface the gRPC relay and the read-out listen on (RECEIVER_HOST). */
+  /** Interface the OTLP relays and the read-out listen on (RECEIVER_HOST). */
   readonly host: string;
   /** Port exporters send OTLP/gRPC to (OTLP_GRPC_PORT). */
   readonly grpcPort: number;
+  /** Port exporters send OTLP/HTTP to (OTLP_HTTP_PORT). */
+  readonly httpPort: number;
   /** Port of the HTTP read-out (READOUT_PORT). */
   readonly readoutPort: number;
 }
@@ -16,6 +18,7 @@ export const RECEIVER_MAIN_DEFAULTS: ReceiverMainConfig = Object.freeze({
   // Loopback unless told otherwise; the image sets RECEIVER_HOST=0.0.0.0 for its own network.
   host: '127.0.0.1',
   grpcPort: 4317,
+  httpPort: 4318,
   readoutPort: 8080,
 });
 
@@ -30,12 +33,19 @@ export function loadReceiverMainConfig(
   const config = {
     host: host ?? RECEIVER_MAIN_DEFAULTS.host,
     grpcPort: port(env, 'OTLP_GRPC_PORT', RECEIVER_MAIN_DEFAULTS.grpcPort),
+    httpPort: port(env, 'OTLP_HTTP_PORT', RECEIVER_MAIN_DEFAULTS.httpPort),
     readoutPort: port(env, 'READOUT_PORT', RECEIVER_MAIN_DEFAULTS.readoutPort),
   };
-  if (config.grpcPort === config.readoutPort)
-    throw new Error(
-      `OTLP_GRPC_PORT and READOUT_PORT must differ, both are ${config.grpcPort}`,
-    );
+  const named: Array<[string, number]> = [
+    ['OTLP_GRPC_PORT', config.grpcPort],
+    ['OTLP_HTTP_PORT', config.httpPort],
+    ['READOUT_PORT', config.readoutPort],
+  ];
+  for (const [i, [name, value]] of named.entries()) {
+    const clash = named.slice(i + 1).find(([, other]) => other === value);
+    if (clash)
+      throw new Error(`${name} and ${clash[0]} must differ, both are ${value}`);
+  }
   return Object.freeze(config);
 }
 
