@@ -26,14 +26,14 @@ export function pinnedNodeImage(): string {
 }
 
 /**
- * How the dice-api image is built: the one place to change when the Dockerfile moves or gains
- * build arguments (e.g. one Dockerfile for every app, with the app as a build argument).
+ * How the dice-api image is built: the root Dockerfile, which builds every app of the workspace and
+ * is told which by APP. The one place to change when the recipe moves or gains build arguments.
  */
 export function diceApiImageRecipe(nodeImage = pinnedNodeImage()): ImageRecipe {
   return {
     name: 'dice-api',
-    dockerfile: 'apps/dice-api/Dockerfile',
-    buildArgs: { NODE_IMAGE: nodeImage },
+    dockerfile: 'Dockerfile',
+    buildArgs: { APP: 'dice-api', NODE_IMAGE: nodeImage },
   };
 }
 
