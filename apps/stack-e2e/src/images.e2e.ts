@@ -20,7 +20,7 @@ import {
   rollValueOf,
   serverSpanOf,
 } from './support/dice-traces.js';
-import { LoopbackContainer } from './support/loopback-container.js';
+import { StablePortContainer } from './support/stable-port-container.js';
 import { parseSamples, sumOf } from './support/metric-samples.js';
 import {
   buildRepoImage,
@@ -37,9 +37,10 @@ import { announceSkip, inCi } from './support/skip.js';
 
 /**
  * dice-api as its users ship it — the image built from the project's Dockerfile — proved on the wire
- * with nothing but images built from this repository: the app image, and an OTLP/gRPC receiver image
+ * with nothing but images built from this repository: the app image, and an OTLP receiver image
  * (libs/test-support) whose HTTP read-out tells the test what arrived. Both on one testcontainers
- * Network; the test reaches them through ports published on 127.0.0.1 only.
+ * Network; the test reaches them through ports published on 127.0.0.1 only, below the ephemeral
+ * port range (see StablePortContainer).
  *
  * testcontainers' helper images are not needed: no host port is exposed into a container (so no
  * sshd port forwarder), and the reaper (Ryuk) is disabled unless the environment asks for it; the
@@ -117,7 +118,7 @@ describeImages(
 
     async function start(
       name: string,
-      container: LoopbackContainer,
+      container: StablePortContainer,
     ): Promise<StartedTestContainer> {
       const started = await container
         .withName(`${run.networkName}_${name}`)
@@ -139,18 +140,18 @@ describeImages(
     function diceApi(
       alias: string,
       env: Record<string, string>,
-    ): LoopbackContainer {
+    ): StablePortContainer {
       if (!network) throw new Error('network not started');
-      return new LoopbackContainer(images.diceApi)
+      return new StablePortContainer(images.diceApi)
         .withNetwork(network)
         .withNetworkAliases(alias)
         .withEnvironment(env)
         .withExposedPorts(APP_PORT);
     }
 
-    function receiver(alias: string): LoopbackContainer {
+    function receiver(alias: string): StablePortContainer {
       if (!network) throw new Error('network not started');
-      return new LoopbackContainer(images.receiver)
+      return new StablePortContainer(images.receiver)
         .withNetwork(network)
         .withNetworkAliases(alias)
         .withExposedPorts(READOUT_PORT)
@@ -313,6 +314,13 @@ describeImages(
       const sorted = (values: unknown[]) =>
         values.map(Number).sort((a, b) => a - b);
       expect(sorted(traces.map(rollValueOf))).toEqual(sorted(faces));
+      // Over OTLP/gRPC, the seed's protocol (TRACE_ENDPOINT), like every trace export here.
+      const { exports } = await fetchReadout(receiverUrl);
+      expect(
+        new Set(
+          exports.filter((e) => e.signal === 'traces').map((e) => e.protocol),
+        ),
+      ).toEqual(new Set(['grpc']));
       // Resource from the container's environment and the SDK, on every span.
       for (const span of traces.flat())
         expect(span.resource).toMatchObject({
