@@ -47,3 +47,19 @@ export {
 } from './lib/process-output.js';
 export * from './lib/prometheus.js';
 export { findExecutable, withParentDeathSignal } from './lib/executables.js';
+export {
+  parseReadout,
+  serializeReadout,
+  type Readout,
+} from './lib/readout-json.js';
+export { fetchReadout } from './lib/readout-client.js';
+export {
+  startReadoutServer,
+  type ReadoutServer,
+  type ReadoutServerOptions,
+} from './lib/readout-server.js';
+export {
+  startTcpRelay,
+  type TcpRelay,
+  type TcpRelayOptions,
+} from './lib/tcp-relay.js';
