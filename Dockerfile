@@ -45,6 +45,10 @@ ENV NX_DAEMON=false \
     CI=true
 
 COPY --from=manifests /manifests/ ./
+# .npmrc's engine-strict and strict-allow-scripts need npm >= 11.16 (package.json engines); a base
+# image with an older npm gets a current npm 11 first (build stage only: the runtime has no npm).
+RUN node -e 'const [major, minor] = process.argv[1].split(".").map(Number); process.exit(major > 11 || (major === 11 && minor >= 16) ? 0 : 1)' "$(npm --version)" \
+ || npm install --global --no-audit --no-fund npm@11
 # Runs under the base image's Node 24 (the root package.json's engines); the `node` devDependency's
 # preinstall then fetches the workspace-pinned Node 24 binary that `npx nx` runs.
 RUN npm ci --no-audit --no-fund
