@@ -187,8 +187,23 @@ export interface ResourceConfig {
   readonly detectors: readonly ResourceDetectorName[];
 }
 
+/**
+ * Which code makes HTTP server spans: `lean`, the library's own (http-server.ts, with the Express
+ * route from express-route.ts), or `upstream`, `@opentelemetry/instrumentation-http` and
+ * `-express`. Same spans either way (the conformance suite checks it); `lean` costs less per
+ * request, most of all for requests the sampler turns down. Outgoing requests always go through
+ * the upstream HTTP instrumentation.
+ */
+export type HttpInstrumentationKind = 'lean' | 'upstream';
+export const HTTP_INSTRUMENTATION_KINDS: readonly HttpInstrumentationKind[] = [
+  'lean',
+  'upstream',
+];
+
 /** What the HTTP server spans believe and record about requests from outside. */
 export interface HttpConfig {
+  /** Which instrumentation makes server spans (TELEMETRY_HTTP_INSTRUMENTATION). */
+  readonly instrumentation: HttpInstrumentationKind;
   /** Query parameters whose values are replaced by REDACTED (case-, `-`- and `_`-insensitive). */
   readonly redactedQueryParams: readonly string[];
   /**
