@@ -32,7 +32,11 @@ import {
   ExportHealthSpanExporter,
   type ExportHealthReporter,
 } from './export-health.js';
-import { createSpanExporter } from './exporters.js';
+import {
+  EncodingBatchSpanProcessor,
+  type EncodedSpanExporter,
+} from './encoding-span-processor.js';
+import { createEncodedSpanExporter, createSpanExporter } from './exporters.js';
 import { createPropagator } from './propagators.js';
 import { PreAggregatedMeterProvider } from './self-metrics.js';
 import { readPemFiles, type PemStore } from './tls.js';
@@ -119,8 +123,11 @@ export function initTraces(options: TracesOptions): Traces {
   let exportHealth: ExportHealthSpanExporter | undefined;
   let endpoint: string | undefined;
 
-  const exporterFor = (pipeline: PipelineConfig): SpanExporter => {
-    const exporter = createSpanExporter(pipeline.exporter, pem);
+  /** Wraps an OTLP pipeline's exporter so a lost collector costs one warning (export-health.ts). */
+  const withHealth = <T extends SpanExporter>(
+    exporter: T,
+    pipeline: PipelineConfig,
+  ): T | ExportHealthSpanExporter => {
     if (pipeline.exporter.kind !== 'otlp') return exporter;
     const health = new ExportHealthSpanExporter(
       exporter,
@@ -143,12 +150,36 @@ export function initTraces(options: TracesOptions): Traces {
           ...(pipeline?.processor.kind === 'batch' ? pipeline.processor : {}),
           selfObsMeterProvider,
         });
+  /**
+   * A configured pipeline. OTLP/protobuf with a batch processor encodes each span when it ends
+   * (unless `otlpEncoding` is `upstream`); everything else takes spans as they are.
+   */
+  const pipelineProcessor = (pipeline: PipelineConfig): SpanProcessor => {
+    const encoded =
+      config.otlpEncoding === 'on-end' && pipeline.processor.kind === 'batch'
+        ? createEncodedSpanExporter(pipeline.exporter, pem)
+        : undefined;
+    if (encoded === undefined || pipeline.processor.kind !== 'batch')
+      return processor(
+        withHealth(createSpanExporter(pipeline.exporter, pem), pipeline),
+        pipeline,
+      );
+    // The health wrapper only counts a batch and hands it on, so it carries encoded spans as
+    // well as span objects.
+    const exporter = withHealth(
+      encoded as unknown as SpanExporter,
+      pipeline,
+    ) as unknown as EncodedSpanExporter;
+    return new EncodingBatchSpanProcessor({
+      exporter,
+      ...pipeline.processor,
+      selfObsMeterProvider,
+    });
+  };
 
   const spanProcessors = options.exporter
     ? [processor(options.exporter, config.pipelines[0])]
-    : config.pipelines.map((pipeline) =>
-        processor(exporterFor(pipeline), pipeline),
-      );
+    : config.pipelines.map(pipelineProcessor);
   const provider = new TracerProvider({
     resource: options.resource,
     sampler: createSampler(config.sampler),

@@ -135,6 +135,8 @@ export function configFromModel(
           at,
         ),
       ),
+      // The library's own variable, read by resolve.ts either way.
+      otlpEncoding: 'on-end',
       sampler: model.tracer_provider?.sampler
         ? samplerFromModel(
             model.tracer_provider.sampler,

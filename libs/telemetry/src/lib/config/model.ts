@@ -103,9 +103,25 @@ export interface LogRecordLimitsConfig {
   readonly attributeCountLimit: number;
 }
 
+/**
+ * When OTLP/protobuf spans are encoded (TELEMETRY_OTLP_SPAN_ENCODING): `on-end`, each sampled
+ * span as it ends, so the batch queue holds bytes instead of span objects
+ * (encoding-span-processor.ts); `upstream`, the upstream exporter serializes each batch when it
+ * is sent. The same bytes reach the collector either way. Applies to OTLP gRPC and http/protobuf
+ * pipelines with a batch processor; http/json, the console and a simple processor always take
+ * spans as they are.
+ */
+export type OtlpSpanEncoding = 'on-end' | 'upstream';
+export const OTLP_SPAN_ENCODINGS: readonly OtlpSpanEncoding[] = [
+  'on-end',
+  'upstream',
+];
+
 export interface TracesConfig {
   /** Empty: spans are still made (and sampled), but go nowhere. */
   readonly pipelines: readonly PipelineConfig[];
+  /** When OTLP/protobuf pipelines encode spans. */
+  readonly otlpEncoding: OtlpSpanEncoding;
   readonly sampler: SamplerConfig;
   readonly limits: SpanLimitsConfig;
 }
