@@ -35,6 +35,13 @@ describe('matchedRoute (upstream getActualMatchedRoute)', () => {
     expect(matchedRoute(paths, url)).toBe(route);
   });
 
+  it('takes the short way for one plain path with the same answer as the general rules', () => {
+    for (const path of ['/rolldice', '/a/b', '/users/:id', '/v1.2/x~y'])
+      // a root mount in front sends the same question down the general path
+      for (const url of [path, `${path}?q=1`, '/elsewhere', `${path}/more`])
+        expect(matchedRoute([path], url)).toBe(matchedRoute(['/', path], url));
+  });
+
   it('drops root mounts and collapses slashes when it builds the route', () => {
     expect(constructedRoute(['/', '/api/', '/v1', '/*'])).toBe('/api/v1');
   });

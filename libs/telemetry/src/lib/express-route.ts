@@ -103,6 +103,17 @@ export function matchedRoute(
   originalUrl: string,
 ): string | undefined {
   if (paths.length === 0) return undefined;
+  // The usual case, one plain route (`/rolldice`): what the rules below come to, without the
+  // arrays and regular expressions.
+  if (paths.length === 1) {
+    const only = paths[0];
+    if (/^\/[\w\-.~:/]*$/.test(only) && only !== '/' && !only.includes('//'))
+      return originalUrl === only ||
+        originalUrl.startsWith(only) ||
+        only.includes(':')
+        ? only
+        : undefined;
+  }
   if (paths.every((path) => path === '/'))
     return originalUrl === '/' ? '/' : undefined;
   const route = constructedRoute(paths);
@@ -132,7 +143,11 @@ export function expressRoute(req: IncomingMessage): string | undefined {
   const last = tracked[kLastPath];
   if (routers === undefined && last === undefined) return undefined;
   const paths =
-    last === undefined ? (routers ?? []) : [...(routers ?? []), last];
+    last === undefined
+      ? (routers ?? [])
+      : routers === undefined
+        ? [last]
+        : [...routers, last];
   return matchedRoute(paths, tracked.originalUrl ?? req.url ?? '/');
 }
 
@@ -148,13 +163,18 @@ export function trackLayer(layer: Layer, path: string | undefined): void {
   const original = layer.handle;
   if (typeof original !== 'function' || original.length === 4) return;
   const isRouter = layer.name === 'router';
-  const tracked = function (this: unknown, req: TrackedRequest) {
+  // Express calls a layer's handle with (req, res, next), nothing else.
+  const tracked = function (
+    this: unknown,
+    req: TrackedRequest,
+    res: unknown,
+    next: unknown,
+  ) {
     if (isRouter) {
       if (path !== undefined) (req[kRouterPaths] ??= []).push(path);
       req[kLastPath] = undefined;
     } else req[kLastPath] = path;
-    // eslint-disable-next-line prefer-rest-params
-    return original.apply(this, arguments as unknown as unknown[]);
+    return original.call(this, req, res, next);
   } as Handle;
   for (const key in original) {
     Object.defineProperty(tracked, key, {

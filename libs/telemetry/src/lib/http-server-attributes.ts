@@ -58,6 +58,8 @@ const KNOWN_METHODS = new Set([
 
 /** `http.request.method`: the method if the semantic conventions know it, `_OTHER` otherwise. */
 export function normalizeMethod(method: string | undefined): string {
+  // Node's parser hands over known methods in upper case: the common ones need no lookup.
+  if (method === 'GET' || method === 'POST' || method === 'HEAD') return method;
   if (method == null) return 'GET';
   const upper = method.toUpperCase();
   return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
@@ -182,17 +184,22 @@ export function serverAddress(
 /** Path characters the WHATWG URL parser leaves exactly as they are (no dot segments, no `%`). */
 const PLAIN_PATH = /^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 
-/** Whether `http://<host>` parses, remembered for the few Host headers a server sees. */
-const hostParses = new Map<string, boolean>();
+/**
+ * Whether `<scheme>://<host>` parses as a base URL. A server sees the same Host header request
+ * after request, so the last answer is kept (a string comparison, where a map would hash).
+ */
+let lastBase: { scheme: string; host: string; parses: boolean } = {
+  scheme: '',
+  host: '',
+  parses: false,
+};
 
-function parsesAsBase(base: string): boolean {
-  let known = hostParses.get(base);
-  if (known === undefined) {
-    known = URL.canParse(base);
-    if (hostParses.size >= 256) hostParses.clear();
-    hostParses.set(base, known);
-  }
-  return known;
+function parsesAsBase(scheme: HttpScheme, host: string): boolean {
+  const last = lastBase;
+  if (last.host === host && last.scheme === scheme) return last.parses;
+  const parses = URL.canParse(`${scheme}://${host}`);
+  lastBase = { scheme, host, parses };
+  return parses;
 }
 
 /**
@@ -207,13 +214,17 @@ export function urlPath(
   scheme: HttpScheme,
 ): string | undefined {
   const url = target ?? '/';
-  const base = `${scheme}://${host ? host : 'localhost'}`;
+  const baseHost = host ? host : 'localhost';
   const end = pathEnd(url);
   const path = end === url.length ? url : url.slice(0, end);
-  if (PLAIN_PATH.test(path) && !path.includes('/.') && parsesAsBase(base))
+  if (
+    PLAIN_PATH.test(path) &&
+    !path.includes('/.') &&
+    parsesAsBase(scheme, baseHost)
+  )
     return path;
   try {
-    return new URL(url, base).pathname;
+    return new URL(url, `${scheme}://${baseHost}`).pathname;
   } catch {
     return undefined;
   }

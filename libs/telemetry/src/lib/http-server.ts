@@ -22,9 +22,12 @@
  * Outgoing requests are left to the upstream instrumentation (instrumentations.ts).
  */
 import { errorMonitor } from 'node:events';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { Server as HttpsServer } from 'node:https';
 import {
   context,
   metrics,
@@ -157,8 +160,8 @@ export class HttpServerInstrumentation implements Instrumentation {
   enable(): void {
     if (this.patches.length > 0) return;
     this.patches = [
-      this.patch(http.Server.prototype as unknown as { emit: Emit }, 'http'),
-      this.patch(https.Server.prototype as unknown as { emit: Emit }, 'https'),
+      this.patch(HttpServer.prototype as unknown as { emit: Emit }, 'http'),
+      this.patch(HttpsServer.prototype as unknown as { emit: Emit }, 'https'),
     ];
   }
 

@@ -58,6 +58,11 @@ export class EncodedSpan {
 
 /** A chunk is this large unless one span needs more. */
 export const CHUNK_BYTES = 64 * 1024;
+/**
+ * A span is started in a fresh chunk when less than this is left: most spans are a few hundred
+ * bytes, so they practically never have to be started over.
+ */
+const SPAN_ROOM = 2048;
 
 /**
  * Encodes spans into a chunk of memory shared by the spans encoded after each other; a full
@@ -73,6 +78,8 @@ export class SpanEncoder {
 
   encode(span: ReadableSpan): EncodedSpan {
     const writer = this.writer;
+    if (writer.free < SPAN_ROOM && writer.buf.length >= SPAN_ROOM)
+      writer.reset(new Uint8Array(this.chunkBytes), 0);
     for (;;) {
       const start = writer.pos;
       try {

@@ -10,11 +10,15 @@
  * message before writing it, which is the other way to do it in one pass.
  */
 
-/** Thrown when the message does not fit in what is left of the buffer. */
+/**
+ * Thrown when the message does not fit in what is left of the buffer. One instance, thrown as
+ * is: it is control flow, and a fresh Error would capture a stack trace every time.
+ */
 export class WriterFull extends Error {
   override readonly name = 'WriterFull';
-  constructor(readonly needed: number) {
-    super(`protobuf writer needs ${needed} more bytes`);
+  static readonly instance = new WriterFull();
+  private constructor() {
+    super('protobuf writer: the message does not fit in the buffer');
   }
 }
 
@@ -37,6 +41,11 @@ export class ProtobufWriter {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
+  /** Bytes left in the buffer. */
+  get free(): number {
+    return this.buf.length - this.pos;
+  }
+
   /** Continues writing into `buf` from `start` (a new chunk). */
   reset(buf: Uint8Array, start = 0): void {
     if (buf !== this.buf) {
@@ -47,7 +56,7 @@ export class ProtobufWriter {
   }
 
   private room(n: number): void {
-    if (this.pos + n > this.buf.length) throw new WriterFull(n);
+    if (this.pos + n > this.buf.length) throw WriterFull.instance;
   }
 
   tag(field: number, wireType: number): void {

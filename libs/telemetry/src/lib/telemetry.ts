@@ -191,7 +191,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   const unpatch = registerInstrumentations({
     instrumentations,
-    tracerProvider: traces.provider,
+    tracerProvider: traces.tracerProvider,
     meterProvider: metrics.provider,
     loggerProvider: logs.provider,
   });
@@ -227,7 +227,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     serviceName: config.resource.serviceName,
     config,
     resource,
-    tracer: traces.provider.getTracer(TRACER_NAME),
+    tracer: traces.tracerProvider.getTracer(TRACER_NAME),
     meter: metrics.meter,
     requestCounter: metrics.requestCounter,
     exportHealth: traces.exportHealth,

@@ -4,6 +4,7 @@ import {
   trace,
   type MeterProvider,
   type TextMapPropagator,
+  type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -38,6 +39,12 @@ import {
 } from './encoding-span-processor.js';
 import { createEncodedSpanExporter, createSpanExporter } from './exporters.js';
 import { createPropagator } from './propagators.js';
+import {
+  createDecider,
+  LeanTracerProvider,
+  PresetIdGenerator,
+  type DropCounter,
+} from './lean-tracer.js';
 import { PreAggregatedMeterProvider } from './self-metrics.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -68,7 +75,13 @@ export interface TracesOptions {
 }
 
 export interface Traces {
+  /** The SDK tracer provider: flushing, shutting down, its span processors. */
   readonly provider: TracerProvider;
+  /**
+   * What spans are started through (registered globally, given to the instrumentations): the
+   * SDK provider behind a LeanTracerProvider, which makes the spans the sampler drops itself.
+   */
+  readonly tracerProvider: ApiTracerProvider;
   /** The first OTLP exporter's endpoint, or undefined when there is none. */
   readonly endpoint: string | undefined;
   /** The first OTLP exporter's export successes, failures and outages. */
@@ -180,23 +193,34 @@ export function initTraces(options: TracesOptions): Traces {
   const spanProcessors = options.exporter
     ? [processor(options.exporter, config.pipelines[0])]
     : config.pipelines.map(pipelineProcessor);
+  const sampler = createSampler(config.sampler);
+  const ids = new PresetIdGenerator();
+  const selfMetrics =
+    options.meterProvider &&
+    new PreAggregatedMeterProvider(options.meterProvider);
   const provider = new TracerProvider({
     resource: options.resource,
-    sampler: createSampler(config.sampler),
+    sampler,
+    idGenerator: ids,
     spanLimits: config.limits,
     spanProcessors,
-    meterProvider:
-      options.meterProvider &&
-      new PreAggregatedMeterProvider(options.meterProvider),
+    meterProvider: selfMetrics,
+  });
+  const tracerProvider = new LeanTracerProvider(provider, {
+    decide: createDecider(config.sampler),
+    sampler,
+    ids,
+    countDrop: dropCounter(selfMetrics),
   });
   if (options.register !== false)
     registerGlobals(
-      provider,
+      tracerProvider,
       options.propagator ??
         createPropagator(options.propagators ?? DEFAULT_PROPAGATORS),
     );
   return {
     provider,
+    tracerProvider,
     endpoint,
     exportHealth,
     forceFlush: () => provider.forceFlush(),
@@ -210,10 +234,40 @@ export function initTraces(options: TracesOptions): Traces {
  * RequestContextManager).
  */
 function registerGlobals(
-  provider: TracerProvider,
+  provider: ApiTracerProvider,
   propagator: TextMapPropagator,
 ): void {
   context.setGlobalContextManager(new RequestContextManager().enable());
   propagation.setGlobalPropagator(propagator);
   trace.setGlobalTracerProvider(provider);
+}
+
+/**
+ * The spans the lean tracer drops, counted where the SDK counts the spans it starts:
+ * `otel.sdk.span.started{otel.span.parent.origin, otel.span.sampling_result="DROP"}` — the same
+ * pre-aggregated instrument the SDK tracer's self-metrics use.
+ */
+function dropCounter(
+  selfMetrics: PreAggregatedMeterProvider | undefined,
+): DropCounter {
+  if (selfMetrics === undefined) return () => undefined;
+  const started = selfMetrics
+    .getMeter('@opentelemetry/sdk-trace')
+    .createCounter('otel.sdk.span.started', {
+      unit: '{span}',
+      description: 'The number of created spans.',
+    });
+  const attributes = {
+    none: dropped('none'),
+    local: dropped('local'),
+    remote: dropped('remote'),
+  };
+  return (origin) => started.add(1, attributes[origin]);
+}
+
+function dropped(origin: string) {
+  return {
+    'otel.span.parent.origin': origin,
+    'otel.span.sampling_result': 'DROP',
+  };
 }
