@@ -168,17 +168,24 @@ export class LeanTracer implements Tracer {
     private readonly options: LeanTracerOptions,
   ) {}
 
-  startSpan(name: string, options: SpanOptions = {}, ctx?: Context): Span {
+  startSpan(name: string, options?: SpanOptions, ctx?: Context): Span {
     const active = ctx ?? context.active();
-    if (options.root || options.links?.length || isTracingSuppressed(active))
+    if (
+      options !== undefined &&
+      (options.root ||
+        (options.links !== undefined && options.links.length > 0))
+    )
       return this.sdk.startSpan(name, options, active);
     const candidate = trace.getSpanContext(active);
+    // "record" needs no checking: the SDK makes the span, and decides for itself (a parent that
+    // turns out invalid included). Only a drop is made here, so only a drop is checked.
+    const decision = this.options.decide(candidate);
+    if (decision === 'record' || isTracingSuppressed(active))
+      return this.sdk.startSpan(name, options, active);
     const parent =
       candidate !== undefined && isSpanContextValid(candidate)
         ? candidate
         : undefined;
-    const decision = this.options.decide(parent);
-    if (decision === 'record') return this.sdk.startSpan(name, options, active);
     if (parent !== undefined) {
       // A child in a trace that is not recorded: the same trace, a new span id.
       this.options.countDrop(parent.isRemote ? 'remote' : 'local');
@@ -189,14 +196,19 @@ export class LeanTracer implements Tracer {
         traceState: parent.traceState,
       });
     }
+    // No valid parent: the root decision (an invalid parent in the context counts as none).
+    const rootDecision =
+      candidate === undefined ? decision : this.options.decide(undefined);
+    if (rootDecision === 'record')
+      return this.sdk.startSpan(name, options, active);
     const traceId = randomTraceId();
     if (
-      decision === 'ratio' &&
+      rootDecision === 'ratio' &&
       this.options.sampler.shouldSample(
         active,
         traceId,
         name,
-        options.kind ?? 0,
+        options?.kind ?? 0,
         {},
         [],
       ).decision !== SamplingDecision.NOT_RECORD
