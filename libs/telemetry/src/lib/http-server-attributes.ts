@@ -4,7 +4,7 @@
  * writes them (span name, attributes, status, `error.type`), with this library's edge rules on
  * top (query values redacted, `client.address` from X-Forwarded-For only behind a trusted proxy;
  * see http-edge.ts). Pure functions over the request's fields, used by http-server.ts; the
- * conformance suite (apps/dice-api-e2e/src/http-conformance.e2e.ts) checks the result against
+ * conformance suite (apps/dice-api-e2e/src/conformance.e2e.ts) checks the result against
  * the upstream instrumentation request by request.
  *
  * The one thing done differently is *when*: these attributes are built only for a span that
