@@ -121,15 +121,24 @@ export interface SpanSnapshot {
   /** Spans the variant's receiver has counted; undefined without a receiver. */
   received: number | undefined;
   /**
-   * False for the "peer": the getting-started setup publishes no otel.sdk.* self-metrics, so
-   * only `received` is known (the counters above are 0).
+   * False for the "peer" (the getting-started setup publishes no otel.sdk.* self-metrics) and for
+   * variants without the Prometheus endpoint: only `received` is known (the counters above are 0).
    */
   appCounters: boolean;
 }
 
-/** Whether a variant's app publishes the SDK's span self-metrics on /metrics. */
+/**
+ * Whether a variant's app publishes the SDK's span self-metrics on /metrics: not the peer, and not
+ * a variant whose metrics exporters leave out the Prometheus endpoint (e.g. OTEL_METRICS_EXPORTER=none,
+ * measured to see what the metrics cost).
+ */
 export function hasSpanCounters(spec: VariantSpec): boolean {
-  return spec.program !== 'peer';
+  if (spec.program === 'peer') return false;
+  const exporters = spec.env['OTEL_METRICS_EXPORTER'];
+  return (
+    exporters === undefined ||
+    exporters.split(',').some((name) => name.trim() === 'prometheus')
+  );
 }
 
 export async function spanSnapshot(variant: RunningVariant): Promise<SpanSnapshot> {
