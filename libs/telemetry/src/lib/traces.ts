@@ -164,8 +164,9 @@ export function initTraces(options: TracesOptions): Traces {
           selfObsMeterProvider,
         });
   /**
-   * A configured pipeline. OTLP/protobuf with a batch processor encodes each span when it ends
-   * (unless `otlpEncoding` is `upstream`); everything else takes spans as they are.
+   * A configured pipeline. With `otlpEncoding` `on-end` (TELEMETRY_OTLP_SPAN_ENCODING, opt-in),
+   * OTLP/protobuf with a batch processor encodes each span when it ends; everything else takes
+   * spans as they are and leaves serialization to the upstream exporter.
    */
   const pipelineProcessor = (pipeline: PipelineConfig): SpanProcessor => {
     const encoded =

@@ -1,8 +1,8 @@
 import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
 
 describe('resolveOtlpSpanEncodingFromEnv', () => {
-  it('encodes spans when they end unless told to leave it to the upstream exporter', () => {
-    expect(resolveOtlpSpanEncodingFromEnv({})).toBe('on-end');
+  it('leaves serialization to the upstream exporter unless told to encode spans when they end', () => {
+    expect(resolveOtlpSpanEncodingFromEnv({})).toBe('upstream');
     expect(
       resolveOtlpSpanEncodingFromEnv({
         TELEMETRY_OTLP_SPAN_ENCODING: ' Upstream ',
