@@ -246,5 +246,14 @@ describe('response outcome', () => {
       'network.protocol.version': '2.0',
       'error.type': 'TypeError',
     });
+    // Whatever a listener throws: no name, no error.type (and no TypeError of our own).
+    for (const thrown of [null, undefined, 'a string'])
+      expect(
+        durationAttributes('GET', 'http', '1.1', { error: thrown }),
+      ).toEqual({
+        'http.request.method': 'GET',
+        'url.scheme': 'http',
+        'network.protocol.version': '1.1',
+      });
   });
 });

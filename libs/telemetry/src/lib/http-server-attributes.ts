@@ -345,7 +345,7 @@ export function durationAttributes(
   httpVersion: string | undefined,
   outcome:
     | { readonly statusCode: number; readonly route: string | undefined }
-    | { readonly error: Error },
+    | { readonly error: unknown },
 ): Attributes {
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: normalizeMethod(method),
@@ -353,7 +353,9 @@ export function durationAttributes(
   };
   if (httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = httpVersion;
   if ('error' in outcome) {
-    attributes[ATTR_ERROR_TYPE] = outcome.error.name;
+    // Whatever was thrown: `throw null` or a string too (no name: no error.type, as upstream).
+    const name = (outcome.error as { name?: unknown } | null | undefined)?.name;
+    if (typeof name === 'string') attributes[ATTR_ERROR_TYPE] = name;
     return attributes;
   }
   if (outcome.route !== undefined) attributes[ATTR_HTTP_ROUTE] = outcome.route;

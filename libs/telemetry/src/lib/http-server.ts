@@ -30,6 +30,7 @@ import {
 import { Server as HttpsServer } from 'node:https';
 import {
   context,
+  diag,
   metrics,
   propagation,
   ROOT_CONTEXT,
@@ -198,7 +199,7 @@ export class HttpServerInstrumentation implements Instrumentation {
   ): boolean {
     const req = args[1] as IncomingMessage;
     const res = args[2] as TrackedResponse;
-    if (this.options.ignoreIncomingRequest?.(req)) {
+    if (this.isIgnored(req)) {
       const suppressed = suppressTracing(context.active());
       context.bind(suppressed, req);
       context.bind(suppressed, res);
@@ -216,8 +217,19 @@ export class HttpServerInstrumentation implements Instrumentation {
       { kind: SpanKind.SERVER, links },
       parent,
     );
-    if (span.isRecording())
-      span.setAttributes(serverSpanAttributes(req, scheme, this.options.edge));
+    if (span.isRecording()) {
+      try {
+        span.setAttributes(
+          serverSpanAttributes(req, scheme, this.options.edge),
+        );
+      } catch (error) {
+        // Telemetry never takes a request down: the span goes on without its request attributes.
+        diag.error(
+          'http-server: building the server span attributes failed',
+          error,
+        );
+      }
+    }
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     const ctx: Context = setRPCMetadata(trace.setSpan(parent, span), rpc);
 
@@ -241,6 +253,21 @@ export class HttpServerInstrumentation implements Instrumentation {
     } catch (error) {
       this.endWithError(res[kState] as ServerSpanState, error);
       throw error;
+    }
+  }
+
+  /** The ignore hook, which must not take the request down if it throws (the request is traced). */
+  private isIgnored(req: IncomingMessage): boolean {
+    const hook = this.options.ignoreIncomingRequest;
+    if (hook === undefined) return false;
+    try {
+      return hook(req);
+    } catch (error) {
+      diag.error(
+        'http-server: the ignore hook threw; the request is traced',
+        error,
+      );
+      return false;
     }
   }
 

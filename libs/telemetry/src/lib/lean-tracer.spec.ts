@@ -90,6 +90,32 @@ const SAMPLERS: [string, SamplerConfig][] = [
       localParentNotSampled: { type: 'always_on' },
     },
   ],
+  [
+    // A configuration file can nest them: asked about a child, the inner one goes by the parent.
+    'parentbased with parent-based delegates',
+    {
+      type: 'parentbased',
+      root: { type: 'always_on' },
+      remoteParentSampled: {
+        type: 'parentbased',
+        root: { type: 'always_off' },
+      },
+      remoteParentNotSampled: {
+        type: 'parentbased',
+        root: { type: 'always_on' },
+      },
+      localParentSampled: {
+        type: 'parentbased',
+        root: { type: 'always_off' },
+        localParentSampled: { type: 'always_off' },
+      },
+      localParentNotSampled: {
+        type: 'parentbased',
+        root: { type: 'always_off' },
+        localParentNotSampled: { type: 'always_on' },
+      },
+    },
+  ],
 ];
 
 function setUp(config: SamplerConfig) {
@@ -135,7 +161,13 @@ function setUp(config: SamplerConfig) {
       ]),
     );
   };
-  return { sampler, lean: lean.getTracer('t'), startedSeries };
+  return {
+    sampler,
+    sdk,
+    provider: lean,
+    lean: lean.getTracer('t'),
+    startedSeries,
+  };
 }
 
 describe('LeanTracer', () => {
@@ -186,6 +218,16 @@ describe('LeanTracer', () => {
         expect(await startedSeries()).toEqual(expected);
       },
     );
+  });
+
+  it("passes flushing and shutting down on to the SDK provider (found through the global provider's delegate)", async () => {
+    const { sdk, provider } = setUp({ type: 'always_on' });
+    const flush = jest.spyOn(sdk, 'forceFlush');
+    const shutdown = jest.spyOn(sdk, 'shutdown');
+    await provider.forceFlush();
+    expect(flush).toHaveBeenCalledTimes(1);
+    await provider.shutdown();
+    expect(shutdown).toHaveBeenCalledTimes(1);
   });
 
   it('leaves suppressed tracing to the SDK', () => {

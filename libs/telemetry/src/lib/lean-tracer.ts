@@ -116,13 +116,16 @@ function rootDecision(sampler: SamplerConfig): Decision {
 
 /**
  * A delegate asked for a child span: whatever it says without looking at the trace id — a ratio
- * delegate of a child is left to the SDK (`record` here means "the SDK decides").
+ * delegate of a child is left to the SDK (`record` here means "the SDK decides"). So is a nested
+ * parent-based delegate (possible in a configuration file): asked about a child, it goes by the
+ * parent through its own slots, not by its root sampler.
  */
 function childDecision(
   sampler: SamplerConfig | undefined,
   fallback: Decision,
 ): Decision {
   if (sampler === undefined) return fallback;
+  if (sampler.type === 'parentbased') return 'record';
   const decision = rootDecision(sampler);
   return decision === 'ratio' ? 'record' : decision;
 }
@@ -277,17 +280,33 @@ export class LeanTracer implements Tracer {
   }
 }
 
+/** What the lean provider passes on to the SDK provider besides tracers. */
+export interface FlushableTracerProvider extends TracerProvider {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
 /**
  * The tracer provider the library registers: the SDK's, with each tracer behind a LeanTracer.
- * Flushing and shutting down stay with the SDK provider.
+ * Flushing and shutting down are the SDK provider's, passed through: code that finds the global
+ * provider and flushes it (e.g. the AWS Lambda instrumentation before the function freezes)
+ * flushes the SDK's.
  */
-export class LeanTracerProvider implements TracerProvider {
+export class LeanTracerProvider implements FlushableTracerProvider {
   private readonly tracers = new Map<string, LeanTracer>();
 
   constructor(
-    private readonly sdk: TracerProvider,
+    private readonly sdk: FlushableTracerProvider,
     private readonly options: LeanTracerOptions,
   ) {}
+
+  forceFlush(): Promise<void> {
+    return this.sdk.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.sdk.shutdown();
+  }
 
   getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
     const key = `${name}@${version ?? ''}:${options?.schemaUrl ?? ''}`;

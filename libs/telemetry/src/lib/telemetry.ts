@@ -180,6 +180,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     meterProvider: metrics.provider,
     reporter: logger,
     propagator: untrustedContext ?? configured,
+    // One switch back to the stock setup: the upstream instrumentations and the SDK's own tracer.
+    leanTracer: config.http.instrumentation === 'lean',
   });
   const logs = initLogs({
     resource,

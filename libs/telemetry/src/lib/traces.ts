@@ -4,6 +4,7 @@ import {
   trace,
   type MeterProvider,
   type TextMapPropagator,
+  type Counter,
   type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
@@ -72,6 +73,12 @@ export interface TracesOptions {
   propagators?: readonly PropagatorName[];
   /** A ready propagator to register instead of `propagators`. */
   propagator?: TextMapPropagator;
+  /**
+   * Spans the sampler drops are made without the SDK (LeanTracerProvider; default true). false:
+   * every span goes through the SDK's tracer, as with the stock setup
+   * (TELEMETRY_HTTP_INSTRUMENTATION=upstream).
+   */
+  leanTracer?: boolean;
 }
 
 export interface Traces {
@@ -199,20 +206,23 @@ export function initTraces(options: TracesOptions): Traces {
   const selfMetrics =
     options.meterProvider &&
     new PreAggregatedMeterProvider(options.meterProvider);
+  const lean = options.leanTracer !== false;
   const provider = new TracerProvider({
     resource: options.resource,
     sampler,
-    idGenerator: ids,
+    ...(lean ? { idGenerator: ids } : {}),
     spanLimits: config.limits,
     spanProcessors,
     meterProvider: selfMetrics,
   });
-  const tracerProvider = new LeanTracerProvider(provider, {
-    decide: createDecider(config.sampler),
-    sampler,
-    ids,
-    countDrop: dropCounter(selfMetrics),
-  });
+  const tracerProvider: ApiTracerProvider = lean
+    ? new LeanTracerProvider(provider, {
+        decide: createDecider(config.sampler),
+        sampler,
+        ids,
+        countDrop: dropCounter(selfMetrics),
+      })
+    : provider;
   if (options.register !== false)
     registerGlobals(
       tracerProvider,
@@ -252,18 +262,24 @@ function dropCounter(
   selfMetrics: PreAggregatedMeterProvider | undefined,
 ): DropCounter {
   if (selfMetrics === undefined) return () => undefined;
-  const started = selfMetrics
-    .getMeter('@opentelemetry/sdk-trace')
-    .createCounter('otel.sdk.span.started', {
-      unit: '{span}',
-      description: 'The number of created spans.',
-    });
+  // Asked for at the first drop, never before: by then the SDK tracer behind the lean one has
+  // registered the counter under its versioned meter, and this finds that one (the meter's
+  // version, otel_scope_version on /metrics, is the SDK's, not empty).
+  let started: Counter | undefined;
   const attributes = {
     none: dropped('none'),
     local: dropped('local'),
     remote: dropped('remote'),
   };
-  return (origin) => started.add(1, attributes[origin]);
+  return (origin) => {
+    started ??= selfMetrics
+      .getMeter('@opentelemetry/sdk-trace')
+      .createCounter('otel.sdk.span.started', {
+        unit: '{span}',
+        description: 'The number of created spans.',
+      });
+    started.add(1, attributes[origin]);
+  };
 }
 
 function dropped(origin: string) {

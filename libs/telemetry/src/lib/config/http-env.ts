@@ -6,7 +6,8 @@
  *   defaults (DEFAULT_REDACTED_QUERY_PARAMS);
  * - TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT: `false` for a service that faces the public;
  * - TELEMETRY_HTTP_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed;
- * - TELEMETRY_HTTP_INSTRUMENTATION: `lean` (default) or `upstream`, which code makes server spans.
+ * - TELEMETRY_HTTP_INSTRUMENTATION: `lean` (default) or `upstream`: which code makes server spans,
+ *   and whether dropped spans are made without the SDK (lean-tracer.ts) or by it.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { DEFAULT_REDACTED_QUERY_PARAMS } from '../http-edge.js';
