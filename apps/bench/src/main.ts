@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const context = {
     benchMain: __filename,
     limitServerMain: join(__dirname, 'limit-server-main.js'),
+    peerServerMain: join(__dirname, 'peer-server-main.js'),
     diceApiMain: snapshot(diceApiMain, 'dice-api-snapshot'),
     baselineMain: baselineMain === undefined ? undefined : snapshot(baselineMain, 'dice-api-baseline'),
     workspaceRoot: WORKSPACE_ROOT,
@@ -125,12 +126,14 @@ async function shutdown(code: number): Promise<void> {
  * Past it the run is stuck, not slow.
  */
 function timeBudgetMs(o: BenchOptions): number {
-  const variants = 4 + o.variants.length;
+  const variants = 6 + o.variants.length + (o.baseline === undefined ? 0 : 1);
   const comparison =
     o.mode === 'cpu-prof'
       ? o.warmupSec + 2 * o.durationSec + 60
       : variants * (o.warmupSec + 15) +
         o.rounds * variants * (o.durationSec + 5) +
+        // the peer's rounds end with a wait for its 5 s batch delay
+        (o.rounds + 1) * 20 +
         o.scrapes * 0.1 +
         (o.skipFixedRate ? 0 : o.fixedWarmupSec + o.fixedDurationSec + 60);
   return Math.round((2 * comparison + 120) * 1000);

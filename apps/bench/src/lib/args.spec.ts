@@ -19,7 +19,16 @@ describe('parseBenchArgs', () => {
       out: undefined,
       app: undefined,
       baseline: undefined,
+      only: undefined,
+      profileVariant: 'on',
     });
+  });
+
+  it('picks built-in variants with --only (always with off and on) and the profiled variant', () => {
+    expect(parseBenchArgs(['--only', 'ratio10,peer']).only).toEqual(['off', 'on', 'ratio10', 'peer']);
+    expect(() => parseBenchArgs(['--only', 'gzip'])).toThrow(/--only takes built-in variant ids/);
+    expect(parseBenchArgs(['--cpu-prof', '--cpu-prof-variant', 'peer']).profileVariant).toBe('peer');
+    expect(() => parseBenchArgs(['--cpu-prof-variant', 'off'])).toThrow(/--cpu-prof-variant takes one of/);
   });
 
   it('--quick shortens everything, explicit flags still win', () => {

@@ -32,6 +32,10 @@ export interface BenchOptions {
   app: string | undefined;
   /** Another dice-api bundle (e.g. before a change), measured as the "baseline" variant. */
   baseline: string | undefined;
+  /** Built-in variants to run (default all); extras and the baseline always run. */
+  only: string[] | undefined;
+  /** --cpu-prof: the variant profiled against "off" (default "on"). */
+  profileVariant: string;
 }
 
 export class UsageError extends Error {
@@ -66,7 +70,8 @@ export const USAGE = `Usage: npx nx run bench:bench [-- options]
 
 Measures the throughput, latency, CPU and memory cost of dice-api's telemetry: a bare node:http
 "limit", dice-api with OTEL_SDK_DISABLED=true ("off"), fully on with a live OTLP receiver ("on"),
-and fully on with nothing listening on the OTLP port ("down"), in interleaved rounds.
+fully on with nothing listening on the OTLP port ("down"), 10 % of traces sampled ("ratio10"),
+and the getting-started OpenTelemetry setup on the same app ("peer"), in interleaved rounds.
 
 Options:
   --quick                 short smoke run (1 round of 3 s, 5 s fixed-rate run at 200 req/s)
@@ -79,11 +84,14 @@ Options:
   --fixed-warmup S        warm-up before the sustained run (default ${FULL.fixedWarmupSec})
   --skip-fixed-rate       leave the sustained run out
   --scrapes N             sequential /metrics scrapes to time (default ${FULL.scrapes})
-  --on-env K=V            extra environment for every SDK-on variant (repeatable)
+  --only ID[,ID]          run only these built-in variants (limit, off, on, down, ratio10, peer);
+                          extras and the baseline always run, "off" and "on" are always added
+  --on-env K=V            extra environment for every SDK-on variant, the peer's too (repeatable)
   --variant ID:K=V[,K=V]  an extra SDK-on variant with this environment, measured in the same
                           rounds (repeatable), e.g. --variant gzip:OTEL_EXPORTER_OTLP_COMPRESSION=gzip
   --cpu-prof              instead of the comparison: profile "off" and "on" under load
                           (node --cpu-prof) and print where "on" spends its extra time
+  --cpu-prof-variant ID   profile this built-in variant instead of "on" (e.g. ratio10, peer)
   --out FILE              also write the Markdown report to FILE
   --app FILE              dice-api bundle to run (default apps/dice-api/dist/main.js)
   --baseline FILE         another dice-api bundle (e.g. built before a change), run fully on as
@@ -115,6 +123,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         out: { type: 'string' },
         app: { type: 'string' },
         baseline: { type: 'string' },
+        only: { type: 'string' },
+        'cpu-prof-variant': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -146,11 +156,34 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     out: v.out,
     app: v.app,
     baseline: v.baseline,
+    only: v.only === undefined ? undefined : parseOnly(v.only),
+    profileVariant: parseProfileVariant(v['cpu-prof-variant']),
   };
 }
 
+/** The built-in variants --only may pick from. */
+export const BUILT_IN_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer'];
+
+function parseOnly(text: string): string[] {
+  const ids = text.split(',').map((id) => id.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !BUILT_IN_IDS.includes(id));
+  if (ids.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--only takes built-in variant ids (${BUILT_IN_IDS.join(', ')}), got ${JSON.stringify(text)}`);
+  }
+  // on and off anchor every ratio, the fixed-rate run and the scrape timing.
+  return [...new Set(['off', 'on', ...ids])];
+}
+
+function parseProfileVariant(id: string | undefined): string {
+  if (id === undefined) return 'on';
+  if (!BUILT_IN_IDS.includes(id) || id === 'off') {
+    throw new UsageError(`--cpu-prof-variant takes one of ${BUILT_IN_IDS.filter((i) => i !== 'off').join(', ')}, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
 /** Ids of the built-in variants. */
-export const RESERVED_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'baseline'];
+export const RESERVED_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer', 'baseline'];
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;

@@ -21,9 +21,10 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
   };
 }
 
-const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true };
-const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true };
-const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false };
+const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true };
+const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true, appCounters: true };
+const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false, appCounters: true };
+const peerSpans = { created: 0, sampled: 0, received: 20_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: false };
 const rounds = [
   round('limit', 0, 100_000),
   round('off', 0, 50_000),
@@ -35,9 +36,11 @@ const rounds = [
   round('limit', 1, 120_000),
   round('none', 0, 60_000, noExporter),
   round('none', 1, 60_000, noExporter),
+  round('peer', 0, 10_000, peerSpans),
+  round('peer', 1, 10_000, peerSpans),
 ];
 const memory = { rssAfterWarmupBytes: 100 * 1024 * 1024, rssEndBytes: 101 * 1024 * 1024, peakRssBytes: 110 * 1024 * 1024 };
-const variants: VariantSummary[] = ['limit', 'off', 'on', 'down', 'none'].map((id) =>
+const variants: VariantSummary[] = ['limit', 'off', 'on', 'down', 'none', 'peer'].map((id) =>
   summariseVariant({ id, label: `${id} label` }, rounds, memory),
 );
 const byId = (id: string) => variants.find((v) => v.id === id);
@@ -59,7 +62,7 @@ const input: ReportInput = {
   rounds,
   scrape: { scrapes: 200, failures: 0, latency: { count: 200, p50: 1.5, p99: 4, max: 5, mean: 2 }, bodyBytes: 10_240, seriesCount: 42 },
   fixedRate: undefined,
-  targets: evaluateTargets({ off: byId('off'), on: byId('on'), down: byId('down'), fixedRate: undefined }),
+  targets: evaluateTargets({ off: byId('off'), on: byId('on'), down: byId('down'), peer: byId('peer'), fixedRate: undefined }),
   notes: ['The machine was shared.'],
 };
 
@@ -80,9 +83,11 @@ describe('formatReport', () => {
   });
 
   it('shows spans only for SDK-on variants, with "nothing listening" for the dead collector', () => {
-    expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +8,000 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
-    expect(text).toMatch(/\| down +\| +8,000 \| +8,000 \| nothing listening \| +– \| +2,000 \| +6,000 \| +– \|/);
-    expect(text).toMatch(/\| none +\| +8,000 \| +8,000 \| +no exporter \| +– \| +0 \| +0 \| +2\.0 \|/);
+    expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +8,000 \| +0\.09 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
+    expect(text).toMatch(/\| down +\| +8,000 \| +8,000 \| nothing listening \| +– \| +– \| +2,000 \| +6,000 \| +– \|/);
+    expect(text).toMatch(/\| none +\| +8,000 \| +8,000 \| +no exporter \| +0\.00 \| +– \| +0 \| +0 \| +2\.0 \|/);
+    // the getting-started setup: only the receiver's count is known
+    expect(text).toMatch(/\| peer +\| +– \| +– \| +40,000 \| +2\.00 \| +– \| +– \| +– \| +2\.0 \|/);
     const spanSection = text.slice(text.indexOf('## Spans'), text.indexOf('## Ratios'));
     expect(spanSection).toContain('| on ');
     expect(spanSection).not.toContain('| off ');
@@ -97,7 +102,9 @@ describe('formatReport', () => {
   });
 
   it('lists the targets with their status and the raw rounds', () => {
-    expect(text).toMatch(/on\/off throughput ≥ 0\.80 +\| 0\.77× +\| NOT met/);
+    expect(text).toMatch(/on\/off throughput ≥ 0\.50 +\| 0\.77× +\| met/);
+    expect(text).toMatch(/on\/peer throughput ≥ 2\.00 \(the getting-started setup\) +\| 4\.25× +\| met/);
+    expect(text).toMatch(/10 % sampled \(ratio10\)\/off throughput ≥ 0\.80 +\| – +\| not measured/);
     expect(text).toMatch(/100 % of spans delivered.*\| not measured/);
     expect(text).toMatch(/\| +2 \| limit +\| +12,000 \| +9\.76 ms \| +9\.00 \| +4\.00 \| +0\.50 \| +90\.0 MiB \|/);
     expect(text).toContain('## /metrics scrape');
@@ -113,6 +120,13 @@ describe('ratioPairs', () => {
       ['off', 'limit'],
       ['down', 'on'],
       ['gzip', 'on'],
+    ]);
+    expect(ratioPairs(['off', 'on', 'ratio10', 'peer'])).toEqual([
+      ['on', 'off'],
+      ['ratio10', 'off'],
+      ['on', 'peer'],
+      ['peer', 'off'],
+      ['ratio10', 'on'],
     ]);
     expect(ratioPairs(['on', 'off'])).toEqual([['on', 'off']]);
   });

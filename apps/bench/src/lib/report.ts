@@ -132,25 +132,41 @@ function variantTable(variants: readonly VariantSummary[]): string {
 function spanSection(variants: readonly VariantSummary[]): string[] {
   const withSpans = variants.filter((v) => v.spans !== undefined);
   if (withSpans.length === 0) return [];
+  const counted = (spans: NonNullable<VariantSummary['spans']>, value: number) =>
+    spans.appCounters ? formatNumber(value) : NOT_APPLICABLE;
   return [
     '## Spans (measured rounds)',
     '',
     'created = `otel_sdk_span_started_total` on the app\'s /metrics; sampled = those with ' +
       '`otel_span_sampling_result="RECORD_AND_SAMPLE"`; received = counted by the OTLP receiver; delivered = received/sampled; ' +
-      'dropped = `otel_sdk_processor_span_processed_total{error_type="queue_full"}`; export failed = processed with any other error_type.',
+      'dropped = `otel_sdk_processor_span_processed_total{error_type="queue_full"}`; export failed = processed with any other error_type. ' +
+      'The getting-started setup (peer) publishes no such counters: for it only the receiver\'s count is known.',
     '',
     markdownTable(
-      ['variant', 'created', 'sampled', 'received', 'delivered', 'dropped (queue full)', 'export failed', 'receiver CPU s'],
+      [
+        'variant',
+        'created',
+        'sampled',
+        'received',
+        'received per request',
+        'delivered',
+        'dropped (queue full)',
+        'export failed',
+        'receiver CPU s',
+      ],
       withSpans.map((v) => {
         const spans = v.spans as NonNullable<VariantSummary['spans']>;
         return [
           v.id,
-          formatNumber(spans.created),
-          formatNumber(spans.sampled),
+          counted(spans, spans.created),
+          counted(spans, spans.sampled),
           !spans.exporting ? 'no exporter' : spans.received === undefined ? 'nothing listening' : formatNumber(spans.received),
-          spans.exporting ? formatPercent(deliveryRatio(spans.sampled, spans.received), 2) : NOT_APPLICABLE,
-          formatNumber(spans.droppedQueueFull),
-          formatNumber(spans.exportFailed),
+          spans.received === undefined || v.requests === 0 ? NOT_APPLICABLE : formatNumber(spans.received / v.requests, 2),
+          spans.exporting && spans.appCounters
+            ? formatPercent(deliveryRatio(spans.sampled, spans.received), 2)
+            : NOT_APPLICABLE,
+          counted(spans, spans.droppedQueueFull),
+          counted(spans, spans.exportFailed),
           v.receiverCpuSeconds === undefined ? NOT_APPLICABLE : formatNumber(v.receiverCpuSeconds, 1),
         ];
       }),
@@ -160,17 +176,23 @@ function spanSection(variants: readonly VariantSummary[]): string[] {
 }
 
 /**
- * Ratio pairs worth reading: the issue's three, every extra variant against "on", and the
- * --baseline build against "off" too (its own on/off, to set next to this build's).
+ * Ratio pairs worth reading: the issue's (on/off, 10 % sampled/off, on/peer), the reference ones
+ * (against the bare server, collector down against on), every extra variant against "on", and the
+ * --baseline build against "on" (the gain) and "off" (its own on/off).
  */
 export function ratioPairs(ids: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [
     ['on', 'off'],
+    ['ratio10', 'off'],
+    ['on', 'peer'],
+    ['peer', 'off'],
     ['on', 'limit'],
     ['off', 'limit'],
     ['down', 'on'],
+    ['ratio10', 'on'],
   ];
-  for (const id of ids) if (!['limit', 'off', 'on', 'down'].includes(id)) pairs.push([id, 'on']);
+  const builtIn = ['limit', 'off', 'on', 'down', 'ratio10', 'peer'];
+  for (const id of ids) if (!builtIn.includes(id)) pairs.push([id, 'on']);
   if (ids.includes('baseline')) pairs.push(['baseline', 'off']);
   return pairs.filter(([a, b]) => ids.includes(a) && ids.includes(b));
 }

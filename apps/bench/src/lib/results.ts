@@ -17,6 +17,11 @@ export interface SpanCounts {
   exportFailed: number;
   /** False when the app has no batch processor at all (OTEL_TRACES_EXPORTER=none). */
   exporting: boolean;
+  /**
+   * False when the app publishes no span self-metrics (the getting-started "peer"): then only
+   * `received` is measured, and created/sampled/dropped/failed are 0 for want of a source.
+   */
+  appCounters: boolean;
 }
 
 /** One variant under load for one round. */
@@ -119,6 +124,7 @@ export function sumSpans(parts: readonly (SpanCounts | undefined)[]): SpanCounts
     droppedQueueFull: sum(present.map((p) => p.droppedQueueFull)),
     exportFailed: sum(present.map((p) => p.exportFailed)),
     exporting: present.every((p) => p.exporting),
+    appCounters: present.every((p) => p.appCounters),
   };
 }
 

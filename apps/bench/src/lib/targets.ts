@@ -9,6 +9,10 @@ export interface TargetInputs {
   off: VariantSummary | undefined;
   on: VariantSummary | undefined;
   down: VariantSummary | undefined;
+  /** 10 % head sampling (parentbased_traceidratio 0.1). */
+  sampled?: VariantSummary | undefined;
+  /** The getting-started setup. */
+  peer?: VariantSummary | undefined;
   fixedRate: FixedRateResult | undefined;
 }
 
@@ -19,22 +23,45 @@ export interface TargetResult {
   met: boolean | undefined;
 }
 
+/** Issue 12's goals (sampled, fully on, against the peer) and the ones kept from before. */
 export const THRESHOLDS = {
-  onOffThroughput: 0.8,
-  onOffP99: 2,
+  sampledOffThroughput: 0.8,
+  onOffThroughput: 0.5,
+  onOffCpu: 2,
+  onOffP99: 3,
+  onPeerThroughput: 2,
   delivered: 1,
   rssGrowth: 0.1,
   downOnThroughput: 0.95,
 } as const;
 
-export function evaluateTargets({ off, on, down, fixedRate }: TargetInputs): TargetResult[] {
+export function evaluateTargets({ off, on, down, sampled, peer, fixedRate }: TargetInputs): TargetResult[] {
   const results: TargetResult[] = [];
+  const ratio = (a: VariantSummary | undefined, b: VariantSummary | undefined) =>
+    a && b ? a.reqPerSec / b.reqPerSec : undefined;
+  const atLeast = (goal: string, value: number | undefined, threshold: number): TargetResult => ({
+    goal,
+    actual: formatRatio(value),
+    met: value === undefined ? undefined : value >= threshold,
+  });
 
-  const onOff = on && off ? on.reqPerSec / off.reqPerSec : undefined;
+  results.push(
+    atLeast(
+      `10 % sampled (ratio10)/off throughput ≥ ${THRESHOLDS.sampledOffThroughput.toFixed(2)}`,
+      ratio(sampled, off),
+      THRESHOLDS.sampledOffThroughput,
+    ),
+    atLeast(`on/off throughput ≥ ${THRESHOLDS.onOffThroughput.toFixed(2)}`, ratio(on, off), THRESHOLDS.onOffThroughput),
+  );
+
+  const cpuRatio = on && off ? on.cpuMsPerKiloRequest / off.cpuMsPerKiloRequest : undefined;
   results.push({
-    goal: `on/off throughput ≥ ${THRESHOLDS.onOffThroughput.toFixed(2)}`,
-    actual: formatRatio(onOff),
-    met: onOff === undefined ? undefined : onOff >= THRESHOLDS.onOffThroughput,
+    goal: `on CPU per request ≤ ${THRESHOLDS.onOffCpu}× off`,
+    actual:
+      on && off && cpuRatio !== undefined
+        ? `${formatNumber(on.cpuMsPerKiloRequest, 1)} vs ${formatNumber(off.cpuMsPerKiloRequest, 1)} µs (${formatRatio(cpuRatio)})`
+        : NOT_APPLICABLE,
+    met: cpuRatio === undefined ? undefined : cpuRatio <= THRESHOLDS.onOffCpu,
   });
 
   const p99Ratio = on && off ? on.latency.p99 / off.latency.p99 : undefined;
@@ -46,6 +73,14 @@ export function evaluateTargets({ off, on, down, fixedRate }: TargetInputs): Tar
         : NOT_APPLICABLE,
     met: p99Ratio === undefined ? undefined : p99Ratio <= THRESHOLDS.onOffP99,
   });
+
+  results.push(
+    atLeast(
+      `on/peer throughput ≥ ${THRESHOLDS.onPeerThroughput.toFixed(2)} (the getting-started setup)`,
+      ratio(on, peer),
+      THRESHOLDS.onPeerThroughput,
+    ),
+  );
 
   const delivery = fixedRate ? deliveryRatio(fixedRate.spans.sampled, fixedRate.spans.received) : undefined;
   results.push({

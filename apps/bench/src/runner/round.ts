@@ -114,7 +114,8 @@ export function spanDelta(before: SpanSnapshot, after: SpanSnapshot): SpanCounts
       after.received === undefined || before.received === undefined ? undefined : after.received - before.received,
     droppedQueueFull: after.droppedQueueFull - before.droppedQueueFull,
     exportFailed: after.exportFailed - before.exportFailed,
-    exporting: after.queueSize !== undefined,
+    exporting: after.queueSize !== undefined || !after.appCounters,
+    appCounters: after.appCounters,
   };
 }
 

@@ -36,7 +36,7 @@ export async function runComparison(
   progress: Progress,
 ): Promise<string> {
   const loadAverageStart = loadavg();
-  const specs = variantSpecs(options.onEnv, options.variants, options.baseline !== undefined);
+  const specs = variantSpecs(options.onEnv, options.variants, options.baseline !== undefined, options.only);
   const notes: string[] = [];
   const running: RunningVariant[] = [];
   const settings = { connections: options.connections, durationSec: options.durationSec };
@@ -125,7 +125,14 @@ export async function runComparison(
     rounds,
     scrape,
     fixedRate,
-    targets: evaluateTargets({ off: byId('off'), on: byId('on'), down: byId('down'), fixedRate }),
+    targets: evaluateTargets({
+      off: byId('off'),
+      on: byId('on'),
+      down: byId('down'),
+      sampled: byId('ratio10'),
+      peer: byId('peer'),
+      fixedRate,
+    }),
     notes,
   });
 }

@@ -24,27 +24,28 @@ export async function runCpuProfile(options: BenchOptions, context: ProfileConte
   const pick = (id: string) => specs.find((s) => s.id === id) as VariantSpec;
   const loadSec = options.durationSec * 2;
   const off = await profileVariant(pick('off'), options, context, loadSec, progress);
-  const on = await profileVariant(pick('on'), options, context, loadSec, progress);
+  const id = options.profileVariant;
+  const on = await profileVariant(pick(id), options, context, loadSec, progress);
 
   const machine = machineInfo([], context.workspaceRoot);
   return [
-    `# CPU profile of dice-api, "off" vs "on" — ${machine.date}`,
+    `# CPU profile of dice-api, "off" vs "${id}" — ${machine.date}`,
     '',
     `Node ${machine.nodeVersion}, ${machine.cpus} × ${machine.cpuModel}${machine.code ? `, code ${machine.code}` : ''}. Each variant: ${options.warmupSec} s warm-up, ` +
       `then ${loadSec} s of autocannon with ${options.connections} connections, profiled with node --cpu-prof; only ` +
       `that window is counted. off served ${formatNumber(off.run.requests)} requests (${formatNumber(off.rate)} req/s), ` +
-      `on ${formatNumber(on.run.requests)} (${formatNumber(on.rate)} req/s)` +
-      `${on.delivered ? '' : '; on: NOT all spans were delivered'}.`,
-    ...Object.entries(options.onEnv).map(([k, v]) => `Extra environment for "on": ${k}=${v}`),
+      `${id} ${formatNumber(on.run.requests)} (${formatNumber(on.rate)} req/s)` +
+      `${on.delivered ? '' : `; ${id}: NOT all spans were delivered`}.`,
+    ...Object.entries(options.onEnv).map(([k, v]) => `Extra environment for "${id}": ${k}=${v}`),
     '',
     'Times are wall-clock samples of the main thread: a syscall that hands the CPU to another process ' +
       '(writing the response wakes the load generator) is charged to the function that made it, e.g. writeUtf8String.',
     '',
-    '## Where "on" spends more per request than "off"',
+    `## Where "${id}" spends more per request than "off"`,
     '',
     formatProfileComparison(off.run, on.run, 20),
     '',
-    '## "on" alone',
+    `## "${id}" alone`,
     '',
     formatProfileSummary(on.run.summary, 20),
     '',

@@ -26,6 +26,8 @@ export interface LaunchContext {
   benchMain: string;
   /** The bare node:http server's bundle. */
   limitServerMain: string;
+  /** The getting-started setup's bundle (the "peer" variant). */
+  peerServerMain: string;
   /** The built dice-api. */
   diceApiMain: string;
   /** The --baseline bundle's snapshot, when one was given. */
@@ -75,7 +77,12 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
     deadEndpoint = `http://127.0.0.1:${port}`;
     endpoint = endpointEnv(deadEndpoint);
   }
-  const main = spec.program === 'baseline' ? context.baselineMain : context.diceApiMain;
+  const main =
+    spec.program === 'baseline'
+      ? context.baselineMain
+      : spec.program === 'peer'
+        ? context.peerServerMain
+        : context.diceApiMain;
   if (main === undefined) throw new Error(`variant ${spec.id} needs --baseline`);
   const app = await startNodeApp({
     main,
@@ -113,15 +120,53 @@ export interface SpanSnapshot {
   queueSize: number | undefined;
   /** Spans the variant's receiver has counted; undefined without a receiver. */
   received: number | undefined;
+  /**
+   * False for the "peer" (the getting-started setup publishes no otel.sdk.* self-metrics) and for
+   * variants without the Prometheus endpoint: only `received` is known (the counters above are 0).
+   */
+  appCounters: boolean;
+}
+
+/**
+ * Whether a variant's app publishes the SDK's span self-metrics on /metrics: not the peer, and not
+ * a variant whose metrics exporters leave out the Prometheus endpoint (e.g. OTEL_METRICS_EXPORTER=none,
+ * measured to see what the metrics cost).
+ */
+export function hasSpanCounters(spec: VariantSpec): boolean {
+  if (spec.program === 'peer') return false;
+  const exporters = spec.env['OTEL_METRICS_EXPORTER'];
+  return (
+    exporters === undefined ||
+    exporters.split(',').some((name) => name.trim() === 'prometheus')
+  );
 }
 
 export async function spanSnapshot(variant: RunningVariant): Promise<SpanSnapshot> {
+  if (!hasSpanCounters(variant.spec)) {
+    const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
+    return {
+      started: 0,
+      sampled: 0,
+      exported: 0,
+      droppedQueueFull: 0,
+      exportFailed: 0,
+      queueSize: undefined,
+      received,
+      appCounters: false,
+    };
+  }
   const counters = await readSpanCounters(variant.app.baseUrl);
   // Read after the counters: a batch counted as exported was acknowledged by the receiver first,
   // so received ≥ exported holds for this pair of reads.
   const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
-  return { ...counters, received };
+  return { ...counters, received, appCounters: true };
 }
+
+/**
+ * The peer's batch processor runs with the SDK's default 5 s delay: its last batch of a round is
+ * out once the receiver's count has not moved for longer than that.
+ */
+export const PEER_QUIET_MS = 6_000;
 
 /**
  * Waits until every sampled span the app started has left its pipeline (exported, dropped or failed) and
@@ -137,6 +182,7 @@ export async function waitForDelivery(
 ): Promise<{ snapshot: SpanSnapshot; settled: boolean; waitedMs: number }> {
   const startedAt = performance.now();
   const deadline = startedAt + timeoutMs;
+  if (!hasSpanCounters(variant.spec)) return waitForQuietReceiver(variant, startedAt, deadline);
   for (;;) {
     const snapshot = await spanSnapshot(variant);
     const processed = snapshot.exported + snapshot.droppedQueueFull + snapshot.exportFailed;
@@ -146,5 +192,27 @@ export async function waitForDelivery(
     const waitedMs = performance.now() - startedAt;
     if (settled || performance.now() >= deadline) return { snapshot, settled, waitedMs };
     await sleep(100);
+  }
+}
+
+/**
+ * Without the app's counters, delivery is judged at the receiver: settled once its count has
+ * stood still for PEER_QUIET_MS (longer than the peer's batch delay).
+ */
+async function waitForQuietReceiver(
+  variant: RunningVariant,
+  startedAt: number,
+  deadline: number,
+): Promise<{ snapshot: SpanSnapshot; settled: boolean; waitedMs: number }> {
+  let snapshot = await spanSnapshot(variant);
+  let changedAt = performance.now();
+  for (;;) {
+    await sleep(250);
+    const next = await spanSnapshot(variant);
+    if (next.received !== snapshot.received) changedAt = performance.now();
+    snapshot = next;
+    const settled = performance.now() - changedAt >= PEER_QUIET_MS;
+    if (settled || performance.now() >= deadline)
+      return { snapshot, settled, waitedMs: performance.now() - startedAt };
   }
 }

@@ -48,15 +48,49 @@ describe('createInstrumentations', () => {
   const names = (env: Record<string, string>) =>
     createInstrumentations({ env }).map((i) => i.instrumentationName);
 
-  it('switches on http and express only, by default', () => {
+  it('switches on http and express only, by default, with the lean server spans', () => {
     expect(names({})).toEqual([
+      '@otel-dice/telemetry/http-server',
+      '@opentelemetry/instrumentation-http',
+      '@otel-dice/telemetry/express-route',
+    ]);
+  });
+
+  it('uses the upstream instrumentations for everything when asked', () => {
+    const upstream = createInstrumentations({
+      env: {},
+      http: {
+        instrumentation: 'upstream',
+        redactedQueryParams: [],
+        trustIncomingContext: true,
+        trustedProxies: [],
+      },
+    });
+    expect(upstream.map((i) => i.instrumentationName)).toEqual([
       '@opentelemetry/instrumentation-http',
       '@opentelemetry/instrumentation-express',
     ]);
+    for (const instrumentation of upstream) instrumentation.disable();
+  });
+
+  it('leaves incoming requests to the lean server spans, and layer spans to upstream Express', () => {
+    const [server, client, express] = createInstrumentations({
+      env: {},
+      expressLayerSpans: ['request_handler'],
+    });
+    expect(server.instrumentationName).toBe('@otel-dice/telemetry/http-server');
+    expect(client.getConfig()).toMatchObject({
+      disableIncomingRequestInstrumentation: true,
+    });
+    expect(express.instrumentationName).toBe(
+      '@opentelemetry/instrumentation-express',
+    );
+    for (const instrumentation of [client, express]) instrumentation.disable();
   });
 
   it('follows OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
     expect(names({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' })).toEqual([
+      '@otel-dice/telemetry/http-server',
       '@opentelemetry/instrumentation-http',
     ]);
   });
@@ -68,9 +102,10 @@ describe('createInstrumentations', () => {
     try {
       const loaded = createInstrumentations({ env: process.env });
       expect(loaded.map((i) => i.instrumentationName).sort()).toEqual([
-        '@opentelemetry/instrumentation-express',
         '@opentelemetry/instrumentation-http',
         '@opentelemetry/instrumentation-pg',
+        '@otel-dice/telemetry/express-route',
+        '@otel-dice/telemetry/http-server',
       ]);
       for (const instrumentation of loaded) instrumentation.disable();
     } finally {

@@ -14,6 +14,7 @@ import type { HttpConfig } from './config/model.js';
 import { TelemetryConfigError } from './config/errors.js';
 import { resolveInstrumentations } from './config/from-env.js';
 import type { Env } from './config/values.js';
+import { ExpressRouteInstrumentation, expressRoute } from './express-route.js';
 import {
   clientAddress,
   DEFAULT_REDACTED_QUERY_PARAMS,
@@ -22,6 +23,8 @@ import {
   sensitiveNames,
   type UntrustedExtractPropagator,
 } from './http-edge.js';
+import { HttpServerInstrumentation } from './http-server.js';
+import type { EdgeRules } from './http-server-attributes.js';
 
 /** Scrapes and probes: a span per Prometheus scrape (every second) is noise, not signal. */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = [
@@ -52,13 +55,37 @@ export interface InstrumentationOptions {
 }
 
 const DEFAULT_HTTP: HttpConfig = {
+  instrumentation: 'lean',
   redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
   trustIncomingContext: true,
   trustedProxies: [],
 };
 
+/** The edge settings as the predicates the server instrumentations apply. */
+export function edgeRules(http: HttpConfig): EdgeRules {
+  return {
+    isSensitive: sensitiveNames(http.redactedQueryParams),
+    isTrustedProxy: proxyMatcher(http.trustedProxies),
+  };
+}
+
+/** Outgoing requests: the instrumentation matches these exactly, so both spellings. */
+function clientRedactedQueryParams(http: HttpConfig): string[] {
+  return [
+    ...new Set([
+      ...http.redactedQueryParams,
+      ...http.redactedQueryParams.map((n) => n.toUpperCase()),
+      'Signature',
+      'AWSAccessKeyId',
+      'X-Goog-Signature',
+      'X-Amz-Signature',
+    ]),
+  ];
+}
+
 /**
- * The HTTP instrumentation's configuration at the edge: `url.query` with sensitive values
+ * The upstream HTTP instrumentation's configuration at the edge (TELEMETRY_HTTP_INSTRUMENTATION
+ * =upstream): `url.query` with sensitive values
  * redacted (case-insensitively, unlike the instrumentation's own exact-name list),
  * `client.address` from X-Forwarded-For only when the peer is a trusted proxy, and a link to the
  * caller's span context when that context is not continued.
@@ -70,8 +97,7 @@ export function httpEdgeHooks(
   ConstructorParameters<typeof HttpInstrumentation>[0] & object,
   'startIncomingSpanHook' | 'requestHook' | 'redactedQueryParams'
 > {
-  const isSensitive = sensitiveNames(http.redactedQueryParams);
-  const isTrusted = proxyMatcher(http.trustedProxies);
+  const { isSensitive, isTrustedProxy: isTrusted } = edgeRules(http);
   return {
     startIncomingSpanHook: (request) => {
       const attributes: Record<string, string> = {};
@@ -95,17 +121,7 @@ export function httpEdgeHooks(
           if (remote) span.addLink({ context: remote });
         }
       : undefined,
-    // Outgoing requests: the instrumentation matches these exactly, so both spellings.
-    redactedQueryParams: [
-      ...new Set([
-        ...http.redactedQueryParams,
-        ...http.redactedQueryParams.map((n) => n.toUpperCase()),
-        'Signature',
-        'AWSAccessKeyId',
-        'X-Goog-Signature',
-        'X-Amz-Signature',
-      ]),
-    ],
+    redactedQueryParams: clientRedactedQueryParams(http),
   };
 }
 
@@ -141,9 +157,15 @@ export function isIgnoredRequest(
 /**
  * Only what an Express service needs: HTTP server/client spans (route, status code, 5xx =
  * ERROR, the http.server.request.duration histogram, W3C context in and out) and the Express
- * instrumentation, which gives the server span its route. Express layer spans are off unless
- * asked for (`expressLayerSpans`): each costs a span per request and, for a route with one
- * handler, repeats the server span's timing while pushing app spans a level down.
+ * route on the server span. Express layer spans are off unless asked for (`expressLayerSpans`):
+ * each costs a span per request and, for a route with one handler, repeats the server span's
+ * timing while pushing app spans a level down.
+ *
+ * Which code does it (`http.instrumentation`): `lean` (default) — the library's server-span
+ * instrumentation (http-server.ts) with the Express route tracker (express-route.ts), plus the
+ * upstream HTTP instrumentation for outgoing requests only; `upstream` —
+ * `@opentelemetry/instrumentation-http` and `-express` for everything. Layer spans need the
+ * upstream Express instrumentation, so asking for them uses it in either case.
  *
  * Anything else named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (e.g. `http,express,pg`) is loaded
  * from @opentelemetry/auto-instrumentations-node on demand, so the default start-up does not
@@ -156,23 +178,40 @@ export function createInstrumentations(
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
   const names =
     options.names ?? resolveInstrumentations(options.env ?? process.env, false);
+  const http = options.http ?? DEFAULT_HTTP;
+  const lean = http.instrumentation === 'lean';
+  const layerSpans = options.expressLayerSpans ?? [];
   const instrumentations: Instrumentation[] = [];
   if (names.includes('http')) {
-    instrumentations.push(
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => isIgnoredRequest(req, ignored),
-        ...httpEdgeHooks(
-          options.http ?? DEFAULT_HTTP,
-          options.untrustedContext,
-        ),
-      }),
-    );
+    if (lean) {
+      instrumentations.push(
+        new HttpServerInstrumentation({
+          ignoreIncomingRequest: (req) => isIgnoredRequest(req, ignored),
+          edge: edgeRules(http),
+          untrustedContext: options.untrustedContext,
+          routeOf: expressRoute,
+        }),
+        new HttpInstrumentation({
+          disableIncomingRequestInstrumentation: true,
+          redactedQueryParams: clientRedactedQueryParams(http),
+        }),
+      );
+    } else {
+      instrumentations.push(
+        new HttpInstrumentation({
+          ignoreIncomingRequestHook: (req) => isIgnoredRequest(req, ignored),
+          ...httpEdgeHooks(http, options.untrustedContext),
+        }),
+      );
+    }
   }
   if (names.includes('express')) {
     instrumentations.push(
-      new ExpressInstrumentation({
-        ignoreLayersType: ignoredExpressLayers(options.expressLayerSpans ?? []),
-      }),
+      lean && layerSpans.length === 0
+        ? new ExpressRouteInstrumentation()
+        : new ExpressInstrumentation({
+            ignoreLayersType: ignoredExpressLayers(layerSpans),
+          }),
     );
   }
   if (names.includes('pino')) {

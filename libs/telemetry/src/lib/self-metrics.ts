@@ -28,6 +28,12 @@ import type {
  * to one `otel.metric.overflow=true` series, as the SDK does.
  */
 export class PreAggregatedMeterProvider implements MeterProvider {
+  /**
+   * Instruments by meter and instrument name: asking for the same counter twice gives the same
+   * sums (the lean tracer adds to the SDK tracer's `otel.sdk.span.started` this way).
+   */
+  private readonly instruments = new Map<string, Counter & UpDownCounter>();
+
   constructor(
     private readonly target: MeterProvider,
     private readonly maxSeries = 2000,
@@ -37,29 +43,46 @@ export class PreAggregatedMeterProvider implements MeterProvider {
     return preAggregatedMeter(
       this.target.getMeter(name, version, options),
       this.maxSeries,
+      (instrument, create) => {
+        const key = `${name}\u0000${instrument}`;
+        let found = this.instruments.get(key);
+        if (found === undefined) {
+          found = create();
+          this.instruments.set(key, found);
+        }
+        return found;
+      },
     );
   }
 }
 
-function preAggregatedMeter(target: Meter, maxSeries: number): Meter {
+function preAggregatedMeter(
+  target: Meter,
+  maxSeries: number,
+  once: (
+    name: string,
+    create: () => Counter & UpDownCounter,
+  ) => Counter & UpDownCounter,
+): Meter {
   // Adds up in a SeriesSums and registers the observable instrument that reports it.
   const summed =
     (
       observable: (name: string, options?: MetricOptions) => Observable,
       monotonic: boolean,
     ) =>
-    (name: string, options?: MetricOptions): Counter & UpDownCounter => {
-      const sums = new SeriesSums(maxSeries);
-      observable(name, options).addCallback((result) =>
-        sums.observeInto(result),
-      );
-      return {
-        add(value: number, attributes?: Attributes) {
-          // A counter ignores negative increments, as the SDK's does.
-          if (!monotonic || value >= 0) sums.add(value, attributes);
-        },
-      };
-    };
+    (name: string, options?: MetricOptions): Counter & UpDownCounter =>
+      once(name, () => {
+        const sums = new SeriesSums(maxSeries);
+        observable(name, options).addCallback((result) =>
+          sums.observeInto(result),
+        );
+        return {
+          add(value: number, attributes?: Attributes) {
+            // A counter ignores negative increments, as the SDK's does.
+            if (!monotonic || value >= 0) sums.add(value, attributes);
+          },
+        };
+      });
   // An object whose prototype is the wrapped meter: everything but the two overridden
   // factories (histograms, gauges, observables, batch callbacks) is the wrapped meter's own.
   const meter = Object.create(target) as Meter;

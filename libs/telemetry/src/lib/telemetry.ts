@@ -180,6 +180,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     meterProvider: metrics.provider,
     reporter: logger,
     propagator: untrustedContext ?? configured,
+    // One switch back to the stock setup: the upstream instrumentations and the SDK's own tracer.
+    leanTracer: config.http.instrumentation === 'lean',
   });
   const logs = initLogs({
     resource,
@@ -191,7 +193,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   const unpatch = registerInstrumentations({
     instrumentations,
-    tracerProvider: traces.provider,
+    tracerProvider: traces.tracerProvider,
     meterProvider: metrics.provider,
     loggerProvider: logs.provider,
   });
@@ -227,7 +229,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     serviceName: config.resource.serviceName,
     config,
     resource,
-    tracer: traces.provider.getTracer(TRACER_NAME),
+    tracer: traces.tracerProvider.getTracer(TRACER_NAME),
     meter: metrics.meter,
     requestCounter: metrics.requestCounter,
     exportHealth: traces.exportHealth,

@@ -37,6 +37,14 @@ describe('initTraces', () => {
     expect(child.resource.attributes['service.name']).toBe('traces-test');
   });
 
+  it('starts spans through the lean tracer unless told to use the SDK tracer alone', async () => {
+    const lean = initTraces({ resource, register: false });
+    expect(lean.tracerProvider).not.toBe(lean.provider);
+    const stock = initTraces({ resource, register: false, leanTracer: false });
+    expect(stock.tracerProvider).toBe(stock.provider);
+    await Promise.all([lean.shutdown(), stock.shutdown()]);
+  });
+
   it('honours OTEL_TRACES_SAMPLER=always_off', async () => {
     const exporter = new RetainingSpanExporter();
     const traces = initTraces({

@@ -4,6 +4,8 @@ import {
   trace,
   type MeterProvider,
   type TextMapPropagator,
+  type Counter,
+  type TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -32,8 +34,18 @@ import {
   ExportHealthSpanExporter,
   type ExportHealthReporter,
 } from './export-health.js';
-import { createSpanExporter } from './exporters.js';
+import {
+  EncodingBatchSpanProcessor,
+  type EncodedSpanExporter,
+} from './encoding-span-processor.js';
+import { createEncodedSpanExporter, createSpanExporter } from './exporters.js';
 import { createPropagator } from './propagators.js';
+import {
+  createDecider,
+  LeanTracerProvider,
+  PresetIdGenerator,
+  type DropCounter,
+} from './lean-tracer.js';
 import { PreAggregatedMeterProvider } from './self-metrics.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -61,10 +73,22 @@ export interface TracesOptions {
   propagators?: readonly PropagatorName[];
   /** A ready propagator to register instead of `propagators`. */
   propagator?: TextMapPropagator;
+  /**
+   * Spans the sampler drops are made without the SDK (LeanTracerProvider; default true). false:
+   * every span goes through the SDK's tracer, as with the stock setup
+   * (TELEMETRY_HTTP_INSTRUMENTATION=upstream).
+   */
+  leanTracer?: boolean;
 }
 
 export interface Traces {
+  /** The SDK tracer provider: flushing, shutting down, its span processors. */
   readonly provider: TracerProvider;
+  /**
+   * What spans are started through (registered globally, given to the instrumentations): the
+   * SDK provider behind a LeanTracerProvider, which makes the spans the sampler drops itself.
+   */
+  readonly tracerProvider: ApiTracerProvider;
   /** The first OTLP exporter's endpoint, or undefined when there is none. */
   readonly endpoint: string | undefined;
   /** The first OTLP exporter's export successes, failures and outages. */
@@ -119,8 +143,11 @@ export function initTraces(options: TracesOptions): Traces {
   let exportHealth: ExportHealthSpanExporter | undefined;
   let endpoint: string | undefined;
 
-  const exporterFor = (pipeline: PipelineConfig): SpanExporter => {
-    const exporter = createSpanExporter(pipeline.exporter, pem);
+  /** Wraps an OTLP pipeline's exporter so a lost collector costs one warning (export-health.ts). */
+  const withHealth = <T extends SpanExporter>(
+    exporter: T,
+    pipeline: PipelineConfig,
+  ): T | ExportHealthSpanExporter => {
     if (pipeline.exporter.kind !== 'otlp') return exporter;
     const health = new ExportHealthSpanExporter(
       exporter,
@@ -143,29 +170,68 @@ export function initTraces(options: TracesOptions): Traces {
           ...(pipeline?.processor.kind === 'batch' ? pipeline.processor : {}),
           selfObsMeterProvider,
         });
+  /**
+   * A configured pipeline. With `otlpEncoding` `on-end` (TELEMETRY_OTLP_SPAN_ENCODING, opt-in),
+   * OTLP/protobuf with a batch processor encodes each span when it ends; everything else takes
+   * spans as they are and leaves serialization to the upstream exporter.
+   */
+  const pipelineProcessor = (pipeline: PipelineConfig): SpanProcessor => {
+    const encoded =
+      config.otlpEncoding === 'on-end' && pipeline.processor.kind === 'batch'
+        ? createEncodedSpanExporter(pipeline.exporter, pem)
+        : undefined;
+    if (encoded === undefined || pipeline.processor.kind !== 'batch')
+      return processor(
+        withHealth(createSpanExporter(pipeline.exporter, pem), pipeline),
+        pipeline,
+      );
+    // The health wrapper only counts a batch and hands it on, so it carries encoded spans as
+    // well as span objects.
+    const exporter = withHealth(
+      encoded as unknown as SpanExporter,
+      pipeline,
+    ) as unknown as EncodedSpanExporter;
+    return new EncodingBatchSpanProcessor({
+      exporter,
+      ...pipeline.processor,
+      selfObsMeterProvider,
+    });
+  };
 
   const spanProcessors = options.exporter
     ? [processor(options.exporter, config.pipelines[0])]
-    : config.pipelines.map((pipeline) =>
-        processor(exporterFor(pipeline), pipeline),
-      );
+    : config.pipelines.map(pipelineProcessor);
+  const sampler = createSampler(config.sampler);
+  const ids = new PresetIdGenerator();
+  const selfMetrics =
+    options.meterProvider &&
+    new PreAggregatedMeterProvider(options.meterProvider);
+  const lean = options.leanTracer !== false;
   const provider = new TracerProvider({
     resource: options.resource,
-    sampler: createSampler(config.sampler),
+    sampler,
+    ...(lean ? { idGenerator: ids } : {}),
     spanLimits: config.limits,
     spanProcessors,
-    meterProvider:
-      options.meterProvider &&
-      new PreAggregatedMeterProvider(options.meterProvider),
+    meterProvider: selfMetrics,
   });
+  const tracerProvider: ApiTracerProvider = lean
+    ? new LeanTracerProvider(provider, {
+        decide: createDecider(config.sampler),
+        sampler,
+        ids,
+        countDrop: dropCounter(selfMetrics),
+      })
+    : provider;
   if (options.register !== false)
     registerGlobals(
-      provider,
+      tracerProvider,
       options.propagator ??
         createPropagator(options.propagators ?? DEFAULT_PROPAGATORS),
     );
   return {
     provider,
+    tracerProvider,
     endpoint,
     exportHealth,
     forceFlush: () => provider.forceFlush(),
@@ -179,10 +245,46 @@ export function initTraces(options: TracesOptions): Traces {
  * RequestContextManager).
  */
 function registerGlobals(
-  provider: TracerProvider,
+  provider: ApiTracerProvider,
   propagator: TextMapPropagator,
 ): void {
   context.setGlobalContextManager(new RequestContextManager().enable());
   propagation.setGlobalPropagator(propagator);
   trace.setGlobalTracerProvider(provider);
+}
+
+/**
+ * The spans the lean tracer drops, counted where the SDK counts the spans it starts:
+ * `otel.sdk.span.started{otel.span.parent.origin, otel.span.sampling_result="DROP"}` — the same
+ * pre-aggregated instrument the SDK tracer's self-metrics use.
+ */
+function dropCounter(
+  selfMetrics: PreAggregatedMeterProvider | undefined,
+): DropCounter {
+  if (selfMetrics === undefined) return () => undefined;
+  // Asked for at the first drop, never before: by then the SDK tracer behind the lean one has
+  // registered the counter under its versioned meter, and this finds that one (the meter's
+  // version, otel_scope_version on /metrics, is the SDK's, not empty).
+  let started: Counter | undefined;
+  const attributes = {
+    none: dropped('none'),
+    local: dropped('local'),
+    remote: dropped('remote'),
+  };
+  return (origin) => {
+    started ??= selfMetrics
+      .getMeter('@opentelemetry/sdk-trace')
+      .createCounter('otel.sdk.span.started', {
+        unit: '{span}',
+        description: 'The number of created spans.',
+      });
+    started.add(1, attributes[origin]);
+  };
+}
+
+function dropped(origin: string) {
+  return {
+    'otel.span.parent.origin': origin,
+    'otel.span.sampling_result': 'DROP',
+  };
 }

@@ -4,6 +4,7 @@ import { resolveHttpFromEnv } from './http-env.js';
 describe('resolveHttpFromEnv', () => {
   it('defaults: the built-in redaction list, caller context trusted, no proxy trusted', () => {
     expect(resolveHttpFromEnv({})).toEqual({
+      instrumentation: 'lean',
       redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
       trustIncomingContext: true,
       trustedProxies: [],
@@ -16,8 +17,10 @@ describe('resolveHttpFromEnv', () => {
         TELEMETRY_HTTP_REDACT_QUERY_PARAMS: 'tenant, email',
         TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT: 'false',
         TELEMETRY_HTTP_TRUSTED_PROXIES: '10.0.0.7, 10.1.0.0/16, fd00::/8',
+        TELEMETRY_HTTP_INSTRUMENTATION: 'Upstream',
       }),
     ).toEqual({
+      instrumentation: 'upstream',
       redactedQueryParams: [
         ...DEFAULT_REDACTED_QUERY_PARAMS,
         'tenant',
@@ -43,6 +46,11 @@ describe('resolveHttpFromEnv', () => {
       'TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT',
       'no',
       /supported values are true, false/,
+    ],
+    [
+      'TELEMETRY_HTTP_INSTRUMENTATION',
+      'fast',
+      /supported values are lean, upstream/,
     ],
     [
       'TELEMETRY_HTTP_REDACT_QUERY_PARAMS',

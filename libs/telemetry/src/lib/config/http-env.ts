@@ -5,18 +5,21 @@
  * - TELEMETRY_HTTP_REDACT_QUERY_PARAMS: more query parameter names to redact, added to the
  *   defaults (DEFAULT_REDACTED_QUERY_PARAMS);
  * - TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT: `false` for a service that faces the public;
- * - TELEMETRY_HTTP_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed.
+ * - TELEMETRY_HTTP_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed;
+ * - TELEMETRY_HTTP_INSTRUMENTATION: `lean` (default) or `upstream`: which code makes server spans,
+ *   and whether dropped spans are made without the SDK (lean-tracer.ts) or by it.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { DEFAULT_REDACTED_QUERY_PARAMS } from '../http-edge.js';
 import { invalidValue } from './errors.js';
-import type { HttpConfig } from './model.js';
-import { parseBoolean, readEnv, type Env } from './values.js';
+import { HTTP_INSTRUMENTATION_KINDS, type HttpConfig } from './model.js';
+import { parseBoolean, parseEnum, readEnv, type Env } from './values.js';
 
 export const HTTP_VARIABLES = [
   'TELEMETRY_HTTP_REDACT_QUERY_PARAMS',
   'TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT',
   'TELEMETRY_HTTP_TRUSTED_PROXIES',
+  'TELEMETRY_HTTP_INSTRUMENTATION',
 ] as const;
 
 function list(raw: string | undefined): string[] {
@@ -54,7 +57,16 @@ export function resolveHttpFromEnv(env: Env): HttpConfig {
       readEnv(env, 'TELEMETRY_HTTP_TRUSTED_PROXIES'),
       `${JSON.stringify(badProxy)} is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`,
     );
+  const instrumentation = readEnv(env, 'TELEMETRY_HTTP_INSTRUMENTATION');
   return {
+    instrumentation:
+      instrumentation === undefined
+        ? 'lean'
+        : parseEnum(
+            'TELEMETRY_HTTP_INSTRUMENTATION',
+            instrumentation,
+            HTTP_INSTRUMENTATION_KINDS,
+          ),
     redactedQueryParams: [...DEFAULT_REDACTED_QUERY_PARAMS, ...extra],
     trustIncomingContext:
       trustRaw === undefined

@@ -103,9 +103,30 @@ export interface LogRecordLimitsConfig {
   readonly attributeCountLimit: number;
 }
 
+/**
+ * When OTLP/protobuf spans are encoded (TELEMETRY_OTLP_SPAN_ENCODING): `on-end`, each sampled
+ * span as it ends, so the batch queue holds bytes instead of span objects
+ * (encoding-span-processor.ts); `upstream`, the upstream exporter serializes each batch when it
+ * is sent. The same bytes reach the collector either way. Applies to OTLP gRPC and http/protobuf
+ * pipelines with a batch processor; http/json, the console and a simple processor always take
+ * spans as they are.
+ *
+ * The default is `upstream`: in the benchmark (docs/benchmarks.md) encoding on end made no
+ * difference beyond the run-to-run spread (CPU per request 1.00× and 0.89× of upstream's in two
+ * quiet runs), and a hand-written encoder is only worth its upkeep where it clearly pays.
+ */
+export type OtlpSpanEncoding = 'on-end' | 'upstream';
+export const OTLP_SPAN_ENCODINGS: readonly OtlpSpanEncoding[] = [
+  'on-end',
+  'upstream',
+];
+export const DEFAULT_OTLP_SPAN_ENCODING: OtlpSpanEncoding = 'upstream';
+
 export interface TracesConfig {
   /** Empty: spans are still made (and sampled), but go nowhere. */
   readonly pipelines: readonly PipelineConfig[];
+  /** When OTLP/protobuf pipelines encode spans. */
+  readonly otlpEncoding: OtlpSpanEncoding;
   readonly sampler: SamplerConfig;
   readonly limits: SpanLimitsConfig;
 }
@@ -187,8 +208,23 @@ export interface ResourceConfig {
   readonly detectors: readonly ResourceDetectorName[];
 }
 
+/**
+ * Which code makes HTTP server spans: `lean`, the library's own (http-server.ts, with the Express
+ * route from express-route.ts), or `upstream`, `@opentelemetry/instrumentation-http` and
+ * `-express`. Same spans either way (the conformance suite checks it); `lean` costs less per
+ * request, most of all for requests the sampler turns down. Outgoing requests always go through
+ * the upstream HTTP instrumentation.
+ */
+export type HttpInstrumentationKind = 'lean' | 'upstream';
+export const HTTP_INSTRUMENTATION_KINDS: readonly HttpInstrumentationKind[] = [
+  'lean',
+  'upstream',
+];
+
 /** What the HTTP server spans believe and record about requests from outside. */
 export interface HttpConfig {
+  /** Which instrumentation makes server spans (TELEMETRY_HTTP_INSTRUMENTATION). */
+  readonly instrumentation: HttpInstrumentationKind;
   /** Query parameters whose values are replaced by REDACTED (case-, `-`- and `_`-insensitive). */
   readonly redactedQueryParams: readonly string[];
   /**

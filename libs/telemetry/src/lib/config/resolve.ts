@@ -10,6 +10,7 @@ import { configFromModel, loadConfigFile } from './from-file.js';
 import { resolveConfigFromEnv } from './from-env.js';
 import { invalidValue } from './errors.js';
 import { resolveHttpFromEnv } from './http-env.js';
+import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
 import type {
   AttributeValue,
   HttpConfig,
@@ -69,8 +70,13 @@ function fromFile(
   env: Env,
   defaults: { serviceName: string; serviceVersion?: string },
 ): TelemetryConfig {
+  const fromModel = configFromModel(loadConfigFile(path), path, defaults);
   const config = {
-    ...configFromModel(loadConfigFile(path), path, defaults),
+    ...fromModel,
+    traces: {
+      ...fromModel.traces,
+      otlpEncoding: resolveOtlpSpanEncodingFromEnv(env),
+    },
     http: resolveHttpFromEnv(env),
   };
   // The specification: with a file, the other OTEL_* variables are not read. Say which were set.

@@ -1,0 +1,259 @@
+import type { IncomingMessage } from 'node:http';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { proxyMatcher, sensitiveNames } from './http-edge.js';
+import {
+  durationAttributes,
+  normalizeMethod,
+  parseHostHeader,
+  rawQuery,
+  responseAttributes,
+  routeSpanName,
+  serverAddress,
+  serverErrorType,
+  serverSpanAttributes,
+  serverSpanStatus,
+  urlPath,
+  type EdgeRules,
+} from './http-server-attributes.js';
+
+const edge: EdgeRules = {
+  isSensitive: sensitiveNames(['token', 'password']),
+  isTrustedProxy: proxyMatcher(['10.0.0.0/8']),
+};
+
+function request(
+  fields: Partial<Pick<IncomingMessage, 'method' | 'url' | 'httpVersion'>> & {
+    headers?: Record<string, string | string[]>;
+    peer?: string;
+    peerPort?: number;
+  },
+): IncomingMessage {
+  return {
+    method: fields.method ?? 'GET',
+    url: fields.url ?? '/',
+    httpVersion: fields.httpVersion ?? '1.1',
+    headers: fields.headers ?? { host: 'shop.example:8080' },
+    socket: { remoteAddress: fields.peer, remotePort: fields.peerPort },
+  } as unknown as IncomingMessage;
+}
+
+describe('urlPath', () => {
+  const whatwg = (target: string, host: string | undefined) => {
+    try {
+      return new URL(target, `http://${host || 'localhost'}`).pathname;
+    } catch {
+      return undefined;
+    }
+  };
+
+  it.each([
+    '/rolldice',
+    '/rolldice?rolls=2',
+    '/a/b/c/',
+    '/',
+    '/users/42;v=1',
+    "/it's:fine@here",
+    '/a/./b',
+    '/a/../../b',
+    '/.hidden',
+    '/%2e%2e/x',
+    '/a%20b',
+    '/a b',
+    '/ünï',
+    '/a\\b',
+    '//evil.example/x',
+    '/a#frag?x',
+    '/{x}|^`',
+    'http://other.example/abs?x=1',
+    '*',
+    '',
+  ])('%j is what the WHATWG parser makes of it', (target) => {
+    for (const host of ['shop.example:8080', '[::1]:3000', undefined])
+      expect(urlPath(target, host, 'http')).toBe(whatwg(target, host));
+  });
+
+  it('is undefined when the Host header does not parse, like upstream', () => {
+    expect(urlPath('/rolldice', 'bad host', 'http')).toBeUndefined();
+    expect(urlPath('/rolldice', '256.1.1.1', 'http')).toBeUndefined();
+    expect(urlPath('/rolldice', 'example:99999', 'http')).toBeUndefined();
+  });
+});
+
+describe('rawQuery', () => {
+  it.each([
+    ['/a', undefined],
+    ['/a?', undefined],
+    ['/a?x=1', 'x=1'],
+    ['/a?x=1#f', 'x=1#f'],
+    [undefined, undefined],
+  ])('%j -> %j', (target, query) => {
+    expect(rawQuery(target)).toBe(query);
+  });
+});
+
+describe('parseHostHeader / serverAddress', () => {
+  it.each([
+    ['example.com', 'http', { host: 'example.com', port: '80' }],
+    ['example.com', 'https', { host: 'example.com', port: '443' }],
+    ['example.com', undefined, { host: 'example.com' }],
+    ['example.com:8080', 'http', { host: 'example.com', port: '8080' }],
+    ['[::1]', 'http', { host: '[::1]', port: '80' }],
+    ['[::1]:3000', 'http', { host: '[::1]', port: '3000' }],
+    ['a:b:c', 'http', { host: 'a:b:c' }],
+  ])('%s (%s) -> %j', (header, proto, expected) => {
+    expect(parseHostHeader(header, proto)).toEqual(expected);
+  });
+
+  it('prefers Forwarded, then X-Forwarded-Host, then Host', () => {
+    expect(
+      serverAddress(
+        {
+          forwarded: 'for=1.2.3.4;host=a.example;proto=https',
+          'x-forwarded-host': 'b.example',
+          host: 'c.example',
+        },
+        'http',
+      ),
+    ).toEqual({ host: 'a.example', port: '443' });
+    expect(
+      serverAddress(
+        {
+          'x-forwarded-host': 'b.example',
+          'x-forwarded-proto': 'https',
+          host: 'c.example',
+        },
+        'http',
+      ),
+    ).toEqual({ host: 'b.example', port: '443' });
+    expect(serverAddress({ host: 'c.example' }, 'http')).toEqual({
+      host: 'c.example',
+      port: '80',
+    });
+    expect(serverAddress({ forwarded: 'garbage;;=' }, 'http')).toBeUndefined();
+    expect(serverAddress({}, 'http')).toBeUndefined();
+  });
+});
+
+describe('serverSpanAttributes', () => {
+  it('gives the stable semantic-convention attributes of the upstream instrumentation', () => {
+    expect(
+      serverSpanAttributes(
+        request({
+          url: '/rolldice?rolls=2&Token=s3cret',
+          headers: { host: 'shop.example:8080', 'user-agent': 'curl/8' },
+          peer: '192.0.2.7',
+          peerPort: 50000,
+        }),
+        'http',
+        edge,
+      ),
+    ).toEqual({
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'server.address': 'shop.example',
+      'server.port': 8080,
+      'network.peer.address': '192.0.2.7',
+      'network.peer.port': 50000,
+      'network.protocol.version': '1.1',
+      'user_agent.original': 'curl/8',
+      'url.path': '/rolldice',
+      'url.query': 'rolls=2&Token=REDACTED',
+      'client.address': '192.0.2.7',
+    });
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy', () => {
+    const spoofed = { host: 'x', 'x-forwarded-for': '198.51.100.1' };
+    expect(
+      serverSpanAttributes(
+        request({ headers: spoofed, peer: '192.0.2.7' }),
+        'http',
+        edge,
+      )['client.address'],
+    ).toBe('192.0.2.7');
+    expect(
+      serverSpanAttributes(
+        request({ headers: spoofed, peer: '10.1.2.3' }),
+        'http',
+        edge,
+      )['client.address'],
+    ).toBe('198.51.100.1');
+  });
+
+  it('names unknown methods _OTHER and keeps the original', () => {
+    const attributes = serverSpanAttributes(
+      request({ method: 'PROPFIND' }),
+      'https',
+      edge,
+    );
+    expect(attributes['http.request.method']).toBe('_OTHER');
+    expect(attributes['http.request.method_original']).toBe('PROPFIND');
+    expect(attributes['url.scheme']).toBe('https');
+    expect(normalizeMethod('get')).toBe('GET');
+    expect(normalizeMethod(undefined)).toBe('GET');
+  });
+
+  it('leaves out what is not known rather than writing undefined', () => {
+    const attributes = serverSpanAttributes(
+      request({ headers: {}, url: '/x' }),
+      'http',
+      edge,
+    );
+    expect(Object.values(attributes)).not.toContain(undefined);
+    expect(attributes['server.address']).toBeUndefined();
+    expect(attributes['url.path']).toBe('/x');
+  });
+});
+
+describe('response outcome', () => {
+  it('sets status, route and error.type the upstream way', () => {
+    expect(responseAttributes(200, '/rolldice')).toEqual({
+      'http.response.status_code': 200,
+      'http.route': '/rolldice',
+    });
+    expect(responseAttributes(503, undefined)).toEqual({
+      'http.response.status_code': 503,
+      'error.type': '503',
+    });
+    expect(serverSpanStatus(200)).toBe(SpanStatusCode.UNSET);
+    expect(serverSpanStatus(404)).toBe(SpanStatusCode.UNSET);
+    expect(serverSpanStatus(500)).toBe(SpanStatusCode.ERROR);
+    expect(serverSpanStatus(0)).toBe(SpanStatusCode.ERROR);
+    expect(serverErrorType(499)).toBeUndefined();
+    expect(serverErrorType('500')).toBeUndefined();
+    expect(routeSpanName('GET', '/users/:id')).toBe('GET /users/:id');
+    expect(routeSpanName('GET', undefined)).toBeUndefined();
+  });
+
+  it('gives the histogram its low-cardinality attributes', () => {
+    expect(
+      durationAttributes('GET', 'http', '1.1', {
+        statusCode: 500,
+        route: '/rolldice',
+      }),
+    ).toEqual({
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'network.protocol.version': '1.1',
+      'http.route': '/rolldice',
+      'http.response.status_code': 500,
+      'error.type': '500',
+    });
+    const error = new TypeError('boom');
+    expect(durationAttributes('POST', 'https', '2.0', { error })).toEqual({
+      'http.request.method': 'POST',
+      'url.scheme': 'https',
+      'network.protocol.version': '2.0',
+      'error.type': 'TypeError',
+    });
+    // Whatever a listener throws: no name, no error.type (and no TypeError of our own).
+    for (const thrown of [null, undefined, 'a string'])
+      expect(
+        durationAttributes('GET', 'http', '1.1', { error: thrown }),
+      ).toEqual({
+        'http.request.method': 'GET',
+        'url.scheme': 'http',
+        'network.protocol.version': '1.1',
+      });
+  });
+});
