@@ -274,4 +274,29 @@ describe('HttpServerInstrumentation', () => {
     instrumentation.disable();
     expect(http.Server.prototype.emit).toBe(before);
   });
+
+  it('stops making spans when disabled, also when another wrapper was put on top of it since', async () => {
+    const http = await import('node:http');
+    const original = http.Server.prototype.emit;
+    const base = await start((_req, res) => res.end());
+    // Another agent wraps emit after us: disable() cannot take ours out of its chain.
+    const ours = http.Server.prototype.emit;
+    const theirs = function (this: unknown, ...args: unknown[]) {
+      return (ours as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof ours;
+    http.Server.prototype.emit = theirs;
+    try {
+      expect((await fetch(`${base}/before`)).status).toBe(200);
+      expect(await finishedSpans(1)).toHaveLength(1);
+      instrumentation.disable();
+      expect(http.Server.prototype.emit).toBe(theirs);
+      expect((await fetch(`${base}/after`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(spans.getFinishedSpans().map((span) => span.name)).toEqual([
+        'GET',
+      ]);
+    } finally {
+      http.Server.prototype.emit = original;
+    }
+  });
 });

@@ -118,6 +118,8 @@ interface Patch {
   readonly own: boolean;
   readonly previous: Emit;
   readonly patched: Emit;
+  /** Off after disable(): the patch then only passes events on (see disable). */
+  readonly state: { active: boolean };
 }
 
 export class HttpServerInstrumentation implements Instrumentation {
@@ -167,8 +169,16 @@ export class HttpServerInstrumentation implements Instrumentation {
   }
 
   disable(): void {
-    for (const { proto, own, previous, patched } of this.patches.reverse()) {
-      // Only take back what is still ours: someone may have wrapped it since.
+    for (const {
+      proto,
+      own,
+      previous,
+      patched,
+      state,
+    } of this.patches.reverse()) {
+      state.active = false;
+      // Only take back what is still ours: someone may have wrapped it since. Then our function
+      // stays in their chain, switched off: it passes every event on untouched.
       if (proto.emit !== patched) continue;
       if (own) proto.emit = previous;
       else delete (proto as { emit?: Emit }).emit;
@@ -180,14 +190,16 @@ export class HttpServerInstrumentation implements Instrumentation {
     const own = Object.prototype.hasOwnProperty.call(proto, 'emit');
     const previous = proto.emit;
     const serve = this.serve.bind(this);
+    const state = { active: true };
     const patched: Emit = function (this: unknown, event: string | symbol) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments as unknown as unknown[];
-      if (event !== 'request') return previous.apply(this, args as never);
+      if (event !== 'request' || !state.active)
+        return previous.apply(this, args as never);
       return serve(this, previous, scheme, args);
     };
     proto.emit = patched;
-    return { proto, own, previous, patched };
+    return { proto, own, previous, patched, state };
   }
 
   /** A `request` event: the server span around the app's listeners. */
