@@ -19,18 +19,12 @@ import {
   writableMounts,
   yamlOf,
 } from './support/k8s/objects.js';
-import {
-  findObject,
-  locateKubectl,
-  OVERLAYS,
-  renderOverlay,
-  type K8sObject,
-  type Overlay,
-} from './support/k8s/render.js';
+import { findObject, OVERLAYS, type Overlay } from './support/k8s/render.js';
+import { kubectlSuite } from './support/k8s/suite.js';
 import { containersOf, podTemplates } from './support/k8s/policy.js';
 import { paths } from './support/paths.js';
 import { checkPrometheusConfig, locatePromtool } from './support/promtool.js';
-import { announceSkip, inCi } from './support/skip.js';
+import { inCi } from './support/skip.js';
 import {
   deriveSpanMetricNames,
   readDocumentedSpanMetrics,
@@ -108,21 +102,9 @@ describe('the component-and-key check', () => {
   });
 });
 
-const kubectl = locateKubectl();
-if (!kubectl.available && !inCi())
-  announceSkip('Kubernetes collector and Jaeger config checks', kubectl.reason);
-const describeWithKubectl =
-  kubectl.available || inCi() ? describe : describe.skip;
-
-const rendered = new Map<Overlay, K8sObject[]>();
-function objectsOf(overlay: Overlay): K8sObject[] {
-  const cached = rendered.get(overlay);
-  if (cached) return cached;
-  if (!kubectl.available) throw new Error(kubectl.reason);
-  const objects = renderOverlay(kubectl.path, overlay);
-  rendered.set(overlay, objects);
-  return objects;
-}
+const { describeWithKubectl, objectsOf } = kubectlSuite(
+  'Kubernetes collector and Jaeger config checks',
+);
 
 const agentConfig = (o: Overlay): YamlMap =>
   yamlOf(configMapFile(objectsOf(o), 'otel-agent-config', 'config.yaml'));

@@ -21,19 +21,13 @@ import {
   writableMounts,
   yamlOf,
 } from './support/k8s/objects.js';
-import {
-  findObject,
-  locateKubectl,
-  renderOverlay,
-  type K8sObject,
-  type Overlay,
-} from './support/k8s/render.js';
+import { findObject, type K8sObject } from './support/k8s/render.js';
+import { kubectlSuite } from './support/k8s/suite.js';
 import {
   lokiConfigProblems,
   lokiWritableDirectories,
 } from './support/loki-config.js';
 import { paths, repoPath } from './support/paths.js';
-import { announceSkip, inCi } from './support/skip.js';
 import { isMap, mapAt, type YamlMap } from './support/yaml-file.js';
 
 /**
@@ -46,21 +40,9 @@ import { isMap, mapAt, type YamlMap } from './support/yaml-file.js';
  * there differs from the shared one in its connection only.
  */
 
-const kubectl = locateKubectl();
-if (!kubectl.available && !inCi())
-  announceSkip('Kubernetes Loki checks', kubectl.reason);
-const describeWithKubectl =
-  kubectl.available || inCi() ? describe : describe.skip;
-
-const rendered = new Map<Overlay, K8sObject[]>();
-function objectsOf(overlay: Overlay): K8sObject[] {
-  const cached = rendered.get(overlay);
-  if (cached) return cached;
-  if (!kubectl.available) throw new Error(kubectl.reason);
-  const objects = renderOverlay(kubectl.path, overlay);
-  rendered.set(overlay, objects);
-  return objects;
-}
+const { describeWithKubectl, objectsOf } = kubectlSuite(
+  'Kubernetes Loki checks',
+);
 
 const walk = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -4,18 +4,15 @@ import { parse } from 'yaml';
 import { readDotEnv } from './support/compose.js';
 import {
   findObject,
-  locateKubectl,
   objectId,
   OVERLAYS,
   parseManifests,
   renderKustomization,
-  renderOverlay,
   type K8sObject,
-  type Overlay,
 } from './support/k8s/render.js';
+import { kubectlSuite } from './support/k8s/suite.js';
 import { validateObjects } from './support/k8s/validate.js';
 import { paths, repoPath } from './support/paths.js';
-import { announceSkip, inCi } from './support/skip.js';
 import { isMap } from './support/yaml-file.js';
 
 /**
@@ -24,21 +21,9 @@ import { isMap } from './support/yaml-file.js';
  * included. No cluster is needed (and none can run here: there is no image registry).
  */
 
-const kubectl = locateKubectl();
-if (!kubectl.available && !inCi())
-  announceSkip('Kubernetes manifest checks', kubectl.reason);
-const describeWithKubectl =
-  kubectl.available || inCi() ? describe : describe.skip;
-
-const rendered = new Map<Overlay, K8sObject[]>();
-function objectsOf(overlay: Overlay): K8sObject[] {
-  const cached = rendered.get(overlay);
-  if (cached) return cached;
-  if (!kubectl.available) throw new Error(kubectl.reason);
-  const objects = renderOverlay(kubectl.path, overlay);
-  rendered.set(overlay, objects);
-  return objects;
-}
+const { kubectl, describeWithKubectl, objectsOf } = kubectlSuite(
+  'Kubernetes manifest checks',
+);
 
 const DEPLOYMENT = {
   apiVersion: 'apps/v1',

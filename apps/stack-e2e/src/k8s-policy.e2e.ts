@@ -9,15 +9,8 @@ import {
   unpinnedReason,
   type PodTemplate,
 } from './support/k8s/policy.js';
-import {
-  findObject,
-  locateKubectl,
-  OVERLAYS,
-  renderOverlay,
-  type K8sObject,
-  type Overlay,
-} from './support/k8s/render.js';
-import { announceSkip, inCi } from './support/skip.js';
+import { findObject, OVERLAYS, type K8sObject } from './support/k8s/render.js';
+import { kubectlSuite } from './support/k8s/suite.js';
 import { isMap, type YamlMap } from './support/yaml-file.js';
 
 /**
@@ -27,21 +20,9 @@ import { isMap, type YamlMap } from './support/yaml-file.js';
  * attributes, graceful termination with time for the telemetry flush, PDBs and dice-api's HPA.
  */
 
-const kubectl = locateKubectl();
-if (!kubectl.available && !inCi())
-  announceSkip('Kubernetes policy checks', kubectl.reason);
-const describeWithKubectl =
-  kubectl.available || inCi() ? describe : describe.skip;
-
-const rendered = new Map<Overlay, K8sObject[]>();
-function objectsOf(overlay: Overlay): K8sObject[] {
-  const cached = rendered.get(overlay);
-  if (cached) return cached;
-  if (!kubectl.available) throw new Error(kubectl.reason);
-  const objects = renderOverlay(kubectl.path, overlay);
-  rendered.set(overlay, objects);
-  return objects;
-}
+const { describeWithKubectl, objectsOf } = kubectlSuite(
+  'Kubernetes policy checks',
+);
 
 /** A compliant pod template to break, one rule at a time. */
 const COMPLIANT: PodTemplate = {
