@@ -231,6 +231,28 @@ function fingerprint(dir: string): Record<string, string> {
   return files;
 }
 
+/** Waits for the server span of `GET /` with `http.route` "/" from `service`, and returns it. */
+async function rootServerSpan(
+  receiver: OtlpReceiver,
+  service: string,
+): Promise<ReceivedSpan> {
+  const isRootServerSpan = (s: ReceivedSpan) =>
+    s.resource['service.name'] === service &&
+    s.kind === SPAN_KIND_SERVER &&
+    s.attributes['http.route'] === '/';
+  const spans = await receiver.waitForSpans(
+    (all) => all.some(isRootServerSpan),
+    {
+      timeoutMs: 30_000,
+      what: `an HTTP server span for GET / (with http.route) from service ${service}`,
+    },
+  );
+  const server = spans.find(isRootServerSpan);
+  if (server === undefined)
+    throw new Error(`no server span for GET / from ${service}`);
+  return server;
+}
+
 describeIfAvailable(
   'nx g @otel-dice/telemetry:setup on a fresh Nx Express app',
   () => {
@@ -370,20 +392,9 @@ describeIfAvailable(
         // http.route is set by the Express instrumentation from the matched route (the http
         // instrumentation alone names the span just "GET"): Express was loaded through require()
         // after telemetry started, i.e. it stayed external and was patched.
-        const isRootServerSpan = (s: ReceivedSpan) =>
-          s.resource['service.name'] === SERVICE &&
-          s.kind === SPAN_KIND_SERVER &&
-          s.attributes['http.route'] === '/';
-        const spans = await receiver.waitForSpans(
-          (all) => all.some(isRootServerSpan),
-          {
-            timeoutMs: 30_000,
-            what: `an HTTP server span for GET / (with http.route) from service ${SERVICE}`,
-          },
-        );
-        const server = spans.find(isRootServerSpan);
-        expect(server?.name).toBe('GET /');
-        expect(server?.resource['service.version']).toBe('0.0.1');
+        const server = await rootServerSpan(receiver, SERVICE);
+        expect(server.name).toBe('GET /');
+        expect(server.resource['service.version']).toBe('0.0.1');
 
         const metrics = await httpGet(`${app.baseUrl}/metrics`);
         expect(metrics.status).toBe(200);
@@ -480,20 +491,9 @@ describeIfAvailable(
           },
         });
         expect((await httpGet(`${app.baseUrl}/`)).status).toBe(200);
-        const isRootServerSpan = (s: ReceivedSpan) =>
-          s.resource['service.name'] === ESM_SERVICE &&
-          s.kind === SPAN_KIND_SERVER &&
-          s.attributes['http.route'] === '/';
-        const spans = await otlp.waitForSpans(
-          (all) => all.some(isRootServerSpan),
-          {
-            timeoutMs: 30_000,
-            what: `an HTTP server span for GET / (with http.route) from service ${ESM_SERVICE}`,
-          },
-        );
-        const server = spans.find(isRootServerSpan);
-        expect(server?.name).toBe('GET /');
-        expect(server?.resource['service.version']).toBe('0.0.1');
+        const server = await rootServerSpan(otlp, ESM_SERVICE);
+        expect(server.name).toBe('GET /');
+        expect(server.resource['service.version']).toBe('0.0.1');
 
         const metrics = await httpGet(`${app.baseUrl}/metrics`);
         expect(metrics.status).toBe(200);
