@@ -335,6 +335,15 @@ export function responseAttributes(
 }
 
 /**
+ * `error.type` of whatever a request listener threw: its `name`. `throw null` or a string has none,
+ * so no error.type (as upstream, whose `err.name` is then undefined and dropped).
+ */
+export function thrownErrorType(thrown: unknown): string | undefined {
+  const name = (thrown as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
  * The histogram's attributes (the low-cardinality subset the conventions name): method, scheme,
  * protocol version, route, status code, and `error.type` — the status code for 5xx, or the name
  * of the error that ended the response.
@@ -353,9 +362,8 @@ export function durationAttributes(
   };
   if (httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = httpVersion;
   if ('error' in outcome) {
-    // Whatever was thrown: `throw null` or a string too (no name: no error.type, as upstream).
-    const name = (outcome.error as { name?: unknown } | null | undefined)?.name;
-    if (typeof name === 'string') attributes[ATTR_ERROR_TYPE] = name;
+    const type = thrownErrorType(outcome.error);
+    if (type !== undefined) attributes[ATTR_ERROR_TYPE] = type;
     return attributes;
   }
   if (outcome.route !== undefined) attributes[ATTR_HTTP_ROUTE] = outcome.route;

@@ -68,6 +68,7 @@ import {
   serverSpanAttributes,
   serverSpanName,
   serverSpanStatus,
+  thrownErrorType,
   type EdgeRules,
   type HttpScheme,
 } from './http-server-attributes.js';
@@ -312,7 +313,8 @@ export class HttpServerInstrumentation implements Instrumentation {
     state.ended = true;
     const { span, req } = state;
     const error = thrown as Error;
-    span.setAttribute(ATTR_ERROR_TYPE, error?.name);
+    const type = thrownErrorType(thrown);
+    if (type !== undefined) span.setAttribute(ATTR_ERROR_TYPE, type);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message });
     span.recordException(error);
     span.end();
