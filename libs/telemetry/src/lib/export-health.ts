@@ -11,7 +11,9 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { OtlpProtocol } from './config/model.js';
 import { redactText, redactUrl } from './config/redact.js';
+import { protocolHint } from './protocol-hint.js';
 
 export interface ExportHealthReporter {
   warn(message: string): void;
@@ -39,6 +41,8 @@ export interface ExportHealthOptions {
   probeIntervalMs?: number;
   /** Monotonic clock in ms (tests). */
   now?: () => number;
+  /** The exporter's OTLP protocol: a failure that means the wrong one names the one that fits. */
+  protocol?: OtlpProtocol;
 }
 
 /** The error a batch fails with when it was not sent because export is down between probes. */
@@ -77,6 +81,7 @@ class ExportHealth<T> {
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
   private readonly endpoint: string;
+  private readonly protocol: OtlpProtocol | undefined;
 
   constructor(
     endpoint: string,
@@ -88,6 +93,7 @@ class ExportHealth<T> {
     this.endpoint = redactUrl(endpoint);
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
+    this.protocol = options.protocol;
   }
 
   /** Runs `send` unless the circuit is open; always calls `resultCallback` once. */
@@ -142,8 +148,9 @@ class ExportHealth<T> {
       this.stats.outages += 1;
       this.failedThisOutage = 0;
       const reason = redactText(result.error?.message ?? 'unknown error');
+      const hint = protocolHint(this.protocol, result.error);
       this.reporter.warn(
-        `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected`,
+        `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected${hint ? `. ${hint}` : ''}`,
       );
     }
     this.failedThisOutage += items;

@@ -60,6 +60,8 @@ import {
   ATTR_ERROR_TYPE,
   METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
+import { recordRequestException, redactMessage } from './exception.js';
+import { requestError } from './express-errors.js';
 import type { UntrustedExtractPropagator } from './http-edge.js';
 import {
   durationAttributes,
@@ -294,6 +296,12 @@ export class HttpServerInstrumentation implements Instrumentation {
     if (span.isRecording()) {
       span.setAttributes(responseAttributes(statusCode, route));
       span.setStatus({ code: serverSpanStatus(statusCode) });
+      // Why it failed, when the app's framework handed an error on (express-errors.ts).
+      if (statusCode >= 500) {
+        const error = requestError(req);
+        if (error !== undefined)
+          recordRequestException(span, error, this.options.edge.isSensitive);
+      }
       const name = routeSpanName(req.method, route);
       if (name !== undefined) span.updateName(name);
     }
@@ -315,8 +323,14 @@ export class HttpServerInstrumentation implements Instrumentation {
     const error = thrown as Error;
     const type = thrownErrorType(thrown);
     if (type !== undefined) span.setAttribute(ATTR_ERROR_TYPE, type);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message });
-    span.recordException(error);
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message:
+        typeof error?.message === 'string'
+          ? redactMessage(error.message, this.options.edge.isSensitive)
+          : undefined,
+    });
+    recordRequestException(span, thrown, this.options.edge.isSensitive);
     span.end();
     this.duration.record(
       (performance.now() - state.startedAt) / 1000,

@@ -48,10 +48,11 @@ describe('createInstrumentations', () => {
   const names = (env: Record<string, string>) =>
     createInstrumentations({ env }).map((i) => i.instrumentationName);
 
-  it('switches on http and express only, by default, with the lean server spans', () => {
+  it('builds http and express only, by default, with the lean server spans (the rest start on first use)', () => {
     expect(names({})).toEqual([
       '@otel-dice/telemetry/http-server',
       '@opentelemetry/instrumentation-http',
+      '@otel-dice/telemetry/express-errors',
       '@otel-dice/telemetry/express-route',
     ]);
   });
@@ -68,13 +69,14 @@ describe('createInstrumentations', () => {
     });
     expect(upstream.map((i) => i.instrumentationName)).toEqual([
       '@opentelemetry/instrumentation-http',
+      '@otel-dice/telemetry/express-errors',
       '@opentelemetry/instrumentation-express',
     ]);
     for (const instrumentation of upstream) instrumentation.disable();
   });
 
   it('leaves incoming requests to the lean server spans, and layer spans to upstream Express', () => {
-    const [server, client, express] = createInstrumentations({
+    const [server, client, errors, express] = createInstrumentations({
       env: {},
       expressLayerSpans: ['request_handler'],
     });
@@ -85,7 +87,8 @@ describe('createInstrumentations', () => {
     expect(express.instrumentationName).toBe(
       '@opentelemetry/instrumentation-express',
     );
-    for (const instrumentation of [client, express]) instrumentation.disable();
+    for (const instrumentation of [client, errors, express])
+      instrumentation.disable();
   });
 
   it('follows OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
@@ -95,15 +98,18 @@ describe('createInstrumentations', () => {
     ]);
   });
 
-  it('loads others from auto-instrumentations-node on demand, never a second http/express', () => {
+  it('loads other names given from auto-instrumentations-node at once, never a second http/express', () => {
     // auto-instrumentations-node reads this variable from process.env itself
     const saved = process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
     process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'http,express,pg';
     try {
-      const loaded = createInstrumentations({ env: process.env });
+      const loaded = createInstrumentations({
+        names: ['http', 'express', 'pg'],
+      });
       expect(loaded.map((i) => i.instrumentationName).sort()).toEqual([
         '@opentelemetry/instrumentation-http',
         '@opentelemetry/instrumentation-pg',
+        '@otel-dice/telemetry/express-errors',
         '@otel-dice/telemetry/express-route',
         '@otel-dice/telemetry/http-server',
       ]);

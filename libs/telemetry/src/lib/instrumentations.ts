@@ -13,7 +13,10 @@ import {
 import type { HttpConfig } from './config/model.js';
 import { TelemetryConfigError } from './config/errors.js';
 import { resolveInstrumentations } from './config/from-env.js';
+import { LIBRARY_INSTRUMENTATIONS } from './instrumentation-selection.js';
 import type { Env } from './config/values.js';
+import { recordRequestException } from './exception.js';
+import { ExpressErrorInstrumentation, requestError } from './express-errors.js';
 import { ExpressRouteInstrumentation, expressRoute } from './express-route.js';
 import {
   clientAddress,
@@ -95,7 +98,10 @@ export function httpEdgeHooks(
   untrusted?: UntrustedExtractPropagator,
 ): Pick<
   ConstructorParameters<typeof HttpInstrumentation>[0] & object,
-  'startIncomingSpanHook' | 'requestHook' | 'redactedQueryParams'
+  | 'startIncomingSpanHook'
+  | 'requestHook'
+  | 'redactedQueryParams'
+  | 'applyCustomAttributesOnSpan'
 > {
   const { isSensitive, isTrustedProxy: isTrusted } = edgeRules(http);
   return {
@@ -122,6 +128,15 @@ export function httpEdgeHooks(
         }
       : undefined,
     redactedQueryParams: clientRedactedQueryParams(http),
+    // Why a request failed (express-errors.ts), as the lean server spans record it.
+    applyCustomAttributesOnSpan: (span, request, response) => {
+      // Server spans only: there the request is an IncomingMessage and the response has a status.
+      if ('getHeader' in request || !('statusCode' in response)) return;
+      const status = (response as { statusCode?: number }).statusCode;
+      if (status === undefined || status < 500) return;
+      const error = requestError(request);
+      if (error !== undefined) recordRequestException(span, error, isSensitive);
+    },
   };
 }
 
@@ -167,17 +182,23 @@ export function isIgnoredRequest(
  * `@opentelemetry/instrumentation-http` and `-express` for everything. Layer spans need the
  * upstream Express instrumentation, so asking for them uses it in either case.
  *
- * Anything else named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (e.g. `http,express,pg`) is loaded
- * from @opentelemetry/auto-instrumentations-node on demand, so the default start-up does not
- * require its ~45 instrumentation packages. That package reads the variable from process.env
- * itself, so set it in the real environment, not only in a custom `env`.
+ * Other names given in `names` (e.g. `['http', 'express', 'pg']`) are loaded from
+ * @opentelemetry/auto-instrumentations-node at once. startTelemetry() does not pass them: it
+ * starts them when the app first loads what they patch (lazy-instrumentations.ts). That package
+ * reads OTEL_NODE_*_INSTRUMENTATIONS from process.env itself, so set them in the real
+ * environment, not only in a custom `env`.
  */
 export function createInstrumentations(
   options: InstrumentationOptions = {},
 ): Instrumentation[] {
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
+  // From the environment, the default names every instrumentation: the ones built here are
+  // taken, the rest start on first use (startTelemetry, lazy-instrumentations.ts).
   const names =
-    options.names ?? resolveInstrumentations(options.env ?? process.env, false);
+    options.names ??
+    resolveInstrumentations(options.env ?? process.env, false).filter((n) =>
+      LIBRARY_INSTRUMENTATIONS.includes(n),
+    );
   const http = options.http ?? DEFAULT_HTTP;
   const lean = http.instrumentation === 'lean';
   const layerSpans = options.expressLayerSpans ?? [];
@@ -206,6 +227,8 @@ export function createInstrumentations(
     }
   }
   if (names.includes('express')) {
+    // The error that ends a failing request, for the server span, in either mode.
+    instrumentations.push(new ExpressErrorInstrumentation());
     instrumentations.push(
       lean && layerSpans.length === 0
         ? new ExpressRouteInstrumentation()

@@ -32,6 +32,23 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 interface ModuleDefinition {
   readonly name: string;
   readonly moduleExports?: unknown;
+  /** Set by InstrumentationBase whenever its hook saw the package: its main file or any file. */
+  readonly moduleVersion?: string;
+  readonly files?: ReadonlyArray<{ readonly moduleExports?: unknown }>;
+}
+
+/**
+ * Whether the instrumentation's hook saw (and so could patch) the package. Not only its main
+ * file: knex's and pg's instrumentations patch files inside the package (`knex/lib/…`) and leave
+ * the main export alone, so the main definition's `moduleExports` stays empty even when every
+ * query gets its span. Pure.
+ */
+export function sawPackage(definition: ModuleDefinition): boolean {
+  return (
+    definition.moduleExports !== undefined ||
+    definition.moduleVersion !== undefined ||
+    (definition.files ?? []).some((file) => file.moduleExports !== undefined)
+  );
 }
 
 /**
@@ -87,9 +104,7 @@ export function watchedPackages(
   }
   return [...watched].map(([name, { definitions, live }]) => ({
     name,
-    patched: () =>
-      definitions.some((d) => d.moduleExports !== undefined) ||
-      (live ? false : undefined),
+    patched: () => definitions.some(sawPackage) || (live ? false : undefined),
   }));
 }
 
@@ -132,6 +147,12 @@ export interface LateStartOptions {
   readonly loadedPaths?: () => Iterable<string>;
   /** When to check again; defaults to the next event-loop turn and the first HTTP request. */
   readonly later?: (check: () => void) => () => void;
+  /**
+   * More packages found loaded without their instrumentation having seen them, asked at each
+   * later check (the lazy instrumentations: a package an ES module graph imported before the
+   * resolve hook existed).
+   */
+  readonly alsoLate?: () => readonly string[];
 }
 
 /**
@@ -140,7 +161,8 @@ export interface LateStartOptions {
  */
 export function watchLateStart(options: LateStartOptions): LateStartWatch {
   const packages = watchedPackages(options.instrumentations);
-  if (packages.length === 0) return { stop: () => undefined };
+  if (packages.length === 0 && options.alsoLate === undefined)
+    return { stop: () => undefined };
   const loadedPaths = options.loadedPaths ?? (() => Object.keys(require.cache));
   const reported = new Set<string>();
   const report = (names: string[]) => {
@@ -156,14 +178,15 @@ export function watchLateStart(options: LateStartOptions): LateStartWatch {
 
   // 2. Loaded since, but never seen by its instrumentation.
   const check = () =>
-    report(
-      packages
+    report([
+      ...packages
         .filter(
           (p) =>
             !reported.has(p.name) && loaded(p.name) && p.patched() === false,
         )
         .map((p) => p.name),
-    );
+      ...(options.alsoLate?.() ?? []),
+    ]);
   const cancel = (options.later ?? nextTurnAndFirstRequest)(check);
   return { stop: cancel };
 }
@@ -171,7 +194,7 @@ export function watchLateStart(options: LateStartOptions): LateStartWatch {
 const REQUEST_START = 'http.server.request.start';
 
 /** Runs `check` on the next event-loop turn and at the first incoming HTTP request. */
-function nextTurnAndFirstRequest(check: () => void): () => void {
+export function nextTurnAndFirstRequest(check: () => void): () => void {
   const immediate = setImmediate(check);
   let subscribed = true;
   const onRequest = () => {

@@ -76,6 +76,7 @@ export function initLogs(options: LogsOptions): Logs {
       exporter,
       pipeline.exporter.otlp.endpoint,
       options.reporter,
+      { protocol: pipeline.exporter.otlp.protocol },
     );
     exportHealth ??= health;
     return health;

@@ -104,6 +104,7 @@ export function initMetrics(options: MetricsOptions): Metrics {
         exporter,
         readerConfig.exporter.otlp.endpoint,
         reporter,
+        { protocol: readerConfig.exporter.otlp.protocol },
       );
       exportHealth ??= health;
       exporter = health;

@@ -33,7 +33,18 @@ import {
   type EsmLoaderHookMode,
   type EsmLoaderHookState,
 } from './esm-hook.js';
+import { EXPRESS_ERRORS_INSTRUMENTATION_NAME } from './express-errors.js';
+import {
+  describeInstrumentations,
+  modulesOf,
+  planInstrumentations,
+} from './instrumentation-selection.js';
 import { watchLateStart } from './late-start.js';
+import {
+  startLazyInstrumentations,
+  watchSwitchedOff,
+  type LazyInstrumentations,
+} from './lazy-instrumentations.js';
 import type {
   ExportHealthLogRecordExporter,
   ExportHealthMetricExporter,
@@ -144,10 +155,20 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const untrustedContext = config.http.trustIncomingContext
     ? undefined
     : new UntrustedExtractPropagator(configured);
+  // http, express and pino are built here; every other enabled instrumentation starts when the
+  // app first loads what it patches (lazy-instrumentations.ts), runtime metrics at once.
+  const env = options.env ?? process.env;
+  const plan = planInstrumentations(
+    options.instrumentations ? [] : config.instrumentations,
+    {
+      lambda:
+        env['LAMBDA_TASK_ROOT'] !== undefined && env['_HANDLER'] !== undefined,
+    },
+  );
   const instrumentations =
     options.instrumentations ??
     createInstrumentations({
-      names: config.instrumentations,
+      names: plan.library,
       ignoredPaths: options.ignoredPaths,
       expressLayerSpans: options.expressLayerSpans,
       http: config.http,
@@ -159,7 +180,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     options.esmLoaderHook === false
       ? { status: 'skipped', reason: 'esmLoaderHook: false' }
       : registerEsmLoaderHook({
-          modules: instrumentedModuleNames(instrumentations),
+          modules: [
+            ...instrumentedModuleNames(instrumentations),
+            ...modulesOf(plan.lazy),
+          ],
           mode: options.esmLoaderHook,
         });
 
@@ -197,7 +221,24 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     meterProvider: metrics.provider,
     loggerProvider: logs.provider,
   });
-  logger.info(`telemetry: ${describeConfig(config)}`);
+  const lazy: LazyInstrumentations = startLazyInstrumentations({
+    plan,
+    tracerProvider: traces.tracerProvider,
+    meterProvider: metrics.provider,
+    loggerProvider: logs.provider,
+    onError: (name, error) =>
+      logger.warn(
+        `the ${name} instrumentation could not be loaded, so it stays off: ${(error as Error)?.message ?? String(error)}`,
+      ),
+  });
+  logger.info(
+    `telemetry: ${describeConfig(config)}; ${describeInstrumentations(
+      options.instrumentations
+        ? options.instrumentations.map((i) => i.instrumentationName)
+        : [...plan.library, ...lazy.started()],
+      lazy.waiting(),
+    )}`,
+  );
   for (const note of config.notes) logger.warn(note);
   if (running)
     logger.warn(
@@ -208,9 +249,19 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       `the ES module loader hook could not be registered (${esmLoaderHook.reason}): packages loaded with import are not instrumented`,
     );
   const lateStart = watchLateStart({
-    instrumentations,
+    // The error capture patches express's own files: express is what the warning names.
+    instrumentations: [
+      ...instrumentations.filter(
+        (i) => i.instrumentationName !== EXPRESS_ERRORS_INSTRUMENTATION_NAME,
+      ),
+      ...lazy.instrumentations(),
+    ],
     warn: (message) => logger.warn(message),
+    alsoLate: () => lazy.catchUp(),
   });
+  const switchedOff = watchSwitchedOff(lazy, config.instrumentations, (note) =>
+    logger.warn(note),
+  );
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;
   const shutdown = createShutdown(
@@ -242,8 +293,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     metricsHandler: metrics.metricsHandler,
     shutdown: async () => {
       lateStart.stop();
+      switchedOff.stop();
       const result = await shutdown();
       unpatch();
+      lazy.stop();
       clearActiveTelemetry(telemetry);
       if (!result.completed) {
         logger.warn(

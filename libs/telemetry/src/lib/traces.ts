@@ -153,6 +153,7 @@ export function initTraces(options: TracesOptions): Traces {
       exporter,
       pipeline.exporter.otlp.endpoint,
       reporter,
+      { protocol: pipeline.exporter.otlp.protocol },
     );
     exportHealth ??= health;
     endpoint ??= pipeline.exporter.otlp.endpoint;

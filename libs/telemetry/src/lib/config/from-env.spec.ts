@@ -8,7 +8,11 @@ import {
   resolveServiceName,
   resolveSpanLimits,
 } from './from-env.js';
-import { DEFAULT_BSP, type TelemetryConfig } from './model.js';
+import {
+  DEFAULT_BSP,
+  DEFAULT_INSTRUMENTATIONS,
+  type TelemetryConfig,
+} from './model.js';
 import type { Env } from './values.js';
 
 const defaults = { serviceName: 'fallback', serviceVersion: '1.0.0' };
@@ -41,7 +45,11 @@ describe('resolveConfigFromEnv: defaults are the seed’s', () => {
     expect(config.metrics.readers).toEqual([{ kind: 'prometheus' }]);
     expect(config.logs.pipelines).toEqual([]);
     expect(config.propagators).toEqual(['tracecontext', 'baggage']);
-    expect(config.instrumentations).toEqual(['http', 'express']);
+    // every instrumentation but fs, host-metrics and pino; most start on first use
+    expect(config.instrumentations).toEqual(DEFAULT_INSTRUMENTATIONS);
+    expect(config.instrumentations).toEqual(
+      expect.arrayContaining(['http', 'express', 'pg', 'knex', 'ioredis']),
+    );
     expect(config.resource).toEqual({
       serviceName: 'fallback',
       serviceVersion: '1.0.0',
@@ -129,7 +137,10 @@ describe('exporters per signal', () => {
     ]);
     expect(config.logs.pipelines).toHaveLength(1);
     // pino's log sending is what turns the app's lines into records
-    expect(config.instrumentations).toEqual(['http', 'express', 'pino']);
+    expect(config.instrumentations).toEqual([
+      ...DEFAULT_INSTRUMENTATIONS,
+      'pino',
+    ]);
   });
 
   it('none switches a signal off', () => {
@@ -196,7 +207,17 @@ describe('loud on bad input: every unusable value names its variable', () => {
     [
       'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
       'Http Express',
-      /not an instrumentation name/,
+      /"Http Express" is not an instrumentation; valid names: amqplib, /,
+    ],
+    [
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+      'http,postgres',
+      /"postgres" \(did you mean pg\?\) is not an instrumentation/,
+    ],
+    [
+      'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
+      'ioredos',
+      /"ioredos" \(did you mean ioredis\?\)/,
     ],
   ])('%s=%s', (variable, value, accepted) => {
     const env: Record<string, string> = { [variable]: value };
@@ -352,13 +373,19 @@ describe('resolveDetectors', () => {
 
 describe('resolveInstrumentations', () => {
   it('follows OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS', () => {
-    expect(resolveInstrumentations({}, false)).toEqual(['http', 'express']);
+    expect(resolveInstrumentations({}, false)).toEqual(
+      DEFAULT_INSTRUMENTATIONS,
+    );
+    expect(resolveInstrumentations({}, false)).not.toContain('fs');
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' },
+        { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,net' },
         true,
       ),
-    ).toEqual(['http', 'pino']);
+    ).toEqual([
+      ...DEFAULT_INSTRUMENTATIONS.filter((n) => n !== 'express' && n !== 'net'),
+      'pino',
+    ]);
     expect(
       resolveInstrumentations(
         { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' },

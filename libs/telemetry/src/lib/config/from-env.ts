@@ -3,6 +3,7 @@
  * specification, the Node-specific OTEL_NODE_* variables, and the seed tutorial's
  * APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env in, config out).
  */
+import { checkInstrumentationNames } from '../instrumentation-selection.js';
 import { invalidValue } from './errors.js';
 import { resolveHttpFromEnv } from './http-env.js';
 import { knownVariable } from './known-variables.js';
@@ -600,9 +601,10 @@ function resolveLogs(env: Env): LogsConfig {
 
 /**
  * OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS, by the package-suffix
- * names of @opentelemetry/auto-instrumentations-node (`http,express,pg`). Default: http and
- * express, plus pino when a logs exporter is set (it is what turns the app's pino lines into log
- * records).
+ * names of @opentelemetry/auto-instrumentations-node (`http,express,pg`); an unknown name stops
+ * the start, naming the near miss. Default: every one but fs and host-metrics
+ * (DEFAULT_INSTRUMENTATIONS), plus pino when a logs exporter is set (it is what turns the app's
+ * pino lines into log records).
  */
 export function resolveInstrumentations(
   env: Env,
@@ -616,17 +618,8 @@ export function resolveInstrumentations(
   for (const name of [
     'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
     'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
-  ]) {
-    const bad = list(name).find(
-      (entry) => !/^[a-z0-9][a-z0-9.-]*$/.test(entry),
-    );
-    if (bad !== undefined)
-      throw invalidValue(
-        name,
-        readEnv(env, name),
-        `${JSON.stringify(bad)} is not an instrumentation name (package suffixes such as http, express, pg)`,
-      );
-  }
+  ])
+    checkInstrumentationNames(name, readEnv(env, name), list(name));
   const enabled = list('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
   const disabled = new Set(list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'));
   const chosen = enabled.length > 0 ? enabled : [...DEFAULT_INSTRUMENTATIONS];

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromModel, loadConfigFile } from './from-file.js';
+import { DEFAULT_INSTRUMENTATIONS } from './model.js';
 import { resolveTelemetryConfig } from './resolve.js';
 
 let dir: string;
@@ -160,7 +161,10 @@ describe('the declarative configuration file', () => {
     ]);
     expect(config.logs.pipelines).toHaveLength(1);
     expect(config.logs.limits.attributeCountLimit).toBe(32);
-    expect(config.instrumentations).toEqual(['http', 'express', 'pino']);
+    expect(config.instrumentations).toEqual([
+      ...DEFAULT_INSTRUMENTATIONS,
+      'pino',
+    ]);
   });
 
   it('refuses what the library cannot honour, naming the key', () => {

@@ -7,6 +7,8 @@
  * Plain data only (no SDK objects), so it can be printed, compared and unit-tested.
  */
 
+import { DEFAULT_INSTRUMENTATION_NAMES } from '../instrumentation-selection.js';
+
 export type Signal = 'traces' | 'metrics' | 'logs';
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
 export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = [
@@ -331,5 +333,10 @@ export const DEFAULT_DETECTORS: readonly ResourceDetectorName[] = [
   'process',
   'service',
 ];
-/** What an Express service needs; anything else comes from auto-instrumentations-node. */
-export const DEFAULT_INSTRUMENTATIONS: readonly string[] = ['http', 'express'];
+/**
+ * Every instrumentation auto-instrumentations-node offers but fs, host-metrics and pino (on with
+ * logs): http and express at once, the rest when the app loads what they patch
+ * (instrumentation-selection.ts).
+ */
+export const DEFAULT_INSTRUMENTATIONS: readonly string[] =
+  DEFAULT_INSTRUMENTATION_NAMES;

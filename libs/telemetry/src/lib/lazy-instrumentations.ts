@@ -1,0 +1,393 @@
+/**
+ * Instrument what the app loads, at the cost of what it loads.
+ *
+ * @opentelemetry/auto-instrumentations-node requires every instrumentation package it offers at
+ * start (about forty, each with its own require hook), whether or not the app ever loads what
+ * they patch. Here each one is required only when the app first *resolves* a module it patches
+ * (instrumentation-selection.ts says which): Node's synchronous module hooks
+ * (`module.registerHooks`, Node ≥ 22.15) call the resolve hook below with the specifier before
+ * the module is loaded, for `require()` and `import` alike, so the instrumentation exists — and
+ * its own hooks are in place — before the first load of its module:
+ *
+ * - CommonJS: require-in-the-middle patches a module when `require()` returns it. A hook created
+ *   while a `require('ioredis')` is already under way is not part of that call, though, so the
+ *   wrapper below (installed at start, so it is part of every later call) asks for the module
+ *   once more when the call that started an instrumentation returns; the new hook sees it then
+ *   and patches it before the caller gets it. Files the package loads while it loads
+ *   (`knex/lib/execution/runner.js`) pass the new hook anyway.
+ * - ES modules: import-in-the-middle's loader hook (esm-hook.ts, registered for every module
+ *   listed in `esmModules`) wraps the module when it is loaded and applies the hooks that exist
+ *   when it is evaluated, which is after this resolve.
+ * - Node's global `fetch` is resolved from nowhere: the first read of `globalThis.fetch` starts
+ *   the undici instrumentation, before the request is made.
+ *
+ * Packages loaded before telemetry started (in `require.cache` at start) start their
+ * instrumentation at once; late-start.ts says whether it could still patch them.
+ */
+import Module, { createRequire, isBuiltin } from 'node:module';
+import {
+  diag,
+  type MeterProvider,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import type {
+  Instrumentation,
+  InstrumentationConfig,
+} from '@opentelemetry/instrumentation';
+import {
+  INSTRUMENTATION_PACKAGE_PREFIX,
+  INSTRUMENTATION_TABLE,
+  type InstrumentationEntry,
+} from './instrumentation-table.js';
+import {
+  LIBRARY_INSTRUMENTATIONS,
+  modulesOf,
+  specifierKeys,
+  triggerIndex,
+  switchedOffNote,
+  type InstrumentationPlan,
+  type SwitchedOff,
+} from './instrumentation-selection.js';
+import { isLoaded, nextTurnAndFirstRequest } from './late-start.js';
+
+/** The package whose dependency tree the instrumentations are loaded from (one pinned set). */
+const AUTO_INSTRUMENTATIONS = '@opentelemetry/auto-instrumentations-node';
+
+export interface LazyInstrumentationsOptions {
+  readonly plan: InstrumentationPlan;
+  readonly tracerProvider: TracerProvider;
+  readonly meterProvider: MeterProvider;
+  /** The SDK's LoggerProvider, for instrumentations that send logs (bunyan, winston). */
+  readonly loggerProvider?: object;
+  /** Configuration per instrumentation name (e.g. a request hook); default `{}`. */
+  readonly configs?: Readonly<Record<string, InstrumentationConfig>>;
+  /** Told once per instrumentation started: its name and what started it. */
+  readonly onStart?: (name: string, trigger: string) => void;
+  /** Told when an instrumentation could not be loaded; it stays off. */
+  readonly onError?: (name: string, error: unknown) => void;
+  /** The loaded CommonJS module paths; default the keys of require.cache. */
+  readonly loadedPaths?: () => Iterable<string>;
+  /** Creates an instrumentation (tests); default: required from auto-instrumentations-node's tree. */
+  readonly load?: (entry: InstrumentationEntry) => Instrumentation;
+  /** Where `fetch` lives (tests); default globalThis. */
+  readonly global?: object;
+  /** Registers the resolve hook (tests); default `module.registerHooks`. */
+  readonly registerHooks?: (hooks: {
+    resolve: ResolveHook;
+  }) => { deregister(): void } | undefined;
+}
+
+type ResolveHook = (
+  specifier: string,
+  context: { parentURL?: string },
+  nextResolve: (specifier: string, context?: unknown) => unknown,
+) => unknown;
+
+export interface LazyInstrumentations {
+  /** Names of the instrumentations running, in the order they started. */
+  started(): string[];
+  /** Names still waiting for their module. */
+  waiting(): string[];
+  /** The running instances (late-start checks them). */
+  instrumentations(): Instrumentation[];
+  /** Packages the app loaded whose instrumentation is switched off. */
+  switchedOff(): SwitchedOff[];
+  /**
+   * Starts the instrumentations of packages that are loaded now although the resolve hook never
+   * saw them (an ES module graph imported them before telemetry started) and returns those
+   * packages: they were loaded too late to be patched on their first load (late-start.ts).
+   */
+  catchUp(): string[];
+  /** Modules import-in-the-middle must intercept so ES module imports get patched. */
+  readonly esmModules: readonly string[];
+  /** Disables what was started and removes every hook. */
+  stop(): void;
+}
+
+/**
+ * Starts the plan's eager instrumentations now and its lazy ones on first use (see the file
+ * comment). Never throws for an instrumentation that fails to load: `onError` hears of it.
+ */
+export function startLazyInstrumentations(
+  options: LazyInstrumentationsOptions,
+): LazyInstrumentations {
+  const { plan } = options;
+  const byName = new Map(INSTRUMENTATION_TABLE.map((e) => [e.name, e]));
+  const load = options.load ?? loadFromAutoInstrumentations;
+  const running = new Map<string, Instrumentation>();
+  const failed = new Set<string>();
+  const lazy = new Set(plan.lazy);
+  const lazyTriggers = triggerIndex(plan.lazy);
+  // Packages only: a builtin such as net is loaded by half of npm, so naming it says nothing.
+  const offTriggers = triggerIndex(
+    plan.off.filter((n) => !LIBRARY_INSTRUMENTATIONS.includes(n)),
+  );
+  const switchedOff = new Map<string, SwitchedOff>();
+  /** Specifiers whose require() started an instrumentation and must be asked for again. */
+  const askAgain = new Set<string>();
+
+  const start = (name: string, trigger: string): boolean => {
+    if (running.has(name) || failed.has(name)) return false;
+    const entry = byName.get(name);
+    if (entry === undefined) return false;
+    try {
+      const instrumentation = load(entry);
+      // As registerInstrumentations() does: providers first, then enable (which hooks).
+      instrumentation.setTracerProvider(options.tracerProvider);
+      instrumentation.setMeterProvider(options.meterProvider);
+      if (options.loggerProvider)
+        (
+          instrumentation as {
+            setLoggerProvider?: (provider: object) => void;
+          }
+        ).setLoggerProvider?.(options.loggerProvider);
+      // Created disabled so nothing is hooked before the providers are in; some instrumentations
+      // (undici) read `enabled` from their configuration on every call.
+      instrumentation.setConfig({
+        ...instrumentation.getConfig(),
+        enabled: true,
+      });
+      instrumentation.enable();
+      running.set(name, instrumentation);
+      options.onStart?.(name, trigger);
+      return true;
+    } catch (error) {
+      failed.add(name);
+      options.onError?.(name, error);
+      return false;
+    }
+  };
+
+  function loadFromAutoInstrumentations(
+    entry: InstrumentationEntry,
+  ): Instrumentation {
+    const exports = autoRequire()(
+      `${INSTRUMENTATION_PACKAGE_PREFIX}${entry.name}`,
+    ) as Record<string, new (config: InstrumentationConfig) => Instrumentation>;
+    const Class = exports[entry.className];
+    if (typeof Class !== 'function')
+      throw new Error(
+        `${INSTRUMENTATION_PACKAGE_PREFIX}${entry.name} has no ${entry.className}`,
+      );
+    return new Class({
+      ...(options.configs?.[entry.name] ?? {}),
+      enabled: false,
+    });
+  }
+
+  // The resolve hook: the first resolve of a watched module starts (or notes) its instrumentation.
+  const onResolve = (specifier: string, parentURL: string | undefined) => {
+    const keys = specifierKeys(specifier);
+    if (keys === undefined) return;
+    for (const key of keys) {
+      const names = lazyTriggers.get(key);
+      if (names !== undefined) {
+        for (const name of names) {
+          if (!lazy.has(name) || skipTrigger(name, parentURL)) continue;
+          if (start(name, key)) askAgain.add(specifier);
+        }
+        if (names.every((n) => running.has(n) || failed.has(n)))
+          lazyTriggers.delete(key);
+      }
+      const off = offTriggers.get(key);
+      if (off !== undefined && !isBuiltin(key)) {
+        for (const name of off)
+          if (!switchedOff.has(`${key}\0${name}`))
+            switchedOff.set(`${key}\0${name}`, {
+              module: key,
+              instrumentation: name,
+            });
+        offTriggers.delete(key);
+      }
+    }
+  };
+
+  // 1. Eager ones now.
+  for (const name of plan.eager) start(name, 'start');
+
+  // 2. Lazy ones whose package is loaded already (CommonJS loaded before telemetry started).
+  const loadedPaths = options.loadedPaths ?? (() => Object.keys(require.cache));
+  const catchUp = (): string[] => {
+    const loadedNow = [...loadedPaths()];
+    const late: string[] = [];
+    for (const [module, names] of [...lazyTriggers]) {
+      if (isBuiltin(module) || !isLoaded(module, loadedNow)) continue;
+      for (const name of names)
+        if (lazy.has(name) && start(name, module) && !late.includes(module))
+          late.push(module);
+      lazyTriggers.delete(module);
+    }
+    return late;
+  };
+  catchUp();
+
+  // 3. The hooks for the rest.
+  let deregister: (() => void) | undefined;
+  let unwrapRequire: (() => void) | undefined;
+  let restoreFetch: (() => void) | undefined;
+  if (lazyTriggers.size > 0 || offTriggers.size > 0) {
+    const register = options.registerHooks ?? defaultRegisterHooks;
+    const handle = register({
+      resolve: (specifier, context, nextResolve) => {
+        try {
+          onResolve(specifier, context.parentURL);
+        } catch (error) {
+          diag.error(`lazy instrumentations: resolve of ${specifier}`, error);
+        }
+        return nextResolve(specifier, context);
+      },
+    });
+    deregister = handle ? () => handle.deregister() : undefined;
+    if (handle && plan.lazy.length > 0)
+      unwrapRequire = askAgainAfterRequire(askAgain);
+  }
+  if (lazy.has('undici') && !running.has('undici'))
+    restoreFetch = onFirstFetch(options.global ?? globalThis, () =>
+      start('undici', 'fetch'),
+    );
+
+  return {
+    started: () => [...running.keys()],
+    waiting: () => plan.lazy.filter((n) => !running.has(n) && !failed.has(n)),
+    instrumentations: () => [...running.values()],
+    catchUp,
+    switchedOff: () => [...switchedOff.values()],
+    esmModules: modulesOf(plan.lazy),
+    stop: () => {
+      deregister?.();
+      unwrapRequire?.();
+      restoreFetch?.();
+      for (const instrumentation of running.values()) instrumentation.disable();
+    },
+  };
+}
+
+/**
+ * The router instrumentation is for apps on the `router` package itself; Express 5 resolves
+ * `router` from its own files, and its layers are Express middleware, whose spans stay off by
+ * default (see instrumentations.ts). Pure.
+ */
+export function skipTrigger(
+  name: string,
+  parentURL: string | undefined,
+): boolean {
+  return (
+    name === 'router' &&
+    parentURL !== undefined &&
+    /[/\\]node_modules[/\\]express[/\\]/.test(parentURL)
+  );
+}
+
+let cachedAutoRequire: NodeJS.Require | undefined;
+function autoRequire(): NodeJS.Require {
+  cachedAutoRequire ??= createRequire(require.resolve(AUTO_INSTRUMENTATIONS));
+  return cachedAutoRequire;
+}
+
+function defaultRegisterHooks(hooks: {
+  resolve: ResolveHook;
+}): { deregister(): void } | undefined {
+  const register = (
+    Module as unknown as {
+      registerHooks?: (hooks: unknown) => { deregister(): void };
+    }
+  ).registerHooks;
+  if (typeof register !== 'function') return undefined;
+  try {
+    return register(hooks);
+  } catch (error) {
+    // Only where a module system of its own stands in for Node's (Jest refuses the call): the
+    // instrumentations that start on first use then stay off; eager ones still run.
+    diag.warn(
+      'lazy instrumentations: module.registerHooks() is unavailable here; instrumentations that start on first use stay off',
+      error,
+    );
+    return undefined;
+  }
+}
+
+type RequireFunction = (this: unknown, id: string) => unknown;
+
+/**
+ * Wraps `Module.prototype.require` so a `require(id)` that started an instrumentation returns
+ * what a second `require(id)` gives: Node's cached module, passed through the hook the new
+ * instrumentation added (see the file comment). Returns the undo; if someone wrapped require
+ * since, the wrapper stays in their chain and only passes calls on.
+ */
+function askAgainAfterRequire(askAgain: Set<string>): () => void {
+  const proto = Module.prototype as unknown as { require: RequireFunction };
+  const original = proto.require;
+  let active = true;
+  const wrapped: RequireFunction = function (this: unknown, id: string) {
+    // eslint-disable-next-line prefer-rest-params
+    const exports = original.apply(this, arguments as unknown as [string]);
+    if (!active || askAgain.size === 0 || !askAgain.delete(id)) return exports;
+    // eslint-disable-next-line prefer-rest-params
+    return proto.require.apply(this, arguments as unknown as [string]);
+  };
+  proto.require = wrapped;
+  return () => {
+    active = false;
+    if (proto.require === wrapped) proto.require = original;
+  };
+}
+
+/**
+ * Calls `onFirst` the first time `target.fetch` is read (or replaced), before the caller gets
+ * it, then puts the property back as it was. Returns the undo. Nothing happens when `fetch` is
+ * not a plain configurable property.
+ */
+export function onFirstFetch(
+  target: object,
+  onFirst: () => void,
+): (() => void) | undefined {
+  const descriptor = Object.getOwnPropertyDescriptor(target, 'fetch');
+  if (
+    descriptor === undefined ||
+    !descriptor.configurable ||
+    !('value' in descriptor)
+  )
+    return undefined;
+  let done = false;
+  const restore = () => {
+    if (done) return;
+    done = true;
+    Object.defineProperty(target, 'fetch', descriptor);
+  };
+  Object.defineProperty(target, 'fetch', {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      restore();
+      onFirst();
+      return (target as { fetch?: unknown }).fetch;
+    },
+    set(value: unknown) {
+      restore();
+      Object.defineProperty(target, 'fetch', { ...descriptor, value });
+      onFirst();
+    },
+  });
+  return restore;
+}
+
+/**
+ * Says once — on the next event-loop turn, after the app's own start-up code, or at its first
+ * HTTP request — which packages the app loaded whose instrumentation is switched off.
+ */
+export function watchSwitchedOff(
+  lazy: Pick<LazyInstrumentations, 'switchedOff'>,
+  enabled: readonly string[],
+  warn: (note: string) => void,
+  later: (check: () => void) => () => void = nextTurnAndFirstRequest,
+): { stop(): void } {
+  let said = false;
+  const stop = later(() => {
+    if (said) return;
+    const note = switchedOffNote(lazy.switchedOff(), enabled);
+    if (note === undefined) return;
+    said = true;
+    warn(note);
+  });
+  return { stop };
+}

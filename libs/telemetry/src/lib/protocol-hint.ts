@@ -1,0 +1,47 @@
+/**
+ * An OTLP export that fails because the endpoint speaks the other OTLP protocol says so only in
+ * the transport's words — `14 UNAVAILABLE: … Protocol error` from gRPC talking to an HTTP port,
+ * `Parse Error: Expected HTTP/` from HTTP talking to a gRPC port, `Unsupported Media Type` from
+ * JSON sent where protobuf is expected. This turns those into the setting that would fit. Pure.
+ */
+import type { OtlpProtocol } from './config/model.js';
+
+const VARIABLE = 'OTEL_EXPORTER_OTLP_PROTOCOL';
+
+interface ExportError {
+  readonly code?: unknown;
+  readonly message?: unknown;
+}
+
+/**
+ * The sentence to add to an export failure when the error means the wrong protocol for the
+ * endpoint, naming OTEL_EXPORTER_OTLP_PROTOCOL and the value that would fit; undefined otherwise.
+ */
+export function protocolHint(
+  protocol: OtlpProtocol | undefined,
+  error: unknown,
+): string | undefined {
+  if (protocol === undefined || typeof error !== 'object' || error === null)
+    return undefined;
+  const { code, message } = error as ExportError;
+  const text = typeof message === 'string' ? message : '';
+  if (protocol === 'grpc') {
+    // grpc-js reports an HTTP/1.1 answer to its HTTP/2 preface as a protocol error.
+    if (code === 14 && /protocol error/i.test(text))
+      return `the endpoint answers HTTP/1.1, not gRPC: if it is an OTLP/HTTP endpoint (port 4318 by convention), set ${VARIABLE}=http/protobuf`;
+    return undefined;
+  }
+  // HTTP exporters: an HTTP/2-only (gRPC) server answers with frames Node's HTTP/1.1 parser rejects.
+  if (
+    (typeof code === 'string' && code.startsWith('HPE_')) ||
+    /expected HTTP\//i.test(text)
+  )
+    return `the endpoint does not answer HTTP/1.1: if it is an OTLP/gRPC endpoint (port 4317 by convention), set ${VARIABLE}=grpc`;
+  if (code === 415) {
+    const other = protocol === 'http/json' ? 'http/protobuf' : 'http/json';
+    return `the endpoint does not accept ${protocol === 'http/json' ? 'JSON' : 'protobuf'}: set ${VARIABLE}=${other}`;
+  }
+  if (code === 404)
+    return `nothing answers OTLP at that path: if the endpoint is an OTLP/gRPC port (4317 by convention), set ${VARIABLE}=grpc; otherwise check the path (OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/<signal> appended, a per-signal endpoint is used as given)`;
+  return undefined;
+}
