@@ -87,17 +87,22 @@ function isErrorLike(value: unknown): boolean {
   );
 }
 
-/** `DatabaseError`, `TypeError`; a plain Error subclass that kept the name `Error` by its class. */
+/**
+ * The class name, as the conventions ask (`DatabaseError`, `TypeError`), rather than `name`,
+ * which libraries set to other things (pg's DatabaseError is named `error`); `name` when the
+ * class says nothing (a plain Error, an object literal).
+ */
 function errorTypeName(error: Error): string {
-  const name = typeof error.name === 'string' ? error.name : '';
   const constructorName = (error as { constructor?: { name?: unknown } })
     .constructor?.name;
-  if (name !== '' && name !== 'Error') return name;
   if (
     typeof constructorName === 'string' &&
     constructorName !== '' &&
+    constructorName !== 'Error' &&
     constructorName !== 'Object'
   )
     return constructorName;
-  return name || 'Error';
+  return typeof error.name === 'string' && error.name !== ''
+    ? error.name
+    : 'Error';
 }
