@@ -28,7 +28,9 @@ function createApp(deps) {
 
   // Unknown API paths: a JSON 404.
   app.use('/api', (req, res) => {
-    res.status(404).json({ error: `no route ${req.method} ${req.originalUrl}` });
+    res
+      .status(404)
+      .json({ error: `no route ${req.method} ${req.originalUrl}` });
   });
 
   // The API's error handler: a malformed body is the client's fault, the rest a 500 that does
@@ -50,7 +52,9 @@ function createApp(deps) {
   app.use('/legacy', legacy);
 
   app.use((req, res) => {
-    res.status(404).json({ error: `no route ${req.method} ${req.originalUrl}` });
+    res
+      .status(404)
+      .json({ error: `no route ${req.method} ${req.originalUrl}` });
   });
   return app;
 }

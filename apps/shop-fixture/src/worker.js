@@ -17,7 +17,8 @@ async function handle(job) {
     "UPDATE orders SET status = 'done' WHERE id = $1 RETURNING id",
     [orderId],
   );
-  if (result.rowCount === 1) await redis.set(`order:${orderId}:status`, 'done', 'EX', 60);
+  if (result.rowCount === 1)
+    await redis.set(`order:${orderId}:status`, 'done', 'EX', 60);
 }
 
 async function loop() {
@@ -28,7 +29,9 @@ async function loop() {
       return null;
     });
     if (popped) {
-      await handle(popped[1]).catch((error) => console.error(`worker: job failed: ${error.message}`));
+      await handle(popped[1]).catch((error) =>
+        console.error(`worker: job failed: ${error.message}`),
+      );
     }
   }
 }

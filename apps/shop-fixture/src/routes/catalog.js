@@ -58,7 +58,9 @@ function catalogRouter({ knex, redis, pricingUrl }) {
   catalog.get(
     '/',
     asyncHandler(async (req, res) => {
-      res.json(await knex('products').select('id', 'sku', 'name').orderBy('id'));
+      res.json(
+        await knex('products').select('id', 'sku', 'name').orderBy('id'),
+      );
     }),
   );
   catalog.use('/products', products);

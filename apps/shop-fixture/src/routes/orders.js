@@ -18,7 +18,9 @@ function ordersRouter({ knex, redis }) {
         return;
       }
       if (!Number.isInteger(quantity) || quantity < 1 || quantity > 100) {
-        res.status(400).json({ error: 'quantity must be an integer from 1 to 100' });
+        res
+          .status(400)
+          .json({ error: 'quantity must be an integer from 1 to 100' });
         return;
       }
       const order = await knex.transaction(async (trx) => {

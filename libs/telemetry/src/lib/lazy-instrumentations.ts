@@ -67,6 +67,13 @@ export interface LazyInstrumentationsOptions {
   readonly onError?: (name: string, error: unknown) => void;
   /** The loaded CommonJS module paths; default the keys of require.cache. */
   readonly loadedPaths?: () => Iterable<string>;
+  /**
+   * The module paths that were loaded when telemetry began to start (default: those loaded
+   * now). Packages loaded since, before this call, were loaded by telemetry itself (the gRPC
+   * exporter's @grpc/grpc-js): they start their instrumentation when the app asks for them, and
+   * are never "loaded too late".
+   */
+  readonly loadedBeforeStart?: readonly string[];
   /** Creates an instrumentation (tests); default: required from auto-instrumentations-node's tree. */
   readonly load?: (entry: InstrumentationEntry) => Instrumentation;
   /** Where `fetch` lives (tests); default globalThis. */
@@ -88,8 +95,10 @@ export interface LazyInstrumentations {
   started(): string[];
   /** Names still waiting for their module. */
   waiting(): string[];
-  /** The running instances (late-start checks them). */
+  /** The running instances. */
   instrumentations(): Instrumentation[];
+  /** Those started because the app had loaded their package before telemetry started. */
+  startedLate(): Instrumentation[];
   /** Packages the app loaded whose instrumentation is switched off. */
   switchedOff(): SwitchedOff[];
   /**
@@ -207,19 +216,35 @@ export function startLazyInstrumentations(
 
   // 2. Lazy ones whose package is loaded already (CommonJS loaded before telemetry started).
   const loadedPaths = options.loadedPaths ?? (() => Object.keys(require.cache));
-  const catchUp = (): string[] => {
-    const loadedNow = [...loadedPaths()];
+  const loadedAtCall = [...loadedPaths()];
+  const loadedBefore = options.loadedBeforeStart ?? loadedAtCall;
+  /** Loaded by telemetry while it started: not the app's, never late. */
+  const byTelemetry = new Set(
+    [...lazyTriggers.keys()].filter(
+      (m) =>
+        !isBuiltin(m) &&
+        isLoaded(m, loadedAtCall) &&
+        !isLoaded(m, loadedBefore),
+    ),
+  );
+  const lateStarted = new Map<string, Instrumentation>();
+  const catchUp = (
+    loadedNow: readonly string[] = [...loadedPaths()],
+  ): string[] => {
     const late: string[] = [];
     for (const [module, names] of [...lazyTriggers]) {
-      if (isBuiltin(module) || !isLoaded(module, loadedNow)) continue;
-      for (const name of names)
-        if (lazy.has(name) && start(name, module) && !late.includes(module))
-          late.push(module);
+      if (isBuiltin(module) || byTelemetry.has(module)) continue;
+      if (!isLoaded(module, loadedNow)) continue;
+      for (const name of names) {
+        if (!lazy.has(name) || !start(name, module)) continue;
+        lateStarted.set(name, running.get(name) as Instrumentation);
+        if (!late.includes(module)) late.push(module);
+      }
       lazyTriggers.delete(module);
     }
     return late;
   };
-  catchUp();
+  catchUp(loadedBefore);
 
   // 3. The hooks for the rest.
   let deregister: (() => void) | undefined;
@@ -250,7 +275,8 @@ export function startLazyInstrumentations(
     started: () => [...running.keys()],
     waiting: () => plan.lazy.filter((n) => !running.has(n) && !failed.has(n)),
     instrumentations: () => [...running.values()],
-    catchUp,
+    startedLate: () => [...lateStarted.values()],
+    catchUp: () => catchUp(),
     switchedOff: () => [...switchedOff.values()],
     esmModules: modulesOf(plan.lazy),
     stop: () => {

@@ -146,6 +146,9 @@ export const TRACER_NAME = '@otel-dice/telemetry';
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const logger = options.logger ?? stderrReporter;
+  // What the app loaded before telemetry: a package the library loads while it starts (the gRPC
+  // exporter's @grpc/grpc-js) is not the app's, and not late.
+  const loadedBeforeStart = Object.keys(require.cache);
   const config = resolveTelemetryConfig(options);
   if (config.disabled) return disabledTelemetry(config);
   // Every file the configuration names is read (and checked) before anything is built.
@@ -226,6 +229,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     tracerProvider: traces.tracerProvider,
     meterProvider: metrics.provider,
     loggerProvider: logs.provider,
+    loadedBeforeStart,
     onError: (name, error) =>
       logger.warn(
         `the ${name} instrumentation could not be loaded, so it stays off: ${(error as Error)?.message ?? String(error)}`,
@@ -254,7 +258,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       ...instrumentations.filter(
         (i) => i.instrumentationName !== EXPRESS_ERRORS_INSTRUMENTATION_NAME,
       ),
-      ...lazy.instrumentations(),
+      ...lazy.startedLate(),
     ],
     warn: (message) => logger.warn(message),
     alsoLate: () => lazy.catchUp(),
