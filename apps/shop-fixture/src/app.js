@@ -35,7 +35,8 @@ function createApp(deps) {
 
   // The API's error handler: a malformed body is the client's fault, the rest a 500 that does
   // not leak the message.
-  // eslint-disable-next-line no-unused-vars
+  // Four parameters make it an error handler for Express, even if `next` is not called.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   app.use('/api', (err, req, res, next) => {
     if (err.type === 'entity.parse.failed') {
       res.status(400).json({ error: 'the body is not JSON' });

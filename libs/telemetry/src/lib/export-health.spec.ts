@@ -217,3 +217,33 @@ describe('ExportHealthLogRecordExporter / ExportHealthMetricExporter', () => {
     expect(exporter.selectAggregation).toBeUndefined();
   });
 });
+
+describe('the outage warning names the protocol that would fit', () => {
+  it('adds OTEL_EXPORTER_OTLP_PROTOCOL when gRPC meets an HTTP/1.1 endpoint', async () => {
+    const inner = new ScriptedExporter();
+    inner.results = [
+      {
+        code: ExportResultCode.FAILED,
+        error: Object.assign(
+          new Error(
+            '14 UNAVAILABLE: No connection established. Last error: Protocol error',
+          ),
+          { code: 14 },
+        ),
+      },
+    ];
+    const warn = jest.fn();
+    const exporter = new ExportHealthSpanExporter(
+      inner,
+      'http://collector:4318',
+      { warn, info: jest.fn() },
+      { protocol: 'grpc' },
+    );
+    await exportOnce(exporter, 1);
+    expect(warn.mock.calls).toEqual([
+      [
+        'trace export to http://collector:4318 is failing (14 UNAVAILABLE: No connection established. Last error: Protocol error); span(s) are dropped until it recovers, requests are unaffected. the endpoint answers HTTP/1.1, not gRPC: if it is an OTLP/HTTP endpoint (port 4318 by convention), set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf',
+      ],
+    ]);
+  });
+});

@@ -84,7 +84,7 @@ export class ExpressErrorInstrumentation extends InstrumentationBase {
           proto,
           method,
           (original: ErrorEntry) =>
-            function (this: unknown, error, req, res, next) {
+            function (this: unknown, error, req) {
               noteRequestError(req, error);
               // eslint-disable-next-line prefer-rest-params
               return original.apply(this, arguments as never);

@@ -1,5 +1,6 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import {
+  sawPackage,
   isLoaded,
   lateStartMessage,
   watchedPackages,
@@ -144,5 +145,21 @@ describe('lateStartMessage', () => {
     expect(lateStartMessage(['pg', 'pino'])).toMatch(
       /^pg, pino were loaded before telemetry started, so their instrumentation cannot patch them\. /,
     );
+  });
+});
+
+describe('sawPackage', () => {
+  it('counts a package as seen when its main file or any file inside it was patched', () => {
+    expect(sawPackage({ name: 'express' })).toBe(false);
+    expect(sawPackage({ name: 'express', moduleExports: {} })).toBe(true);
+    // knex: the main definition patches nothing, its files do
+    expect(
+      sawPackage({ name: 'knex', files: [{}, { moduleExports: {} }] }),
+    ).toBe(true);
+    // seen but not patched (an unsupported version): not late either
+    expect(
+      sawPackage({ name: 'knex', moduleVersion: '0.1.0', files: [{}] }),
+    ).toBe(true);
+    expect(sawPackage({ name: 'knex', files: [{}] })).toBe(false);
   });
 });

@@ -1,0 +1,244 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { planInstrumentations } from './instrumentation-selection.js';
+import type { InstrumentationEntry } from './instrumentation-table.js';
+import {
+  onFirstFetch,
+  skipTrigger,
+  startLazyInstrumentations,
+  watchSwitchedOff,
+  type LazyInstrumentationsOptions,
+} from './lazy-instrumentations.js';
+
+type Resolve = (
+  specifier: string,
+  context: { parentURL?: string },
+  next: (s: string, c?: unknown) => unknown,
+) => unknown;
+
+/** A fake instrumentation that records what was done to it. */
+function fakeInstrumentation(name: string, log: string[]): Instrumentation {
+  let config: Record<string, unknown> = { enabled: false };
+  return {
+    instrumentationName: `@opentelemetry/instrumentation-${name}`,
+    instrumentationVersion: '0',
+    setTracerProvider: () => log.push(`${name}:tracer`),
+    setMeterProvider: () => log.push(`${name}:meter`),
+    setConfig: (c: Record<string, unknown>) => {
+      config = c;
+    },
+    getConfig: () => config,
+    enable: () => log.push(`${name}:enable(${String(config['enabled'])})`),
+    disable: () => log.push(`${name}:disable`),
+  } as unknown as Instrumentation;
+}
+
+function harness(
+  overrides: Partial<LazyInstrumentationsOptions> = {},
+  names = ['pg', 'knex', 'ioredis', 'router', 'runtime-node', 'undici'],
+) {
+  const log: string[] = [];
+  let resolve: Resolve | undefined;
+  let deregistered = false;
+  const lazy = startLazyInstrumentations({
+    plan: planInstrumentations(names),
+    tracerProvider: new TracerProvider(),
+    meterProvider: new MeterProvider(),
+    load: (entry: InstrumentationEntry) => fakeInstrumentation(entry.name, log),
+    registerHooks: (hooks) => {
+      resolve = hooks.resolve as Resolve;
+      return { deregister: () => (deregistered = true) };
+    },
+    loadedPaths: () => [],
+    global: {},
+    ...overrides,
+  });
+  const resolveSpecifier = (specifier: string, parentURL?: string) =>
+    resolve?.(specifier, { parentURL }, (s) => ({ url: s }));
+  return { lazy, log, resolveSpecifier, deregistered: () => deregistered };
+}
+
+afterEach(() => {
+  // The require wrapper the harness installs is taken back by stop() in each test.
+});
+
+describe('startLazyInstrumentations', () => {
+  it('starts eager ones at once, each lazy one on the first resolve of a module it patches', () => {
+    const { lazy, log, resolveSpecifier } = harness();
+    expect(lazy.started()).toEqual(['runtime-node']);
+    expect(log).toEqual([
+      'runtime-node:tracer',
+      'runtime-node:meter',
+      'runtime-node:enable(true)',
+    ]);
+    resolveSpecifier('./local');
+    resolveSpecifier('express');
+    expect(lazy.started()).toEqual(['runtime-node']);
+    resolveSpecifier('pg');
+    resolveSpecifier('pg-pool');
+    resolveSpecifier('pg');
+    resolveSpecifier('knex/lib/execution/runner');
+    expect(lazy.started()).toEqual(['runtime-node', 'pg', 'knex']);
+    expect(log.filter((l) => l.startsWith('pg:'))).toEqual([
+      'pg:tracer',
+      'pg:meter',
+      'pg:enable(true)',
+    ]);
+    expect(lazy.waiting()).toEqual(
+      expect.arrayContaining(['ioredis', 'undici']),
+    );
+    expect(lazy.waiting()).not.toContain('pg');
+    lazy.stop();
+    expect(log).toContain('pg:disable');
+  });
+
+  it('leaves Express 5’s own router to Express (no layer spans)', () => {
+    const { lazy, resolveSpecifier } = harness();
+    resolveSpecifier(
+      'router',
+      'file:///app/node_modules/express/lib/express.js',
+    );
+    expect(lazy.started()).not.toContain('router');
+    resolveSpecifier('router', 'file:///app/server.js');
+    expect(lazy.started()).toContain('router');
+    lazy.stop();
+    expect(skipTrigger('router', undefined)).toBe(false);
+    expect(skipTrigger('pg', 'file:///app/node_modules/express/x.js')).toBe(
+      false,
+    );
+  });
+
+  it('notes packages loaded whose instrumentation is off, but not builtins', () => {
+    const { lazy, resolveSpecifier } = harness({}, ['http', 'redis']);
+    resolveSpecifier('ioredis');
+    resolveSpecifier('ioredis');
+    resolveSpecifier('node:net');
+    expect(lazy.switchedOff()).toEqual([
+      { module: 'ioredis', instrumentation: 'ioredis' },
+    ]);
+    lazy.stop();
+  });
+
+  it('starts at once, as late, what the app loaded before telemetry; not what telemetry loaded', () => {
+    const path = (pkg: string) => `/app/node_modules/${pkg}/index.js`;
+    const { lazy } = harness(
+      {
+        loadedBeforeStart: [path('pg')],
+        loadedPaths: () => [path('pg'), path('@grpc/grpc-js')],
+      },
+      ['pg', 'grpc', 'knex'],
+    );
+    expect(lazy.started()).toEqual(['pg']);
+    expect(lazy.startedLate().map((i) => i.instrumentationName)).toEqual([
+      '@opentelemetry/instrumentation-pg',
+    ]);
+    // grpc-js was loaded by telemetry itself: it waits for the app, and is never reported late
+    expect(lazy.waiting()).toEqual(expect.arrayContaining(['grpc', 'knex']));
+    expect(lazy.catchUp()).toEqual([]);
+    lazy.stop();
+  });
+
+  it('catches up with packages an ES module graph loaded before the hook, and says they were late', () => {
+    let paths: string[] = [];
+    const { lazy } = harness(
+      { loadedBeforeStart: [], loadedPaths: () => paths },
+      ['knex'],
+    );
+    expect(lazy.started()).toEqual([]);
+    paths = ['/app/node_modules/knex/knex.js'];
+    expect(lazy.catchUp()).toEqual(['knex']);
+    expect(lazy.started()).toEqual(['knex']);
+    expect(lazy.catchUp()).toEqual([]);
+    lazy.stop();
+  });
+
+  it('keeps an instrumentation that fails to load off, and says so once', () => {
+    const errors: string[] = [];
+    const { lazy, resolveSpecifier } = harness(
+      {
+        load: (entry) => {
+          throw new Error(`cannot load ${entry.name}`);
+        },
+        onError: (name, error) =>
+          errors.push(`${name}: ${(error as Error).message}`),
+      },
+      ['pg'],
+    );
+    resolveSpecifier('pg');
+    resolveSpecifier('pg');
+    expect(lazy.started()).toEqual([]);
+    expect(lazy.waiting()).toEqual([]);
+    expect(errors).toEqual(['pg: cannot load pg']);
+    lazy.stop();
+  });
+
+  it('starts undici on the first read of fetch, before the caller gets it', () => {
+    const fetch = () => 'fetched';
+    const global = { fetch };
+    const { lazy, log } = harness({ global }, ['undici']);
+    expect(lazy.started()).toEqual([]);
+    expect(global.fetch).toBe(fetch);
+    expect(log).toEqual([
+      'undici:tracer',
+      'undici:meter',
+      'undici:enable(true)',
+    ]);
+    expect(Object.getOwnPropertyDescriptor(global, 'fetch')).toMatchObject({
+      value: fetch,
+      writable: true,
+    });
+    lazy.stop();
+  });
+
+  it('removes its hooks on stop', () => {
+    const { lazy, deregistered } = harness();
+    lazy.stop();
+    expect(deregistered()).toBe(true);
+  });
+});
+
+describe('onFirstFetch', () => {
+  it('fires once on read or write and puts the property back', () => {
+    const calls: string[] = [];
+    const target = { fetch: 'original' as unknown };
+    onFirstFetch(target, () => calls.push('first'));
+    target.fetch = 'polyfill';
+    expect(target.fetch).toBe('polyfill');
+    expect(calls).toEqual(['first']);
+    expect(Object.getOwnPropertyDescriptor(target, 'fetch')).toMatchObject({
+      value: 'polyfill',
+    });
+  });
+
+  it('does nothing to a fetch that is not a plain configurable property', () => {
+    const target = {};
+    Object.defineProperty(target, 'fetch', { value: 1, configurable: false });
+    expect(onFirstFetch(target, () => undefined)).toBeUndefined();
+    expect(onFirstFetch({}, () => undefined)).toBeUndefined();
+  });
+});
+
+describe('watchSwitchedOff', () => {
+  it('says it once, at the first check that has something to say', () => {
+    const warned: string[] = [];
+    let check: () => void = () => undefined;
+    let loaded: { module: string; instrumentation: string }[] = [];
+    watchSwitchedOff(
+      { switchedOff: () => loaded },
+      ['redis'],
+      (n) => warned.push(n),
+      (c) => {
+        check = c;
+        return () => undefined;
+      },
+    );
+    check();
+    expect(warned).toEqual([]);
+    loaded = [{ module: 'ioredis', instrumentation: 'ioredis' }];
+    check();
+    check();
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^ioredis is loaded but not instrumented/);
+  });
+});
