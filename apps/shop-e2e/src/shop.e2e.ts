@@ -313,6 +313,22 @@ describeWithServices('the shop fixture under --require …/register', () => {
         /hunter2|abc123/,
       );
     });
+
+    it('ends on SIGTERM by itself, worker included, with the spans of its last request delivered', async () => {
+      // Last in this group (jest runs tests in order): the shop is stopped here.
+      const response = await httpGet(`${shop.baseUrl}/api/v1/catalog/`);
+      expect(response.status).toBe(200);
+      const stopped = await shop.stop('SIGTERM', 20_000);
+      expect(stopped).toMatchObject({ forcedKill: false });
+      expect(
+        receiver.spans.some(
+          (s) =>
+            s.kind === SERVER &&
+            s.attributes['url.path'] === '/api/v1/catalog/',
+        ),
+      ).toBe(true);
+      expect(() => process.kill(shop.workerPid, 0)).toThrow();
+    });
   });
 
   it('pushes metrics over OTLP when asked: runtime metrics and db.client.operation.duration', async () => {

@@ -44,4 +44,9 @@ process.once('SIGINT', stop);
 // The parent went away: stop too.
 process.once('disconnect', stop);
 
-loop().then(() => Promise.allSettled([pool.end(), redis.quit()]));
+loop()
+  .then(() => Promise.allSettled([pool.end(), redis.quit()]))
+  .then(() => {
+    // The IPC channel to the parent keeps both processes alive: close it so each can end.
+    if (process.connected) process.disconnect();
+  });

@@ -4,6 +4,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { planInstrumentations } from './instrumentation-selection.js';
 import type { InstrumentationEntry } from './instrumentation-table.js';
 import {
+  fromHookMachinery,
   onFirstFetch,
   skipTrigger,
   startLazyInstrumentations,
@@ -94,16 +95,34 @@ describe('startLazyInstrumentations', () => {
   });
 
   it('leaves Express 5’s own router to Express (no layer spans)', () => {
-    const { lazy, resolveSpecifier } = harness();
+    const { lazy, resolveSpecifier } = harness({
+      loadedBeforeStart: [],
+      loadedPaths: () => ['/app/node_modules/router/index.js'],
+    });
     resolveSpecifier(
       'router',
       'file:///app/node_modules/express/lib/express.js',
     );
     expect(lazy.started()).not.toContain('router');
+    // require-in-the-middle's own lookups of the package start nothing either
+    resolveSpecifier(
+      'router',
+      'file:///app/node_modules/require-in-the-middle/index.js',
+    );
+    expect(lazy.started()).not.toContain('router');
+    // Seen by the hook: not a package loaded behind its back.
+    expect(lazy.catchUp()).toEqual([]);
     resolveSpecifier('router', 'file:///app/server.js');
     expect(lazy.started()).toContain('router');
     lazy.stop();
     expect(skipTrigger('router', undefined)).toBe(false);
+    expect(
+      fromHookMachinery(
+        'file:///app/node_modules/require-in-the-middle/index.js',
+      ),
+    ).toBe(true);
+    expect(fromHookMachinery('file:///app/server.js')).toBe(false);
+    expect(fromHookMachinery(undefined)).toBe(false);
     expect(skipTrigger('pg', 'file:///app/node_modules/express/x.js')).toBe(
       false,
     );

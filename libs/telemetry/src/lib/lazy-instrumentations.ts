@@ -134,6 +134,8 @@ export function startLazyInstrumentations(
   const switchedOff = new Map<string, SwitchedOff>();
   /** Specifiers whose require() started an instrumentation and must be asked for again. */
   const askAgain = new Set<string>();
+  /** Modules the resolve hook saw (started, or left alone on purpose): never "loaded unseen". */
+  const seen = new Set<string>();
 
   const start = (name: string, trigger: string): boolean => {
     if (running.has(name) || failed.has(name)) return false;
@@ -186,11 +188,13 @@ export function startLazyInstrumentations(
 
   // The resolve hook: the first resolve of a watched module starts (or notes) its instrumentation.
   const onResolve = (specifier: string, parentURL: string | undefined) => {
+    if (fromHookMachinery(parentURL)) return;
     const keys = specifierKeys(specifier);
     if (keys === undefined) return;
     for (const key of keys) {
       const names = lazyTriggers.get(key);
       if (names !== undefined) {
+        seen.add(key);
         for (const name of names) {
           if (!lazy.has(name) || skipTrigger(name, parentURL)) continue;
           if (start(name, key)) askAgain.add(specifier);
@@ -233,7 +237,8 @@ export function startLazyInstrumentations(
   ): string[] => {
     const late: string[] = [];
     for (const [module, names] of [...lazyTriggers]) {
-      if (isBuiltin(module) || byTelemetry.has(module)) continue;
+      if (isBuiltin(module) || byTelemetry.has(module) || seen.has(module))
+        continue;
       if (!isLoaded(module, loadedNow)) continue;
       for (const name of names) {
         if (!lazy.has(name) || !start(name, module)) continue;
@@ -301,6 +306,20 @@ export function skipTrigger(
     name === 'router' &&
     parentURL !== undefined &&
     /[/\\]node_modules[/\\]express[/\\]/.test(parentURL)
+  );
+}
+
+/**
+ * require-in-the-middle resolves the package of every module it sees (`require.resolve(name,
+ * { paths })`) to tell its main file from its internal ones: those resolves are the
+ * instrumentation's own bookkeeping, not the app loading anything. Pure.
+ */
+export function fromHookMachinery(parentURL: string | undefined): boolean {
+  return (
+    parentURL !== undefined &&
+    /[/\\]node_modules[/\\](?:require|import)-in-the-middle[/\\]/.test(
+      parentURL,
+    )
   );
 }
 
