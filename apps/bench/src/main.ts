@@ -8,7 +8,12 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { liveProcessCount, stopAllProcesses } from '@otel-dice/test-support';
-import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './lib/args.js';
+import {
+  parseBenchArgs,
+  USAGE,
+  UsageError,
+  type BenchOptions,
+} from './lib/args.js';
 import { serveReceiver } from './roles/receiver.js';
 import { runComparison } from './runner/run-comparison.js';
 import { runCpuProfile } from './runner/run-cpu-profile.js';
@@ -17,7 +22,9 @@ import { runCpuProfile } from './runner/run-cpu-profile.js';
 const WORKSPACE_ROOT = resolve(__dirname, '..', '..', '..');
 
 function progress(line: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  process.stderr.write(
+    `[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -38,25 +45,34 @@ async function main(): Promise<void> {
     return;
   }
   if (process.platform !== 'linux') {
-    process.stderr.write('bench: needs Linux (/proc is where CPU and memory are read)\n');
+    process.stderr.write(
+      'bench: needs Linux (/proc is where CPU and memory are read)\n',
+    );
     process.exitCode = 2;
     return;
   }
-  const diceApiMain = resolve(options.app ?? resolve(WORKSPACE_ROOT, 'apps/dice-api/dist/main.js'));
+  const diceApiMain = resolve(
+    options.app ?? resolve(WORKSPACE_ROOT, 'apps/dice-api/dist/main.js'),
+  );
   if (!existsSync(diceApiMain)) {
-    process.stderr.write(`bench: ${diceApiMain} not found; build it first: npx nx build dice-api\n`);
+    process.stderr.write(
+      `bench: ${diceApiMain} not found; build it first: npx nx build dice-api\n`,
+    );
     process.exitCode = 2;
     return;
   }
 
-  const baselineMain = options.baseline === undefined ? undefined : resolve(options.baseline);
+  const baselineMain =
+    options.baseline === undefined ? undefined : resolve(options.baseline);
   if (baselineMain !== undefined && !existsSync(baselineMain)) {
     process.stderr.write(`bench: --baseline ${baselineMain} not found\n`);
     process.exitCode = 2;
     return;
   }
   if (baselineMain !== undefined && options.mode === 'cpu-prof') {
-    progress('--baseline is not used with --cpu-prof (it profiles off and on only)');
+    progress(
+      '--baseline is not used with --cpu-prof (it profiles off and on only)',
+    );
   }
 
   const context = {
@@ -64,12 +80,17 @@ async function main(): Promise<void> {
     limitServerMain: join(__dirname, 'limit-server-main.js'),
     peerServerMain: join(__dirname, 'peer-server-main.js'),
     diceApiMain: snapshot(diceApiMain, 'dice-api-snapshot'),
-    baselineMain: baselineMain === undefined ? undefined : snapshot(baselineMain, 'dice-api-baseline'),
+    baselineMain:
+      baselineMain === undefined
+        ? undefined
+        : snapshot(baselineMain, 'dice-api-baseline'),
     workspaceRoot: WORKSPACE_ROOT,
   };
   const budgetMs = timeBudgetMs(options);
   const watchdog = setTimeout(() => {
-    progress(`giving up: the run took longer than its ${Math.round(budgetMs / 1000)} s budget`);
+    progress(
+      `giving up: the run took longer than its ${Math.round(budgetMs / 1000)} s budget`,
+    );
     void shutdown(3);
   }, budgetMs);
   watchdog.unref();
@@ -77,9 +98,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(143));
 
   if (Number(process.versions.node.split('.')[0]) < 24) {
-    progress(`WARNING: Node ${process.version}; the apps need Node 24 (run through npx so node_modules/.bin comes first)`);
+    progress(
+      `WARNING: Node ${process.version}; the apps need Node 24 (run through npx so node_modules/.bin comes first)`,
+    );
   }
-  progress(`Node ${process.version}; expected run time ≤ ${Math.round(budgetMs / 1000)} s (hard limit)`);
+  progress(
+    `Node ${process.version}; expected run time ≤ ${Math.round(budgetMs / 1000)} s (hard limit)`,
+  );
   try {
     const report =
       options.mode === 'cpu-prof'
@@ -91,7 +116,9 @@ async function main(): Promise<void> {
       progress(`report written to ${options.out}`);
     }
   } catch (error) {
-    process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   } finally {
     clearTimeout(watchdog);

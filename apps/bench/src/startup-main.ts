@@ -24,7 +24,7 @@ import {
   waitUntil,
   type NodeProcess,
 } from '@otel-dice/test-support';
-import { parseProcStatus } from './lib/proc.js';
+import { parseProcStatCpuSeconds, parseProcStatus } from './lib/proc.js';
 import { roundOrder } from './lib/schedule.js';
 import {
   checkStartupBudgets,
@@ -113,12 +113,21 @@ async function runOnce(
       },
     );
     const startMs = performance.now() - spawnedAt;
+    const startCpuMs =
+      parseProcStatCpuSeconds(readFileSync(`/proc/${app.pid}/stat`, 'utf8')) *
+      1000;
     for (const path of requestPaths(variant.app, round))
       await httpGet(`${app.baseUrl}${path}`, { timeoutMs: 10_000 });
     const { rssBytes } = parseProcStatus(
       readFileSync(`/proc/${app.pid}/status`, 'utf8'),
     );
-    return { app: variant.app, variant: variant.name, startMs, rssBytes };
+    return {
+      app: variant.app,
+      variant: variant.name,
+      startMs,
+      startCpuMs,
+      rssBytes,
+    };
   } finally {
     await app.stop('SIGTERM', 10_000);
   }
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
         const sample = await runOnce(variant, round, common, shopEnv);
         samples.push(sample);
         progress(
-          `round ${round}/${rounds} ${variant.app}/${variant.name}: ${Math.round(sample.startMs)} ms, ${(sample.rssBytes / 1048576).toFixed(0)} MiB`,
+          `round ${round}/${rounds} ${variant.app}/${variant.name}: ${Math.round(sample.startMs)} ms, CPU ${Math.round(sample.startCpuMs)} ms, ${(sample.rssBytes / 1048576).toFixed(0)} MiB`,
         );
       }
     }

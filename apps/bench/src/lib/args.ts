@@ -136,7 +136,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const variants = (v.variant ?? []).map(parseVariant);
   const ids = new Set<string>();
   for (const { id } of variants) {
-    if (RESERVED_IDS.includes(id) || ids.has(id)) throw new UsageError(`--variant id "${id}" is already taken`);
+    if (RESERVED_IDS.includes(id) || ids.has(id))
+      throw new UsageError(`--variant id "${id}" is already taken`);
     ids.add(id);
   }
   return {
@@ -145,12 +146,38 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     rounds: integer('--rounds', v.rounds, base.rounds, 1, 100),
     durationSec: integer('--duration', v.duration, base.durationSec, 1, 600),
     warmupSec: integer('--warmup', v.warmup, base.warmupSec, 0, 600),
-    connections: integer('--connections', v.connections, base.connections, 1, 1000),
-    fixedRate: integer('--fixed-rate', v['fixed-rate'], base.fixedRate, 1, 100_000),
-    fixedDurationSec: integer('--fixed-duration', v['fixed-duration'], base.fixedDurationSec, 1, 3600),
-    fixedWarmupSec: integer('--fixed-warmup', v['fixed-warmup'], base.fixedWarmupSec, 0, 600),
+    connections: integer(
+      '--connections',
+      v.connections,
+      base.connections,
+      1,
+      1000,
+    ),
+    fixedRate: integer(
+      '--fixed-rate',
+      v['fixed-rate'],
+      base.fixedRate,
+      1,
+      100_000,
+    ),
+    fixedDurationSec: integer(
+      '--fixed-duration',
+      v['fixed-duration'],
+      base.fixedDurationSec,
+      1,
+      3600,
+    ),
+    fixedWarmupSec: integer(
+      '--fixed-warmup',
+      v['fixed-warmup'],
+      base.fixedWarmupSec,
+      0,
+      600,
+    ),
     scrapes: integer('--scrapes', v.scrapes, base.scrapes, 0, 100_000),
-    onEnv: Object.fromEntries((v['on-env'] ?? []).map((pair) => parseAssignment('--on-env', pair))),
+    onEnv: Object.fromEntries(
+      (v['on-env'] ?? []).map((pair) => parseAssignment('--on-env', pair)),
+    ),
     variants,
     skipFixedRate: v['skip-fixed-rate'] ?? false,
     out: v.out,
@@ -162,13 +189,25 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 }
 
 /** The built-in variants --only may pick from. */
-export const BUILT_IN_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer'];
+export const BUILT_IN_IDS: readonly string[] = [
+  'limit',
+  'off',
+  'on',
+  'down',
+  'ratio10',
+  'peer',
+];
 
 function parseOnly(text: string): string[] {
-  const ids = text.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = text
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   const unknown = ids.filter((id) => !BUILT_IN_IDS.includes(id));
   if (ids.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--only takes built-in variant ids (${BUILT_IN_IDS.join(', ')}), got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `--only takes built-in variant ids (${BUILT_IN_IDS.join(', ')}), got ${JSON.stringify(text)}`,
+    );
   }
   // on and off anchor every ratio, the fixed-rate run and the scrape timing.
   return [...new Set(['off', 'on', ...ids])];
@@ -177,19 +216,41 @@ function parseOnly(text: string): string[] {
 function parseProfileVariant(id: string | undefined): string {
   if (id === undefined) return 'on';
   if (!BUILT_IN_IDS.includes(id) || id === 'off') {
-    throw new UsageError(`--cpu-prof-variant takes one of ${BUILT_IN_IDS.filter((i) => i !== 'off').join(', ')}, got ${JSON.stringify(id)}`);
+    throw new UsageError(
+      `--cpu-prof-variant takes one of ${BUILT_IN_IDS.filter((i) => i !== 'off').join(', ')}, got ${JSON.stringify(id)}`,
+    );
   }
   return id;
 }
 
 /** Ids of the built-in variants. */
-export const RESERVED_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer', 'baseline'];
+export const RESERVED_IDS: readonly string[] = [
+  'limit',
+  'off',
+  'on',
+  'down',
+  'ratio10',
+  'peer',
+  'baseline',
+];
 
-function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+function integer(
+  flag: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw))
+    throw new UsageError(
+      `${flag} must be a whole number, got ${JSON.stringify(raw)}`,
+    );
   const value = Number(raw);
-  if (value < min || value > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new UsageError(
+      `${flag} must be between ${min} and ${max}, got ${value}`,
+    );
   return value;
 }
 
@@ -197,7 +258,9 @@ function parseAssignment(flag: string, text: string): [string, string] {
   const eq = text.indexOf('=');
   const key = eq > 0 ? text.slice(0, eq) : '';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-    throw new UsageError(`${flag} expects NAME=value with a valid variable name, got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `${flag} expects NAME=value with a valid variable name, got ${JSON.stringify(text)}`,
+    );
   }
   return [key, text.slice(eq + 1)];
 }
@@ -210,7 +273,16 @@ function parseVariant(text: string): ExtraVariant {
       `--variant expects ID:NAME=value[,NAME=value] with a short lower-case id, got ${JSON.stringify(text)}`,
     );
   }
-  const assignments = text.slice(colon + 1).split(',').filter((part) => part !== '');
-  if (assignments.length === 0) throw new UsageError(`--variant ${id} sets no variables`);
-  return { id, env: Object.fromEntries(assignments.map((pair) => parseAssignment(`--variant ${id}`, pair))) };
+  const assignments = text
+    .slice(colon + 1)
+    .split(',')
+    .filter((part) => part !== '');
+  if (assignments.length === 0)
+    throw new UsageError(`--variant ${id} sets no variables`);
+  return {
+    id,
+    env: Object.fromEntries(
+      assignments.map((pair) => parseAssignment(`--variant ${id}`, pair)),
+    ),
+  };
 }

@@ -22,7 +22,12 @@ export interface CpuProfile {
 
 export interface CpuProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
+  callFrame: {
+    functionName: string;
+    url: string;
+    lineNumber: number;
+    columnNumber?: number;
+  };
   children?: number[];
 }
 
@@ -70,20 +75,30 @@ export interface SummariseOptions {
 
 const IDLE = '(idle)';
 
-export function summariseCpuProfile(profile: CpuProfile, options: SummariseOptions = {}): ProfileSummary {
+export function summariseCpuProfile(
+  profile: CpuProfile,
+  options: SummariseOptions = {},
+): ProfileSummary {
   validate(profile);
   const nodesById = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
 
   const { self: selfUs, samples } = selfTimeByNode(profile, options.window);
-  const groupOfNode = new Map(profile.nodes.map((node) => [node.id, groupOf(node.callFrame, options.rootDir)]));
+  const groupOfNode = new Map(
+    profile.nodes.map((node) => [
+      node.id,
+      groupOf(node.callFrame, options.rootDir),
+    ]),
+  );
 
   const functions = new Map<string, FunctionCost>();
   const groups = new Map<string, GroupCost>();
   const groupEntry = (group: string) => {
     let entry = groups.get(group);
-    if (!entry) groups.set(group, (entry = { group, selfMs: 0, inclusiveMs: 0 }));
+    if (!entry)
+      groups.set(group, (entry = { group, selfMs: 0, inclusiveMs: 0 }));
     return entry;
   };
   const pathGroupsMemo = new Map<number, readonly string[]>();
@@ -97,7 +112,10 @@ export function summariseCpuProfile(profile: CpuProfile, options: SummariseOptio
       chain.push(cursor);
       cursor = parentOf.get(cursor);
     }
-    let inherited: readonly string[] = cursor === undefined ? [] : (pathGroupsMemo.get(cursor) as readonly string[]);
+    let inherited: readonly string[] =
+      cursor === undefined
+        ? []
+        : (pathGroupsMemo.get(cursor) as readonly string[]);
     for (let i = chain.length - 1; i >= 0; i--) {
       const nodeId = chain[i] as number;
       const group = groupOfNode.get(nodeId) as string;
@@ -123,15 +141,24 @@ export function summariseCpuProfile(profile: CpuProfile, options: SummariseOptio
     if (!fn) {
       const name = functionName === '' ? '(anonymous)' : functionName;
       const location = url === '' ? group : `${group}:${lineNumber + 1}`;
-      functions.set(key, (fn = { functionName: name, location, group, selfMs: 0 }));
+      functions.set(
+        key,
+        (fn = { functionName: name, location, group, selfMs: 0 }),
+      );
     }
     fn.selfMs += ms;
   }
   // The synthetic root is on every stack; it says nothing.
   groups.delete('(root)');
 
-  const from = Math.max(profile.startTime, options.window?.startUs ?? profile.startTime);
-  const to = Math.min(profile.endTime, options.window?.endUs ?? profile.endTime);
+  const from = Math.max(
+    profile.startTime,
+    options.window?.startUs ?? profile.startTime,
+  );
+  const to = Math.min(
+    profile.endTime,
+    options.window?.endUs ?? profile.endTime,
+  );
   const totalMs = Math.max(0, to - from) / 1000;
   const idleMs = idleUs / 1000;
   const sortedGroups = [...groups.values()].sort((a, b) => b.selfMs - a.selfMs);
@@ -165,7 +192,8 @@ function selfTimeByNode(
   const stamps = profile.timeDeltas.map((delta) => (timestamp += delta));
   for (let i = 0; i < profile.samples.length; i++) {
     const start = stamps[i] as number;
-    const end = i + 1 < stamps.length ? (stamps[i + 1] as number) : profile.endTime;
+    const end =
+      i + 1 < stamps.length ? (stamps[i + 1] as number) : profile.endTime;
     const duration = Math.max(0, Math.min(end, to) - Math.max(start, from));
     if (duration === 0) continue;
     samples++;
@@ -180,24 +208,39 @@ function selfTimeByNode(
  * Node's own JavaScript, the file (relative to rootDir) for application code, and V8's
  * pseudo-frames ((garbage collector), (program), (idle)) as themselves.
  */
-export function groupOf(callFrame: CpuProfileNode['callFrame'], rootDir?: string): string {
+export function groupOf(
+  callFrame: CpuProfileNode['callFrame'],
+  rootDir?: string,
+): string {
   const { url, functionName } = callFrame;
-  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  const path = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
+  if (url === '')
+    return functionName.startsWith('(') ? functionName : '(native)';
+  const path = url.startsWith('file://')
+    ? decodeURIComponent(url.slice('file://'.length))
+    : url;
   const marker = '/node_modules/';
   const at = path.lastIndexOf(marker);
   if (at >= 0) {
     const [first, second] = path.slice(at + marker.length).split('/');
-    return first?.startsWith('@') && second ? `${first}/${second}` : (first ?? path);
+    return first?.startsWith('@') && second
+      ? `${first}/${second}`
+      : (first ?? path);
   }
   if (path.startsWith('node:')) return path;
-  if (rootDir && path.startsWith(`${rootDir.replace(/\/$/, '')}/`)) return path.slice(rootDir.replace(/\/$/, '').length + 1);
+  if (rootDir && path.startsWith(`${rootDir.replace(/\/$/, '')}/`))
+    return path.slice(rootDir.replace(/\/$/, '').length + 1);
   return path;
 }
 
 function validate(profile: CpuProfile): void {
-  if (!Array.isArray(profile?.nodes) || !Array.isArray(profile.samples) || !Array.isArray(profile.timeDeltas)) {
-    throw new Error('not a V8 CPU profile: expected nodes, samples and timeDeltas arrays');
+  if (
+    !Array.isArray(profile?.nodes) ||
+    !Array.isArray(profile.samples) ||
+    !Array.isArray(profile.timeDeltas)
+  ) {
+    throw new Error(
+      'not a V8 CPU profile: expected nodes, samples and timeDeltas arrays',
+    );
   }
   if (profile.samples.length !== profile.timeDeltas.length) {
     throw new Error(
@@ -206,5 +249,8 @@ function validate(profile: CpuProfile): void {
   }
   const ids = new Set(profile.nodes.map((n) => n.id));
   const unknown = profile.samples.find((id) => !ids.has(id));
-  if (unknown !== undefined) throw new Error(`malformed CPU profile: sample refers to unknown node ${unknown}`);
+  if (unknown !== undefined)
+    throw new Error(
+      `malformed CPU profile: sample refers to unknown node ${unknown}`,
+    );
 }

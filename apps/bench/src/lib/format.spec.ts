@@ -10,7 +10,15 @@ import {
 
 describe('markdownTable', () => {
   it('pads columns, right-aligns all but the first by default and escapes pipes', () => {
-    expect(markdownTable(['variant', 'req/s'], [['on', '1,234'], ['a|b', '5']])).toBe(
+    expect(
+      markdownTable(
+        ['variant', 'req/s'],
+        [
+          ['on', '1,234'],
+          ['a|b', '5'],
+        ],
+      ),
+    ).toBe(
       [
         '| variant | req/s |',
         '| ------- | ----: |',
@@ -27,7 +35,9 @@ describe('markdownTable', () => {
   });
 
   it('rejects ragged rows', () => {
-    expect(() => markdownTable(['a', 'b'], [['1']])).toThrow(/row 0 has 1 cells, expected 2/);
+    expect(() => markdownTable(['a', 'b'], [['1']])).toThrow(
+      /row 0 has 1 cells, expected 2/,
+    );
   });
 });
 

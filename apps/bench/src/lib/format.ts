@@ -6,19 +6,34 @@ export type Align = 'left' | 'right';
  * A GitHub-flavoured Markdown table. Cells are escaped (`|` would end a cell) and padded so the
  * table also reads well as plain text in a terminal.
  */
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], align?: readonly Align[]): string {
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: readonly Align[],
+): string {
   const width = headers.length;
   for (const [index, row] of rows.entries()) {
-    if (row.length !== width) throw new Error(`table row ${index} has ${row.length} cells, expected ${width}`);
+    if (row.length !== width)
+      throw new Error(
+        `table row ${index} has ${row.length} cells, expected ${width}`,
+      );
   }
   const cells = [headers, ...rows].map((row) => row.map(escapeCell));
-  const widths = headers.map((_, col) => Math.max(3, ...cells.map((row) => (row[col] as string).length)));
-  const alignment = headers.map((_, col) => align?.[col] ?? (col === 0 ? 'left' : 'right'));
+  const widths = headers.map((_, col) =>
+    Math.max(3, ...cells.map((row) => (row[col] as string).length)),
+  );
+  const alignment = headers.map(
+    (_, col) => align?.[col] ?? (col === 0 ? 'left' : 'right'),
+  );
   const pad = (text: string, col: number) =>
-    alignment[col] === 'right' ? text.padStart(widths[col] as number) : text.padEnd(widths[col] as number);
+    alignment[col] === 'right'
+      ? text.padStart(widths[col] as number)
+      : text.padEnd(widths[col] as number);
   const line = (row: readonly string[]) => `| ${row.map(pad).join(' | ')} |`;
   const rule = `| ${widths.map((w, col) => (alignment[col] === 'right' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  return [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join('\n');
+  return [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join(
+    '\n',
+  );
 }
 
 function escapeCell(text: string): string {
@@ -31,7 +46,10 @@ export const NOT_APPLICABLE = '–';
 /** 12345.6 → "12,346"; with digits, "12,345.60". */
 export function formatNumber(value: number | undefined, digits = 0): string {
   if (value === undefined || Number.isNaN(value)) return NOT_APPLICABLE;
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 /** Milliseconds with a precision that suits latencies from 0.1 ms to seconds. */
@@ -54,13 +72,18 @@ export function formatRatio(ratio: number | undefined): string {
 
 /** 0.0312 → "+3.1 %"; a change, so it carries its sign. */
 export function formatChange(fraction: number | undefined): string {
-  if (fraction === undefined || !Number.isFinite(fraction)) return NOT_APPLICABLE;
+  if (fraction === undefined || !Number.isFinite(fraction))
+    return NOT_APPLICABLE;
   const percent = fraction * 100;
   return `${percent >= 0 ? '+' : '−'}${Math.abs(percent).toFixed(1)} %`;
 }
 
 /** 0.9995 → "99.95 %". */
-export function formatPercent(fraction: number | undefined, digits = 1): string {
-  if (fraction === undefined || !Number.isFinite(fraction)) return NOT_APPLICABLE;
+export function formatPercent(
+  fraction: number | undefined,
+  digits = 1,
+): string {
+  if (fraction === undefined || !Number.isFinite(fraction))
+    return NOT_APPLICABLE;
   return `${(fraction * 100).toFixed(digits)} %`;
 }

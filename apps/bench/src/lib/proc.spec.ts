@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { parseMachineCpu, parseProcStatCpuSeconds, parseProcStatus } from './proc.js';
+import {
+  parseMachineCpu,
+  parseProcStatCpuSeconds,
+  parseProcStatus,
+} from './proc.js';
 
 describe('parseProcStatus', () => {
   it('reads VmRSS and VmHWM in bytes', () => {
-    const text = 'Name:\tnode\nVmPeak:\t 1200000 kB\nVmHWM:\t   90000 kB\nVmRSS:\t   85000 kB\nThreads:\t11\n';
-    expect(parseProcStatus(text)).toEqual({ rssBytes: 85_000 * 1024, peakRssBytes: 90_000 * 1024 });
+    const text =
+      'Name:\tnode\nVmPeak:\t 1200000 kB\nVmHWM:\t   90000 kB\nVmRSS:\t   85000 kB\nThreads:\t11\n';
+    expect(parseProcStatus(text)).toEqual({
+      rssBytes: 85_000 * 1024,
+      peakRssBytes: 90_000 * 1024,
+    });
   });
 
   it('explains a missing field', () => {
@@ -21,7 +29,8 @@ describe('parseProcStatus', () => {
 describe('parseProcStatCpuSeconds', () => {
   it('adds utime and stime, counting fields after the last ")" of the command name', () => {
     // Field 2 contains a space and a ')' on purpose; utime=250, stime=50 ticks.
-    const text = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 12345 1000 200';
+    const text =
+      '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 12345 1000 200';
     expect(parseProcStatCpuSeconds(text)).toBe(3);
   });
 
@@ -31,18 +40,26 @@ describe('parseProcStatCpuSeconds', () => {
   });
 
   it('reads this very process and grows with work', () => {
-    const before = parseProcStatCpuSeconds(readFileSync('/proc/self/stat', 'utf8'));
+    const before = parseProcStatCpuSeconds(
+      readFileSync('/proc/self/stat', 'utf8'),
+    );
     const until = Date.now() + 150;
     while (Date.now() < until) Math.sqrt(Math.random());
-    const after = parseProcStatCpuSeconds(readFileSync('/proc/self/stat', 'utf8'));
+    const after = parseProcStatCpuSeconds(
+      readFileSync('/proc/self/stat', 'utf8'),
+    );
     expect(after).toBeGreaterThan(before);
   });
 });
 
 describe('parseMachineCpu', () => {
   it('counts everything but idle and iowait as busy, ignoring guest columns', () => {
-    const text = 'cpu  100 10 50 800 40 0 5 5 99 99\ncpu0 50 5 25 400 20 0 2 3 0 0\n';
-    expect(parseMachineCpu(text)).toEqual({ busySeconds: 1.7, totalSeconds: 10.1 });
+    const text =
+      'cpu  100 10 50 800 40 0 5 5 99 99\ncpu0 50 5 25 400 20 0 2 3 0 0\n';
+    expect(parseMachineCpu(text)).toEqual({
+      busySeconds: 1.7,
+      totalSeconds: 10.1,
+    });
   });
 
   it('rejects a file without the aggregate line', () => {

@@ -28,7 +28,10 @@ export function parseProcStatus(text: string): ProcMemory {
 
 function readKbField(text: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(text);
-  if (!match) throw new Error(`/proc status has no ${field} line (process gone, or not Linux?)`);
+  if (!match)
+    throw new Error(
+      `/proc status has no ${field} line (process gone, or not Linux?)`,
+    );
   return Number(match[1]);
 }
 
@@ -45,7 +48,9 @@ export function parseProcStatCpuSeconds(text: string): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
-    throw new Error('unexpected /proc/PID/stat format: utime/stime not numbers');
+    throw new Error(
+      'unexpected /proc/PID/stat format: utime/stime not numbers',
+    );
   }
   return (utime + stime) / CLOCK_TICKS_PER_SECOND;
 }

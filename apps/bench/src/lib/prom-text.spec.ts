@@ -1,4 +1,8 @@
-import { parsePrometheusText, spanPipelineCounters, sumSamples } from './prom-text.js';
+import {
+  parsePrometheusText,
+  spanPipelineCounters,
+  sumSamples,
+} from './prom-text.js';
 
 // Trimmed from a real dice-api /metrics page (OTLP endpoint unreachable, then after a recovery).
 const PAGE = `# HELP target_info Target metadata
@@ -22,14 +26,22 @@ describe('parsePrometheusText', () => {
     expect(samples).toHaveLength(9);
     expect(samples[0]).toEqual({
       name: 'target_info',
-      labels: { service_name: 'dice-api', process_command_args: '["/usr/bin/node","main.js"]' },
+      labels: {
+        service_name: 'dice-api',
+        process_command_args: '["/usr/bin/node","main.js"]',
+      },
       value: 1,
     });
-    expect(samples.find((s) => s.name === 'http_server_request_duration_bucket')?.labels).toEqual({
+    expect(
+      samples.find((s) => s.name === 'http_server_request_duration_bucket')
+        ?.labels,
+    ).toEqual({
       http_route: '/rolldice',
       le: '+Inf',
     });
-    expect(samples.find((s) => s.name === 'http_server_request_duration_sum')?.value).toBeCloseTo(0.0752);
+    expect(
+      samples.find((s) => s.name === 'http_server_request_duration_sum')?.value,
+    ).toBeCloseTo(0.0752);
   });
 
   it('parses special values and label-less samples', () => {
@@ -39,14 +51,18 @@ describe('parsePrometheusText', () => {
       { name: 'c', labels: {}, value: Number.NEGATIVE_INFINITY },
       { name: 'd', labels: {}, value: 1000 },
     ]);
-    expect(parsePrometheusText('x{a="line\\nbreak",b="back\\\\slash"} 2')[0]?.labels).toEqual({
+    expect(
+      parsePrometheusText('x{a="line\\nbreak",b="back\\\\slash"} 2')[0]?.labels,
+    ).toEqual({
       a: 'line\nbreak',
       b: 'back\\slash',
     });
   });
 
   it('names the offending line instead of reading garbage as zero', () => {
-    expect(() => parsePrometheusText('ok 1\nbroken{a="x" 2\n')).toThrow(/metrics line 2/);
+    expect(() => parsePrometheusText('ok 1\nbroken{a="x" 2\n')).toThrow(
+      /metrics line 2/,
+    );
     expect(() => parsePrometheusText('v notanumber')).toThrow(/bad value/);
     expect(() => parsePrometheusText('{a="b"} 1')).toThrow(/no metric name/);
   });
@@ -70,11 +86,16 @@ describe('spanPipelineCounters', () => {
       'otel_sdk_span_started_total{otel_span_parent_origin="none",otel_span_sampling_result="RECORD_AND_SAMPLE"} 10',
       'otel_sdk_span_started_total{otel_span_parent_origin="local",otel_span_sampling_result="RECORD_ONLY"} 5',
     ].join('\n');
-    expect(spanPipelineCounters(parsePrometheusText(page))).toMatchObject({ started: 105, sampled: 10 });
+    expect(spanPipelineCounters(parsePrometheusText(page))).toMatchObject({
+      started: 105,
+      sampled: 10,
+    });
   });
 
   it('reports a missing self-metric as undefined, not 0 (SDK disabled)', () => {
-    const counters = spanPipelineCounters(parsePrometheusText('# OpenTelemetry SDK disabled\n'));
+    const counters = spanPipelineCounters(
+      parsePrometheusText('# OpenTelemetry SDK disabled\n'),
+    );
     expect(counters.started).toBeUndefined();
     expect(counters.sampled).toBeUndefined();
     expect(counters.queueSize).toBeUndefined();

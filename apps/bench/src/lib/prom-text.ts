@@ -23,9 +23,12 @@ export function parsePrometheusText(text: string): PromSample[] {
     try {
       samples.push(parseSampleLine(line));
     } catch (error) {
-      throw new Error(`metrics line ${index + 1}: ${(error as Error).message}: ${line.slice(0, 200)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `metrics line ${index + 1}: ${(error as Error).message}: ${line.slice(0, 200)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   return samples;
@@ -47,12 +50,16 @@ function parseSampleLine(line: string): PromSample {
   }
   // Value, then an optional timestamp.
   const fields = rest.trim().split(/\s+/);
-  if (fields.length < 1 || fields.length > 2 || fields[0] === '') throw new Error('expected a value');
+  if (fields.length < 1 || fields.length > 2 || fields[0] === '')
+    throw new Error('expected a value');
   return { name, labels, value: parseValue(fields[0] as string) };
 }
 
 /** Parses `{a="x",b="y\"z"}` and returns the labels and how many characters it used. */
-function parseLabels(text: string): { labels: Record<string, string>; consumed: number } {
+function parseLabels(text: string): {
+  labels: Record<string, string>;
+  consumed: number;
+} {
   const labels: Record<string, string> = {};
   let i = 1; // after '{'
   for (;;) {
@@ -62,12 +69,14 @@ function parseLabels(text: string): { labels: Record<string, string>; consumed: 
     if (!nameMatch) throw new Error(`bad label name at column ${i + 1}`);
     const labelName = nameMatch[0];
     i += labelName.length;
-    if (text[i] !== '=' || text[i + 1] !== '"') throw new Error(`expected ="…" after label ${labelName}`);
+    if (text[i] !== '=' || text[i + 1] !== '"')
+      throw new Error(`expected ="…" after label ${labelName}`);
     i += 2;
     let value = '';
     for (;;) {
       const ch = text[i];
-      if (ch === undefined) throw new Error(`unterminated value of label ${labelName}`);
+      if (ch === undefined)
+        throw new Error(`unterminated value of label ${labelName}`);
       i++;
       if (ch === '"') break;
       if (ch === '\\') {
@@ -139,17 +148,34 @@ export const SPAN_STARTED = 'otel_sdk_span_started_total';
 export const SPAN_PROCESSED = 'otel_sdk_processor_span_processed_total';
 export const SPAN_QUEUE_SIZE = 'otel_sdk_processor_span_queue_size';
 
-export function spanPipelineCounters(samples: readonly PromSample[]): SpanPipelineCounters {
+export function spanPipelineCounters(
+  samples: readonly PromSample[],
+): SpanPipelineCounters {
   return {
     started: sumSamples(samples, SPAN_STARTED),
-    sampled: sumSamples(samples, SPAN_STARTED, (l) => l['otel_span_sampling_result'] === 'RECORD_AND_SAMPLE'),
-    exported: sumSamples(samples, SPAN_PROCESSED, (l) => l['error_type'] === undefined) ?? 0,
-    droppedQueueFull: sumSamples(samples, SPAN_PROCESSED, (l) => l['error_type'] === 'queue_full') ?? 0,
+    sampled: sumSamples(
+      samples,
+      SPAN_STARTED,
+      (l) => l['otel_span_sampling_result'] === 'RECORD_AND_SAMPLE',
+    ),
+    exported:
+      sumSamples(
+        samples,
+        SPAN_PROCESSED,
+        (l) => l['error_type'] === undefined,
+      ) ?? 0,
+    droppedQueueFull:
+      sumSamples(
+        samples,
+        SPAN_PROCESSED,
+        (l) => l['error_type'] === 'queue_full',
+      ) ?? 0,
     exportFailed:
       sumSamples(
         samples,
         SPAN_PROCESSED,
-        (l) => l['error_type'] !== undefined && l['error_type'] !== 'queue_full',
+        (l) =>
+          l['error_type'] !== undefined && l['error_type'] !== 'queue_full',
       ) ?? 0,
     queueSize: sumSamples(samples, SPAN_QUEUE_SIZE),
   };

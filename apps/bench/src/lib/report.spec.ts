@@ -3,7 +3,12 @@ import type { RoundMeasurement, VariantSummary } from './results.js';
 import { summariseVariant } from './results.js';
 import { evaluateTargets } from './targets.js';
 
-function round(variantId: string, r: number, requests: number, spans?: RoundMeasurement['spans']): RoundMeasurement {
+function round(
+  variantId: string,
+  r: number,
+  requests: number,
+  spans?: RoundMeasurement['spans'],
+): RoundMeasurement {
   return {
     round: r,
     variantId,
@@ -21,10 +26,42 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
   };
 }
 
-const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true };
-const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true, appCounters: true };
-const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false, appCounters: true };
-const peerSpans = { created: 0, sampled: 0, received: 20_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: false };
+const spans = {
+  created: 4000,
+  sampled: 4000,
+  received: 4000,
+  droppedQueueFull: 0,
+  exportFailed: 0,
+  exporting: true,
+  appCounters: true,
+};
+const downSpans = {
+  created: 4000,
+  sampled: 4000,
+  received: undefined,
+  droppedQueueFull: 1000,
+  exportFailed: 3000,
+  exporting: true,
+  appCounters: true,
+};
+const noExporter = {
+  created: 4000,
+  sampled: 4000,
+  received: 0,
+  droppedQueueFull: 0,
+  exportFailed: 0,
+  exporting: false,
+  appCounters: true,
+};
+const peerSpans = {
+  created: 0,
+  sampled: 0,
+  received: 20_000,
+  droppedQueueFull: 0,
+  exportFailed: 0,
+  exporting: true,
+  appCounters: false,
+};
 const rounds = [
   round('limit', 0, 100_000),
   round('off', 0, 50_000),
@@ -39,10 +76,19 @@ const rounds = [
   round('peer', 0, 10_000, peerSpans),
   round('peer', 1, 10_000, peerSpans),
 ];
-const memory = { rssAfterWarmupBytes: 100 * 1024 * 1024, rssEndBytes: 101 * 1024 * 1024, peakRssBytes: 110 * 1024 * 1024 };
-const variants: VariantSummary[] = ['limit', 'off', 'on', 'down', 'none', 'peer'].map((id) =>
-  summariseVariant({ id, label: `${id} label` }, rounds, memory),
-);
+const memory = {
+  rssAfterWarmupBytes: 100 * 1024 * 1024,
+  rssEndBytes: 101 * 1024 * 1024,
+  peakRssBytes: 110 * 1024 * 1024,
+};
+const variants: VariantSummary[] = [
+  'limit',
+  'off',
+  'on',
+  'down',
+  'none',
+  'peer',
+].map((id) => summariseVariant({ id, label: `${id} label` }, rounds, memory));
 const byId = (id: string) => variants.find((v) => v.id === id);
 
 const input: ReportInput = {
@@ -60,9 +106,21 @@ const input: ReportInput = {
   settings: { rounds: 2, durationSec: 10, warmupSec: 5, connections: 10 },
   variants,
   rounds,
-  scrape: { scrapes: 200, failures: 0, latency: { count: 200, p50: 1.5, p99: 4, max: 5, mean: 2 }, bodyBytes: 10_240, seriesCount: 42 },
+  scrape: {
+    scrapes: 200,
+    failures: 0,
+    latency: { count: 200, p50: 1.5, p99: 4, max: 5, mean: 2 },
+    bodyBytes: 10_240,
+    seriesCount: 42,
+  },
   fixedRate: undefined,
-  targets: evaluateTargets({ off: byId('off'), on: byId('on'), down: byId('down'), peer: byId('peer'), fixedRate: undefined }),
+  targets: evaluateTargets({
+    off: byId('off'),
+    on: byId('on'),
+    down: byId('down'),
+    peer: byId('peer'),
+    fixedRate: undefined,
+  }),
   notes: ['The machine was shared.'],
 };
 
@@ -70,9 +128,15 @@ describe('formatReport', () => {
   const text = formatReport(input);
 
   it('states the machine, the load and the notes', () => {
-    expect(text).toContain('# dice-api telemetry overhead — 2026-01-01T00:00:00Z');
-    expect(text).toContain('Machine: 2 × Test CPU, 4096.0 MiB RAM, Linux 6.1.0, Node v24.0.0.');
-    expect(text).toContain('Code: abc1234 (libs/telemetry, apps/dice-api: clean).');
+    expect(text).toContain(
+      '# dice-api telemetry overhead — 2026-01-01T00:00:00Z',
+    );
+    expect(text).toContain(
+      'Machine: 2 × Test CPU, 4096.0 MiB RAM, Linux 6.1.0, Node v24.0.0.',
+    );
+    expect(text).toContain(
+      'Code: abc1234 (libs/telemetry, apps/dice-api: clean).',
+    );
     expect(text).toContain('10 keep-alive connections');
     expect(text).toContain('> The machine was shared.');
   });
@@ -83,12 +147,23 @@ describe('formatReport', () => {
   });
 
   it('shows spans only for SDK-on variants, with "nothing listening" for the dead collector', () => {
-    expect(text).toMatch(/\| on +\| +8,000 \| +8,000 \| +8,000 \| +0\.09 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/);
-    expect(text).toMatch(/\| down +\| +8,000 \| +8,000 \| nothing listening \| +– \| +– \| +2,000 \| +6,000 \| +– \|/);
-    expect(text).toMatch(/\| none +\| +8,000 \| +8,000 \| +no exporter \| +0\.00 \| +– \| +0 \| +0 \| +2\.0 \|/);
+    expect(text).toMatch(
+      /\| on +\| +8,000 \| +8,000 \| +8,000 \| +0\.09 \| +100\.00 % \| +0 \| +0 \| +2\.0 \|/,
+    );
+    expect(text).toMatch(
+      /\| down +\| +8,000 \| +8,000 \| nothing listening \| +– \| +– \| +2,000 \| +6,000 \| +– \|/,
+    );
+    expect(text).toMatch(
+      /\| none +\| +8,000 \| +8,000 \| +no exporter \| +0\.00 \| +– \| +0 \| +0 \| +2\.0 \|/,
+    );
     // the getting-started setup: only the receiver's count is known
-    expect(text).toMatch(/\| peer +\| +– \| +– \| +40,000 \| +2\.00 \| +– \| +– \| +– \| +2\.0 \|/);
-    const spanSection = text.slice(text.indexOf('## Spans'), text.indexOf('## Ratios'));
+    expect(text).toMatch(
+      /\| peer +\| +– \| +– \| +40,000 \| +2\.00 \| +– \| +– \| +– \| +2\.0 \|/,
+    );
+    const spanSection = text.slice(
+      text.indexOf('## Spans'),
+      text.indexOf('## Ratios'),
+    );
     expect(spanSection).toContain('| on ');
     expect(spanSection).not.toContain('| off ');
     expect(spanSection).not.toContain('| limit ');
@@ -96,17 +171,25 @@ describe('formatReport', () => {
 
   it('computes ratios from means and per-round pairs', () => {
     // on/off: 4,250 / 5,500; rounds: 0.80 and 0.75.
-    expect(text).toMatch(/\| on\/off +\| +0\.77× \| 0\.75×–0\.80× \(median 0\.78×\) \|/);
+    expect(text).toMatch(
+      /\| on\/off +\| +0\.77× \| 0\.75×–0\.80× \(median 0\.78×\) \|/,
+    );
     // down/on: 40,500 / 42,500.
     expect(text).toMatch(/\| down\/on +\| +0\.95× \|/);
   });
 
   it('lists the targets with their status and the raw rounds', () => {
     expect(text).toMatch(/on\/off throughput ≥ 0\.50 +\| 0\.77× +\| met/);
-    expect(text).toMatch(/on\/peer throughput ≥ 2\.00 \(the getting-started setup\) +\| 4\.25× +\| met/);
-    expect(text).toMatch(/10 % sampled \(ratio10\)\/off throughput ≥ 0\.80 +\| – +\| not measured/);
+    expect(text).toMatch(
+      /on\/peer throughput ≥ 2\.00 \(the getting-started setup\) +\| 4\.25× +\| met/,
+    );
+    expect(text).toMatch(
+      /10 % sampled \(ratio10\)\/off throughput ≥ 0\.80 +\| – +\| not measured/,
+    );
     expect(text).toMatch(/100 % of spans delivered.*\| not measured/);
-    expect(text).toMatch(/\| +2 \| limit +\| +12,000 \| +9\.76 ms \| +9\.00 \| +4\.00 \| +0\.50 \| +90\.0 MiB \|/);
+    expect(text).toMatch(
+      /\| +2 \| limit +\| +12,000 \| +9\.76 ms \| +9\.00 \| +4\.00 \| +0\.50 \| +90\.0 MiB \|/,
+    );
     expect(text).toContain('## /metrics scrape');
     expect(text).not.toContain('## Sustained');
   });

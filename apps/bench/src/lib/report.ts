@@ -132,15 +132,17 @@ function variantTable(variants: readonly VariantSummary[]): string {
 function spanSection(variants: readonly VariantSummary[]): string[] {
   const withSpans = variants.filter((v) => v.spans !== undefined);
   if (withSpans.length === 0) return [];
-  const counted = (spans: NonNullable<VariantSummary['spans']>, value: number) =>
-    spans.appCounters ? formatNumber(value) : NOT_APPLICABLE;
+  const counted = (
+    spans: NonNullable<VariantSummary['spans']>,
+    value: number,
+  ) => (spans.appCounters ? formatNumber(value) : NOT_APPLICABLE);
   return [
     '## Spans (measured rounds)',
     '',
-    'created = `otel_sdk_span_started_total` on the app\'s /metrics; sampled = those with ' +
+    "created = `otel_sdk_span_started_total` on the app's /metrics; sampled = those with " +
       '`otel_span_sampling_result="RECORD_AND_SAMPLE"`; received = counted by the OTLP receiver; delivered = received/sampled; ' +
       'dropped = `otel_sdk_processor_span_processed_total{error_type="queue_full"}`; export failed = processed with any other error_type. ' +
-      'The getting-started setup (peer) publishes no such counters: for it only the receiver\'s count is known.',
+      "The getting-started setup (peer) publishes no such counters: for it only the receiver's count is known.",
     '',
     markdownTable(
       [
@@ -160,14 +162,22 @@ function spanSection(variants: readonly VariantSummary[]): string[] {
           v.id,
           counted(spans, spans.created),
           counted(spans, spans.sampled),
-          !spans.exporting ? 'no exporter' : spans.received === undefined ? 'nothing listening' : formatNumber(spans.received),
-          spans.received === undefined || v.requests === 0 ? NOT_APPLICABLE : formatNumber(spans.received / v.requests, 2),
+          !spans.exporting
+            ? 'no exporter'
+            : spans.received === undefined
+              ? 'nothing listening'
+              : formatNumber(spans.received),
+          spans.received === undefined || v.requests === 0
+            ? NOT_APPLICABLE
+            : formatNumber(spans.received / v.requests, 2),
           spans.exporting && spans.appCounters
             ? formatPercent(deliveryRatio(spans.sampled, spans.received), 2)
             : NOT_APPLICABLE,
           counted(spans, spans.droppedQueueFull),
           counted(spans, spans.exportFailed),
-          v.receiverCpuSeconds === undefined ? NOT_APPLICABLE : formatNumber(v.receiverCpuSeconds, 1),
+          v.receiverCpuSeconds === undefined
+            ? NOT_APPLICABLE
+            : formatNumber(v.receiverCpuSeconds, 1),
         ];
       }),
     ),
@@ -197,7 +207,10 @@ export function ratioPairs(ids: readonly string[]): [string, string][] {
   return pairs.filter(([a, b]) => ids.includes(a) && ids.includes(b));
 }
 
-function ratioTable(variants: readonly VariantSummary[], rounds: readonly RoundMeasurement[]): string {
+function ratioTable(
+  variants: readonly VariantSummary[],
+  rounds: readonly RoundMeasurement[],
+): string {
   const byId = new Map(variants.map((v) => [v.id, v]));
   const rows = ratioPairs(variants.map((v) => v.id)).map(([a, b]) => {
     const x = byId.get(a) as VariantSummary;
@@ -215,7 +228,14 @@ function ratioTable(variants: readonly VariantSummary[], rounds: readonly RoundM
     ];
   });
   return markdownTable(
-    ['ratio', 'throughput', 'throughput, per round', 'p50 latency', 'p99 latency', 'CPU per request'],
+    [
+      'ratio',
+      'throughput',
+      'throughput, per round',
+      'p50 latency',
+      'p99 latency',
+      'CPU per request',
+    ],
     rows,
   );
 }
@@ -273,7 +293,10 @@ function fixedRateSection(fixed: FixedRateResult | undefined): string[] {
           formatMs(fixed.latency.p99),
           formatNumber(fixed.spans.sampled),
           formatNumber(fixed.spans.received),
-          formatPercent(deliveryRatio(fixed.spans.sampled, fixed.spans.received), 3),
+          formatPercent(
+            deliveryRatio(fixed.spans.sampled, fixed.spans.received),
+            3,
+          ),
           formatNumber(fixed.spans.droppedQueueFull),
           formatNumber(fixed.spans.exportFailed),
           formatMs(fixed.flushWaitMs),
@@ -293,12 +316,23 @@ function fixedRateSection(fixed: FixedRateResult | undefined): string[] {
 
 function roundsTable(rounds: readonly RoundMeasurement[]): string {
   return markdownTable(
-    ['round', 'variant', 'req/s', 'p99', 'app CPU s', 'bench CPU s', 'other tenants, cores', 'app RSS after'],
+    [
+      'round',
+      'variant',
+      'req/s',
+      'p99',
+      'app CPU s',
+      'bench CPU s',
+      'other tenants, cores',
+      'app RSS after',
+    ],
     rounds.map((r) => [
       String(r.round + 1),
       r.variantId,
       formatNumber(r.requests / r.durationSec),
-      r.latenciesMs.length ? formatMs(percentile(r.latenciesMs, 99)) : NOT_APPLICABLE,
+      r.latenciesMs.length
+        ? formatMs(percentile(r.latenciesMs, 99))
+        : NOT_APPLICABLE,
       formatNumber(r.cpuSeconds, 2),
       formatNumber(r.benchCpuSeconds, 2),
       formatNumber(r.foreignCpuSeconds / r.durationSec, 2),

@@ -1,7 +1,12 @@
 /**
  * What a benchmark run measures, and how rounds add up to one line per variant. Pure.
  */
-import { concatSamples, mean, summariseLatencies, type LatencySummary } from './stats.js';
+import {
+  concatSamples,
+  mean,
+  summariseLatencies,
+  type LatencySummary,
+} from './stats.js';
 
 /** Spans over a measured interval (counter deltas), for variants whose SDK is on. */
 export interface SpanCounts {
@@ -86,8 +91,11 @@ export function summariseVariant(
   rounds: readonly RoundMeasurement[],
   memory: MemoryMarks,
 ): VariantSummary {
-  const mine = rounds.filter((r) => r.variantId === variant.id).sort((a, b) => a.round - b.round);
-  if (mine.length === 0) throw new Error(`no rounds were measured for variant ${variant.id}`);
+  const mine = rounds
+    .filter((r) => r.variantId === variant.id)
+    .sort((a, b) => a.round - b.round);
+  if (mine.length === 0)
+    throw new Error(`no rounds were measured for variant ${variant.id}`);
   const rates = mine.map((r) => r.requests / r.durationSec);
   const requests = sum(mine.map((r) => r.requests));
   const cpuSeconds = sum(mine.map((r) => r.cpuSeconds));
@@ -103,8 +111,11 @@ export function summariseVariant(
     failures: sum(mine.map((r) => r.failures)),
     latency: summariseLatencies(concatSamples(mine.map((r) => r.latenciesMs))),
     cpuSeconds,
-    cpuMsPerKiloRequest: requests > 0 ? (cpuSeconds * 1000 * 1000) / requests : Number.NaN,
-    receiverCpuSeconds: receiverCpu.every((c) => c !== undefined) ? sum(receiverCpu as number[]) : undefined,
+    cpuMsPerKiloRequest:
+      requests > 0 ? (cpuSeconds * 1000 * 1000) / requests : Number.NaN,
+    receiverCpuSeconds: receiverCpu.every((c) => c !== undefined)
+      ? sum(receiverCpu as number[])
+      : undefined,
     foreignCpuSeconds: sum(mine.map((r) => r.foreignCpuSeconds)),
     spans: sumSpans(mine.map((r) => r.spans)),
     rssAfterFirstRoundBytes: (mine[0] as RoundMeasurement).rssAfterBytes,
@@ -113,14 +124,18 @@ export function summariseVariant(
 }
 
 /** Adds per-round span counts; undefined when the variant never had any (SDK off). */
-export function sumSpans(parts: readonly (SpanCounts | undefined)[]): SpanCounts | undefined {
+export function sumSpans(
+  parts: readonly (SpanCounts | undefined)[],
+): SpanCounts | undefined {
   const present = parts.filter((p): p is SpanCounts => p !== undefined);
   if (present.length === 0) return undefined;
   const received = present.map((p) => p.received);
   return {
     created: sum(present.map((p) => p.created)),
     sampled: sum(present.map((p) => p.sampled)),
-    received: received.every((r) => r !== undefined) ? sum(received as number[]) : undefined,
+    received: received.every((r) => r !== undefined)
+      ? sum(received as number[])
+      : undefined,
     droppedQueueFull: sum(present.map((p) => p.droppedQueueFull)),
     exportFailed: sum(present.map((p) => p.exportFailed)),
     exporting: present.every((p) => p.exporting),
@@ -132,17 +147,24 @@ export function sumSpans(parts: readonly (SpanCounts | undefined)[]): SpanCounts
  * Per-round ratio of two variants' throughput (e.g. on/off in the same round). Rounds are
  * interleaved, so a paired ratio cancels drift that happened between rounds.
  */
-export function pairedRatios(rounds: readonly RoundMeasurement[], numeratorId: string, denominatorId: string): number[] {
+export function pairedRatios(
+  rounds: readonly RoundMeasurement[],
+  numeratorId: string,
+  denominatorId: string,
+): number[] {
   const rate = (id: string, round: number) => {
     const r = rounds.find((m) => m.variantId === id && m.round === round);
     return r ? r.requests / r.durationSec : undefined;
   };
-  const roundNumbers = [...new Set(rounds.map((r) => r.round))].sort((a, b) => a - b);
+  const roundNumbers = [...new Set(rounds.map((r) => r.round))].sort(
+    (a, b) => a - b,
+  );
   const ratios: number[] = [];
   for (const round of roundNumbers) {
     const numerator = rate(numeratorId, round);
     const denominator = rate(denominatorId, round);
-    if (numerator !== undefined && denominator !== undefined && denominator > 0) ratios.push(numerator / denominator);
+    if (numerator !== undefined && denominator !== undefined && denominator > 0)
+      ratios.push(numerator / denominator);
   }
   return ratios;
 }

@@ -11,7 +11,11 @@ describe('roundOrder', () => {
 
   it('puts every variant first exactly once in n rounds', () => {
     const v = ['a', 'b', 'c'];
-    expect([0, 1, 2].map((r) => roundOrder(v, r)[0]).sort()).toEqual(['a', 'b', 'c']);
+    expect([0, 1, 2].map((r) => roundOrder(v, r)[0]).sort()).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   it('handles empty input and rejects bad rounds', () => {

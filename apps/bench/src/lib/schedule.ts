@@ -6,7 +6,8 @@
  * variant always goes first (right after a pause) or always follows the heaviest one.
  */
 export function roundOrder<T>(variants: readonly T[], round: number): T[] {
-  if (!Number.isInteger(round) || round < 0) throw new RangeError(`round must be a non-negative integer, got ${round}`);
+  if (!Number.isInteger(round) || round < 0)
+    throw new RangeError(`round must be a non-negative integer, got ${round}`);
   const n = variants.length;
   if (n === 0) return [];
   const shift = round % n;
@@ -14,10 +15,14 @@ export function roundOrder<T>(variants: readonly T[], round: number): T[] {
 }
 
 /** All rounds' orders, flattened into one run list. */
-export function schedule<T>(variants: readonly T[], rounds: number): { round: number; variant: T }[] {
+export function schedule<T>(
+  variants: readonly T[],
+  rounds: number,
+): { round: number; variant: T }[] {
   const plan: { round: number; variant: T }[] = [];
   for (let round = 0; round < rounds; round++) {
-    for (const variant of roundOrder(variants, round)) plan.push({ round, variant });
+    for (const variant of roundOrder(variants, round))
+      plan.push({ round, variant });
   }
   return plan;
 }

@@ -41,6 +41,7 @@ describe('the start-up benchmark', () => {
       app,
       variant,
       startMs,
+      startCpuMs: startMs / 2,
       rssBytes: rss * MiB,
     });
     const samples = [
@@ -67,6 +68,8 @@ describe('the start-up benchmark', () => {
     ).toEqual([
       ['plain app: start-up of the def', true],
       ['plain app: RSS of the default ', false],
+      ['plain app: start-up CPU of the', true],
+      ['shop: start-up CPU of the libr', true],
       ['shop: start-up of the library ', true],
     ]);
     const report = startupReport(rows, checkStartupBudgets(rows));

@@ -1,4 +1,10 @@
-import { concatSamples, mean, median, percentile, summariseLatencies } from './stats.js';
+import {
+  concatSamples,
+  mean,
+  median,
+  percentile,
+  summariseLatencies,
+} from './stats.js';
 
 describe('percentile', () => {
   it('interpolates between the closest ranks', () => {
@@ -32,7 +38,13 @@ describe('percentile', () => {
 
 describe('summariseLatencies / mean / median / concatSamples', () => {
   it('summarises a sample', () => {
-    expect(summariseLatencies([3, 1, 2, 4])).toEqual({ count: 4, p50: 2.5, p99: expect.closeTo(3.97), max: 4, mean: 2.5 });
+    expect(summariseLatencies([3, 1, 2, 4])).toEqual({
+      count: 4,
+      p50: 2.5,
+      p99: expect.closeTo(3.97),
+      max: 4,
+      mean: 2.5,
+    });
   });
 
   it('computes mean and median', () => {
@@ -43,6 +55,8 @@ describe('summariseLatencies / mean / median / concatSamples', () => {
   });
 
   it('concatenates rounds', () => {
-    expect(Array.from(concatSamples([[1, 2], new Float64Array([3]), []]))).toEqual([1, 2, 3]);
+    expect(
+      Array.from(concatSamples([[1, 2], new Float64Array([3]), []])),
+    ).toEqual([1, 2, 3]);
   });
 });

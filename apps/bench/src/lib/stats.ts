@@ -15,9 +15,14 @@ export function percentile(values: ArrayLike<number>, p: number): number {
 }
 
 /** As percentile(), for input already sorted ascending (avoids re-sorting for several p). */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
-  if (sorted.length === 0) throw new RangeError('percentile of an empty sample');
+export function percentileOfSorted(
+  sorted: ArrayLike<number>,
+  p: number,
+): number {
+  if (!(p >= 0 && p <= 100))
+    throw new RangeError(`percentile must be within 0..100, got ${p}`);
+  if (sorted.length === 0)
+    throw new RangeError('percentile of an empty sample');
   const rank = (p / 100) * (sorted.length - 1);
   const lower = Math.floor(rank);
   const upper = Math.ceil(rank);
@@ -36,7 +41,8 @@ export interface LatencySummary {
 
 export function summariseLatencies(values: ArrayLike<number>): LatencySummary {
   const sorted = sortedCopy(values);
-  if (sorted.length === 0) throw new RangeError('no latency samples to summarise');
+  if (sorted.length === 0)
+    throw new RangeError('no latency samples to summarise');
   return {
     count: sorted.length,
     p50: percentileOfSorted(sorted, 50),
@@ -58,7 +64,9 @@ export function median(values: ArrayLike<number>): number {
 }
 
 /** Joins several sample arrays into one typed array, e.g. the latencies of every round. */
-export function concatSamples(parts: readonly ArrayLike<number>[]): Float64Array {
+export function concatSamples(
+  parts: readonly ArrayLike<number>[],
+): Float64Array {
   const total = parts.reduce((n, part) => n + part.length, 0);
   const out = new Float64Array(total);
   let offset = 0;

@@ -41,13 +41,13 @@ describe('variantSpecs', () => {
   });
 
   it('keeps only the built-in variants asked for, extras and the baseline always', () => {
-    expect(variantSpecs({}, [{ id: 'gzip', env: {} }], true, ['off', 'on', 'peer']).map((s) => s.id)).toEqual([
-      'off',
-      'on',
-      'peer',
-      'gzip',
-      'baseline',
-    ]);
+    expect(
+      variantSpecs({}, [{ id: 'gzip', env: {} }], true, [
+        'off',
+        'on',
+        'peer',
+      ]).map((s) => s.id),
+    ).toEqual(['off', 'on', 'peer', 'gzip', 'baseline']);
   });
 
   it('has no baseline unless asked', () => {

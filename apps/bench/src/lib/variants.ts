@@ -54,10 +54,24 @@ export function variantSpecs(
 ): VariantSpec[] {
   const on = { ...DICE_API_ENV, ...SDK_ON_ENV, ...onEnv };
   const baseline: VariantSpec[] = withBaseline
-    ? [{ id: 'baseline', label: 'baseline: as on, the --baseline build', program: 'baseline', collector: 'up', env: on }]
+    ? [
+        {
+          id: 'baseline',
+          label: 'baseline: as on, the --baseline build',
+          program: 'baseline',
+          collector: 'up',
+          env: on,
+        },
+      ]
     : [];
   const builtIn: VariantSpec[] = [
-    { id: 'limit', label: 'limit: bare node:http, no telemetry', program: 'limit', collector: undefined, env: {} },
+    {
+      id: 'limit',
+      label: 'limit: bare node:http, no telemetry',
+      program: 'limit',
+      collector: undefined,
+      env: {},
+    },
     {
       id: 'off',
       label: 'off: dice-api, OTEL_SDK_DISABLED=true',
@@ -65,18 +79,32 @@ export function variantSpecs(
       collector: undefined,
       env: { ...DICE_API_ENV, OTEL_SDK_DISABLED: 'true' },
     },
-    { id: 'on', label: 'on: 100 % sampled, OTLP/gRPC to a live receiver', program: 'dice-api', collector: 'up', env: on },
-    { id: 'down', label: 'down: as on, nothing listening on the OTLP port', program: 'dice-api', collector: 'down', env: on },
+    {
+      id: 'on',
+      label: 'on: 100 % sampled, OTLP/gRPC to a live receiver',
+      program: 'dice-api',
+      collector: 'up',
+      env: on,
+    },
+    {
+      id: 'down',
+      label: 'down: as on, nothing listening on the OTLP port',
+      program: 'dice-api',
+      collector: 'down',
+      env: on,
+    },
     {
       id: 'ratio10',
-      label: 'ratio10: as on, parentbased_traceidratio 0.1 (10 % of traces sampled)',
+      label:
+        'ratio10: as on, parentbased_traceidratio 0.1 (10 % of traces sampled)',
       program: 'dice-api',
       collector: 'up',
       env: { ...on, ...SAMPLED_ENV },
     },
     {
       id: 'peer',
-      label: 'peer: getting-started setup (NodeSDK + auto-instrumentations defaults), OTLP/gRPC',
+      label:
+        'peer: getting-started setup (NodeSDK + auto-instrumentations defaults), OTLP/gRPC',
       program: 'peer',
       collector: 'up',
       env: { ...PEER_ENV, ...onEnv },

@@ -6,7 +6,9 @@ describe('limit server', () => {
   let base = '';
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      server.listen(0, '127.0.0.1', resolve),
+    );
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
@@ -20,7 +22,9 @@ describe('limit server', () => {
     for (let i = 0; i < 200; i++) {
       const response = await fetch(`${base}/rolldice`);
       expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(response.headers.get('content-type')).toBe(
+        'text/plain; charset=utf-8',
+      );
       expect(response.headers.get('cache-control')).toBe('no-store');
       faces.add(await response.text());
     }
@@ -34,7 +38,12 @@ describe('limit server', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: 'not_found', message: 'no such route' });
-    expect((await fetch(`${base}/rolldice`, { method: 'POST' })).status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: 'not_found',
+      message: 'no such route',
+    });
+    expect((await fetch(`${base}/rolldice`, { method: 'POST' })).status).toBe(
+      404,
+    );
   });
 });

@@ -5,7 +5,12 @@
  * dice-api's `do_important_job` does, so the only difference left is Express and telemetry.
  */
 import { randomInt } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 
 export function createLimitServer(): Server {
   return createServer(handle);
@@ -36,7 +41,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -45,7 +53,9 @@ export function serveLimit(env: NodeJS.ProcessEnv = process.env): void {
   const host = env['APP_HOST_NAME'] ?? '127.0.0.1';
   const port = Number(env['APP_PORT']);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    process.stderr.write(`limit server: APP_PORT must be a port number, got ${JSON.stringify(env['APP_PORT'])}\n`);
+    process.stderr.write(
+      `limit server: APP_PORT must be a port number, got ${JSON.stringify(env['APP_PORT'])}\n`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -13,7 +13,9 @@
 import { createServer } from 'node:http';
 import { createOtlpReceiver } from '@otel-dice/test-support';
 
-export async function serveReceiver(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function serveReceiver(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const otlpPort = Number(env['OTLP_PORT']);
   const controlPort = Number(env['APP_PORT']);
   if (!isPort(otlpPort) || !isPort(controlPort)) {

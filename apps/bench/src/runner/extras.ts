@@ -12,7 +12,10 @@ import { spanDelta } from './round.js';
 import { waitForDelivery, type RunningVariant } from './variant-process.js';
 
 /** `count` scrapes one after the other, as fast as they come back. */
-export async function timeScrapes(variant: RunningVariant, count: number): Promise<ScrapeResult> {
+export async function timeScrapes(
+  variant: RunningVariant,
+  count: number,
+): Promise<ScrapeResult> {
   const durations: number[] = [];
   let failures = 0;
   let last = '';
@@ -26,7 +29,10 @@ export async function timeScrapes(variant: RunningVariant, count: number): Promi
       failures++;
     }
   }
-  if (durations.length === 0) throw new Error(`all ${count} scrapes of ${variant.app.baseUrl}/metrics failed`);
+  if (durations.length === 0)
+    throw new Error(
+      `all ${count} scrapes of ${variant.app.baseUrl}/metrics failed`,
+    );
   return {
     scrapes: count,
     failures,
@@ -55,26 +61,44 @@ export async function runFixedRate(
   const url = `${variant.app.baseUrl}/rolldice`;
   const connections = Math.min(settings.connections, settings.rate);
   if (settings.warmupSec > 0) {
-    progress(`fixed rate: warm-up ${settings.warmupSec} s at ${settings.rate} req/s`);
-    await runLoad({ url, connections, durationSec: settings.warmupSec, overallRate: settings.rate });
+    progress(
+      `fixed rate: warm-up ${settings.warmupSec} s at ${settings.rate} req/s`,
+    );
+    await runLoad({
+      url,
+      connections,
+      durationSec: settings.warmupSec,
+      overallRate: settings.rate,
+    });
   }
   const before = (await waitForDelivery(variant)).snapshot;
   const rssStartBytes = readMemory(variant.app.pid).rssBytes;
 
   progress(`fixed rate: ${settings.durationSec} s at ${settings.rate} req/s`);
   const rssTimelineBytes = [rssStartBytes];
-  const timeline = setInterval(() => rssTimelineBytes.push(readMemory(variant.app.pid).rssBytes), 10_000);
+  const timeline = setInterval(
+    () => rssTimelineBytes.push(readMemory(variant.app.pid).rssBytes),
+    10_000,
+  );
   const scraping = startScrapeLoop(variant.app.baseUrl);
   let load;
   try {
-    load = await runLoad({ url, connections, durationSec: settings.durationSec, overallRate: settings.rate });
+    load = await runLoad({
+      url,
+      connections,
+      durationSec: settings.durationSec,
+      overallRate: settings.rate,
+    });
   } finally {
     clearInterval(timeline);
     await scraping.stop();
   }
   rssTimelineBytes.push(readMemory(variant.app.pid).rssBytes);
 
-  const { snapshot: after, waitedMs: flushWaitMs } = await waitForDelivery(variant, 30_000);
+  const { snapshot: after, waitedMs: flushWaitMs } = await waitForDelivery(
+    variant,
+    30_000,
+  );
   const memory = readMemory(variant.app.pid);
 
   return {

@@ -32,7 +32,10 @@ export function ownCpuSeconds(): number {
  * Polls VmRSS every `intervalMs` and keeps the highest value, so a round reports its own peak
  * (VmHWM is the peak of the whole process life, warm-up included).
  */
-export function startRssPolling(pid: number, intervalMs = 200): { stop(): number } {
+export function startRssPolling(
+  pid: number,
+  intervalMs = 200,
+): { stop(): number } {
   let max = readMemory(pid).rssBytes;
   const timer = setInterval(() => {
     try {

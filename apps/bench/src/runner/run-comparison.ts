@@ -7,7 +7,12 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { BenchOptions } from '../lib/args.js';
 import { formatNumber } from '../lib/format.js';
 import { formatReport, type MachineInfo } from '../lib/report.js';
-import { summariseVariant, type FixedRateResult, type RoundMeasurement, type ScrapeResult } from '../lib/results.js';
+import {
+  summariseVariant,
+  type FixedRateResult,
+  type RoundMeasurement,
+  type ScrapeResult,
+} from '../lib/results.js';
 import { schedule } from '../lib/schedule.js';
 import { percentile } from '../lib/stats.js';
 import { evaluateTargets } from '../lib/targets.js';
@@ -36,10 +41,18 @@ export async function runComparison(
   progress: Progress,
 ): Promise<string> {
   const loadAverageStart = loadavg();
-  const specs = variantSpecs(options.onEnv, options.variants, options.baseline !== undefined, options.only);
+  const specs = variantSpecs(
+    options.onEnv,
+    options.variants,
+    options.baseline !== undefined,
+    options.only,
+  );
   const notes: string[] = [];
   const running: RunningVariant[] = [];
-  const settings = { connections: options.connections, durationSec: options.durationSec };
+  const settings = {
+    connections: options.connections,
+    durationSec: options.durationSec,
+  };
 
   for (const spec of specs) {
     progress(`starting ${spec.id} (${spec.label})`);
@@ -54,15 +67,28 @@ export async function runComparison(
       progress(`warm-up ${variant.spec.id}: ${options.warmupSec} s`);
       await warmUp(variant, { ...settings, durationSec: options.warmupSec });
     }
-    if (variant.spec.collector === 'up') baseline.set(variant.spec.id, (await waitForDelivery(variant)).snapshot);
-    if (variant.spec.collector === 'down') baseline.set(variant.spec.id, await spanSnapshot(variant));
+    if (variant.spec.collector === 'up')
+      baseline.set(variant.spec.id, (await waitForDelivery(variant)).snapshot);
+    if (variant.spec.collector === 'down')
+      baseline.set(variant.spec.id, await spanSnapshot(variant));
     rssAfterWarmup.set(variant.spec.id, readMemory(variant.app.pid).rssBytes);
   }
 
-  const allPids = () => running.flatMap((v) => [v.app.pid, ...(v.receiver ? [v.receiver.process.pid] : [])]);
+  const allPids = () =>
+    running.flatMap((v) => [
+      v.app.pid,
+      ...(v.receiver ? [v.receiver.process.pid] : []),
+    ]);
   const rounds: RoundMeasurement[] = [];
   for (const { round, variant } of schedule(running, options.rounds)) {
-    const m = await measureRound(round, variant, settings, allPids, baseline, notes);
+    const m = await measureRound(
+      round,
+      variant,
+      settings,
+      allPids,
+      baseline,
+      notes,
+    );
     rounds.push(m);
     progress(
       `round ${round + 1}/${options.rounds} ${variant.spec.id.padEnd(6)} ${formatNumber(m.requests / m.durationSec).padStart(7)} req/s, ` +
@@ -138,10 +164,16 @@ export async function runComparison(
 }
 
 /** The "down" variants must really have nothing on their OTLP port, or they measure something else. */
-async function checkDeadEndpoints(running: readonly RunningVariant[], notes: string[], when: string): Promise<void> {
+async function checkDeadEndpoints(
+  running: readonly RunningVariant[],
+  notes: string[],
+  when: string,
+): Promise<void> {
   for (const variant of running) {
     if (variant.deadEndpoint && (await isListening(variant.deadEndpoint))) {
-      notes.push(`WARNING: something was listening on ${variant.deadEndpoint} (${variant.spec.id}'s "dead" OTLP port) ${when}.`);
+      notes.push(
+        `WARNING: something was listening on ${variant.deadEndpoint} (${variant.spec.id}'s "dead" OTLP port) ${when}.`,
+      );
     }
   }
 }
@@ -149,7 +181,8 @@ async function checkDeadEndpoints(running: readonly RunningVariant[], notes: str
 function failureNotes(rounds: readonly RoundMeasurement[]): string[] {
   const failed = rounds.filter((r) => r.failures > 0);
   return failed.map(
-    (r) => `round ${r.round + 1}, ${r.variantId}: ${r.failures} request(s) failed (errors, timeouts or non-2xx).`,
+    (r) =>
+      `round ${r.round + 1}, ${r.variantId}: ${r.failures} request(s) failed (errors, timeouts or non-2xx).`,
   );
 }
 
@@ -164,7 +197,10 @@ function sharedMachineNotes(rounds: readonly RoundMeasurement[]): string[] {
   ];
 }
 
-export function machineInfo(loadAverageStart: readonly number[], workspaceRoot?: string): MachineInfo {
+export function machineInfo(
+  loadAverageStart: readonly number[],
+  workspaceRoot?: string,
+): MachineInfo {
   const cpuList = cpus();
   return {
     code: workspaceRoot ? codeVersion(workspaceRoot) : undefined,
@@ -182,10 +218,16 @@ export function machineInfo(loadAverageStart: readonly number[], workspaceRoot?:
 /** Which code was measured: the commit, and whether the measured parts had local changes. */
 function codeVersion(workspaceRoot: string): string | undefined {
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    execFileSync('git', args, {
+      cwd: workspaceRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   try {
     const commit = git('rev-parse', '--short', 'HEAD');
-    const changed = git('status', '--porcelain', '--', 'libs/telemetry', 'apps/dice-api') !== '';
+    const changed =
+      git('status', '--porcelain', '--', 'libs/telemetry', 'apps/dice-api') !==
+      '';
     return `${commit} (libs/telemetry, apps/dice-api: ${changed ? 'with uncommitted changes' : 'clean'})`;
   } catch {
     return undefined;

@@ -4,7 +4,11 @@
  */
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getFreePort, startNodeApp, type NodeProcess } from '@otel-dice/test-support';
+import {
+  getFreePort,
+  startNodeApp,
+  type NodeProcess,
+} from '@otel-dice/test-support';
 import { endpointEnv, type VariantSpec } from '../lib/variants.js';
 import { readSpanCounters } from './metrics-client.js';
 
@@ -38,7 +42,9 @@ export interface LaunchContext {
 
 const START_TIMEOUT_MS = 30_000;
 
-export async function startReceiver(context: LaunchContext): Promise<ReceiverProcess> {
+export async function startReceiver(
+  context: LaunchContext,
+): Promise<ReceiverProcess> {
   const otlpPort = await getFreePort();
   const process = await startNodeApp({
     main: context.benchMain,
@@ -50,13 +56,19 @@ export async function startReceiver(context: LaunchContext): Promise<ReceiverPro
 }
 
 export async function readReceived(receiver: ReceiverProcess): Promise<number> {
-  const response = await fetch(`${receiver.process.baseUrl}/count`, { signal: AbortSignal.timeout(5_000) });
-  if (response.status !== 200) throw new Error(`receiver /count answered ${response.status}`);
+  const response = await fetch(`${receiver.process.baseUrl}/count`, {
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status !== 200)
+    throw new Error(`receiver /count answered ${response.status}`);
   const { spans } = (await response.json()) as { spans: number };
   return spans;
 }
 
-export async function startVariant(spec: VariantSpec, context: LaunchContext): Promise<RunningVariant> {
+export async function startVariant(
+  spec: VariantSpec,
+  context: LaunchContext,
+): Promise<RunningVariant> {
   if (spec.program === 'limit') {
     const app = await startNodeApp({
       main: context.limitServerMain,
@@ -83,7 +95,8 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
       : spec.program === 'peer'
         ? context.peerServerMain
         : context.diceApiMain;
-  if (main === undefined) throw new Error(`variant ${spec.id} needs --baseline`);
+  if (main === undefined)
+    throw new Error(`variant ${spec.id} needs --baseline`);
   const app = await startNodeApp({
     main,
     env: { ...spec.env, ...endpoint },
@@ -94,7 +107,10 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
 }
 
 export async function stopVariant(variant: RunningVariant): Promise<void> {
-  await Promise.all([variant.app.stop('SIGTERM', 15_000), variant.receiver?.process.stop('SIGTERM', 5_000)]);
+  await Promise.all([
+    variant.app.stop('SIGTERM', 15_000),
+    variant.receiver?.process.stop('SIGTERM', 5_000),
+  ]);
 }
 
 /** True when something accepts TCP connections on the port of `endpoint` (it should not, for 'down'). */
@@ -141,9 +157,13 @@ export function hasSpanCounters(spec: VariantSpec): boolean {
   );
 }
 
-export async function spanSnapshot(variant: RunningVariant): Promise<SpanSnapshot> {
+export async function spanSnapshot(
+  variant: RunningVariant,
+): Promise<SpanSnapshot> {
   if (!hasSpanCounters(variant.spec)) {
-    const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
+    const received = variant.receiver
+      ? await readReceived(variant.receiver)
+      : undefined;
     return {
       started: 0,
       sampled: 0,
@@ -158,7 +178,9 @@ export async function spanSnapshot(variant: RunningVariant): Promise<SpanSnapsho
   const counters = await readSpanCounters(variant.app.baseUrl);
   // Read after the counters: a batch counted as exported was acknowledged by the receiver first,
   // so received ≥ exported holds for this pair of reads.
-  const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
+  const received = variant.receiver
+    ? await readReceived(variant.receiver)
+    : undefined;
   return { ...counters, received, appCounters: true };
 }
 
@@ -182,15 +204,20 @@ export async function waitForDelivery(
 ): Promise<{ snapshot: SpanSnapshot; settled: boolean; waitedMs: number }> {
   const startedAt = performance.now();
   const deadline = startedAt + timeoutMs;
-  if (!hasSpanCounters(variant.spec)) return waitForQuietReceiver(variant, startedAt, deadline);
+  if (!hasSpanCounters(variant.spec))
+    return waitForQuietReceiver(variant, startedAt, deadline);
   for (;;) {
     const snapshot = await spanSnapshot(variant);
-    const processed = snapshot.exported + snapshot.droppedQueueFull + snapshot.exportFailed;
+    const processed =
+      snapshot.exported + snapshot.droppedQueueFull + snapshot.exportFailed;
     const settled =
       snapshot.queueSize === undefined ||
-      (snapshot.queueSize === 0 && processed >= snapshot.sampled && (snapshot.received ?? 0) >= snapshot.exported);
+      (snapshot.queueSize === 0 &&
+        processed >= snapshot.sampled &&
+        (snapshot.received ?? 0) >= snapshot.exported);
     const waitedMs = performance.now() - startedAt;
-    if (settled || performance.now() >= deadline) return { snapshot, settled, waitedMs };
+    if (settled || performance.now() >= deadline)
+      return { snapshot, settled, waitedMs };
     await sleep(100);
   }
 }

@@ -130,6 +130,19 @@ describe('the instrumentation table', () => {
         });
   });
 
+  it('shares one @opentelemetry/instrumentation with every instrumentation (one require hook, loaded once)', () => {
+    // Each copy of @opentelemetry/instrumentation installs a require hook of its own and is
+    // loaded again for every instrumentation that brings it: keep the library's dependency on
+    // the version auto-instrumentations-node's instrumentations use.
+    const ours = require.resolve('@opentelemetry/instrumentation');
+    const theirs = INSTRUMENTATION_TABLE.map((e) =>
+      createRequire(
+        autoRequire.resolve(`${INSTRUMENTATION_PACKAGE_PREFIX}${e.name}`),
+      ).resolve('@opentelemetry/instrumentation'),
+    );
+    expect([...new Set(theirs)]).toEqual([ours]);
+  });
+
   it('tells ioredis from redis, and knex by its internal files', () => {
     const byName = new Map(INSTRUMENTATION_TABLE.map((e) => [e.name, e]));
     expect(byName.get('ioredis')?.modules).toEqual(['ioredis']);
