@@ -274,6 +274,17 @@ describe('the Dice API dashboard', () => {
     expect(all).toContain('traces_span_metrics_duration_milliseconds_bucket');
   });
 
+  it('has a row for the Node.js runtime: event-loop delay and utilization, GC, heap (issue 19)', () => {
+    const all = plainQueries.map((q) => q.promql).join('\n');
+    for (const name of [
+      'nodejs_eventloop_delay_p99',
+      'nodejs_eventloop_utilization',
+      'v8js_gc_duration_sum',
+      'v8js_memory_heap_used',
+    ])
+      expect(all).toContain(`${name}{job="dice-api"}`);
+  });
+
   withPromtool("parses with Prometheus' PromQL parser", () => {
     if (!promtool.available)
       throw new Error(

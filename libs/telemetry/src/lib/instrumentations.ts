@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import {
-  ExpressInstrumentation,
-  ExpressLayerType,
-} from '@opentelemetry/instrumentation-express';
+import type { ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_URL_QUERY,
@@ -140,10 +136,12 @@ export function httpEdgeHooks(
   };
 }
 
+// ExpressLayerType's values, spelled out: the Express instrumentation itself is loaded only
+// when it is used (layer spans, or TELEMETRY_HTTP_INSTRUMENTATION=upstream).
 const EXPRESS_LAYERS: Record<ExpressLayerKind, ExpressLayerType> = {
-  router: ExpressLayerType.ROUTER,
-  middleware: ExpressLayerType.MIDDLEWARE,
-  request_handler: ExpressLayerType.REQUEST_HANDLER,
+  router: 'router' as ExpressLayerType.ROUTER,
+  middleware: 'middleware' as ExpressLayerType.MIDDLEWARE,
+  request_handler: 'request_handler' as ExpressLayerType.REQUEST_HANDLER,
 };
 
 /** The layer types to ignore, given the ones that should keep their spans. Pure. */
@@ -232,7 +230,7 @@ export function createInstrumentations(
     instrumentations.push(
       lean && layerSpans.length === 0
         ? new ExpressRouteInstrumentation()
-        : new ExpressInstrumentation({
+        : new (loadExpressInstrumentation())({
             ignoreLayersType: ignoredExpressLayers(layerSpans),
           }),
     );
@@ -241,6 +239,8 @@ export function createInstrumentations(
     // Log sending turns every pino line into a log record for the global LoggerProvider (set up
     // when a logs exporter is configured); log correlation adds trace_id/span_id to the JSON
     // line itself when a span is active.
+    const { PinoInstrumentation } =
+      require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
     instrumentations.push(new PinoInstrumentation());
   }
   const others = names.filter(
@@ -249,6 +249,13 @@ export function createInstrumentations(
   if (others.length > 0)
     instrumentations.push(...loadAutoInstrumentations(others));
   return instrumentations;
+}
+
+/** Loaded on use only: most apps never need it (see EXPRESS_LAYERS). */
+function loadExpressInstrumentation(): typeof import('@opentelemetry/instrumentation-express').ExpressInstrumentation {
+  return (
+    require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express')
+  ).ExpressInstrumentation;
 }
 
 function loadAutoInstrumentations(names: string[]): Instrumentation[] {
