@@ -76,7 +76,7 @@ it.each([
   [
     'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
     'http,nosuchthing',
-    /names nosuchthing, which @opentelemetry\/auto-instrumentations-node does not provide/,
+    /OTEL_NODE_ENABLED_INSTRUMENTATIONS="http,nosuchthing" is invalid: "nosuchthing" is not an instrumentation; valid names: amqplib, /,
   ],
   [
     'OTEL_CONFIG_FILE',

@@ -210,7 +210,9 @@ describe('per-signal settings', () => {
     expect(startup?.['msg']).toBe(
       `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on); ` +
         `metrics prometheus on the app's /metrics; logs otlp http/json ${http.endpoint}/v1/logs (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) gzip; ` +
-        'propagators tracecontext,baggage; configured from the environment',
+        'propagators tracecontext,baggage; configured from the environment; ' +
+        // pino's log sending is on with a logs exporter; the rest start on first use
+        'instrumentations express, http, pino, runtime-node; 34 more start when the app loads what they patch',
     );
   });
 

@@ -158,6 +158,25 @@ describe('startLazyInstrumentations', () => {
     lazy.stop();
   });
 
+  it('takes a router loaded before start beside express to be Express 5’s', () => {
+    const { lazy } = harness(
+      {
+        loadedBeforeStart: [
+          '/app/node_modules/express/index.js',
+          '/app/node_modules/router/index.js',
+        ],
+        loadedPaths: () => [
+          '/app/node_modules/express/index.js',
+          '/app/node_modules/router/index.js',
+        ],
+      },
+      ['router'],
+    );
+    expect(lazy.started()).toEqual([]);
+    expect(lazy.startedLate()).toEqual([]);
+    lazy.stop();
+  });
+
   it('catches up with packages an ES module graph loaded before the hook, and says they were late', () => {
     let paths: string[] = [];
     const { lazy } = harness(

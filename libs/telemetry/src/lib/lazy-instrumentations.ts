@@ -239,6 +239,7 @@ export function startLazyInstrumentations(
     for (const [module, names] of [...lazyTriggers]) {
       if (isBuiltin(module) || byTelemetry.has(module) || seen.has(module))
         continue;
+      if (module === 'router' && isLoaded('express', loadedNow)) continue;
       if (!isLoaded(module, loadedNow)) continue;
       for (const name of names) {
         if (!lazy.has(name) || !start(name, module)) continue;
@@ -296,7 +297,8 @@ export function startLazyInstrumentations(
 /**
  * The router instrumentation is for apps on the `router` package itself; Express 5 resolves
  * `router` from its own files, and its layers are Express middleware, whose spans stay off by
- * default (see instrumentations.ts). Pure.
+ * default (see instrumentations.ts). (A `router` found already loaded beside express, by the
+ * catch-up, is taken to be Express's too.) Pure.
  */
 export function skipTrigger(
   name: string,
