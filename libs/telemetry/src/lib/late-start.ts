@@ -7,14 +7,16 @@
  *
  * How it knows, for both module systems. Node keeps every CommonJS module it has loaded in
  * `require.cache`, whether `require()` or an `import` loaded it (express, pino and most
- * instrumented packages are CommonJS). An instrumentation records the exports of a package it
- * patched on its module definition (`moduleExports`). So:
+ * instrumented packages are CommonJS). An instrumentation records on its module definition that
+ * its hook saw the package — the version (`moduleVersion`) and the exports of the main file or of
+ * the files inside it that it patches (knex patches only `knex/lib/…`). So:
  *
  * 1. at start: a patched package already in `require.cache` was loaded before the hooks existed
  *    (a CommonJS app that required express before startTelemetry());
  * 2. right after the code that ran with the start has finished (next turn of the event loop),
  *    and again at the first HTTP request the process serves: a package in `require.cache` that
- *    its instrumentation never saw. This is the ES module case: an app whose first import starts
+ *    its instrumentation never saw (and, for the instrumentations that start on first use, a
+ *    package the resolve hook never saw: `alsoLate`). This is the ES module case: an app whose first import starts
  *    telemetry has had its static imports, express among them, *loaded* before that first
  *    module's body ran, so the loader hook registered there came too late — even though express
  *    is *evaluated* after it and only shows up in the cache then.
