@@ -24,7 +24,7 @@
  * Packages loaded before telemetry started (in `require.cache` at start) start their
  * instrumentation at once; late-start.ts says whether it could still patch them.
  */
-import Module, { createRequire, isBuiltin } from 'node:module';
+import { createRequire, isBuiltin, Module } from 'node:module';
 import {
   diag,
   type MeterProvider,
