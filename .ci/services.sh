@@ -111,6 +111,14 @@ as_server() {
   else "$@"; fi
 }
 
+# As as_server, replacing the calling (background) subshell, so that `$!` is the server's own PID
+# and stopping it by that PID stops the server, not a shell around it.
+exec_as_server() {
+  if [ "$(id -u)" -eq 0 ]; then exec setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env \
+    env PATH=/usr/bin:/bin LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" "$@"
+  else exec "$@"; fi
+}
+
 wait_for() { # what, pid, command…
   local what=$1 pid=$2; shift 2
   for _ in $(seq 1 100); do
@@ -138,12 +146,12 @@ start() {
   echo 'CREATE DATABASE shop;' | as_server "$PG_BIN/postgres" --single -D "$RUN/pgdata" postgres >>"$RUN/initdb.log" 2>&1 ||
     fail "creating the shop database failed: $(tail -n 3 "$RUN/initdb.log" | tr '\n' ' ')"
   # TCP on loopback only, no Unix socket, nothing written outside $RUN.
-  as_server "$PG_BIN/postgres" -D "$RUN/pgdata" -h 127.0.0.1 -p "$pg_port" -k '' \
+  exec_as_server "$PG_BIN/postgres" -D "$RUN/pgdata" -h 127.0.0.1 -p "$pg_port" -k '' \
     -c fsync=off -c full_page_writes=off -c synchronous_commit=off >"$RUN/postgres.log" 2>&1 &
   echo $! >"$RUN/postgres.pid"
   wait_for postgres "$(cat "$RUN/postgres.pid")" bash -c "exec 3<>/dev/tcp/127.0.0.1/$pg_port"
   redis_port=$(free_port)
-  as_server "$REDIS_SERVER" --bind 127.0.0.1 --port "$redis_port" --dir "$RUN" --save '' --appendonly no \
+  exec_as_server "$REDIS_SERVER" --bind 127.0.0.1 --port "$redis_port" --dir "$RUN" --save '' --appendonly no \
     --protected-mode yes --daemonize no >"$RUN/redis.log" 2>&1 &
   echo $! >"$RUN/redis.pid"
   wait_for redis "$(cat "$RUN/redis.pid")" bash -c "$(declare -f redis_ready); redis_ready $redis_port"
