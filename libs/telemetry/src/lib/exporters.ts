@@ -5,12 +5,7 @@
  * from OTEL_* variables; the protocol packages are loaded only when configured, so an app that
  * exports over gRPC never loads the HTTP/JSON and protobuf-over-HTTP code, and vice versa.
  */
-import type { InstrumentationScope } from '@opentelemetry/core';
-import {
-  CompressionAlgorithm,
-  OTLPExporterBase,
-} from '@opentelemetry/otlp-exporter-base';
-import type { Resource } from '@opentelemetry/resources';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type {
   AggregationSelector,
@@ -24,13 +19,6 @@ import type {
   OtlpExporterConfig,
   TemporalityPreference,
 } from './config/model.js';
-import type { EncodedSpanExporter } from './encoding-span-processor.js';
-import {
-  encodeExportRequest,
-  encodeResource,
-  encodeScope,
-  type EncodedSpan,
-} from './otlp-span-encoding.js';
 import type { PemStore } from './tls.js';
 
 type PeriodicReaderConfig = Extract<MetricReaderConfig, { kind: 'periodic' }>;
@@ -108,89 +96,6 @@ export function createSpanExporter(
       return new OTLPTraceExporter(httpOptions(otlp, pem));
     }
   }
-}
-
-/**
- * The OTLP span exporter for spans encoded when they end (EncodingBatchSpanProcessor): the same
- * upstream transport, retries, timeout and response handling as the upstream OTLPTraceExporter
- * of the protocol, with a serializer that only assembles the request from the spans' bytes.
- * Protobuf only (gRPC, http/protobuf); undefined for http/json and the console, which take
- * spans as they are.
- */
-export function createEncodedSpanExporter(
-  exporter: ExporterConfig,
-  pem: PemStore,
-): EncodedSpanExporter | undefined {
-  if (exporter.kind !== 'otlp' || exporter.otlp.protocol === 'http/json')
-    return undefined;
-  const { otlp } = exporter;
-  const { ProtobufTraceSerializer, TraceExporterMetricsHelper } =
-    require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
-  // The resource and scopes of a process are a handful of objects, encoded once each. A resource
-  // still waiting for asynchronous attributes is encoded afresh until it has them.
-  const resources = new WeakMap<Resource, Uint8Array>();
-  const scopes = new WeakMap<InstrumentationScope, Uint8Array>();
-  const serializer = {
-    serializeRequest: (spans: EncodedSpan[]) =>
-      encodeExportRequest(
-        spans,
-        (resource) => {
-          let bytes = resources.get(resource);
-          if (bytes === undefined) {
-            bytes = encodeResource(resource);
-            if (!resource.asyncAttributesPending)
-              resources.set(resource, bytes);
-          }
-          return bytes;
-        },
-        (scope) => {
-          let bytes = scopes.get(scope);
-          if (bytes === undefined) {
-            bytes = encodeScope(scope);
-            scopes.set(scope, bytes);
-          }
-          return bytes;
-        },
-      ),
-    deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
-  };
-  const metricsHelper = {
-    name: TraceExporterMetricsHelper.name,
-    countItems: (spans: EncodedSpan[]) => spans.length,
-  };
-  if (otlp.protocol === 'grpc') {
-    const base =
-      require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
-    return new OTLPExporterBase(
-      base.createOtlpGrpcExportDelegate(
-        base.convertLegacyOtlpGrpcOptions(grpcOptions(otlp, pem), 'TRACES'),
-        serializer,
-        'otlp_grpc_span_exporter',
-        metricsHelper,
-        undefined,
-        'TraceExportService',
-        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-      ),
-    );
-  }
-  const http =
-    require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
-  return new OTLPExporterBase(
-    http.createOtlpHttpExportDelegate(
-      http.convertLegacyHttpOptions(
-        httpOptions(otlp, pem),
-        'TRACES',
-        'v1/traces',
-        {
-          'Content-Type': 'application/x-protobuf',
-        },
-      ),
-      serializer,
-      'otlp_http_span_exporter',
-      metricsHelper,
-      undefined,
-    ),
-  );
 }
 
 export function createLogExporter(

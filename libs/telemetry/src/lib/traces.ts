@@ -34,11 +34,7 @@ import {
   ExportHealthSpanExporter,
   type ExportHealthReporter,
 } from './export-health.js';
-import {
-  EncodingBatchSpanProcessor,
-  type EncodedSpanExporter,
-} from './encoding-span-processor.js';
-import { createEncodedSpanExporter, createSpanExporter } from './exporters.js';
+import { createSpanExporter } from './exporters.js';
 import { createPropagator } from './propagators.js';
 import {
   createDecider,
@@ -144,10 +140,10 @@ export function initTraces(options: TracesOptions): Traces {
   let endpoint: string | undefined;
 
   /** Wraps an OTLP pipeline's exporter so a lost collector costs one warning (export-health.ts). */
-  const withHealth = <T extends SpanExporter>(
-    exporter: T,
+  const withHealth = (
+    exporter: SpanExporter,
     pipeline: PipelineConfig,
-  ): T | ExportHealthSpanExporter => {
+  ): SpanExporter => {
     if (pipeline.exporter.kind !== 'otlp') return exporter;
     const health = new ExportHealthSpanExporter(
       exporter,
@@ -170,33 +166,11 @@ export function initTraces(options: TracesOptions): Traces {
           ...(pipeline?.processor.kind === 'batch' ? pipeline.processor : {}),
           selfObsMeterProvider,
         });
-  /**
-   * A configured pipeline. With `otlpEncoding` `on-end` (TELEMETRY_OTLP_SPAN_ENCODING, opt-in),
-   * OTLP/protobuf with a batch processor encodes each span when it ends; everything else takes
-   * spans as they are and leaves serialization to the upstream exporter.
-   */
-  const pipelineProcessor = (pipeline: PipelineConfig): SpanProcessor => {
-    const encoded =
-      config.otlpEncoding === 'on-end' && pipeline.processor.kind === 'batch'
-        ? createEncodedSpanExporter(pipeline.exporter, pem)
-        : undefined;
-    if (encoded === undefined || pipeline.processor.kind !== 'batch')
-      return processor(
-        withHealth(createSpanExporter(pipeline.exporter, pem), pipeline),
-        pipeline,
-      );
-    // The health wrapper only counts a batch and hands it on, so it carries encoded spans as
-    // well as span objects.
-    const exporter = withHealth(
-      encoded as unknown as SpanExporter,
+  const pipelineProcessor = (pipeline: PipelineConfig): SpanProcessor =>
+    processor(
+      withHealth(createSpanExporter(pipeline.exporter, pem), pipeline),
       pipeline,
-    ) as unknown as EncodedSpanExporter;
-    return new EncodingBatchSpanProcessor({
-      exporter,
-      ...pipeline.processor,
-      selfObsMeterProvider,
-    });
-  };
+    );
 
   const spanProcessors = options.exporter
     ? [processor(options.exporter, config.pipelines[0])]

@@ -40,7 +40,6 @@ import {
   type TracesConfig,
 } from './model.js';
 import { resolveOtlpFromEnv } from './otlp-env.js';
-import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
 import {
   parseBoolean,
   parseEnum,
@@ -413,7 +412,6 @@ function resolveTraces(env: Env, notes: string[]): TracesConfig {
       kinds,
       resolveBatch(env, 'OTEL_BSP', DEFAULT_BSP),
     ),
-    otlpEncoding: resolveOtlpSpanEncodingFromEnv(env),
     sampler: resolveSampler(env, notes),
     limits: resolveSpanLimits(env),
   };

@@ -31,7 +31,6 @@ import {
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
   DEFAULT_OTLP_TIMEOUT_MS,
-  DEFAULT_OTLP_SPAN_ENCODING,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
   PROPAGATOR_NAMES,
@@ -136,8 +135,6 @@ export function configFromModel(
           at,
         ),
       ),
-      // The library's own variable, read by resolve.ts either way.
-      otlpEncoding: DEFAULT_OTLP_SPAN_ENCODING,
       sampler: model.tracer_provider?.sampler
         ? samplerFromModel(
             model.tracer_provider.sampler,

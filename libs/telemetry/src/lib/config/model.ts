@@ -103,30 +103,9 @@ export interface LogRecordLimitsConfig {
   readonly attributeCountLimit: number;
 }
 
-/**
- * When OTLP/protobuf spans are encoded (TELEMETRY_OTLP_SPAN_ENCODING): `on-end`, each sampled
- * span as it ends, so the batch queue holds bytes instead of span objects
- * (encoding-span-processor.ts); `upstream`, the upstream exporter serializes each batch when it
- * is sent. The same bytes reach the collector either way. Applies to OTLP gRPC and http/protobuf
- * pipelines with a batch processor; http/json, the console and a simple processor always take
- * spans as they are.
- *
- * The default is `upstream`: in the benchmark (docs/benchmarks.md) encoding on end made no
- * difference beyond the run-to-run spread (CPU per request 1.00× and 0.89× of upstream's in two
- * quiet runs), and a hand-written encoder is only worth its upkeep where it clearly pays.
- */
-export type OtlpSpanEncoding = 'on-end' | 'upstream';
-export const OTLP_SPAN_ENCODINGS: readonly OtlpSpanEncoding[] = [
-  'on-end',
-  'upstream',
-];
-export const DEFAULT_OTLP_SPAN_ENCODING: OtlpSpanEncoding = 'upstream';
-
 export interface TracesConfig {
   /** Empty: spans are still made (and sampled), but go nowhere. */
   readonly pipelines: readonly PipelineConfig[];
-  /** When OTLP/protobuf pipelines encode spans. */
-  readonly otlpEncoding: OtlpSpanEncoding;
   readonly sampler: SamplerConfig;
   readonly limits: SpanLimitsConfig;
 }

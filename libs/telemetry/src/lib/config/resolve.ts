@@ -10,7 +10,6 @@ import { configFromModel, loadConfigFile } from './from-file.js';
 import { resolveConfigFromEnv } from './from-env.js';
 import { invalidValue } from './errors.js';
 import { resolveHttpFromEnv } from './http-env.js';
-import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
 import type {
   AttributeValue,
   HttpConfig,
@@ -71,14 +70,7 @@ function fromFile(
   defaults: { serviceName: string; serviceVersion?: string },
 ): TelemetryConfig {
   const fromModel = configFromModel(loadConfigFile(path), path, defaults);
-  const config = {
-    ...fromModel,
-    traces: {
-      ...fromModel.traces,
-      otlpEncoding: resolveOtlpSpanEncodingFromEnv(env),
-    },
-    http: resolveHttpFromEnv(env),
-  };
+  const config = { ...fromModel, http: resolveHttpFromEnv(env) };
   // The specification: with a file, the other OTEL_* variables are not read. Say which were set.
   const ignored = Object.keys(env)
     .filter(
