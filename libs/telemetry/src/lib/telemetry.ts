@@ -52,6 +52,7 @@ import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
 import { exportersOf, readPemFiles } from './tls.js';
 import { initTraces, stderrReporter } from './traces.js';
+import { abOff } from './ab-switches.js';
 
 export interface TelemetryOptions {
   /** Used when neither `serviceName`, the environment nor the configuration file names the service. */
@@ -150,7 +151,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       names: config.instrumentations,
       ignoredPaths: options.ignoredPaths,
       expressLayerSpans: options.expressLayerSpans,
-      http: config.http,
+      http: abOff('http')
+        ? { ...config.http, instrumentation: 'upstream' }
+        : config.http,
       untrustedContext,
     });
 
@@ -181,7 +184,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     reporter: logger,
     propagator: untrustedContext ?? configured,
     // One switch back to the stock setup: the upstream instrumentations and the SDK's own tracer.
-    leanTracer: config.http.instrumentation === 'lean',
+    leanTracer: config.http.instrumentation === 'lean' && !abOff('tracer'),
   });
   const logs = initLogs({
     resource,

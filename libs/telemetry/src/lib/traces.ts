@@ -44,6 +44,8 @@ import {
 } from './lean-tracer.js';
 import { PreAggregatedMeterProvider } from './self-metrics.js';
 import { readPemFiles, type PemStore } from './tls.js';
+import { abOff } from './ab-switches.js';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
 export interface TracesOptions {
   resource: Resource;
@@ -144,7 +146,7 @@ export function initTraces(options: TracesOptions): Traces {
     exporter: SpanExporter,
     pipeline: PipelineConfig,
   ): SpanExporter => {
-    if (pipeline.exporter.kind !== 'otlp') return exporter;
+    if (pipeline.exporter.kind !== 'otlp' || abOff('health')) return exporter;
     const health = new ExportHealthSpanExporter(
       exporter,
       pipeline.exporter.otlp.endpoint,
@@ -179,7 +181,9 @@ export function initTraces(options: TracesOptions): Traces {
   const ids = new PresetIdGenerator();
   const selfMetrics =
     options.meterProvider &&
-    new PreAggregatedMeterProvider(options.meterProvider);
+    (abOff('selfmetrics')
+      ? (options.meterProvider as PreAggregatedMeterProvider)
+      : new PreAggregatedMeterProvider(options.meterProvider));
   const lean = options.leanTracer !== false;
   const provider = new TracerProvider({
     resource: options.resource,
@@ -222,7 +226,11 @@ function registerGlobals(
   provider: ApiTracerProvider,
   propagator: TextMapPropagator,
 ): void {
-  context.setGlobalContextManager(new RequestContextManager().enable());
+  context.setGlobalContextManager(
+    abOff('context')
+      ? new AsyncLocalStorageContextManager().enable()
+      : new RequestContextManager().enable(),
+  );
   propagation.setGlobalPropagator(propagator);
   trace.setGlobalTracerProvider(provider);
 }
