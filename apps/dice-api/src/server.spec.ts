@@ -12,7 +12,7 @@ import {
   type RunningServer,
   type ServerTelemetry,
 } from './server.js';
-import { createInMemoryTelemetry } from './testing/in-memory-telemetry.js';
+import { startTestTelemetry } from '@otel-dice/telemetry/testing';
 
 function getKeepAlive(
   url: string,
@@ -35,7 +35,7 @@ describe('runServer', () => {
   const exits: number[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const events: string[] = [];
-  const memory = createInMemoryTelemetry();
+  const memory = startTestTelemetry();
   let running: RunningServer;
   const agent = new Agent({ keepAlive: true });
 

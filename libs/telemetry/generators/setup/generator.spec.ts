@@ -150,10 +150,10 @@ describe('setup generator', () => {
     it('writes telemetry.ts with the service name and the bundled package version', () => {
       const telemetry = read(tree, 'apps/shop/src/telemetry.ts');
       expect(telemetry).toContain(
-        "import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';",
+        "import { runService, type Telemetry } from '@otel-dice/telemetry';",
       );
       expect(telemetry).toContain(
-        "startTelemetry({ defaultServiceName: 'shop', serviceVersion: readServiceVersion() })",
+        "runService({ name: 'shop', serviceVersion: readServiceVersion() })",
       );
       expect(telemetry).toContain("require('../package.json')");
       expect(telemetry).toContain('process.exit(1)');
@@ -347,7 +347,7 @@ describe('setup generator', () => {
       const start = read(tree, 'apps/shop/src/telemetry.ts');
       expect(start).toContain(SETUP_MARKER);
       expect(start).toContain(
-        "flushOnExit(startTelemetry({ defaultServiceName: 'shop', serviceVersion: readServiceVersion() }));",
+        "if (!runService({ name: 'shop', serviceVersion: readServiceVersion(), flushOnExit: true })) process.exit(1);",
       );
       // This workspace builds to dist/apps/shop (outside the app): shown from the workspace root.
       expect(start).toContain(

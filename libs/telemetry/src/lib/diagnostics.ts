@@ -1,24 +1,24 @@
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
-import type { DiagLevelName } from './config/model.js';
 
-const LEVELS: Record<DiagLevelName, DiagLogLevel> = {
-  none: DiagLogLevel.NONE,
-  error: DiagLogLevel.ERROR,
-  warn: DiagLogLevel.WARN,
-  info: DiagLogLevel.INFO,
-  debug: DiagLogLevel.DEBUG,
-  verbose: DiagLogLevel.VERBOSE,
-  all: DiagLogLevel.ALL,
-};
+/** The schema's severities (`trace`…`fatal4`) by their family, as the API's diagnostic levels. */
+const LEVELS: Array<[RegExp, DiagLogLevel]> = [
+  [/^trace/, DiagLogLevel.VERBOSE],
+  [/^debug/, DiagLogLevel.DEBUG],
+  [/^info/, DiagLogLevel.INFO],
+  [/^warn/, DiagLogLevel.WARN],
+  [/^(error|fatal)/, DiagLogLevel.ERROR],
+];
 
 /**
- * OTEL_LOG_LEVEL turns on the SDK's own diagnostics (exporter retries, dropped spans, patching
- * of modules). Unset, the SDK stays silent and the app sees only our one-line outage warnings.
+ * `log_level` (OTEL_LOG_LEVEL) turns on the SDK's own diagnostics (exporter retries, dropped
+ * spans, patching of modules). Unset, the SDK stays silent and the app sees only the library's
+ * one-line outage warnings.
  */
-export function configureDiagnostics(level: DiagLevelName | undefined): void {
-  if (level === undefined) return;
+export function configureDiagnostics(level: string | undefined): void {
+  const found = level && LEVELS.find(([pattern]) => pattern.test(level));
+  if (!found) return;
   diag.setLogger(new DiagConsoleLogger(), {
-    logLevel: LEVELS[level],
+    logLevel: found[1],
     suppressOverrideMessage: true,
   });
 }

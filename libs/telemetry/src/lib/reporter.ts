@@ -6,11 +6,11 @@
  * everything else. If the process ends before that (a start-up failure), held lines are written
  * to the fallback (plain stderr lines) instead of being lost.
  */
-import type { ExportHealthReporter } from './export-health.js';
+import type { TelemetryLogger } from './export-health.js';
 
-export interface DeferredReporter extends ExportHealthReporter {
+export interface DeferredReporter extends TelemetryLogger {
   /** Replays held lines into `target` and sends every later line there. */
-  attach(target: ExportHealthReporter): void;
+  attach(target: TelemetryLogger): void;
   /** Writes held lines to the fallback now (e.g. before exiting on a start-up error). */
   flush(): void;
 }
@@ -21,13 +21,13 @@ export const MAX_HELD_LINES = 100;
 type Line = { level: 'warn' | 'info'; message: string };
 
 export function createDeferredReporter(
-  fallback: ExportHealthReporter,
+  fallback: TelemetryLogger,
   onExit: (listener: () => void) => void = (listener) =>
     process.once('exit', listener),
 ): DeferredReporter {
-  let target: ExportHealthReporter | undefined;
+  let target: TelemetryLogger | undefined;
   const held: Line[] = [];
-  const write = (to: ExportHealthReporter, line: Line) =>
+  const write = (to: TelemetryLogger, line: Line) =>
     line.level === 'warn' ? to.warn(line.message) : to.info(line.message);
   const flush = () => {
     for (const line of held.splice(0)) write(fallback, line);
@@ -50,7 +50,7 @@ export function createDeferredReporter(
 }
 
 /** Plain stderr lines prefixed with the app's name: the fallback before a logger exists. */
-export function stderrLines(prefix: string): ExportHealthReporter {
+export function stderrLines(prefix: string): TelemetryLogger {
   return {
     warn: (message) => process.stderr.write(`${prefix}: warning: ${message}\n`),
     info: (message) => process.stderr.write(`${prefix}: ${message}\n`),
