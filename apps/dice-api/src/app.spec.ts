@@ -2,11 +2,7 @@
  * The routes over real HTTP on 127.0.0.1, in-process, with real SDK tracer/meter kept in memory.
  * The request listener is wrapped the way server.ts wraps it (access log inside the server span).
  */
-import {
-  createServer,
-  type RequestListener,
-  type Server,
-} from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import {
@@ -22,7 +18,10 @@ import { createLogger, withRequestLogging } from './logging.js';
  * Wraps a request listener in a SERVER span made active for the request, as the HTTP
  * instrumentation does in the real process (the test telemetry patches nothing).
  */
-function inServerSpan(tracer: Tracer, listener: RequestListener): RequestListener {
+function inServerSpan(
+  tracer: Tracer,
+  listener: RequestListener,
+): RequestListener {
   return (req, res) => {
     tracer.startActiveSpan(
       `${req.method} (test server span)`,

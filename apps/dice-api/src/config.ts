@@ -86,7 +86,11 @@ export function loadConfig(
   // APP_SERVICE_NAME names the service, but the telemetry library decides the name (with
   // OTEL_SERVICE_NAME above it, DEFAULT_SERVICE_NAME below): it is only checked here, so an
   // empty value fails with the app's other mistakes instead of silently meaning "unset".
-  reader.read('APP_SERVICE_NAME', parseText('service name'), DEFAULT_SERVICE_NAME);
+  reader.read(
+    'APP_SERVICE_NAME',
+    parseText('service name'),
+    DEFAULT_SERVICE_NAME,
+  );
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return Object.freeze(config);
 }

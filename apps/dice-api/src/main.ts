@@ -10,7 +10,12 @@
  * The library and the modules behind steps 3 and 4 are loaded with require() at the point of
  * use for exactly that ordering; esbuild still bundles the workspace modules behind them.
  */
-import { ConfigError, DEFAULT_SERVICE_NAME, loadConfig, type AppConfig } from './config.js';
+import {
+  ConfigError,
+  DEFAULT_SERVICE_NAME,
+  loadConfig,
+  type AppConfig,
+} from './config.js';
 
 function main(): void {
   const config = readConfigOrExit();

@@ -73,11 +73,14 @@ function httpOptions(otlp: OtlpSettings, pem: PemStore) {
 /** The one exporter an exporter model sets, as protocol and settings. */
 function otlpOf(
   exporter: ExporterModel,
-): { protocol: 'grpc' | 'http/protobuf' | 'http/json'; otlp: OtlpSettings } | undefined {
+):
+  | { protocol: 'grpc' | 'http/protobuf' | 'http/json'; otlp: OtlpSettings }
+  | undefined {
   if (exporter.otlp_grpc) return { protocol: 'grpc', otlp: exporter.otlp_grpc };
   if (exporter.otlp_http)
     return {
-      protocol: exporter.otlp_http.encoding === 'json' ? 'http/json' : 'http/protobuf',
+      protocol:
+        exporter.otlp_http.encoding === 'json' ? 'http/json' : 'http/protobuf',
       otlp: exporter.otlp_http,
     };
   return undefined;

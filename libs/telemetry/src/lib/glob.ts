@@ -6,7 +6,11 @@ export function globSource(pattern: string): string {
   return pattern
     .split('')
     .map((c) =>
-      c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'),
+      c === '*'
+        ? '.*'
+        : c === '?'
+          ? '.'
+          : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'),
     )
     .join('');
 }

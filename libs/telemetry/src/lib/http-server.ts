@@ -266,7 +266,11 @@ export class HttpServerInstrumentation implements Instrumentation {
         const captured = this.options.capturedHeaders?.requestHeaders;
         if (captured?.length)
           span.setAttributes(
-            capturedHeaderAttributes('request', captured, (name) => req.headers[name]),
+            capturedHeaderAttributes(
+              'request',
+              captured,
+              (name) => req.headers[name],
+            ),
           );
       } catch (error) {
         // Telemetry never takes a request down: the span goes on without its request attributes.

@@ -66,7 +66,9 @@ export interface HttpRules {
 export function httpRules(config: TelemetryConfig): HttpRules {
   const general = config['instrumentation/development']?.general;
   const headers = (side: 'client' | 'server') => ({
-    requestHeaders: [...(general?.http?.[side]?.request_captured_headers ?? [])],
+    requestHeaders: [
+      ...(general?.http?.[side]?.request_captured_headers ?? []),
+    ],
     responseHeaders: [
       ...(general?.http?.[side]?.response_captured_headers ?? []),
     ],

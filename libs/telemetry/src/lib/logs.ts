@@ -1,4 +1,4 @@
-import { logs, type MeterProvider } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
@@ -18,6 +18,7 @@ import {
   type TelemetryLogger,
 } from './export-health.js';
 import { createLogExporter } from './exporters.js';
+import { registerLogs } from './globals.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -105,7 +106,8 @@ export function initLogs(
   const provider = new LoggerProvider({
     resource: options.resource ?? createResource(config),
     logRecordLimits: {
-      attributeValueLengthLimit: limits.attribute_value_length_limit ?? undefined,
+      attributeValueLengthLimit:
+        limits.attribute_value_length_limit ?? undefined,
       attributeCountLimit: limits.attribute_count_limit ?? undefined,
     },
     processors: (internals.exporter
@@ -117,11 +119,15 @@ export function initLogs(
       : configured
     ).map(processor),
   });
-  if (options.register !== false) logs.setGlobalLoggerProvider(provider);
+  const unregister =
+    options.register === false ? () => undefined : registerLogs(provider);
   return {
     provider,
     exportHealth: () => exportHealth?.getStats(),
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await provider.shutdown();
+      unregister();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { metrics, type Counter, type Meter } from '@opentelemetry/api';
+import type { Counter, Meter } from '@opentelemetry/api';
 import type { ConfigurationModel } from '@opentelemetry/configuration';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
@@ -27,6 +27,7 @@ import {
   type TelemetryLogger,
 } from './export-health.js';
 import { createMetricExporter } from './exporters.js';
+import { registerMetrics } from './globals.js';
 import { globMatcher, globSource } from './glob.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
@@ -75,9 +76,15 @@ const warnOnStderr: TelemetryLogger = {
   info: (message) => process.stderr.write(`[otel] ${message}\n`),
 };
 
-type ReaderModel = NonNullable<ConfigurationModel['meter_provider']>['readers'][number];
-type Cardinality = NonNullable<NonNullable<ReaderModel['periodic']>['cardinality_limits']>;
-type ViewModel = NonNullable<NonNullable<ConfigurationModel['meter_provider']>['views']>[number];
+type ReaderModel = NonNullable<
+  ConfigurationModel['meter_provider']
+>['readers'][number];
+type Cardinality = NonNullable<
+  NonNullable<ReaderModel['periodic']>['cardinality_limits']
+>;
+type ViewModel = NonNullable<
+  NonNullable<ConfigurationModel['meter_provider']>['views']
+>[number];
 
 const INSTRUMENT_TYPES: Record<string, InstrumentType> = {
   counter: InstrumentType.COUNTER,
@@ -116,7 +123,9 @@ class LimitedPrometheusExporter extends PrometheusExporter {
   }
 
   override selectCardinalityLimit(type: InstrumentType): number {
-    return this.limitOf ? this.limitOf(type) : super.selectCardinalityLimit(type);
+    return this.limitOf
+      ? this.limitOf(type)
+      : super.selectCardinalityLimit(type);
   }
 }
 
@@ -135,7 +144,9 @@ export function constantLabels(
   return new RegExp(`^${excluded}(?:${included})$`);
 }
 
-function aggregation(model: ViewModel['stream']['aggregation']): AggregationOption | undefined {
+function aggregation(
+  model: ViewModel['stream']['aggregation'],
+): AggregationOption | undefined {
   if (!model) return undefined;
   if (model.drop) return { type: AggregationType.DROP };
   if (model.sum) return { type: AggregationType.SUM };
@@ -171,20 +182,30 @@ function aggregation(model: ViewModel['stream']['aggregation']): AggregationOpti
 export function viewOptions(view: ViewModel): ViewOptions {
   const { selector, stream } = view;
   const keys = stream.attribute_keys;
-  const included = keys?.included?.length ? globMatcher(keys.included) : undefined;
-  const excluded = keys?.excluded?.length ? globMatcher(keys.excluded) : undefined;
+  const included = keys?.included?.length
+    ? globMatcher(keys.included)
+    : undefined;
+  const excluded = keys?.excluded?.length
+    ? globMatcher(keys.excluded)
+    : undefined;
   return {
-    ...(selector.instrument_name ? { instrumentName: selector.instrument_name } : {}),
+    ...(selector.instrument_name
+      ? { instrumentName: selector.instrument_name }
+      : {}),
     ...(selector.instrument_type
       ? { instrumentType: INSTRUMENT_TYPES[selector.instrument_type] }
       : {}),
     ...(selector.unit ? { instrumentUnit: selector.unit } : {}),
     ...(selector.meter_name ? { meterName: selector.meter_name } : {}),
     ...(selector.meter_version ? { meterVersion: selector.meter_version } : {}),
-    ...(selector.meter_schema_url ? { meterSchemaUrl: selector.meter_schema_url } : {}),
+    ...(selector.meter_schema_url
+      ? { meterSchemaUrl: selector.meter_schema_url }
+      : {}),
     ...(stream.name ? { name: stream.name } : {}),
     ...(stream.description ? { description: stream.description } : {}),
-    ...(stream.aggregation ? { aggregation: aggregation(stream.aggregation) } : {}),
+    ...(stream.aggregation
+      ? { aggregation: aggregation(stream.aggregation) }
+      : {}),
     ...(stream.aggregation_cardinality_limit != null
       ? { aggregationCardinalityLimit: stream.aggregation_cardinality_limit }
       : {}),
@@ -254,7 +275,9 @@ export function buildMetrics(
           ...(p['target_info_enabled/development'] != null
             ? { withoutTargetInfo: !p['target_info_enabled/development'] }
             : {}),
-          withResourceConstantLabels: constantLabels(p.resource_constant_labels),
+          withResourceConstantLabels: constantLabels(
+            p.resource_constant_labels,
+          ),
         },
         cardinalitySelector(model.pull.cardinality_limits),
       );
@@ -272,9 +295,14 @@ export function buildMetrics(
     const periodic = model.periodic!;
     const exporterModel = periodic.exporter as ExporterModel;
     let exporter = createMetricExporter(exporterModel, pem);
-    const endpoint = (exporterModel.otlp_grpc ?? exporterModel.otlp_http)?.endpoint;
+    const endpoint = (exporterModel.otlp_grpc ?? exporterModel.otlp_http)
+      ?.endpoint;
     if (endpoint !== undefined) {
-      const health = new ExportHealthMetricExporter(exporter, endpoint, reporter);
+      const health = new ExportHealthMetricExporter(
+        exporter,
+        endpoint,
+        reporter,
+      );
       exportHealth ??= health;
       exporter = health;
     }
@@ -293,11 +321,13 @@ export function buildMetrics(
               upDownCounter: limits.up_down_counter ?? undefined,
               observableCounter: limits.observable_counter ?? undefined,
               observableGauge: limits.observable_gauge ?? undefined,
-              observableUpDownCounter: limits.observable_up_down_counter ?? undefined,
+              observableUpDownCounter:
+                limits.observable_up_down_counter ?? undefined,
             },
           }
         : {}),
-      maxExportBatchSize: periodic['max_export_batch_size/development'] ?? undefined,
+      maxExportBatchSize:
+        periodic['max_export_batch_size/development'] ?? undefined,
     });
   };
 
@@ -309,7 +339,8 @@ export function buildMetrics(
     ],
     views: (config.meter_provider?.views ?? []).map(viewOptions),
   });
-  if (options.register !== false) metrics.setGlobalMeterProvider(provider);
+  const unregister =
+    options.register === false ? () => undefined : registerMetrics(provider);
   const meter = provider.getMeter(METER_NAME);
   const requestCounter = registerSeedInstruments(meter);
   const served = appPortExporter;
@@ -322,7 +353,10 @@ export function buildMetrics(
       ? (req, res) => served.getMetricsRequestHandler(req, res)
       : notServedHere,
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await provider.shutdown();
+      unregister();
+    },
   };
 }
 

@@ -16,7 +16,11 @@
 import type { TelemetryLogger } from './export-health.js';
 import { flushOnExit } from './exit.js';
 import { createDeferredReporter, stderrLines } from './reporter.js';
-import { startTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';
+import {
+  startTelemetry,
+  type Telemetry,
+  type TelemetryOptions,
+} from './telemetry.js';
 
 export interface ServiceOptions<L extends TelemetryLogger = TelemetryLogger>
   extends Omit<TelemetryOptions, 'defaultServiceName' | 'logger'> {
@@ -69,7 +73,9 @@ export function runService<L extends TelemetryLogger = TelemetryLogger>(
   } catch (error) {
     // e.g. TelemetryConfigError for an unusable OTEL_* value; its message names the variable.
     reporter?.flush();
-    process.stderr.write(`${name}: cannot start telemetry: ${describe(error)}\n`);
+    process.stderr.write(
+      `${name}: cannot start telemetry: ${describe(error)}\n`,
+    );
     process.exitCode = 1;
     return undefined;
   }
@@ -84,9 +90,7 @@ export function runService<L extends TelemetryLogger = TelemetryLogger>(
     process.exit(1);
   };
   try {
-    void Promise.resolve(main({ telemetry, logger })).catch(
-      failed,
-    );
+    void Promise.resolve(main({ telemetry, logger })).catch(failed);
   } catch (error) {
     void failed(error);
   }

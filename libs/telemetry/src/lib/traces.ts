@@ -1,12 +1,8 @@
-import {
-  context,
-  propagation,
-  trace,
-  type MeterProvider,
-  type TextMapPropagator,
-  type TracerProvider as ApiTracerProvider,
+import type {
+  MeterProvider,
+  TextMapPropagator,
+  TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -33,6 +29,7 @@ import {
   type TelemetryLogger,
 } from './export-health.js';
 import { createSpanExporter } from './exporters.js';
+import { registerTracing } from './globals.js';
 import { createPropagator, propagatorNames } from './propagators.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
@@ -85,6 +82,8 @@ export interface TracesInternals {
 export interface BuiltTraces extends Traces {
   /** The SDK tracer provider (`tracerProvider`, typed as the SDK's). */
   readonly provider: TracerProvider;
+  /** Takes back the globals this registered (none if another telemetry holds them). */
+  readonly unregister: () => void;
 }
 
 /** The configuration model's sampler as the SDK's (the samplers sdk-node builds for it). */
@@ -93,7 +92,9 @@ export function createSampler(sampler: SamplerModel | undefined): Sampler {
   if (sampler.always_on) return new AlwaysOnSampler();
   if (sampler.always_off) return new AlwaysOffSampler();
   if (sampler.trace_id_ratio_based)
-    return new TraceIdRatioBasedSampler(sampler.trace_id_ratio_based.ratio ?? 1);
+    return new TraceIdRatioBasedSampler(
+      sampler.trace_id_ratio_based.ratio ?? 1,
+    );
   const p = sampler.parent_based ?? {};
   const child = (s: SamplerModel | undefined) =>
     s ? createSampler(s) : undefined;
@@ -200,27 +201,22 @@ export function buildTraces(
     spanProcessors,
     meterProvider: options.meterProvider,
   });
-  if (options.register !== false)
-    registerGlobals(
-      provider,
-      internals.propagator ?? createPropagator(propagatorNames(config)),
-    );
+  const unregister =
+    options.register === false
+      ? () => undefined
+      : registerTracing(
+          provider,
+          internals.propagator ?? createPropagator(propagatorNames(config)),
+        );
   return {
     provider,
+    unregister,
     tracerProvider: provider,
     exportHealth: () => exportHealth?.getStats(),
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await provider.shutdown();
+      unregister();
+    },
   };
 }
-
-/** The configured propagators over an AsyncLocalStorage context, as every Node service needs. */
-function registerGlobals(
-  provider: ApiTracerProvider,
-  propagator: TextMapPropagator,
-): void {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(propagator);
-  trace.setGlobalTracerProvider(provider);
-}
-

@@ -64,6 +64,13 @@ export function configFromEnv(env: Env): TelemetryConfig {
   const sources: Sources = {};
   const logs = resolveLogs(env, sources);
   const meter = resolveMetrics(env, sources);
+  const exemplars = meter.provider.exemplar_filter;
+  // Exemplars are extra data, not a change to the data asked for: without them every stream is
+  // the same. So a filter that asks for some is a warning, not a refusal.
+  if (exemplars && exemplars !== 'always_off')
+    notes.push(
+      `OTEL_METRICS_EXEMPLAR_FILTER is ${exemplars}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
+    );
   const http = resolveHttpFromEnv(env);
   const config: TelemetryConfig = {
     disabled: resolveDisabled(env),
@@ -157,7 +164,9 @@ function logLevel(env: Env): Pick<ConfigurationModel, 'log_level'> {
   if (raw === undefined) return {};
   const level = parseEnum('OTEL_LOG_LEVEL', raw, DIAG_LEVELS);
   if (level === 'none') return {};
-  return { log_level: level === 'verbose' || level === 'all' ? 'trace' : level };
+  return {
+    log_level: level === 'verbose' || level === 'all' ? 'trace' : level,
+  };
 }
 
 const DETECTOR_WORDS = [
@@ -181,8 +190,7 @@ export function resolveDetectors(env: Env): DetectorName[] {
     raw,
     DETECTOR_WORDS,
   );
-  if (words.includes('all'))
-    return ['host', 'process', 'container', 'service'];
+  if (words.includes('all')) return ['host', 'process', 'container', 'service'];
   const detectors = new Set<DetectorName>();
   for (const word of words) {
     switch (word) {
@@ -208,7 +216,9 @@ export function resolveDetectors(env: Env): DetectorName[] {
  * OTEL_RESOURCE_ATTRIBUTES and the detectors. The service name (OTEL_SERVICE_NAME,
  * APP_SERVICE_NAME, or a `service.name` given here) is decided in resolve.ts, in one place.
  */
-function resolveResource(env: Env): NonNullable<ConfigurationModel['resource']> {
+function resolveResource(
+  env: Env,
+): NonNullable<ConfigurationModel['resource']> {
   const raw = readEnv(env, 'OTEL_RESOURCE_ATTRIBUTES');
   const attributes =
     raw === undefined ? {} : parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', raw);
@@ -240,7 +250,9 @@ function resolvePropagators(
     notes.push(
       'OTEL_PROPAGATORS: the jaeger propagator is deprecated by the OpenTelemetry specification; keep it only while services with Jaeger clients still send uber-trace-id',
     );
-  return names.filter((name) => name !== 'none').map((name) => ({ [name]: {} }));
+  return names
+    .filter((name) => name !== 'none')
+    .map((name) => ({ [name]: {} }));
 }
 
 // ---- traces ----
@@ -367,7 +379,11 @@ export function resolveSpanLimits(
       ['OTEL_SPAN_EVENT_COUNT_LIMIT'],
       d.event_count_limit,
     ),
-    link_count_limit: limit(env, ['OTEL_SPAN_LINK_COUNT_LIMIT'], d.link_count_limit),
+    link_count_limit: limit(
+      env,
+      ['OTEL_SPAN_LINK_COUNT_LIMIT'],
+      d.link_count_limit,
+    ),
     event_attribute_count_limit: limit(
       env,
       ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'],
@@ -406,8 +422,7 @@ function processors(
   return kinds
     .filter((kind) => kind !== 'none')
     .map((kind, i): ProcessorModel => {
-      if (kind === 'console')
-        return { simple: { exporter: { console: {} } } };
+      if (kind === 'console') return { simple: { exporter: { console: {} } } };
       const at = `${key}[${i}].batch.exporter`;
       return {
         batch: {

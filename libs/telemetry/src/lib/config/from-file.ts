@@ -44,11 +44,7 @@ import {
   type ProcessorModel,
   type Signal,
 } from './model.js';
-import {
-  HTTP_INSTRUMENTATIONS,
-  PROXY_HINT,
-  validProxy,
-} from './http-env.js';
+import { HTTP_INSTRUMENTATIONS, PROXY_HINT, validProxy } from './http-env.js';
 import { appendSignalPath } from './otlp-env.js';
 import { redactUrl } from './redact.js';
 import { parseEndpoint, parseHeaders, parseKeyValueList } from './values.js';
@@ -89,7 +85,10 @@ export interface CheckedModel {
  * Checks and normalizes a model — a parsed file, or the sections code options override. `at`
  * names where it came from in errors and notes.
  */
-export function checkModel(model: ConfigurationModel, at: KeyPath): CheckedModel {
+export function checkModel(
+  model: ConfigurationModel,
+  at: KeyPath,
+): CheckedModel {
   const notes: string[] = [];
   at.only(model as Obj, '', [
     'file_format',
@@ -225,7 +224,8 @@ function checkAttributeLimits(limits: Limits | null | undefined, at: KeyPath) {
       limits?.attribute_value_length_limit ??
       DEFAULT_SPAN_LIMITS.attribute_value_length_limit,
     attribute_count_limit:
-      limits?.attribute_count_limit ?? DEFAULT_SPAN_LIMITS.attribute_count_limit,
+      limits?.attribute_count_limit ??
+      DEFAULT_SPAN_LIMITS.attribute_count_limit,
   };
 }
 
@@ -284,7 +284,8 @@ function checkPropagator(
   at.only(propagator as Obj, 'propagator', ['composite', 'composite_list']);
   const allowed = [...PROPAGATOR_NAMES, 'none'];
   const names: string[] = (propagator.composite ?? []).map(
-    (entry, i) => at.choice(entry as Obj, `propagator.composite[${i}]`, allowed)[0],
+    (entry, i) =>
+      at.choice(entry as Obj, `propagator.composite[${i}]`, allowed)[0],
   );
   for (const name of (propagator.composite_list ?? '').split(',')) {
     const trimmed = name.trim().toLowerCase();
@@ -324,7 +325,12 @@ function checkTracerProvider(
   const d = DEFAULT_SPAN_LIMITS;
   return {
     processors: (provider.processors ?? []).map((p, i) =>
-      checkProcessor(p as Obj, `tracer_provider.processors[${i}]`, 'traces', at),
+      checkProcessor(
+        p as Obj,
+        `tracer_provider.processors[${i}]`,
+        'traces',
+        at,
+      ),
     ) as TracerProviderModel['processors'],
     limits: {
       attribute_value_length_limit:
@@ -486,10 +492,12 @@ function headersFromModel(body: Obj, key: string, at: KeyPath) {
   const merged = list
     ? parseHeaders(at.variable(`${key}.headers_list`), list)
     : {};
-  const explicit = ((body['headers'] ?? []) as Array<{
-    name: string;
-    value: string | null;
-  }>)
+  const explicit = (
+    (body['headers'] ?? []) as Array<{
+      name: string;
+      value: string | null;
+    }>
+  )
     .filter((h) => h.value !== null)
     .map(
       (h) =>
@@ -517,8 +525,7 @@ function commonOtlp(body: Obj, key: string, at: KeyPath) {
     );
   const preferences: Partial<OtlpSettings> = {};
   for (const name of METRIC_EXPORTER_KEYS)
-    if (body[name] != null)
-      (preferences as Obj)[name] = body[name];
+    if (body[name] != null) (preferences as Obj)[name] = body[name];
   return {
     headers: headersFromModel(body, key, at),
     compression,
@@ -804,7 +811,10 @@ function checkLoggerProvider(
   general: Required<Limits>,
   at: KeyPath,
 ): LoggerProviderModel {
-  at.only(provider as unknown as Obj, 'logger_provider', ['processors', 'limits']);
+  at.only(provider as unknown as Obj, 'logger_provider', [
+    'processors',
+    'limits',
+  ]);
   const limits = provider.limits ?? {};
   at.only(limits, 'logger_provider.limits', Object.keys(DEFAULT_LOG_LIMITS));
   return {
@@ -853,14 +863,16 @@ function checkInstrumentation(
     const captured: Obj = {};
     for (const [name, value] of Object.entries(body)) {
       if (value == null) continue;
-      if (name === 'request_captured_headers' || name === 'response_captured_headers')
+      if (
+        name === 'request_captured_headers' ||
+        name === 'response_captured_headers'
+      )
         captured[name] = value;
       else ignored.push(`general.http.${side}.${name}`);
     }
     if (Object.keys(captured).length > 0) kept[side] = captured;
   }
-  if (Object.keys(kept).length > 0)
-    (model.general as Obj)['http'] = kept;
+  if (Object.keys(kept).length > 0) (model.general as Obj)['http'] = kept;
   if (http['semconv'] != null) ignored.push('general.http.semconv');
   const sanitization = (general['sanitization'] ?? {}) as Obj;
   const url = (sanitization['url'] ?? {}) as Obj;

@@ -114,7 +114,11 @@ export interface OtlpSettings {
   /** otlp_http only. */
   readonly encoding?: 'protobuf' | 'json' | null;
   /** Metric exporters only. */
-  readonly temporality_preference?: 'cumulative' | 'delta' | 'low_memory' | null;
+  readonly temporality_preference?:
+    | 'cumulative'
+    | 'delta'
+    | 'low_memory'
+    | null;
   readonly default_histogram_aggregation?:
     | 'explicit_bucket_histogram'
     | 'base2_exponential_bucket_histogram'
@@ -220,7 +224,9 @@ export const DEFAULT_INSTRUMENTATIONS: readonly string[] = ['http', 'express'];
  * Whether an OTLP exporter's connection uses TLS: `https://` always, `http://` never, and a gRPC
  * `host:port` without a scheme unless `tls.insecure` (OTEL_EXPORTER_OTLP_INSECURE=true).
  */
-export function usesTls(settings: Pick<OtlpSettings, 'endpoint' | 'tls'>): boolean {
+export function usesTls(
+  settings: Pick<OtlpSettings, 'endpoint' | 'tls'>,
+): boolean {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i
     .exec(settings.endpoint.trim())?.[1]
     ?.toLowerCase();
@@ -229,9 +235,7 @@ export function usesTls(settings: Pick<OtlpSettings, 'endpoint' | 'tls'>): boole
 }
 
 /** Every OTLP exporter of the model, with its key path. */
-export function otlpExporters(
-  config: TelemetryConfig,
-): Array<{
+export function otlpExporters(config: TelemetryConfig): Array<{
   key: string;
   signal: 'traces' | 'metrics' | 'logs';
   settings: OtlpSettings;
@@ -254,7 +258,11 @@ export function otlpExporters(
   ) =>
     list.forEach((p, i) => {
       const kind = p.batch ? 'batch' : 'simple';
-      add(signal, `${key}[${i}].${kind}.exporter`, (p.batch ?? p.simple)?.exporter);
+      add(
+        signal,
+        `${key}[${i}].${kind}.exporter`,
+        (p.batch ?? p.simple)?.exporter,
+      );
     });
   processors(
     'traces',
@@ -275,4 +283,3 @@ export function otlpExporters(
   );
   return found;
 }
-

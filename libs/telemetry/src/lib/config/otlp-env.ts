@@ -198,7 +198,8 @@ function resolveTls(
       key_file === undefined
         ? otlpVariable(signal, 'CLIENT_KEY')
         : otlpVariable(signal, 'CLIENT_CERTIFICATE');
-    const given = sources[key_file === undefined ? 'tls.cert_file' : 'tls.key_file'];
+    const given =
+      sources[key_file === undefined ? 'tls.cert_file' : 'tls.key_file'];
     throw new TelemetryConfigError(
       missing,
       `${given} is set but ${missing} (or ${missing.replace(`${signal.toUpperCase()}_`, '')}) is not: mTLS needs both the client key and the client certificate`,

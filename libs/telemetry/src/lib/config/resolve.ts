@@ -150,7 +150,7 @@ function configFromFile(path: string, env: Env): TelemetryConfig {
     .sort();
   if (ignored.length > 0)
     notes.push(
-      `OTEL_CONFIG_FILE is set, so these variables are not read (use \${VAR} in the file instead): ${ignored.join(', ')}`,
+      `OTEL_CONFIG_FILE is set, so these variables count only where the file substitutes them (\${VAR}): ${ignored.join(', ')}`,
     );
   return {
     ...model,
@@ -216,7 +216,8 @@ function withOverrides(
         ...checked.resource,
         attributes: [
           ...(config.resource?.attributes ?? []).filter(
-            (a) => !checked.resource?.attributes?.some((o) => o.name === a.name),
+            (a) =>
+              !checked.resource?.attributes?.some((o) => o.name === a.name),
           ),
           ...(checked.resource.attributes ?? []),
         ],
@@ -269,8 +270,9 @@ function withTraceEndpoint(
         redactUrl(url.href),
         'the protocol is grpc, and a gRPC endpoint has no path',
       );
-    sources[`tracer_provider.processors[${i}].${kind}.exporter.${protocol}.endpoint`] =
-      'options.traceEndpoint';
+    sources[
+      `tracer_provider.processors[${i}].${kind}.exporter.${protocol}.endpoint`
+    ] = 'options.traceEndpoint';
     const settings = exporter[protocol]!;
     const replaced: ExporterModel = {
       [protocol]: { ...settings, endpoint: url.href },
