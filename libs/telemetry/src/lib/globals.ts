@@ -19,7 +19,7 @@ import {
   type TextMapPropagator,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { RequestContextManager } from './context.js';
 
 type Part = 'trace' | 'metrics' | 'logs';
 const OWNERS = Symbol.for('@otel-dice/telemetry.global-owners');
@@ -50,7 +50,10 @@ function hold(
   };
 }
 
-/** The configured propagator over an AsyncLocalStorage context, and the tracer provider. */
+/**
+ * The configured propagator over an AsyncLocalStorage context (the stock manager with a cheaper
+ * binding of server requests and responses: RequestContextManager), and the tracer provider.
+ */
 export function registerTracing(
   provider: TracerProvider,
   propagator: TextMapPropagator,
@@ -58,9 +61,7 @@ export function registerTracing(
   return hold(
     'trace',
     () =>
-      context.setGlobalContextManager(
-        new AsyncLocalStorageContextManager().enable(),
-      ) &&
+      context.setGlobalContextManager(new RequestContextManager().enable()) &&
       propagation.setGlobalPropagator(propagator) &&
       trace.setGlobalTracerProvider(provider),
     () => {

@@ -5,9 +5,9 @@
  *
  * Differences that make it a test harness: the environment defaults to an empty one (a test
  * does not pick up the developer's OTEL_* variables), nothing is patched unless asked for
- * (`instrumentations`), no ES module loader hook is registered, and every configured trace and
- * log exporter is replaced by the in-memory one in a simple processor, so a span is there the
- * moment it ends.
+ * (`instrument`), no ES module loader hook is registered, no resource detector runs (they may
+ * answer asynchronously), and every configured trace and log exporter is replaced by the
+ * in-memory one in a simple processor, so a span is there the moment it ends.
  */
 import type { Attributes } from '@opentelemetry/api';
 import {
@@ -85,6 +85,9 @@ export function startTestTelemetry(
   const reader = new OnDemandReader();
   const { instrument, overrides, ...rest } = options;
   const testOverrides: ConfigOverrides = {
+    // No resource detectors unless asked for: some detect asynchronously (host.id), and a
+    // simple processor then exports a span only once they are done — a test wants it at once.
+    resource: { 'detection/development': { detectors: [] } },
     ...overrides,
     distribution: {
       [EXTENSION]: {

@@ -637,6 +637,17 @@ function checkMeterProvider(
     notes.push(
       `${at.name('meter_provider.exemplar_filter')} is ${filter}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
     );
+  // The JS SDK gives a view's streams its own limit or 2000, never the reader's: say so where
+  // both are configured, rather than let a cap silently differ from the file.
+  const readerLimits = (provider.readers ?? []).some(
+    (r) => (r.periodic ?? r.pull)?.cardinality_limits,
+  );
+  (provider.views ?? []).forEach((view, i) => {
+    if (readerLimits && view.stream?.aggregation_cardinality_limit == null)
+      notes.push(
+        `${at.name(`meter_provider.views[${i}].stream`)} sets no aggregation_cardinality_limit: the OpenTelemetry JS SDK then caps its streams at 2000, not at the reader's cardinality_limits`,
+      );
+  });
   return {
     readers: (provider.readers ?? []).map((r, i) =>
       checkReader(r as Obj, `meter_provider.readers[${i}]`, at, notes),
