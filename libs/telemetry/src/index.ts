@@ -9,11 +9,7 @@
 
 // Starting it
 export { startTelemetry } from './lib/telemetry.js';
-export type {
-  ExportHealthBySignal,
-  Telemetry,
-  TelemetryOptions,
-} from './lib/telemetry.js';
+export type { Telemetry, TelemetryOptions } from './lib/telemetry.js';
 export { runService } from './lib/service.js';
 export type { ServiceOptions } from './lib/service.js';
 

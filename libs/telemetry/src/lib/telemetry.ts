@@ -20,7 +20,6 @@ import {
   resolveTelemetryConfig,
   type ConfigOverrides,
 } from './config/resolve.js';
-import type { Env } from './config/values.js';
 import { configureDiagnostics } from './diagnostics.js';
 import {
   clearActiveTelemetry,
@@ -55,7 +54,7 @@ export interface TelemetryOptions {
   /** Sections of the configuration model to set in code (see ConfigOverrides). */
   readonly overrides?: ConfigOverrides;
   /** Defaults to process.env. */
-  readonly env?: Env;
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * Receives the start-up summary, notes, and the export-outage warnings (default: one plain
    * line each on stderr).
@@ -84,13 +83,6 @@ export interface TelemetryOptions {
   readonly esmLoaderHook?: 'auto' | 'sync' | 'async' | false;
 }
 
-/** Export successes, failures and outages, per signal exported over OTLP. */
-export interface ExportHealthBySignal {
-  readonly traces?: Readonly<ExportHealthStats>;
-  readonly metrics?: Readonly<ExportHealthStats>;
-  readonly logs?: Readonly<ExportHealthStats>;
-}
-
 export interface Telemetry {
   /** False when OTEL_SDK_DISABLED=true: tracer and meter are no-ops, nothing is patched. */
   readonly enabled: boolean;
@@ -104,8 +96,12 @@ export interface Telemetry {
   readonly requestCounter: Counter;
   /** Whether the loader hook that lets the instrumentations see `import`ed packages is in place. */
   readonly esmLoaderHook: EsmLoaderHookState;
-  /** The OTLP exports' successes, failures and outages so far. */
-  exportHealth(): ExportHealthBySignal;
+  /** The OTLP exports' successes, failures and outages so far, per signal exported over OTLP. */
+  exportHealth(): {
+    readonly traces?: Readonly<ExportHealthStats>;
+    readonly metrics?: Readonly<ExportHealthStats>;
+    readonly logs?: Readonly<ExportHealthStats>;
+  };
   /** Serves the Prometheus text exposition on the app's own server (404 when not configured there). */
   metricsHandler(req: IncomingMessage, res: ServerResponse): void;
   /** Flushes pending spans, metrics and log records, then stops. Idempotent, bounded, never rejects. */

@@ -9,7 +9,8 @@
  * answer asynchronously), and every configured trace and log exporter is replaced by the
  * in-memory one in a simple processor, so a span is there the moment it ends.
  */
-import type { Attributes } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Attributes, Counter, Meter, Tracer } from '@opentelemetry/api';
 import {
   InMemoryLogRecordExporter,
   type ReadableLogRecord,
@@ -25,10 +26,18 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { EXTENSION } from './config/model.js';
 import type { ConfigOverrides } from './config/resolve.js';
-import { start, type Telemetry, type TelemetryOptions } from './telemetry.js';
+import { start } from './telemetry.js';
 
-export interface TestTelemetryOptions
-  extends Partial<Omit<TelemetryOptions, 'esmLoaderHook'>> {
+/**
+ * What a test may set. The rest of startTelemetry's options are the test harness's: no loader
+ * hook, no detectors, lines discarded.
+ */
+export interface TestTelemetryOptions {
+  /** `service.name` of the spans and metrics (default `test`). */
+  readonly serviceName?: string;
+  readonly serviceVersion?: string;
+  /** OTEL_* variables as a deployment would set them (default: none; process.env is not read). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * Instrumentation names to switch on (`http`, `express`, …). Default none: the test starts
    * the spans it needs, and the test runner's own requests are not traced.
@@ -42,7 +51,21 @@ export interface CounterPoint {
   readonly value: number;
 }
 
-export interface TestTelemetry extends Telemetry {
+/**
+ * The running test telemetry: the parts of startTelemetry()'s handle an app's code uses, and
+ * what a test reads back.
+ */
+export interface TestTelemetry {
+  readonly enabled: boolean;
+  readonly serviceName: string;
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  /** The seed's `request_counter`. */
+  readonly requestCounter: Counter;
+  /** The Prometheus exposition, as the app's `/metrics` serves it. */
+  metricsHandler(req: IncomingMessage, res: ServerResponse): void;
+  /** Flushes and stops; the next startTestTelemetry() gets the API globals. */
+  shutdown(): Promise<void>;
   /** Spans ended so far. */
   finishedSpans(): ReadableSpan[];
   /** Log records emitted so far (with a logs exporter configured, e.g. OTEL_LOGS_EXPORTER=otlp). */
@@ -83,26 +106,22 @@ export function startTestTelemetry(
   const spans = new KeepingSpanExporter();
   const logRecords = new KeepingLogRecordExporter();
   const reader = new OnDemandReader();
-  const { instrument, overrides, ...rest } = options;
-  const testOverrides: ConfigOverrides = {
-    // No resource detectors unless asked for: some detect asynchronously (host.id), and a
-    // simple processor then exports a span only once they are done — a test wants it at once.
+  const overrides: ConfigOverrides = {
+    // No resource detectors: some detect asynchronously (host.id), and a simple processor then
+    // exports a span only once they are done — a test wants it at once.
     resource: { 'detection/development': { detectors: [] } },
-    ...overrides,
     distribution: {
-      [EXTENSION]: {
-        ...overrides?.distribution?.[EXTENSION],
-        instrumentations: instrument ?? [],
-      },
+      [EXTENSION]: { instrumentations: options.instrument ?? [] },
     },
   };
   const telemetry = start(
     {
       defaultServiceName: 'test',
-      env: {},
+      serviceName: options.serviceName,
+      serviceVersion: options.serviceVersion,
+      env: options.env ?? {},
       logger: { warn: () => undefined, info: () => undefined },
-      ...rest,
-      overrides: testOverrides,
+      overrides,
       esmLoaderHook: false,
     },
     {

@@ -29,31 +29,25 @@ export type Signal = 'traces' | 'metrics' | 'logs';
 /** The key of the library's extension under `distribution`. */
 export const EXTENSION = 'otel-dice';
 
-/** HTTP server spans: which code makes them, and what they believe about a request from outside. */
-export interface HttpEdgeSettings {
-  /**
-   * `lean` (default): the library's server spans (http-server.ts, the Express route from
-   * express-route.ts), which build attributes only for spans that record; `upstream`:
-   * `@opentelemetry/instrumentation-http` and `-express`. The same spans either way (the
-   * conformance suite checks it); the switch is TELEMETRY_HTTP_INSTRUMENTATION.
-   */
-  readonly instrumentation: 'lean' | 'upstream';
-  /**
-   * Continue the caller's trace (traceparent, b3…). false, for a service facing the public:
-   * every request starts a new trace and links to the caller's context instead.
-   */
-  readonly trust_incoming_context: boolean;
-  /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
-  readonly trusted_proxies: readonly string[];
-}
-
-export type ConfigSource =
-  | { readonly kind: 'environment' }
-  | { readonly kind: 'file'; readonly path: string };
-
 /** The library-only settings (`distribution['otel-dice']`). */
 export interface OtelDiceSettings {
-  readonly http: HttpEdgeSettings;
+  /** HTTP server spans: which code makes them, and what they believe about a request from outside. */
+  readonly http: {
+    /**
+     * `lean` (default): the library's server spans (http-server.ts, the Express route from
+     * express-route.ts), which build attributes only for spans that record; `upstream`:
+     * `@opentelemetry/instrumentation-http` and `-express`. The same spans either way (the
+     * conformance suite checks it); the switch is TELEMETRY_HTTP_INSTRUMENTATION.
+     */
+    readonly instrumentation: 'lean' | 'upstream';
+    /**
+     * Continue the caller's trace (traceparent, b3…). false, for a service facing the public:
+     * every request starts a new trace and links to the caller's context instead.
+     */
+    readonly trust_incoming_context: boolean;
+    /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
+    readonly trusted_proxies: readonly string[];
+  };
   /** Instrumentations switched on, by package suffix (`http`, `express`, `pino`, `pg`, …). */
   readonly instrumentations: readonly string[];
   /**
@@ -62,7 +56,9 @@ export interface OtelDiceSettings {
    */
   readonly prometheus_on_app_port: boolean;
   /** Where the configuration came from. */
-  readonly source: ConfigSource;
+  readonly source:
+    | { readonly kind: 'environment' }
+    | { readonly kind: 'file'; readonly path: string };
   /**
    * Which environment variable or option gave a setting, by key path
    * (`tracer_provider.processors[0].batch.exporter.otlp_grpc.tls.ca_file` →
@@ -73,9 +69,12 @@ export interface OtelDiceSettings {
   readonly notes: readonly string[];
 }
 
+/** HTTP server span settings (the extension's `http`). */
+export type HttpEdgeSettings = OtelDiceSettings['http'];
+
 /** The resolved configuration: upstream's model plus the one extension. */
 export type TelemetryConfig = ConfigurationModel & {
-  readonly distribution: { readonly [EXTENSION]: OtelDiceSettings };
+  readonly distribution: { readonly 'otel-dice': OtelDiceSettings };
 };
 
 /** The extension of a resolved configuration. */

@@ -29,20 +29,12 @@ import {
   sourceOf,
   usesTls,
   type ExporterModel,
-  type HttpEdgeSettings,
   type OtelDiceSettings,
   type ProcessorModel,
   type TelemetryConfig,
 } from './model.js';
 import { redactUrl } from './redact.js';
 import { parseEndpoint, readEnv, readFirst, type Env } from './values.js';
-
-/** The library-only settings a caller may set in code. */
-export interface OtelDiceOverrides {
-  readonly http?: Partial<HttpEdgeSettings>;
-  readonly instrumentations?: readonly string[];
-  readonly prometheus_on_app_port?: boolean;
-}
 
 /**
  * Sections of the model to set in code. Each section given replaces the resolved one, except
@@ -60,11 +52,20 @@ export type ConfigOverrides = Pick<
   | 'meter_provider'
   | 'logger_provider'
   | 'instrumentation/development'
-> & { readonly distribution?: { readonly [EXTENSION]?: OtelDiceOverrides } };
+> & {
+  /** The library-only settings a caller may set in code, merged key by key. */
+  readonly distribution?: {
+    readonly 'otel-dice'?: {
+      readonly http?: Partial<OtelDiceSettings['http']>;
+      readonly instrumentations?: readonly string[];
+      readonly prometheus_on_app_port?: boolean;
+    };
+  };
+};
 
 export interface ResolveConfigOptions {
   /** Defaults to process.env: the one place it is read. */
-  readonly env?: Env;
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Used when nothing else names the service. */
   readonly defaultServiceName: string;
   /** Beats every variable and the file. */
