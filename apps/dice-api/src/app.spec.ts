@@ -66,7 +66,7 @@ async function startApp(
     logLevel?: string;
   } = {},
 ): Promise<Harness> {
-  const telemetry = createTestTelemetry();
+  const telemetry = startTestTelemetry();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({
     serviceName: 'dice-api-test',
@@ -434,7 +434,7 @@ describe('dice-api routes', () => {
             void logs.push(JSON.parse(line) as Record<string, unknown>),
         },
       });
-      const telemetry = createTestTelemetry();
+      const telemetry = startTestTelemetry();
       const server = createServer(
         withRequestLogging(createApp({ telemetry, diceFault: 'off' }), logger),
       );

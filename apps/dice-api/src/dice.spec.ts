@@ -50,7 +50,7 @@ describe('createDice', () => {
   let telemetry: TestTelemetry;
 
   beforeEach(() => {
-    telemetry = createTestTelemetry();
+    telemetry = startTestTelemetry();
   });
   afterEach(() => telemetry.shutdown());
 

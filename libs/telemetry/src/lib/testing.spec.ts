@@ -3,9 +3,7 @@ import { startTestTelemetry } from './testing.js';
 
 describe('startTestTelemetry', () => {
   it('keeps spans as they end and collects counters on demand, through startTelemetry’s path', async () => {
-    const telemetry = startTestTelemetry({
-      defaultServiceName: 'app-under-test',
-    });
+    const telemetry = startTestTelemetry({ serviceName: 'app-under-test' });
     telemetry.tracer.startActiveSpan(
       'outer',
       { kind: SpanKind.SERVER },
@@ -38,10 +36,8 @@ describe('startTestTelemetry', () => {
       const telemetry = startTestTelemetry();
       telemetry.tracer.startSpan('kept').end();
       expect(telemetry.finishedSpans()).toHaveLength(1);
-      expect(
-        telemetry.config.distribution['otel-dice'].instrumentations,
-      ).toEqual([]);
-      expect(telemetry.esmLoaderHook.status).toBe('skipped');
+      // nothing patched: a server the test starts makes no spans of its own
+      expect(telemetry.finishedSpans().map((s) => s.name)).toEqual(['kept']);
       await telemetry.shutdown();
     } finally {
       if (saved === undefined) delete process.env.OTEL_TRACES_SAMPLER;
