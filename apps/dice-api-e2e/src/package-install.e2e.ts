@@ -161,6 +161,43 @@ export const shutdown: () => Promise<void> = telemetry.shutdown;
 export type Register = typeof register;
 `;
 
+/**
+ * The names an API report (libs/telemetry/api/*.api.md, api-extractor's, checked by the
+ * telemetry:api-report target) says an entry exports, values and types apart.
+ */
+export function reportedSurface(report: string): {
+  values: string[];
+  types: string[];
+} {
+  const values: string[] = [];
+  const types: string[] = [];
+  for (const [, kind, name] of report.matchAll(
+    /^export (?:declare )?(function|const|let|class|enum|interface|type) (\w+)/gm,
+  )) {
+    if (kind === 'interface' || kind === 'type') types.push(name);
+    else values.push(name);
+    if (kind === 'class' || kind === 'enum') types.push(name);
+  }
+  return { values, types };
+}
+
+/**
+ * A module that type-checks only against exactly the surface the report records: every reported
+ * type must be importable, and the package's values must be the reported ones — no more, none
+ * missing (a mapped type over `keyof typeof` the module, filled from the report).
+ */
+function surfaceCheck(specifier: string, report: string): string {
+  const { values, types } = reportedSurface(
+    readFileSync(join(LIBRARY, 'api', report), 'utf8'),
+  );
+  return `import * as entry from '${specifier}';
+import type { ${types.join(', ')} } from '${specifier}';
+
+export const values: { [K in keyof typeof entry]: true } = { ${values.map((v) => `${v}: true`).join(', ')} };
+export type Types = [${types.join(', ')}];
+`;
+}
+
 describeIfRegistry(
   'the packed library, installed outside the workspace',
   () => {
@@ -209,6 +246,10 @@ describeIfRegistry(
             'dist/register.d.ts',
             'dist/register.mjs',
             'dist/register.d.mts',
+            'dist/testing.js',
+            'dist/testing.d.ts',
+            'dist/testing.mjs',
+            'dist/testing.d.mts',
           ]),
         );
         expect(
@@ -335,6 +376,15 @@ function writeApp(app: string, tarball: string): void {
   write('telemetry.mjs', ESM_START);
   write('types-esm.mts', TYPES_ESM);
   write('types-cjs.cts', TYPES_CJS);
+  // The installed package's types are exactly what the committed API reports say.
+  write(
+    'surface-main.mts',
+    surfaceCheck('@otel-dice/telemetry', 'telemetry.api.md'),
+  );
+  write(
+    'surface-testing.mts',
+    surfaceCheck('@otel-dice/telemetry/testing', 'telemetry-testing.api.md'),
+  );
   write(
     'tsconfig.json',
     `${JSON.stringify(
@@ -349,7 +399,12 @@ function writeApp(app: string, tarball: string): void {
           typeRoots: [join(WORKSPACE, 'node_modules', '@types')],
           types: ['node'],
         },
-        files: ['types-esm.mts', 'types-cjs.cts'],
+        files: [
+          'types-esm.mts',
+          'types-cjs.cts',
+          'surface-main.mts',
+          'surface-testing.mts',
+        ],
       },
       null,
       2,

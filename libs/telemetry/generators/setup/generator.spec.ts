@@ -222,7 +222,7 @@ describe('setup generator', () => {
 
     it('does not read package.json at run time when nothing bundles it', () => {
       const telemetry = read(tree, 'apps/worker/src/telemetry.ts');
-      expect(telemetry).toContain("defaultServiceName: 'batch-worker' }");
+      expect(telemetry).toContain("runService({ name: 'batch-worker' })");
       expect(telemetry).not.toContain('package.json');
       expect(
         buildOptions(readProjectConfiguration(tree, 'worker'))['thirdParty'],
