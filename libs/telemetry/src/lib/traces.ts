@@ -1,4 +1,5 @@
 import type {
+  Counter,
   MeterProvider,
   TextMapPropagator,
   TracerProvider as ApiTracerProvider,
@@ -16,11 +17,12 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type {
-  ExporterModel,
-  ProcessorModel,
-  SamplerModel,
-  TelemetryConfig,
+import {
+  settingsOf,
+  type ExporterModel,
+  type ProcessorModel,
+  type SamplerModel,
+  type TelemetryConfig,
 } from './config/model.js';
 import { resolveTelemetryConfig } from './config/resolve.js';
 import {
@@ -31,6 +33,13 @@ import {
 import { createSpanExporter } from './exporters.js';
 import { registerTracing } from './globals.js';
 import { createPropagator, propagatorNames } from './propagators.js';
+import { PreAggregatedMeterProvider } from './self-metrics.js';
+import {
+  createDecider,
+  LeanTracerProvider,
+  PresetIdGenerator,
+  type DropCounter,
+} from './lean-tracer.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -80,7 +89,7 @@ export interface TracesInternals {
 }
 
 export interface BuiltTraces extends Traces {
-  /** The SDK tracer provider (`tracerProvider`, typed as the SDK's). */
+  /** The SDK tracer provider behind `tracerProvider`. */
   readonly provider: TracerProvider;
   /** Takes back the globals this registered (none if another telemetry holds them). */
   readonly unregister: () => void;
@@ -194,18 +203,38 @@ export function buildTraces(
         ]
       : configured
   ).map(processor);
+  const samplerModel = config.tracer_provider?.sampler;
+  const sampler = createSampler(samplerModel);
+  // The tracer updates its own metrics for every span: summed in plain numbers
+  // (self-metrics.ts) rather than hashed per update by the SDK's instruments.
+  const selfMetrics =
+    options.meterProvider &&
+    new PreAggregatedMeterProvider(options.meterProvider);
+  // Spans the sampler drops are made without the SDK (lean-tracer.ts), except on the stock path
+  // (TELEMETRY_HTTP_INSTRUMENTATION=upstream), which is the upstream setup throughout.
+  const lean = settingsOf(config).http.instrumentation === 'lean';
+  const ids = new PresetIdGenerator();
   const provider = new TracerProvider({
     resource: options.resource ?? createResource(config),
-    sampler: createSampler(config.tracer_provider?.sampler),
+    sampler,
+    ...(lean ? { idGenerator: ids } : {}),
     spanLimits: spanLimits(config),
     spanProcessors,
-    meterProvider: options.meterProvider,
+    meterProvider: selfMetrics,
   });
+  const tracerProvider: ApiTracerProvider = lean
+    ? new LeanTracerProvider(provider, {
+        decide: createDecider(samplerModel),
+        sampler,
+        ids,
+        countDrop: dropCounter(selfMetrics),
+      })
+    : provider;
   const unregister =
     options.register === false
       ? () => undefined
       : registerTracing(
-          provider,
+          tracerProvider,
           internals.propagator ?? createPropagator(propagatorNames(config)),
         );
   return {
@@ -218,5 +247,41 @@ export function buildTraces(
       await provider.shutdown();
       unregister();
     },
+  };
+}
+
+/**
+ * The spans the lean tracer drops, counted where the SDK counts the spans it starts:
+ * `otel.sdk.span.started{otel.span.parent.origin, otel.span.sampling_result="DROP"}` — the same
+ * pre-aggregated instrument the SDK tracer's self-metrics use.
+ */
+function dropCounter(
+  selfMetrics: PreAggregatedMeterProvider | undefined,
+): DropCounter {
+  if (selfMetrics === undefined) return () => undefined;
+  // Asked for at the first drop, never before: by then the SDK tracer behind the lean one has
+  // registered the counter under its versioned meter, and this finds that one (the meter's
+  // version, otel_scope_version on /metrics, is the SDK's, not empty).
+  let started: Counter | undefined;
+  const attributes = {
+    none: dropped('none'),
+    local: dropped('local'),
+    remote: dropped('remote'),
+  };
+  return (origin) => {
+    started ??= selfMetrics
+      .getMeter('@opentelemetry/sdk-trace')
+      .createCounter('otel.sdk.span.started', {
+        unit: '{span}',
+        description: 'The number of created spans.',
+      });
+    started.add(1, attributes[origin]);
+  };
+}
+
+function dropped(origin: string) {
+  return {
+    'otel.span.parent.origin': origin,
+    'otel.span.sampling_result': 'DROP',
   };
 }
