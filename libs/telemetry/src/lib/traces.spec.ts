@@ -42,6 +42,18 @@ describe('initTraces', () => {
     expect(child.resource.attributes['service.name']).toBe('traces-test');
   });
 
+  it('starts spans through the lean tracer unless the stock path is asked for', async () => {
+    const lean = buildTraces({ config: config({}), resource, register: false });
+    expect(lean.tracerProvider).not.toBe(lean.provider);
+    const stock = buildTraces({
+      config: config({ TELEMETRY_HTTP_INSTRUMENTATION: 'upstream' }),
+      resource,
+      register: false,
+    });
+    expect(stock.tracerProvider).toBe(stock.provider);
+    await Promise.all([lean.shutdown(), stock.shutdown()]);
+  });
+
   it('honours OTEL_TRACES_SAMPLER=always_off', async () => {
     const exporter = new RetainingSpanExporter();
     const traces = buildTraces(

@@ -240,7 +240,7 @@ export function buildTraces(
   return {
     provider,
     unregister,
-    tracerProvider: provider,
+    tracerProvider,
     exportHealth: () => exportHealth?.getStats(),
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
