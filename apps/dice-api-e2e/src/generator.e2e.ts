@@ -469,7 +469,7 @@ describeIfAvailable(
         // (it is its own file, loaded with --import).
         expect(main).toMatch(/^import \w+ from "express";$/m);
         expect(main).not.toMatch(/express\/lib\/application/);
-        const startsTelemetry = /defaultServiceName: "probe-esm"/;
+        const startsTelemetry = /runService\(\{ name: "probe-esm"/;
         expect(main).not.toMatch(startsTelemetry);
         expect(readFileSync(join(dist, 'telemetry.js'), 'utf8')).toMatch(
           startsTelemetry,

@@ -215,7 +215,7 @@ describe('LeanTracer', () => {
   });
 
   it("passes flushing and shutting down on to the SDK provider (found through the global provider's delegate)", async () => {
-    const { sdk, provider } = setUp({ type: 'always_on' });
+    const { sdk, provider } = setUp({ always_on: {} });
     const flush = jest.spyOn(sdk, 'forceFlush');
     const shutdown = jest.spyOn(sdk, 'shutdown');
     await provider.forceFlush();
@@ -225,10 +225,7 @@ describe('LeanTracer', () => {
   });
 
   it('leaves suppressed tracing to the SDK', () => {
-    const { lean } = setUp({
-      type: 'parentbased',
-      root: { type: 'always_off' },
-    });
+    const { lean } = setUp({ parent_based: { root: { always_off: {} } } });
     const unsampled = parentContext(TraceFlags.NONE, false);
     const suppressed = lean.startSpan('s', {}, suppressTracing(unsampled));
     // The SDK's answer under suppressed tracing: the invalid span context.
@@ -236,7 +233,7 @@ describe('LeanTracer', () => {
   });
 
   it('runs startActiveSpan callbacks in the span, with any of its signatures', () => {
-    const { lean } = setUp({ type: 'always_off' });
+    const { lean } = setUp({ always_off: {} });
     const seen: unknown[] = [];
     lean.startActiveSpan('a', (span) =>
       seen.push(trace.getActiveSpan() === span),
