@@ -92,7 +92,12 @@ export function initLogs(
         exporter: exporterFor(p.simple.exporter),
         selfObsMeterProvider,
       });
-    const batch = p.batch!;
+    const batch = p.batch;
+    // checkModel admits a simple or a batch processor, nothing else.
+    if (!batch)
+      throw new Error(
+        'internal: a log processor that is neither simple nor batch',
+      );
     return new BatchLogRecordProcessor({
       exporter: exporterFor(batch.exporter),
       scheduledDelayMillis: batch.schedule_delay,

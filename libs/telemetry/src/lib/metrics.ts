@@ -292,7 +292,12 @@ export function buildMetrics(
           );
       return exporter;
     }
-    const periodic = model.periodic!;
+    const periodic = model.periodic;
+    // checkModel admits a pull (prometheus) or a periodic reader, nothing else.
+    if (!periodic)
+      throw new Error(
+        'internal: a metric reader that is neither pull nor periodic',
+      );
     const exporterModel = periodic.exporter as ExporterModel;
     let exporter = createMetricExporter(exporterModel, pem);
     const endpoint = (exporterModel.otlp_grpc ?? exporterModel.otlp_http)

@@ -181,7 +181,12 @@ export function buildTraces(
         exporter: exporterFor(p.simple.exporter),
         selfObsMeterProvider,
       });
-    const batch = p.batch!;
+    const batch = p.batch;
+    // checkModel admits a simple or a batch processor, nothing else.
+    if (!batch)
+      throw new Error(
+        'internal: a span processor that is neither simple nor batch',
+      );
     return new BatchSpanProcessor({
       exporter: exporterFor(batch.exporter),
       scheduledDelayMillis: batch.schedule_delay,

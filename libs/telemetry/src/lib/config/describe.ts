@@ -86,7 +86,12 @@ function describeReaders(config: TelemetryConfig): string {
         }
         return `prometheus on ${prometheus?.host ?? 'localhost'}:${prometheus?.port ?? 9464}/metrics`;
       }
-      const periodic = reader.periodic!;
+      const periodic = reader.periodic;
+      // checkModel admits a pull (prometheus) or a periodic reader, nothing else.
+      if (!periodic)
+        throw new Error(
+          'internal: a metric reader that is neither pull nor periodic',
+        );
       const exporter = periodic.exporter as ExporterModel;
       const settings = exporter.otlp_grpc ?? exporter.otlp_http;
       const temporality = settings?.temporality_preference ?? 'cumulative';

@@ -274,7 +274,10 @@ function withTraceEndpoint(
     sources[
       `tracer_provider.processors[${i}].${kind}.exporter.${protocol}.endpoint`
     ] = 'options.traceEndpoint';
-    const settings = exporter[protocol]!;
+    const settings = exporter[protocol];
+    // protocol was read from this exporter's own keys just above.
+    if (!settings)
+      throw new Error(`internal: the exporter has no ${protocol} section`);
     const replaced: ExporterModel = {
       [protocol]: { ...settings, endpoint: url.href },
     };
