@@ -88,6 +88,9 @@ export function drainJob(statefulSet, { ordinal, timeout, watcherImage }, watche
   spec.initContainers = [
     {
       ...collector,
+      // It takes no traffic: only its own telemetry and health ports are declared (so Prometheus
+      // scrapes it as job otel-collector, component gateway-drain, and not for span metrics).
+      ports: (collector.ports ?? []).filter((p) => ['metrics', 'health'].includes(p.name)),
       restartPolicy: 'Always',
       startupProbe: { ...(collector.readinessProbe ?? {}), periodSeconds: 5, failureThreshold: 60 },
     },
