@@ -26,6 +26,7 @@ import {
   selects,
   type Endpoint,
   type Flow,
+  type Namespace,
 } from './support/k8s/network-policy.js';
 import {
   configMapFile,
@@ -454,7 +455,7 @@ const policy = (name: string, namespace: string, spec: YamlMap): K8sObject => ({
 });
 
 describe('the NetworkPolicy evaluator', () => {
-  const namespaces = [
+  const namespaces: Namespace[] = [
     { name: 'a', labels: { 'kubernetes.io/metadata.name': 'a' } },
     { name: 'b', labels: { 'kubernetes.io/metadata.name': 'b', team: 'x' } },
   ];

@@ -47,35 +47,64 @@ function options(argv) {
     if (name === '--ordinal') out.ordinal = value;
     else if (name === '--timeout') out.timeout = value;
     else if (name === '--watcher-image') out.watcherImage = value;
-    else fail(`unknown option ${argv[i]} (options: --ordinal N, --timeout SECONDS, --watcher-image IMAGE)`);
+    else
+      fail(
+        `unknown option ${argv[i]} (options: --ordinal N, --timeout SECONDS, --watcher-image IMAGE)`,
+      );
   }
-  if (out.ordinal === undefined || !/^\d+$/.test(out.ordinal)) fail('--ordinal N is required: the ordinal of the removed gateway pod (otel-gateway-N)');
-  if (!/^\d+$/.test(String(out.timeout)) || Number(out.timeout) < 60) fail(`--timeout must be a whole number of seconds, at least 60: ${out.timeout}`);
-  return { ordinal: Number(out.ordinal), timeout: Number(out.timeout), watcherImage: out.watcherImage };
+  if (out.ordinal === undefined || !/^\d+$/.test(out.ordinal))
+    fail(
+      '--ordinal N is required: the ordinal of the removed gateway pod (otel-gateway-N)',
+    );
+  if (!/^\d+$/.test(String(out.timeout)) || Number(out.timeout) < 60)
+    fail(
+      `--timeout must be a whole number of seconds, at least 60: ${out.timeout}`,
+    );
+  return {
+    ordinal: Number(out.ordinal),
+    timeout: Number(out.timeout),
+    watcherImage: out.watcherImage,
+  };
 }
 
 function readStdin() {
   try {
     return JSON.parse(readFileSync(0, 'utf8'));
   } catch (error) {
-    fail(`stdin is not the StatefulSet as JSON (kubectl get statefulset otel-gateway -o json): ${error.message}`);
+    fail(
+      `stdin is not the StatefulSet as JSON (kubectl get statefulset otel-gateway -o json): ${error.message}`,
+    );
   }
 }
 
-export function drainJob(statefulSet, { ordinal, timeout, watcherImage }, watcherSource) {
-  if (statefulSet?.kind !== 'StatefulSet') fail(`expected a StatefulSet on stdin, got ${statefulSet?.kind}`);
+export function drainJob(
+  statefulSet,
+  { ordinal, timeout, watcherImage },
+  watcherSource,
+) {
+  if (statefulSet?.kind !== 'StatefulSet')
+    fail(`expected a StatefulSet on stdin, got ${statefulSet?.kind}`);
   const name = statefulSet.metadata.name;
   const replicas = statefulSet.spec.replicas ?? 1;
   if (ordinal < replicas)
-    fail(`${name}-${ordinal} is one of the ${replicas} running gateways: its volume is in use. Scale down first (replicas <= ${ordinal}).`);
+    fail(
+      `${name}-${ordinal} is one of the ${replicas} running gateways: its volume is in use. Scale down first (replicas <= ${ordinal}).`,
+    );
   const template = structuredClone(statefulSet.spec.template);
-  const claimTemplate = (statefulSet.spec.volumeClaimTemplates ?? []).find((t) => t.metadata.name === QUEUE_VOLUME);
-  if (!claimTemplate) fail(`${name} has no volumeClaimTemplate named ${QUEUE_VOLUME}`);
+  const claimTemplate = (statefulSet.spec.volumeClaimTemplates ?? []).find(
+    (t) => t.metadata.name === QUEUE_VOLUME,
+  );
+  if (!claimTemplate)
+    fail(`${name} has no volumeClaimTemplate named ${QUEUE_VOLUME}`);
   const claimName = `${QUEUE_VOLUME}-${name}-${ordinal}`;
   const [collector, ...others] = template.spec.containers;
-  if (others.length > 0) fail(`${name} has more than one container; this tool copies exactly one`);
+  if (others.length > 0)
+    fail(`${name} has more than one container; this tool copies exactly one`);
 
-  const labels = { ...template.metadata.labels, 'app.kubernetes.io/component': 'gateway-drain' };
+  const labels = {
+    ...template.metadata.labels,
+    'app.kubernetes.io/component': 'gateway-drain',
+  };
   const jobName = `${name}-drain-${ordinal}`;
   const spec = template.spec;
   delete spec.affinity; // anti-affinity among live gateways: not this pod's concern
@@ -90,9 +119,15 @@ export function drainJob(statefulSet, { ordinal, timeout, watcherImage }, watche
       ...collector,
       // It takes no traffic: only its own telemetry and health ports are declared (so Prometheus
       // scrapes it as job otel-collector, component gateway-drain, and not for span metrics).
-      ports: (collector.ports ?? []).filter((p) => ['metrics', 'health'].includes(p.name)),
+      ports: (collector.ports ?? []).filter((p) =>
+        ['metrics', 'health'].includes(p.name),
+      ),
       restartPolicy: 'Always',
-      startupProbe: { ...(collector.readinessProbe ?? {}), periodSeconds: 5, failureThreshold: 60 },
+      startupProbe: {
+        ...(collector.readinessProbe ?? {}),
+        periodSeconds: 5,
+        failureThreshold: 60,
+      },
     },
   ];
   spec.containers = [
@@ -102,12 +137,21 @@ export function drainJob(statefulSet, { ordinal, timeout, watcherImage }, watche
       imagePullPolicy: 'IfNotPresent',
       command: ['node', '--input-type=module', '--eval', watcherSource],
       env: [
-        { name: 'K8S_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-        { name: 'METRICS_URL', value: `http://$(K8S_POD_IP):${TELEMETRY_PORT}/metrics` },
+        {
+          name: 'K8S_POD_IP',
+          valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
+        },
+        {
+          name: 'METRICS_URL',
+          value: `http://$(K8S_POD_IP):${TELEMETRY_PORT}/metrics`,
+        },
         { name: 'DRAIN_EXPORTERS', value: DRAIN_EXPORTERS.join(',') },
         { name: 'DRAIN_TIMEOUT_SECONDS', value: String(timeout) },
       ],
-      resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '96Mi' } },
+      resources: {
+        requests: { cpu: '10m', memory: '48Mi' },
+        limits: { cpu: '200m', memory: '96Mi' },
+      },
       securityContext: {
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
@@ -129,17 +173,25 @@ export function drainJob(statefulSet, { ordinal, timeout, watcherImage }, watche
       backoffLimit: 0,
       activeDeadlineSeconds: timeout + 600,
       ttlSecondsAfterFinished: 7 * 24 * 3600,
-      template: { metadata: { labels, annotations: template.metadata.annotations ?? {} }, spec },
+      template: {
+        metadata: { labels, annotations: template.metadata.annotations ?? {} },
+        spec,
+      },
     },
   };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const opts = options(process.argv.slice(2));
-  const source = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'watch-queues.mjs'), 'utf8');
+  const source = readFileSync(
+    join(dirname(fileURLToPath(import.meta.url)), 'watch-queues.mjs'),
+    'utf8',
+  );
   const job = drainJob(readStdin(), opts, source);
   process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-  const claim = job.spec.template.spec.volumes.find((v) => v.name === QUEUE_VOLUME).persistentVolumeClaim.claimName;
+  const claim = job.spec.template.spec.volumes.find(
+    (v) => v.name === QUEUE_VOLUME,
+  ).persistentVolumeClaim.claimName;
   console.error(
     `drain-job: then: kubectl -n ${job.metadata.namespace} wait --for=condition=complete --timeout=${opts.timeout}s job/${job.metadata.name} && kubectl -n ${job.metadata.namespace} delete pvc ${claim}`,
   );

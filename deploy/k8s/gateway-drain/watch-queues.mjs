@@ -23,21 +23,28 @@ const env = (name, fallback) => {
 const seconds = (name, fallback) => {
   const value = Number(env(name, fallback));
   if (!Number.isFinite(value) || value < 0) {
-    console.error(`drain: ${name} is not a number of seconds: ${process.env[name]}`);
+    console.error(
+      `drain: ${name} is not a number of seconds: ${process.env[name]}`,
+    );
     process.exit(2);
   }
   return value * 1000;
 };
 
 const metricsUrl = env('METRICS_URL');
-const exporters = env('DRAIN_EXPORTERS').split(',').map((e) => e.trim()).filter(Boolean);
+const exporters = env('DRAIN_EXPORTERS')
+  .split(',')
+  .map((e) => e.trim())
+  .filter(Boolean);
 const settleMs = seconds('DRAIN_SETTLE_SECONDS', '15');
 const pollMs = seconds('DRAIN_POLL_SECONDS', '5');
 const timeoutMs = seconds('DRAIN_TIMEOUT_SECONDS', '21600');
 
 /** Label value of `name` in a sample line's label set, or undefined. */
 function label(labels, name) {
-  const match = new RegExp(`(?:^|,)${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(labels);
+  const match = new RegExp(`(?:^|,)${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(
+    labels,
+  );
   return match ? match[1] : undefined;
 }
 
@@ -57,7 +64,10 @@ function perExporter(text, metric) {
 
 function describe(sizes) {
   return exporters
-    .map((e) => `${e}: ${sizes.has(e) ? `${sizes.get(e)} queued` : 'no queue metric yet'}`)
+    .map(
+      (e) =>
+        `${e}: ${sizes.has(e) ? `${sizes.get(e)} queued` : 'no queue metric yet'}`,
+    )
     .join(', ');
 }
 
@@ -71,7 +81,8 @@ function delivered(text) {
   ]) {
     const items = metric.endsWith('spans') ? 'spans' : 'log records';
     for (const [exporter, value] of perExporter(text, metric))
-      if (exporters.includes(exporter) && value > 0) parts.push(`${exporter} ${what} ${value} ${items}`);
+      if (exporters.includes(exporter) && value > 0)
+        parts.push(`${exporter} ${what} ${value} ${items}`);
   }
   return parts.length > 0 ? parts.join('; ') : 'nothing was waiting';
 }
@@ -83,7 +94,9 @@ let lastText = '';
 let lastProblem = '';
 for (;;) {
   try {
-    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(metricsUrl, {
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     lastText = await response.text();
     lastSizes = perExporter(lastText, 'otelcol_exporter_queue_size');
@@ -91,7 +104,9 @@ for (;;) {
     if (empty) {
       emptySince ??= Date.now();
       if (Date.now() - emptySince >= settleMs) {
-        console.log(`drain: done, every queue empty for ${settleMs / 1000} s (${describe(lastSizes)}); ${delivered(lastText)}`);
+        console.log(
+          `drain: done, every queue empty for ${settleMs / 1000} s (${describe(lastSizes)}); ${delivered(lastText)}`,
+        );
         process.exit(0);
       }
     } else {
@@ -105,7 +120,9 @@ for (;;) {
     lastProblem = problem;
   }
   if (Date.now() - started >= timeoutMs) {
-    console.error(`drain: gave up after ${timeoutMs / 1000} s, still queued: ${describe(lastSizes)}. The volume keeps it; see the collector's log, fix the cause, and run the drain again.`);
+    console.error(
+      `drain: gave up after ${timeoutMs / 1000} s, still queued: ${describe(lastSizes)}. The volume keeps it; see the collector's log, fix the cause, and run the drain again.`,
+    );
     process.exit(1);
   }
   await new Promise((resolve) => setTimeout(resolve, pollMs));
