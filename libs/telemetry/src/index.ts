@@ -90,8 +90,11 @@ export { createPropagator } from './lib/propagators.js';
 export {
   clientAddress,
   DEFAULT_REDACTED_QUERY_PARAMS,
+  isSensitiveName,
   proxyMatcher,
   redactQuery,
+  SENSITIVE_NAME_PARTS,
+  SENSITIVE_NAME_WORDS,
   sensitiveNames,
   UntrustedExtractPropagator,
 } from './lib/http-edge.js';
