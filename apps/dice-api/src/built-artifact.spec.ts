@@ -392,9 +392,10 @@ describe('built dice-api: bundle shape', () => {
             name.startsWith('@opentelemetry/')
           ),
       ),
-      // The one other package: the Forwarded header parser of the upstream HTTP
-      // instrumentation, which the library's server spans use to read headers the same way.
-    ).toEqual(['forwarded-parse']);
+      // The two other packages: the Forwarded header parser of the upstream HTTP
+      // instrumentation, which the library's server spans use to read headers the same way, and
+      // the YAML parser of @opentelemetry/configuration, which reads OTEL_CONFIG_FILE strictly.
+    ).toEqual(['forwarded-parse', 'yaml']);
   });
 
   it('declares exactly the packages the bundle requires, so the pruned lockfile can install them', () => {

@@ -81,7 +81,7 @@ const WORD = /[^\s"'`]+/g;
  * `secrets` (see knownSecrets) replaced by `***` wherever it occurs. URL-shaped: with
  * `scheme://` (text before the scheme is kept: `endpoint=https://…`), or with a colon before its
  * last `@` (`user:pass@host:4317`, a gRPC target `dns:user:pass@host:4317`), or with a `?`
- * (`collector:4318/v1/traces?api_key=…`).
+ * followed by an `=` (`collector:4318/v1/traces?api_key=…`; not `why?` or `(ok?)`).
  *
  * A word cannot hold white space or a quote, so a credential containing those is only caught
  * here when it is among `secrets`; values known to be URLs go through redactUrl whole.
@@ -114,7 +114,10 @@ function redactWord(word: string): string {
   // package (`@opentelemetry/api@1.9.0`) or an e-mail address is not.
   const at = word.lastIndexOf('@');
   if (at > 0 && word.slice(0, at).includes(':')) return redactUrl(word);
-  return word.includes('?') ? redactQueryAndFragment(word) : word;
+  const q = word.indexOf('?');
+  return q !== -1 && word.includes('=', q)
+    ? redactQueryAndFragment(word)
+    : word;
 }
 
 /**
