@@ -15,7 +15,7 @@ function main(): void {
   const config = readConfigOrExit();
   if (config === undefined) return;
 
-  const { createDeferredReporter, startTelemetry, stderrLines } =
+  const { createDeferredReporter, redactText, startTelemetry, stderrLines } =
     require('@otel-dice/telemetry') as typeof import('@otel-dice/telemetry');
   // The library's start-up line, notes and export-outage warnings join the JSON log once it
   // exists (pino can only be loaded after telemetry, so its instrumentation can patch it);
@@ -31,7 +31,7 @@ function main(): void {
   } catch (error) {
     // e.g. an unusable OTEL_* value; the library's message names the variable.
     process.stderr.write(
-      `dice-api: cannot start telemetry: ${describe(error)}\n`,
+      `dice-api: cannot start telemetry: ${redactText(describe(error))}\n`,
     );
     process.exitCode = 1;
     return;
@@ -51,7 +51,9 @@ function main(): void {
   const { runServer } = require('./server.js') as typeof import('./server.js');
   runServer({ config, telemetry, logger }).catch(async (error: unknown) => {
     // Typically EADDRINUSE or EACCES from listen(); one line, then leave with telemetry flushed.
-    process.stderr.write(`dice-api: failed to start: ${describe(error)}\n`);
+    process.stderr.write(
+      `dice-api: failed to start: ${redactText(describe(error))}\n`,
+    );
     await telemetry.shutdown();
     process.exit(1);
   });

@@ -7,6 +7,7 @@
  */
 import {
   createDeferredReporter,
+  redactText,
   startTelemetry,
   stderrLines,
   type Telemetry,
@@ -31,7 +32,7 @@ function main(): void {
   } catch (error) {
     // e.g. TelemetryConfigError for an unusable OTEL_* value; its message names the variable.
     process.stderr.write(
-      `${SERVICE_NAME}: cannot start telemetry: ${describe(error)}\n`,
+      `${SERVICE_NAME}: cannot start telemetry: ${redactText(describe(error))}\n`,
     );
     process.exitCode = 1;
     return;
@@ -41,7 +42,9 @@ function main(): void {
   const { runPlayer } = require('./player.js') as typeof import('./player.js');
   runPlayer({ config, telemetry, reporter }).catch(async (error: unknown) => {
     // Typically EADDRINUSE or EACCES for PLAYER_PORT; one line, then leave with telemetry flushed.
-    process.stderr.write(`${SERVICE_NAME}: failed: ${describe(error)}\n`);
+    process.stderr.write(
+      `${SERVICE_NAME}: failed: ${redactText(describe(error))}\n`,
+    );
     await telemetry.shutdown();
     process.exit(1);
   });

@@ -17,7 +17,7 @@ export { configFromModel, loadConfigFile } from './lib/config/from-file.js';
 export { describeConfig } from './lib/config/describe.js';
 export { TelemetryConfigError } from './lib/config/errors.js';
 export { MODEL_VARIABLES } from './lib/config/known-variables.js';
-export { redactUrl } from './lib/config/redact.js';
+export { redactText, redactUrl } from './lib/config/redact.js';
 export type { Env } from './lib/config/values.js';
 export {
   OTLP_PROTOCOLS,
@@ -90,8 +90,11 @@ export { createPropagator } from './lib/propagators.js';
 export {
   clientAddress,
   DEFAULT_REDACTED_QUERY_PARAMS,
+  isSensitiveName,
   proxyMatcher,
   redactQuery,
+  SENSITIVE_NAME_PARTS,
+  SENSITIVE_NAME_WORDS,
   sensitiveNames,
   UntrustedExtractPropagator,
 } from './lib/http-edge.js';

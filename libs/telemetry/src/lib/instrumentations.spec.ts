@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { DEFAULT_REDACTED_QUERY_PARAMS } from './http-edge.js';
 import {
   createInstrumentations,
+  httpEdgeHooks,
   ignoredExpressLayers,
   isIgnoredRequest,
   requestPath,
@@ -26,6 +28,44 @@ describe('requestPath / isIgnoredRequest', () => {
       false,
     );
     expect(isIgnoredRequest(req('/metrics/extra'), ['/metrics'])).toBe(false);
+  });
+});
+
+describe('httpEdgeHooks (TELEMETRY_HTTP_INSTRUMENTATION=upstream)', () => {
+  const hook = (trustedProxies: string[]) =>
+    httpEdgeHooks({
+      instrumentation: 'upstream',
+      redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
+      trustIncomingContext: true,
+      trustedProxies,
+    }).startIncomingSpanHook as (
+      req: IncomingMessage,
+    ) => Record<string, unknown>;
+  const req = (peer: string) =>
+    ({
+      url: '/rolldice?rolls=1&myPassword=x&otp=1',
+      headers: {
+        host: 'dice.internal:5000',
+        'x-forwarded-host': 'evil.example:notaport',
+        forwarded: 'host=evil.example',
+      },
+      socket: { remoteAddress: peer },
+    }) as unknown as IncomingMessage;
+
+  it('overrides server.address/server.port with Host for an untrusted peer', () => {
+    expect(hook([])(req('192.0.2.7'))).toMatchObject({
+      'server.address': 'dice.internal',
+      'server.port': 5000,
+      'url.query': 'rolls=1&myPassword=REDACTED&otp=REDACTED',
+    });
+  });
+
+  it('believes a trusted proxy, and removes a port that is not one', () => {
+    const attributes = hook(['10.0.0.0/8'])(req('10.0.0.2'));
+    expect(attributes['server.address']).toBe('evil.example');
+    // present and undefined: it replaces the instrumentation's NaN, and the SDK drops it
+    expect('server.port' in attributes).toBe(true);
+    expect(attributes['server.port']).toBeUndefined();
   });
 });
 

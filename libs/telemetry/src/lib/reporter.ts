@@ -6,6 +6,7 @@
  * everything else. If the process ends before that (a start-up failure), held lines are written
  * to the fallback (plain stderr lines) instead of being lost.
  */
+import { redactText } from './config/redact.js';
 import type { ExportHealthReporter } from './export-health.js';
 
 export interface DeferredReporter extends ExportHealthReporter {
@@ -54,5 +55,20 @@ export function stderrLines(prefix: string): ExportHealthReporter {
   return {
     warn: (message) => process.stderr.write(`${prefix}: warning: ${message}\n`),
     info: (message) => process.stderr.write(`${prefix}: ${message}\n`),
+  };
+}
+
+/**
+ * Every line through the one redaction routine (config/redact.ts): URL-shaped words masked, and
+ * `secrets` — the configuration's own credentials (knownSecrets) — masked wherever they occur,
+ * so a message from an exporter or the SDK cannot print them in a form the URL rule misses.
+ */
+export function redactingReporter(
+  target: ExportHealthReporter,
+  secrets: readonly string[] = [],
+): ExportHealthReporter {
+  return {
+    warn: (message) => target.warn(redactText(message, secrets)),
+    info: (message) => target.info(redactText(message, secrets)),
   };
 }

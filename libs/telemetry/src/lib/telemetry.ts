@@ -16,6 +16,7 @@ import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import type { TelemetryConfig } from './config/model.js';
+import { knownSecrets } from './config/redact.js';
 import {
   resolveTelemetryConfig,
   type ConfigOverrides,
@@ -48,6 +49,7 @@ import { initLogs } from './logs.js';
 import { UntrustedExtractPropagator } from './http-edge.js';
 import { initMetrics } from './metrics.js';
 import { createPropagator } from './propagators.js';
+import { redactingReporter } from './reporter.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
 import { exportersOf, readPemFiles } from './tls.js';
@@ -134,8 +136,11 @@ export const TRACER_NAME = '@otel-dice/telemetry';
  * anything starts.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
-  const logger = options.logger ?? stderrReporter;
   const config = resolveTelemetryConfig(options);
+  // Every line the library prints passes the one redaction routine, which knows this
+  // configuration's credentials (config/redact.ts).
+  const secrets = knownSecrets(config);
+  const logger = redactingReporter(options.logger ?? stderrReporter, secrets);
   if (config.disabled) return disabledTelemetry(config);
   // Every file the configuration names is read (and checked) before anything is built.
   const pem = readPemFiles(exportersOf(config));
@@ -163,7 +168,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
           mode: options.esmLoaderHook,
         });
 
-  configureDiagnostics(config.diagLevel);
+  configureDiagnostics(config.diagLevel, secrets);
   const resource = createResource(config.resource);
   const metrics = initMetrics({
     resource,

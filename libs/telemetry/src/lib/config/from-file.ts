@@ -1,7 +1,8 @@
 /**
  * The configuration model from an OpenTelemetry declarative configuration file
- * (OTEL_CONFIG_FILE). Parsing, `${VAR}` substitution, schema validation and the file_format check
- * are @opentelemetry/configuration's `parseConfigFile`; this file maps the validated model onto
+ * (OTEL_CONFIG_FILE). Reading and strict YAML parsing are read-config-file.ts's; `${VAR}`
+ * substitution, schema validation and the file_format check @opentelemetry/configuration's
+ * `parseConfig`; this file maps the validated model onto
  * ours, and refuses — naming the key — every part of the schema the library cannot honour,
  * instead of ignoring it.
  *
@@ -51,24 +52,16 @@ import {
   type TemporalityPreference,
 } from './model.js';
 import { appendSignalPath } from './otlp-env.js';
+import { readConfigFile } from './read-config-file.js';
 import { redactUrl } from './redact.js';
 import { parseEndpoint, parseHeaders, parseKeyValueList } from './values.js';
 
-/** Reads and validates the file; any problem becomes one TelemetryConfigError. */
+/**
+ * Reads, parses and validates the file (strictly, bounded: read-config-file.ts); any problem
+ * becomes one TelemetryConfigError.
+ */
 export function loadConfigFile(path: string): ConfigurationModel {
-  // Loaded here, not at the top: only apps that use a configuration file pay for the YAML parser
-  // and the schema validator.
-  const { parseConfigFile } =
-    require('@opentelemetry/configuration') as typeof import('@opentelemetry/configuration');
-  try {
-    return parseConfigFile(path);
-  } catch (error) {
-    const reason = (error as Error).message.replace(/\s*\n\s*/g, '; ');
-    throw new TelemetryConfigError(
-      'OTEL_CONFIG_FILE',
-      `OTEL_CONFIG_FILE=${JSON.stringify(path)} cannot be used: ${reason}`,
-    );
-  }
+  return readConfigFile(path);
 }
 
 type Obj = Record<string, unknown>;

@@ -8,6 +8,7 @@
  */
 import { configFromModel, loadConfigFile } from './from-file.js';
 import { resolveConfigFromEnv } from './from-env.js';
+import { withSubstitutionsMasked } from './read-config-file.js';
 import { invalidValue } from './errors.js';
 import { resolveHttpFromEnv } from './http-env.js';
 import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
@@ -70,7 +71,11 @@ function fromFile(
   env: Env,
   defaults: { serviceName: string; serviceVersion?: string },
 ): TelemetryConfig {
-  const fromModel = configFromModel(loadConfigFile(path), path, defaults);
+  const model = loadConfigFile(path);
+  // No error of the mapping may print a value a `${VAR}` brought in (read-config-file.ts).
+  const fromModel = withSubstitutionsMasked(model, () =>
+    configFromModel(model, path, defaults),
+  );
   const config = {
     ...fromModel,
     traces: {
