@@ -94,13 +94,9 @@ function packageFor(
  */
 function bootstrapProject({ name, entry }) {
   // Which dependency kind the entry was in the root does not apply here: it is this project's only one.
-  const {
-    dev: _dev,
-    optional: _optional,
-    devOptional: _devOptional,
-    peer: _peer,
-    ...locked
-  } = entry;
+  const locked = { ...entry };
+  for (const kind of ['dev', 'optional', 'devOptional', 'peer'])
+    delete locked[kind];
   const projectName = 'otel-dice-node-bootstrap';
   const dependencies = { [name]: entry.version };
   const packageJson = {
