@@ -8,52 +8,14 @@
  * its `--check` before installing anything); these tests hold them on the real files and show
  * that they catch what the old layout did.
  */
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { repoPath, repoRoot } from './support/paths.js';
+import {
+  type Lock,
+  type PackageJson,
+  toolchain,
+} from './support/node-toolchain.js';
 
-interface LockEntry {
-  version: string;
-  integrity?: string;
-  os?: string | string[];
-  cpu?: string | string[];
-  bin?: Record<string, string>;
-  optional?: boolean;
-  dev?: boolean;
-  hasInstallScript?: boolean;
-  dependencies?: Record<string, string>;
-  name?: string;
-}
-interface PackageJson {
-  optionalDependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  allowScripts?: Record<string, boolean | string>;
-}
-interface Lock {
-  packages: Record<string, LockEntry>;
-}
-interface PlatformPackage {
-  name: string;
-  spec: string;
-  entry: LockEntry;
-}
-interface Toolchain {
-  readWorkspace(root: string): { pkg: PackageJson; lock: Lock };
-  toolchainProblems(pkg: PackageJson, lock: Lock): string[];
-  pinnedRelease(pkg: PackageJson, lock: Lock): string;
-  packageFor(
-    pkg: PackageJson,
-    lock: Lock,
-    platform?: string,
-    arch?: string,
-  ): PlatformPackage | undefined;
-  bootstrapProject(platformPackage: PlatformPackage): Record<string, string>;
-  allowScriptsName(key: string): string;
-}
-
-const toolchain = createRequire(__filename)(
-  repoPath('scripts/node-toolchain.cjs'),
-) as Toolchain;
 const read = (path: string) => readFileSync(repoPath(path), 'utf8');
 const { pkg, lock } = toolchain.readWorkspace(repoRoot);
 /** The release package-lock.json pins; throws (failing the test that asks) when it pins none. */
