@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
+  addProjectConfiguration,
   logger,
   readJson,
   readProjectConfiguration,
@@ -508,17 +509,15 @@ describe('setup generator', () => {
     });
 
     it('prints what it changes, and installs the new dependencies afterwards', () => {
-      expect(infos[0]).toBe(
-        'Telemetry for shop (apps/shop): Fastify, CommonJS, not bundled. In apps/shop/src:',
-      );
-      expect(infos.slice(1)).toEqual([
-        `  - dependencies: @otel-dice/telemetry@^${LIBRARY_VERSION}, @fastify/otel@^0.21.2 (the package manager installs them when the run is over)`,
-        '  - main.ts moves to server.ts; the new main.ts starts telemetry first, then loads it',
-        '  - telemetry.ts: startTelemetry() for service shop',
-        '  - shutdown.ts: on SIGTERM/SIGINT, close the server, flush telemetry, exit 0',
-        '  - instrumentation.ts: @fastify/otel, which names the server spans after the Fastify routes',
-        '  - server.ts imports ./instrumentation.js before it creates its Fastify instance',
-        '  - server.ts: GET /metrics, and the server closed on SIGTERM/SIGINT before telemetry flushes',
+      expect(infos).toEqual([
+        'Telemetry for shop (apps/shop) (Fastify, CommonJS, not bundled):',
+        `  - package.json: @otel-dice/telemetry@^${LIBRARY_VERSION}, @fastify/otel@^0.21.2 (installed when the run is over)`,
+        '  - src/main.ts moves to src/server.ts; the new main.ts starts telemetry first, then loads it',
+        '  - src/telemetry.ts: startTelemetry() for service shop',
+        '  - src/shutdown.ts: on SIGTERM/SIGINT: close the server, flush telemetry, exit 0',
+        '  - src/instrumentation.ts: @fastify/otel, which names the server spans after the Fastify routes',
+        '  - src/server.ts: imports ./instrumentation.js before it creates its Fastify instance',
+        '  - src/server.ts: GET /metrics, and the server closed on SIGTERM/SIGINT before telemetry flushes',
         '  - README.md: a Telemetry section (files, /metrics, variables)',
       ]);
       expect(typeof install).toBe('function');
@@ -565,6 +564,54 @@ describe('setup generator', () => {
       expect(warnings.join('\n')).toContain(
         'add koa to OTEL_NODE_ENABLED_INSTRUMENTATIONS',
       );
+    });
+  });
+
+  describe('on a Nest app (the shape @nx/nest 23 writes: webpack build inferred from webpack.config.js)', () => {
+    it('moves the entry to server.ts, serves /metrics on the HTTP adapter, and reads the version from the bundle', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      addProjectConfiguration(tree, 'api', {
+        root: 'apps/api',
+        sourceRoot: 'apps/api/src',
+        projectType: 'application',
+        targets: {},
+      });
+      tree.write(
+        'apps/api/webpack.config.js',
+        "const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');\nmodule.exports = { plugins: [new NxAppWebpackPlugin({ target: 'node', compiler: 'tsc', main: './src/main.ts' })] };\n",
+      );
+      writeJson(tree, 'apps/api/package.json', {
+        name: '@acme/api',
+        version: '0.0.1',
+        dependencies: {
+          '@nestjs/core': '^11.0.0',
+          '@nestjs/platform-express': '^11.0.0',
+        },
+      });
+      tree.write(
+        'apps/api/src/main.ts',
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app/app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\n\nbootstrap();\n",
+      );
+      tree.write(
+        'apps/api/src/app/app.module.ts',
+        'export class AppModule {}\n',
+      );
+
+      await setupGenerator(tree, { project: 'api', skipFormat: true });
+
+      expect(read(tree, 'apps/api/src/main.ts')).toContain(
+        "require('./server.js')",
+      );
+      expect(read(tree, 'apps/api/src/server.ts')).toContain(
+        "  app.getHttpAdapter().get('/metrics', (req, res) => telemetry.metricsHandler(req, res));\n",
+      );
+      expect(read(tree, 'apps/api/src/telemetry.ts')).toContain(
+        "require('../package.json')",
+      );
+      expect(infos[0]).toBe(
+        'Telemetry for api (apps/api) (NestJS on Express, CommonJS, bundled):',
+      );
+      expect(warnings).toEqual([]);
     });
   });
 
@@ -624,7 +671,7 @@ describe('setup generator', () => {
       expect(diskState(root)).toEqual(before);
       // What it will change, in words, before Nx lists the files.
       expect(infos).toContain(
-        '  - main.ts moves to app.ts; the new main.ts starts telemetry first, then loads it',
+        '  - src/main.ts moves to src/app.ts; the new main.ts starts telemetry first, then loads it',
       );
     });
   });

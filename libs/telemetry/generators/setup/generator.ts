@@ -142,7 +142,10 @@ export async function setupGenerator(
   const notes: string[] = [];
   const plan: Plan = [];
 
-  const build = keepDependenciesExternal(project.targets?.['build']);
+  const build = keepDependenciesExternal(
+    project.targets?.['build'],
+    project.targets?.['build'] ? undefined : webpackConfigOf(tree, project),
+  );
   notes.push(...build.notes);
   // Everything that can refuse runs here, before the first write.
   const layout = resolveLayout(tree, schema, name, project, build.bundles);
@@ -163,7 +166,7 @@ export async function setupGenerator(
     targetsChanged ||= wired.changed;
     if (wired.changed)
       plan.push(
-        `build and serve: ${posix.basename(wired.start.startModule)} built as a file of its own and loaded with --import`,
+        `build and serve: ${inProject(layout, wired.start.startModule)} built as a file of its own and loaded with --import`,
       );
   }
   if (targetsChanged)
@@ -188,12 +191,12 @@ export async function setupGenerator(
         startCommand: esmStart.command,
       }),
       plan,
-      `${TELEMETRY_MODULE}.ts: the start module (${esmStart.command})`,
+      `the start module (${esmStart.command})`,
     );
   } else {
     if (moveEntry(tree, layout))
       plan.push(
-        `${posix.basename(layout.entry)} moves to ${posix.basename(layout.appPath)}; the new ${posix.basename(layout.entry)} starts telemetry first, then loads it`,
+        `${inProject(layout, layout.entry)} moves to ${inProject(layout, layout.appPath)}; the new ${posix.basename(layout.entry)} starts telemetry first, then loads it`,
       );
     writeSupportFile(
       tree,
@@ -201,7 +204,7 @@ export async function setupGenerator(
       TELEMETRY_MODULE,
       telemetryTemplate({ serviceName: layout.serviceName, packageJsonPath }),
       plan,
-      `${TELEMETRY_MODULE}.ts: startTelemetry() for service ${layout.serviceName}`,
+      `startTelemetry() for service ${layout.serviceName}`,
     );
     writeSupportFile(
       tree,
@@ -209,7 +212,7 @@ export async function setupGenerator(
       SHUTDOWN_MODULE,
       shutdownTemplate(),
       plan,
-      `${SHUTDOWN_MODULE}.ts: on SIGTERM/SIGINT, close the server, flush telemetry, exit 0`,
+      'on SIGTERM/SIGINT: close the server, flush telemetry, exit 0',
     );
   }
   wireRouteNames(tree, layout, plan, notes);
@@ -222,6 +225,21 @@ export async function setupGenerator(
 }
 
 export default setupGenerator;
+
+/** The source of the project's webpack.config.*, whose build @nx/webpack/plugin infers. */
+function webpackConfigOf(
+  tree: Tree,
+  project: ProjectConfiguration,
+): string | undefined {
+  for (const ext of ['js', 'ts', 'cjs', 'mjs', 'cts', 'mts']) {
+    const source = tree.read(
+      joinPathFragments(project.root, `webpack.config.${ext}`),
+      'utf-8',
+    );
+    if (source !== null) return source;
+  }
+  return undefined;
+}
 
 /** The project's name, from what the user typed (see lib/project.ts); throws listing the apps. */
 function findProject(tree: Tree, requested: string): string {
@@ -404,7 +422,7 @@ function addDependencies(
   }
   if (added.length > 0)
     plan.push(
-      `dependencies: ${added.join(', ')} (the package manager installs them when the run is over)`,
+      `package.json: ${added.join(', ')} (installed when the run is over)`,
     );
 
   const tsconfig = tsconfigOf(tree, layout.project);
@@ -421,7 +439,7 @@ function addDependencies(
       if (updated) {
         writeJson(tree, tsconfig, updated);
         plan.push(
-          `${posix.basename(tsconfig)}: a reference to the library, as nx sync would add`,
+          `${inProject(layout, tsconfig)}: a reference to the library, as nx sync would add`,
         );
       }
     }
@@ -469,7 +487,7 @@ function writeSupportFile(
   const existing = tree.read(path, 'utf-8');
   if (existing === null) {
     tree.write(path, content);
-    plan.push(description);
+    plan.push(`${inProject(layout, path)}: ${description}`);
     return;
   }
   // Ours from an earlier run (maybe edited since): leave it. Someone else's: do not overwrite.
@@ -501,7 +519,7 @@ function wireRouteNames(
     INSTRUMENTATION_MODULE,
     fastifyInstrumentationTemplate(),
     plan,
-    `${INSTRUMENTATION_MODULE}.ts: ${FASTIFY_OTEL_PACKAGE}, which names the server spans after the Fastify routes`,
+    `${FASTIFY_OTEL_PACKAGE}, which names the server spans after the Fastify routes`,
   );
   const source = tree.read(layout.appPath, 'utf-8');
   if (source === null) return;
@@ -509,7 +527,7 @@ function wireRouteNames(
   if (updated !== source) {
     tree.write(layout.appPath, updated);
     plan.push(
-      `${posix.basename(layout.appPath)} imports ./${INSTRUMENTATION_MODULE}.js before it creates its Fastify instance`,
+      `${inProject(layout, layout.appPath)}: imports ./${INSTRUMENTATION_MODULE}.js before it creates its Fastify instance`,
     );
   }
 }
@@ -533,7 +551,7 @@ function serveMetrics(
   const edit = addServerWiring(layout.framework, source, style);
   if (edit.kind === 'added') {
     tree.write(layout.appPath, edit.content);
-    const file = posix.basename(layout.appPath);
+    const file = inProject(layout, layout.appPath);
     plan.push(
       edit.closesServer
         ? `${file}: GET /metrics, and the server closed on SIGTERM/SIGINT before telemetry flushes`
@@ -580,7 +598,9 @@ function appendReadme(
   );
   if (updated !== undefined) {
     tree.write(path, updated);
-    plan.push('README.md: a Telemetry section (files, /metrics, variables)');
+    plan.push(
+      `${inProject(layout, path)}: a Telemetry section (files, /metrics, variables)`,
+    );
   }
 }
 
@@ -596,7 +616,7 @@ function report(
   } else {
     const bundle = layout.bundles ? 'bundled' : 'not bundled';
     logger.info(
-      `Telemetry for ${where}: ${FRAMEWORK_NAMES[layout.framework]}, ${layout.moduleSystem.system === 'esm' ? 'ES module' : 'CommonJS'}, ${bundle}. In ${posix.dirname(layout.entry)}:`,
+      `Telemetry for ${where} (${FRAMEWORK_NAMES[layout.framework]}, ${layout.moduleSystem.system === 'esm' ? 'ES module' : 'CommonJS'}, ${bundle}):`,
     );
     for (const step of plan) logger.info(`  - ${step}`);
   }
@@ -606,6 +626,11 @@ function report(
     );
   }
   for (const note of notes) logger.warn(note);
+}
+
+/** A workspace path as the plan shows it: relative to the project (`src/main.ts`). */
+function inProject(layout: AppLayout, path: string): string {
+  return posix.relative(layout.project.root, path);
 }
 
 /** `./x` / `../x` import specifier from a directory to a file. */
