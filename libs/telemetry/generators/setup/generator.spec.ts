@@ -552,6 +552,30 @@ describe('setup generator', () => {
     });
   });
 
+  describe('on an ES module Fastify app', () => {
+    it('imports the instrumentation and serves /metrics from the library in the entry it keeps', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'fastify');
+      writeJson(tree, 'apps/shop/package.json', {
+        name: '@acme/shop',
+        type: 'module',
+        dependencies: { fastify: '~5.2.1' },
+      });
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+      const main = read(tree, 'apps/shop/src/main.ts');
+      expect(main).toContain("import './instrumentation.js';");
+      expect(main).toContain(
+        "import { metricsHandler } from '@otel-dice/telemetry';",
+      );
+      expect(main).toContain('  metricsHandler(request.raw, reply.raw);');
+      expect(main).toContain(
+        "for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close());",
+      );
+      expect(tree.exists('apps/shop/src/server.ts')).toBe(false);
+      expect(tree.exists('apps/shop/src/instrumentation.ts')).toBe(true);
+    });
+  });
+
   describe('on a Koa app (the Nx template)', () => {
     it('serves /metrics ahead of the other middleware, closes the server, and says how Koa routes get named', async () => {
       const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
