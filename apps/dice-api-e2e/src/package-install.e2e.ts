@@ -203,12 +203,12 @@ describeIfRegistry(
             'CHANGELOG.md',
             'dist/index.js',
             'dist/index.d.ts',
-            'dist/index.mjs',
-            'dist/index.d.mts',
+            'dist/esm/index.mjs',
+            'dist/esm/index.d.mts',
             'dist/register.js',
             'dist/register.d.ts',
-            'dist/register.mjs',
-            'dist/register.d.mts',
+            'dist/esm/register.mjs',
+            'dist/esm/register.d.mts',
           ]),
         );
         expect(
