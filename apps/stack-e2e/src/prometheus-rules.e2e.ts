@@ -191,8 +191,22 @@ describe('the alert rules', () => {
     [
       'a label dropped',
       'collector.rules.yml',
-      'sum without (transport)',
-      'sum without (transport, receiver)',
+      'instance, receiver)',
+      'instance)',
+    ],
+    [
+      // A failure counter has no series until its first failure: plain increase() reads 0 for it.
+      'a first failure counted as no increase',
+      'collector.rules.yml',
+      'count_over_time(otelcol_exporter_enqueue_failed_log_records[5m]) <',
+      'count_over_time(otelcol_exporter_enqueue_failed_log_records[5m]) >',
+    ],
+    [
+      // Counting failed scrapes too makes a counter unseen during a scrape outage look new.
+      'an old total passed off as new failures',
+      'collector.rules.yml',
+      'sum_over_time(up[5m])',
+      'count_over_time(up[5m])',
     ],
   ])('unit tests fail when the rules break: %s', (_what, file, from, to) => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-e2e-rules-'));
