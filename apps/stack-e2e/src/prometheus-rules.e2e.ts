@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, posix } from 'node:path';
+import { basename, join, posix, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   getFreePort,
@@ -26,7 +28,7 @@ import { sampleNamesIn } from './support/exposition.js';
 import { configMapNamed, podOf } from './support/k8s/objects.js';
 import { findObject, OVERLAYS } from './support/k8s/render.js';
 import { kubectlSuite } from './support/k8s/suite.js';
-import { paths, repoPath } from './support/paths.js';
+import { paths, repoPath, repoRoot } from './support/paths.js';
 import { loadStackCompose, serviceOf } from './support/project.js';
 import { metricNamesIn } from './support/promql.js';
 import { locatePromtool } from './support/promtool.js';
@@ -45,6 +47,24 @@ const RULES_DIR = repoPath('deploy/prometheus/rules');
 const ruleFiles = readdirSync(RULES_DIR)
   .filter((f) => f.endsWith('.rules.yml'))
   .map((f) => join(RULES_DIR, f));
+/** Where the collector's own metrics are named for people: docs, READMEs, deploy configs. */
+const DOC_AND_CONFIG_FILES = [
+  ...['docs', 'deploy'].flatMap((dir) =>
+    readdirSync(repoPath(dir), { recursive: true, encoding: 'utf8' }).map((f) =>
+      repoPath(dir, f),
+    ),
+  ),
+  ...['README.md', 'apps', 'libs'].flatMap((entry) =>
+    entry.endsWith('.md')
+      ? [repoPath(entry)]
+      : readdirSync(repoPath(entry)).map((p) =>
+          repoPath(entry, p, 'README.md'),
+        ),
+  ),
+].filter(
+  (f) =>
+    /\.(md|ya?ml|json|mjs)$/.test(f) && existsSync(f) && statSync(f).isFile(),
+);
 const testFiles = readdirSync(join(RULES_DIR, 'tests'))
   .filter((f) => f.endsWith('.test.yml'))
   .map((f) => join(RULES_DIR, 'tests', f));
@@ -159,6 +179,20 @@ describe('the alert rules', () => {
     expect(unknown).toEqual([]);
   });
 
+  it("are named the same way in the docs and configs: no _total on the collector's own metrics", () => {
+    const named = DOC_AND_CONFIG_FILES.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\botelcol_[a-z0-9_]+\*?/g)]
+        .map((m) => m[0])
+        // `otelcol_processor_tail_sampling_*` names a family, not a metric.
+        .filter((name) => !name.endsWith('*'))
+        .map((name) => ({ file: relative(repoRoot, file), name })),
+    );
+    expect(named.length).toBeGreaterThanOrEqual(20);
+    expect(named.filter(({ name }) => !COLLECTOR_METRICS.has(name))).toEqual(
+      [],
+    );
+  });
+
   withPromtool('pass promtool check rules', () => {
     const result = promtoolRun(['check', 'rules', ...ruleFiles]);
     expect({ ok: result.ok, output: result.ok ? '' : result.output }).toEqual({
@@ -191,8 +225,22 @@ describe('the alert rules', () => {
     [
       'a label dropped',
       'collector.rules.yml',
-      'sum without (transport)',
-      'sum without (transport, receiver)',
+      'instance, receiver)',
+      'instance)',
+    ],
+    [
+      // A failure counter has no series until its first failure: plain increase() reads 0 for it.
+      'a first failure counted as no increase',
+      'collector.rules.yml',
+      'count_over_time(otelcol_exporter_enqueue_failed_log_records[5m]) <',
+      'count_over_time(otelcol_exporter_enqueue_failed_log_records[5m]) >',
+    ],
+    [
+      // Counting failed scrapes too makes a counter unseen during a scrape outage look new.
+      'an old total passed off as new failures',
+      'collector.rules.yml',
+      'sum_over_time(up[5m])',
+      'count_over_time(up[5m])',
     ],
   ])('unit tests fail when the rules break: %s', (_what, file, from, to) => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-e2e-rules-'));
