@@ -124,7 +124,13 @@ export function guardConnections(
     const socket = (args[1] as IncomingMessage).socket;
     let state = states.get(socket);
     if (state === undefined) {
-      state = { busy: false, waiting: [], paused: false, sent: 0, stuckSince: undefined };
+      state = {
+        busy: false,
+        waiting: [],
+        paused: false,
+        sent: 0,
+        stuckSince: undefined,
+      };
       states.set(socket, state);
       watch(socket);
     }
@@ -257,8 +263,9 @@ function resumeReading(socket: Socket, state: ConnectionState): void {
 }
 
 function checkOptions(options: ConnectionGuardOptions): ConnectionGuardOptions {
-  for (const [name, value] of Object.entries(options)) {
-    if (!Number.isSafeInteger(value) || (value as number) < 1)
+  for (const name of ['sendTimeoutMs', 'maxPipelinedRequests'] as const) {
+    const value = options[name];
+    if (!Number.isSafeInteger(value) || value < 1)
       throw new RangeError(
         `connection guard: ${name} must be a positive integer, got ${String(value)}`,
       );
