@@ -15,13 +15,23 @@
 import { connect, type Socket } from 'node:net';
 import {
   findExecutable,
+  formatMiB,
   getFreePort,
   httpGet,
+  MiB,
+  pipelineAndStall,
+  probeHealth,
+  readCpuSeconds,
+  readRssBytes,
+  serverConnections,
   startOtlpReceiver,
   stopAllProcesses,
   waitUntil,
+  watchServer,
+  type HealthReport,
   type NodeProcess,
   type OtlpReceiver,
+  type ServerWatch,
 } from '@otel-dice/test-support';
 import { execFileSync } from 'node:child_process';
 import {
@@ -29,21 +39,7 @@ import {
   healthStatus,
   startDiceApi,
 } from './support/dice-api.js';
-import {
-  formatMiB,
-  MiB,
-  readCpuSeconds,
-  readRssBytes,
-} from './support/proc-status.js';
 import { runLoad } from './support/load.js';
-import {
-  pipelineAndStall,
-  probeHealth,
-  serverConnections,
-  watchServer,
-  type HealthReport,
-  type ServerWatch,
-} from './support/stalled-clients.js';
 
 let receiver: OtlpReceiver | undefined;
 const sockets: Socket[] = [];

@@ -1,6 +1,6 @@
 /**
- * Clients that do not play by the rules, on raw sockets to 127.0.0.1, and what the server
- * process holds meanwhile:
+ * Clients that do not read their answers, on raw sockets to 127.0.0.1, and what the server
+ * process holds meanwhile (the e2e suites' attacks, ISSUE 20):
  * - `pipelineAndStall`: one connection writes many requests at once and never reads an answer.
  *   Node's own client cannot shrink its receive buffer (SO_RCVBUF), so the kernel takes a few
  *   MB of answers on its side before the server has to hold the rest; the attack is the same.
@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { httpGet } from '@otel-dice/test-support';
+import { httpGet } from './http.js';
 import { readRssBytes } from './proc-status.js';
 
 export interface StalledClient {
