@@ -37,6 +37,7 @@ import { execFileSync } from 'node:child_process';
 import {
   DICE_API_MAIN,
   healthStatus,
+  METRICS_PAGE_KEPT_MS,
   startDiceApi,
 } from './support/dice-api.js';
 import { runLoad } from './support/load.js';
@@ -189,8 +190,10 @@ describe('ISSUE 20: clients that do not read their answers', () => {
           await (
             await fetch(`${app.baseUrl}${path}`, { method })
           ).arrayBuffer();
-    // past the page cache, so the size below is the page the attack gets
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // past the kept page, so the size below is the page the attack gets
+    await new Promise((resolve) =>
+      setTimeout(resolve, METRICS_PAGE_KEPT_MS + 100),
+    );
     return (await httpGet(`${app.baseUrl}/metrics`, { timeoutMs: 10_000 })).body
       .length;
   }
@@ -427,7 +430,9 @@ describe('ISSUE 20: a flood of scrapes', () => {
     );
     expect(pages.size).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
     // the next page shows every scrape answered so far
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) =>
+      setTimeout(resolve, METRICS_PAGE_KEPT_MS + 100),
+    );
     const { body } = await httpGet(`${app.baseUrl}/metrics`, {
       timeoutMs: 10_000,
     });
