@@ -287,6 +287,9 @@ describe('ISSUE 20: clients that do not read their answers', () => {
         () => serverConnections(app.port, ports),
         20_000,
       );
+      process.stdout.write(
+        `send timeout 2 s (${DICE_API_MAIN}): closed after ${watch.allClosedAfterMs === undefined ? 'never' : `${(watch.allClosedAfterMs / 1000).toFixed(1)} s`}\n`,
+      );
       // the kernel's buffers fill within moments; then 2 s without progress, checked twice a second
       expect(watch.mostHeld).toBe(1);
       expect(watch.allClosedAfterMs).toBeGreaterThan(1_500);
