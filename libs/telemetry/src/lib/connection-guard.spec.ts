@@ -254,6 +254,39 @@ describe('guardConnections', () => {
     expect(socket.destroyed).toBe(false);
   }, 30_000);
 
+  it('leaves an upgraded connection (WebSocket, CONNECT) to its new owner', async () => {
+    const { server, port } = await serve((_req, res) => res.end('ok'), {
+      sendTimeoutMs: 100,
+      maxPipelinedRequests: 32,
+    });
+    let upgraded: Socket | undefined;
+    server.on('upgrade', (_req, socket: Socket) => {
+      upgraded = socket;
+      socket.on('error', () => undefined); // the client resets it at the end
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
+      );
+      // far more than the client, which stops reading, lets through
+      for (let i = 0; i < 64; i += 1) socket.write(Buffer.alloc(256 * 1024));
+    });
+    const client = pipeline(port, ['/first']);
+    await waitFor(() => client.received().includes('ok'));
+    client.socket.pause();
+    client.socket.write(
+      'GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
+    );
+    await waitFor(() => upgraded !== undefined);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(upgraded?.writableLength).toBeGreaterThan(0);
+    expect(upgraded?.destroyed).toBe(false);
+  });
+
+  it('refuses to guard a server twice', () => {
+    const server = createServer();
+    guardConnections(server);
+    expect(() => guardConnections(server)).toThrow('guarded already');
+  });
+
   it('refuses options that are not positive integers', () => {
     const server = createServer();
     expect(() =>

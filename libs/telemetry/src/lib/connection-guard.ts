@@ -74,15 +74,21 @@ interface ConnectionState {
 
 type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
 
+const kGuarded = Symbol('otel-dice.connection-guard');
+
 /**
- * Applies the guard to `server` (before or after it listens). Throws a RangeError for an option
- * that is not a positive integer.
+ * Applies the guard to `server` (before or after it listens), once. Throws a RangeError for an
+ * option that is not a positive integer.
  */
 export function guardConnections(
   server: Server,
   options: ConnectionGuardOptions = DEFAULT_CONNECTION_GUARD,
 ): void {
   const { sendTimeoutMs, maxPipelinedRequests } = checkOptions(options);
+  const marked = server as Server & { [kGuarded]?: true };
+  if (marked[kGuarded])
+    throw new Error('connection guard: this server is guarded already');
+  marked[kGuarded] = true;
   const states = new WeakMap<Socket, ConnectionState>();
   const watched = new Set<Socket>();
   let sweeper: NodeJS.Timeout | undefined;
