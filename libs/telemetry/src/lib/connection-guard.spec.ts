@@ -281,6 +281,38 @@ describe('guardConnections', () => {
     expect(upgraded?.destroyed).toBe(false);
   });
 
+  it('treats requests that expect 100-continue like any other, when the app answers them', async () => {
+    let running = 0;
+    let most = 0;
+    const { server, port } = await serve(() => undefined);
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      running += 1;
+      most = Math.max(most, running);
+      res.writeContinue();
+      req.resume();
+      setTimeout(() => {
+        running -= 1;
+        res.end(req.url);
+      }, 5);
+    });
+    const socket = connect({ host: '127.0.0.1', port });
+    sockets.push(socket);
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.write(
+      ['/a', '/b', '/c']
+        .map(
+          (p) =>
+            `POST ${p} HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n`,
+        )
+        .join(''),
+    );
+    await waitFor(() => bodies(received).length === 3);
+    expect(bodies(received)).toEqual(['/a', '/b', '/c']);
+    expect(most).toBe(1);
+  });
+
   it('refuses to guard a server twice', () => {
     const server = createServer();
     guardConnections(server);

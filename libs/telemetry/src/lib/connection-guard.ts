@@ -158,17 +158,19 @@ export function guardConnections(
 
   const watch = (socket: Socket): void => {
     watched.add(socket);
-    socket.once('close', () => {
-      watched.delete(socket);
-      if (watched.size === 0 && sweeper !== undefined) {
-        clearInterval(sweeper);
-        sweeper = undefined;
-      }
-    });
+    socket.once('close', () => unwatch(socket));
     sweeper ??= setInterval(
       () => sweep(performance.now()),
       sweepIntervalMs(sendTimeoutMs),
     ).unref();
+  };
+
+  const unwatch = (socket: Socket): void => {
+    watched.delete(socket);
+    if (watched.size === 0 && sweeper !== undefined) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
   };
 
   const sweep = (now: number): void => {
@@ -180,15 +182,17 @@ export function guardConnections(
     }
   };
 
-  const stopWatching = (socket: unknown): void => {
-    // An upgraded connection (WebSocket, CONNECT) is no longer HTTP's to police.
-    if (socket !== null && typeof socket === 'object')
-      watched.delete(socket as Socket);
-  };
-
   const guarded: Emit = (event, ...rest) => {
-    if (event === 'request') return onRequest([event, ...rest]);
-    if (event === 'upgrade' || event === 'connect') stopWatching(rest[1]);
+    // 'checkContinue'/'checkExpectation' replace 'request' for an Expect header when the app
+    // listens to them: requests all the same.
+    if (
+      event === 'request' ||
+      event === 'checkContinue' ||
+      event === 'checkExpectation'
+    )
+      return onRequest([event, ...rest]);
+    // An upgraded connection (WebSocket, CONNECT) is no longer HTTP's to police.
+    if (event === 'upgrade' || event === 'connect') unwatch(rest[1] as Socket);
     return forward([event, ...rest]);
   };
   server.emit = guarded as Server['emit'];
