@@ -134,6 +134,27 @@ describe('GET /rolldice with an invalid rolls parameter answers 400', () => {
   });
 });
 
+describe('a rolls after 1,000 other query parameters', () => {
+  it('answers 400 naming the limit, instead of rolling once as if rolls were not there', async () => {
+    const response = await httpGet(
+      `${baseUrl()}/rolldice?${'a=1&'.repeat(1_000)}rolls=3`,
+      { timeoutMs: 10_000 },
+    );
+    expect({ status: response.status, body: parseJson(response.body) }).toEqual(
+      {
+        status: 400,
+        body: {
+          error: 'too_many_parameters',
+          limit: 1_000,
+          message: 'a query may have at most 1000 parameters',
+        },
+      },
+    );
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    await expectStillHealthy();
+  });
+});
+
 describe('unknown routes answer 404', () => {
   it.each([
     '/nope',

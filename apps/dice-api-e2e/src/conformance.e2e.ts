@@ -37,7 +37,7 @@ import {
   type ReceivedSpan,
 } from '@otel-dice/test-support';
 import { crashSigns, exporterWarnings } from './support/app-output.js';
-import { readAppMetrics, startDiceApi } from './support/dice-api.js';
+import { readFreshAppMetrics, startDiceApi } from './support/dice-api.js';
 import type { MetricSample } from './support/metrics-text.js';
 import { sendRaw, type RawRequest } from './support/raw-http.js';
 import {
@@ -697,7 +697,8 @@ async function runMode(mode: Mode, setup: Setup): Promise<Run> {
       const response = await sendRaw(app.port, requestOf(c, app.port));
       sent.set(c.id, response);
     }
-    const durations = (await readAppMetrics(app)).filter((s) =>
+    // one of the cases scraped /metrics: the page it rendered does not have the later requests
+    const durations = (await readFreshAppMetrics(app)).filter((s) =>
       s.name.startsWith(DURATION),
     );
     const stopped = await app.stop('SIGTERM');

@@ -8,7 +8,10 @@
 import { createServer, type Server } from 'node:http';
 import { serverOptions } from '@otel-dice/app-config';
 import type { AddressInfo } from 'node:net';
-import type { Telemetry } from '@otel-dice/telemetry';
+// main.ts require()s the library, and this module, only after telemetry started (see above),
+// which this rule mistakes for code splitting; importing it here splits nothing.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { guardConnections, type Telemetry } from '@otel-dice/telemetry';
 import { createApp, type AppTelemetry } from './app.js';
 import type { AppConfig } from './config.js';
 import type { RandomInt } from './dice.js';
@@ -62,9 +65,12 @@ export async function runServer(
       level: config.logLevel,
     });
 
-  // Timeouts and a connection cap against slow clients (APP_HEADERS_TIMEOUT_MS and friends).
+  // Timeouts and a connection cap against slow clients (APP_HEADERS_TIMEOUT_MS and friends),
+  // and a bound on what a client that does not read its answers can make us hold
+  // (APP_SEND_TIMEOUT_MS, APP_MAX_PIPELINED_REQUESTS).
   const server = createServer(serverOptions(config.server));
   server.maxConnections = config.server.maxConnections;
+  guardConnections(server, config.server);
   // Registered before the app's listener so the drainer sees every request first.
   const drainer = trackForDrain(server);
   const app = createApp({

@@ -112,8 +112,17 @@ export {
   createResource,
   DROPPED_PROCESS_ATTRIBUTES,
   safeProcessDetector,
+  TARGET_INFO_ATTRIBUTES,
 } from './lib/resource.js';
+export type { TargetInfoMode } from './lib/resource.js';
 export { RequestContextManager } from './lib/context.js';
+export {
+  guardConnections,
+  DEFAULT_CONNECTION_GUARD,
+} from './lib/connection-guard.js';
+export type { ConnectionGuardOptions } from './lib/connection-guard.js';
+export type { PrometheusScrapeOptions } from './lib/prometheus-scrape.js';
+export type { PrometheusServerLimits } from './lib/prometheus-server.js';
 export { PreAggregatedMeterProvider } from './lib/self-metrics.js';
 export {
   createInstrumentations,

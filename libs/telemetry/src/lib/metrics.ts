@@ -8,7 +8,11 @@ import {
   type IMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { resolveConfigFromEnv } from './config/from-env.js';
-import type { MetricReaderConfig, MetricsConfig } from './config/model.js';
+import {
+  DEFAULT_PROMETHEUS_HOST,
+  type MetricReaderConfig,
+  type MetricsConfig,
+} from './config/model.js';
 import type { Env } from './config/values.js';
 import { cpuTimeCallback } from './cpu.js';
 import {
@@ -16,6 +20,15 @@ import {
   type ExportHealthReporter,
 } from './export-health.js';
 import { createMetricExporter } from './exporters.js';
+import {
+  PrometheusScrape,
+  type PrometheusScrapeOptions,
+} from './prometheus-scrape.js';
+import {
+  startPrometheusServer,
+  type PrometheusServer,
+  type PrometheusServerLimits,
+} from './prometheus-server.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
 export const METER_NAME = '@otel-dice/telemetry';
@@ -34,6 +47,14 @@ export interface MetricsOptions {
   reporter?: ExportHealthReporter;
   /** Register as the global meter provider (default true). */
   register?: boolean;
+  /**
+   * How `/metrics` is served, on the app's port and on the Prometheus port: the page cache and
+   * `target_info` (prometheus-scrape.ts), the Prometheus port's limits (prometheus-server.ts).
+   */
+  prometheus?: {
+    readonly scrape?: Omit<PrometheusScrapeOptions, 'now'>;
+    readonly limits?: Partial<PrometheusServerLimits>;
+  };
 }
 
 export interface Metrics {
@@ -77,25 +98,32 @@ export function initMetrics(options: MetricsOptions): Metrics {
         r.kind === 'periodic' ? [r.exporter] : [],
       ),
     );
-  let appPortExporter: PrometheusExporter | undefined;
+  let appPortScrape: PrometheusScrape | undefined;
+  const scrapes: PrometheusScrape[] = [];
+  const servers: Promise<PrometheusServer | undefined>[] = [];
   let exportHealth: ExportHealthMetricExporter | undefined;
 
   const reader = (readerConfig: MetricReaderConfig): IMetricReader => {
     if (readerConfig.kind === 'prometheus') {
-      const exporter = new PrometheusExporter({
-        host: readerConfig.host,
-        port: readerConfig.port,
-        preventServerStart: true,
-      });
-      if (readerConfig.port === undefined) appPortExporter ??= exporter;
+      // The exporter collects; it never serves (prometheus-server.ts says why).
+      const exporter = new PrometheusExporter({ preventServerStart: true });
+      const scrape = new PrometheusScrape(exporter, options.prometheus?.scrape);
+      scrapes.push(scrape);
+      const { host = DEFAULT_PROMETHEUS_HOST, port } = readerConfig;
+      if (port === undefined) appPortScrape ??= scrape;
       else
-        exporter
-          .startServer()
-          .catch((error: unknown) =>
+        servers.push(
+          startPrometheusServer(scrape.handle, {
+            host,
+            port,
+            limits: options.prometheus?.limits,
+          }).catch((error: unknown) => {
             reporter.warn(
-              `cannot serve Prometheus metrics on ${readerConfig.host}:${readerConfig.port}: ${(error as Error).message}`,
-            ),
-          );
+              `cannot serve Prometheus metrics on ${host}:${port}: ${(error as Error).message}`,
+            );
+            return undefined;
+          }),
+        );
       return exporter;
     }
     let exporter = createMetricExporter(readerConfig, pem);
@@ -122,17 +150,21 @@ export function initMetrics(options: MetricsOptions): Metrics {
   if (options.register !== false) metrics.setGlobalMeterProvider(provider);
   const meter = provider.getMeter(METER_NAME);
   const requestCounter = registerSeedInstruments(meter);
-  const served = appPortExporter;
+  for (const scrape of scrapes) scrape.countOn(meter);
+  const served = appPortScrape;
   return {
     provider,
     meter,
     requestCounter,
     exportHealth,
-    metricsHandler: served
-      ? (req, res) => served.getMetricsRequestHandler(req, res)
-      : notServedHere,
+    metricsHandler: served ? served.handle : notServedHere,
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await Promise.all([
+        provider.shutdown(),
+        ...servers.map(async (server) => (await server)?.close()),
+      ]);
+    },
   };
 }
 

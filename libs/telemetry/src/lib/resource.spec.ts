@@ -1,4 +1,4 @@
-import { createResource } from './resource.js';
+import { createResource, targetInfoAttributes } from './resource.js';
 
 const base = {
   serviceName: 'dice-api',
@@ -63,5 +63,42 @@ describe('createResource', () => {
     const resource = createResource({ ...base, detectors: ['container'] });
     // outside a container it finds no id; it must not throw either way
     expect(resource.attributes['service.name']).toBe('dice-api');
+  });
+});
+
+describe('targetInfoAttributes', () => {
+  const detected = createResource({
+    serviceName: 'dice-api',
+    serviceVersion: '1.2.3',
+    attributes: {
+      'deployment.environment.name': 'prod',
+      'k8s.pod.name': 'dice-api-7f9c-abcde',
+      'k8s.node.name': 'node-3',
+    },
+    detectors: ['host', 'os', 'process', 'service'],
+  }).attributes;
+
+  it('shows a scraper who the service is, and nothing about where or on what it runs', () => {
+    const shown = targetInfoAttributes(detected, 'service');
+    expect(Object.keys(shown).sort()).toEqual([
+      'deployment.environment.name',
+      'service.instance.id',
+      'service.name',
+      'service.version',
+    ]);
+    // what the detectors found is there to be dropped
+    for (const key of [
+      'process.executable.path',
+      'process.runtime.version',
+      'os.version',
+      'host.arch',
+      'host.name',
+    ])
+      expect(detected[key]).toBeDefined();
+  });
+
+  it('shows everything with `all`, and nothing with `none`', () => {
+    expect(targetInfoAttributes(detected, 'all')).toBe(detected);
+    expect(targetInfoAttributes(detected, 'none')).toEqual({});
   });
 });

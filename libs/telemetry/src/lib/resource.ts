@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import {
   defaultResource,
   detectResources,
@@ -40,6 +41,45 @@ export const safeProcessDetector: ResourceDetector = {
     };
   },
 };
+
+/**
+ * What the Prometheus `target_info` series shows of the resource:
+ * - `service` (the default): who the service is — TARGET_INFO_ATTRIBUTES;
+ * - `all`: every resource attribute, as the OpenTelemetry Prometheus exporters do;
+ * - `none`: no `target_info` at all.
+ */
+export type TargetInfoMode = 'service' | 'all' | 'none';
+
+/**
+ * The resource attributes `target_info` keeps by default: the service's identity, what a scraper
+ * joins on. What the detectors add — the executable's path and name, the process id, the Node and
+ * SDK versions, the kernel version, the host's name, id and architecture — and whatever else the
+ * resource carries (pod and node names) goes to the collector over OTLP, not to anyone who can
+ * reach a metrics port: it tells an attacker what to attack and is no use to Prometheus, which
+ * knows its targets from service discovery.
+ */
+export const TARGET_INFO_ATTRIBUTES: readonly string[] = [
+  'service.name',
+  'service.namespace',
+  'service.version',
+  'service.instance.id',
+  'deployment.environment.name',
+  'deployment.environment',
+];
+
+/** The resource attributes `target_info` shows in `mode`. Pure. */
+export function targetInfoAttributes(
+  attributes: Attributes,
+  mode: TargetInfoMode,
+): Attributes {
+  if (mode === 'all') return attributes;
+  if (mode === 'none') return {};
+  return Object.fromEntries(
+    Object.entries(attributes).filter(([key]) =>
+      TARGET_INFO_ATTRIBUTES.includes(key),
+    ),
+  );
+}
 
 function detector(name: ResourceDetectorName): ResourceDetector {
   switch (name) {

@@ -58,6 +58,8 @@ describe('PreAggregatedMeterProvider', () => {
   const metrics = initMetrics({
     resource: resourceFromAttributes({ 'service.name': 'self-metrics-test' }),
     register: false,
+    // every scrape a fresh page: the tests read /metrics one right after the other
+    prometheus: { scrape: { cacheMs: 0 } },
   });
   afterAll(() => metrics.shutdown());
 
