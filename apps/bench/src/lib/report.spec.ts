@@ -21,10 +21,10 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
   };
 }
 
-const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true };
-const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true, appCounters: true };
-const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false, appCounters: true };
-const peerSpans = { created: 0, sampled: 0, received: 20_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: false };
+const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true };
+const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true, appCounters: true, pipelineCounters: true };
+const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false, appCounters: true, pipelineCounters: true };
+const peerSpans = { created: 0, sampled: 0, received: 20_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: false, pipelineCounters: false };
 const rounds = [
   round('limit', 0, 100_000),
   round('off', 0, 50_000),
