@@ -34,6 +34,8 @@ const MAX_NAMES = 1_000;
 export interface DatadogAgentCounts {
   /** Accepted trace payloads. */
   payloads: number;
+  /** Accepted trace payloads by intake path ("/v0.4/traces", "/v0.5/traces"). */
+  payloadsByPath: Record<string, number>;
   traces: number;
   spans: number;
   /** Spans of traces with sampling priority > 0 (what a real agent keeps). */
@@ -79,6 +81,7 @@ export const AGENT_INFO = {
 export function createDatadogAgent(options: DatadogAgentOptions = {}): DatadogAgent {
   const counts: DatadogAgentCounts = {
     payloads: 0,
+    payloadsByPath: {},
     traces: 0,
     spans: 0,
     keptSpans: 0,
@@ -113,6 +116,7 @@ export function createDatadogAgent(options: DatadogAgentOptions = {}): DatadogAg
       try {
         const summary = decodeTracePayload(version, body, declared);
         counts.payloads++;
+        add(counts.payloadsByPath, path);
         counts.traces += summary.traces;
         counts.spans += summary.spans;
         counts.keptSpans += summary.keptSpans;

@@ -192,7 +192,8 @@ async function agentNote(variant: RunningVariant): Promise<string> {
       .map(([k, n]) => `${k} ${formatNumber(n)}`)
       .join(', ') || 'none';
   return (
-    `Stand-in Datadog agent of ${variant.spec.id} (whole run, warm-up included): ${formatNumber(counts.payloads)} trace payloads, ` +
+    `Stand-in Datadog agent of ${variant.spec.id} (whole run, warm-up included): ${formatNumber(counts.payloads)} trace payloads ` +
+    `(${tally(counts.payloadsByPath)}), ` +
     `${formatNumber(counts.traces)} traces, ${formatNumber(counts.spans)} spans (${formatNumber(counts.keptSpans)} with sampling priority > 0); ` +
     `spans by name: ${tally(counts.spanNames)}. DogStatsD lines by metric: ${tally(counts.metricLines)}. ` +
     `Refused: ${formatNumber(counts.refused)}${counts.lastRefusal ? ` (last: ${counts.lastRefusal})` : ''}. ` +
