@@ -33,7 +33,7 @@ describe('the floor', () => {
     posts.length = 0;
   });
 
-  async function received(): Promise<ReceivedSpan[]> {
+  async function received(): Promise<readonly ReceivedSpan[]> {
     const responses = await Promise.all(posts);
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     expect(receiver.rejections).toEqual([]);

@@ -164,7 +164,7 @@ describe('formatReport with peers and the floor', () => {
     dd: { family: 'peer', offId: 'dd-off' },
   };
   const summaries = ['off', 'on', 'dd', 'dd-off'].map((id) =>
-    summariseVariant({ id, label: `${id} label`, family: 'none', ...families[id] }, peerRounds, memory),
+    summariseVariant({ id, label: `${id} label`, ...(families[id] ?? { family: 'none' }) }, peerRounds, memory),
   );
   const text = formatReport({
     ...input,
