@@ -11,7 +11,7 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { redactText, redactUrl } from './config/redact.js';
+import { knownSecrets, redactText, redactUrl } from './config/redact.js';
 
 /**
  * Where the library's own lines go: the start-up summary, configuration notes, export-outage
@@ -81,6 +81,8 @@ class ExportHealth<T> {
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
   private readonly endpoint: string;
+  /** The endpoint's own credentials, masked wherever an exporter's message quotes them. */
+  private readonly secrets: readonly string[];
 
   constructor(
     endpoint: string,
@@ -90,6 +92,7 @@ class ExportHealth<T> {
     options: ExportHealthOptions,
   ) {
     this.endpoint = redactUrl(endpoint);
+    this.secrets = knownSecrets({ endpoint });
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
   }
@@ -145,7 +148,10 @@ class ExportHealth<T> {
       this.stats.down = true;
       this.stats.outages += 1;
       this.failedThisOutage = 0;
-      const reason = redactText(result.error?.message ?? 'unknown error');
+      const reason = redactText(
+        result.error?.message ?? 'unknown error',
+        this.secrets,
+      );
       this.reporter.warn(
         `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected`,
       );

@@ -58,7 +58,8 @@ describe('SeriesSums', () => {
 describe('PreAggregatedMeterProvider', () => {
   const metrics = initMetrics({
     config: resolveTelemetryConfig({
-      env: {},
+      // every scrape a fresh page: the tests read /metrics one right after the other
+      env: { TELEMETRY_PROMETHEUS_CACHE_MS: '0' },
       defaultServiceName: 'self-metrics-test',
     }),
     resource: resourceFromAttributes({ 'service.name': 'self-metrics-test' }),

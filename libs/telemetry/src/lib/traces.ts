@@ -24,7 +24,6 @@ import {
   type SamplerModel,
   type TelemetryConfig,
 } from './config/model.js';
-import { resolveTelemetryConfig } from './config/resolve.js';
 import {
   ExportHealthSpanExporter,
   type ExportHealthStats,
@@ -40,6 +39,7 @@ import {
   PresetIdGenerator,
   type DropCounter,
 } from './lean-tracer.js';
+import { standalone, stderrReporter } from './reporter.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -116,11 +116,6 @@ export function createSampler(sampler: SamplerModel | undefined): Sampler {
   });
 }
 
-export const stderrReporter: TelemetryLogger = {
-  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
-  info: (message) => process.stderr.write(`[otel] ${message}\n`),
-};
-
 /** The SDK's span limits from the model's (every limit written in by resolve). */
 function spanLimits(config: TelemetryConfig) {
   const l = config.tracer_provider?.limits ?? {};
@@ -148,15 +143,14 @@ function otlpEndpoint(exporter: ExporterModel): string | undefined {
  * instead of hoarded.
  */
 export function initTraces(options: TracesOptions = {}): Traces {
-  return buildTraces(options);
+  return buildTraces(standalone(options));
 }
 
 export function buildTraces(
-  options: TracesOptions,
+  options: TracesOptions & { readonly config: TelemetryConfig },
   internals: TracesInternals = {},
 ): BuiltTraces {
-  const config =
-    options.config ?? resolveTelemetryConfig({ defaultServiceName: '' });
+  const { config } = options;
   const reporter = options.logger ?? stderrReporter;
   const pem = internals.pem ?? readPemFiles(config);
   let exportHealth: ExportHealthSpanExporter | undefined;
