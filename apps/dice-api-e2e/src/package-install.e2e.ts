@@ -140,7 +140,7 @@ require('./server.cjs');
 
 const ESM_START = `// An ES module start module, loaded with node --import ./telemetry.mjs server.mjs
 import { flushOnExit, startTelemetry } from '@otel-dice/telemetry';
-// The CommonJS-only redact entry, imported by name from an ES module.
+// The redact entry, the one a configuration module loads before the SDK.
 import { redactUrl } from '@otel-dice/telemetry/redact';
 
 if (redactUrl('http://u:p@collector:4318') !== 'http://***@collector:4318')
@@ -257,6 +257,8 @@ describeIfRegistry(
             'dist/esm/testing.d.mts',
             'dist/redact.js',
             'dist/redact.d.ts',
+            'dist/esm/redact.mjs',
+            'dist/esm/redact.d.mts',
           ]),
         );
         expect(

@@ -34,6 +34,7 @@ describe('the library sources', () => {
         'esm/index.mts',
         'esm/register.mts',
         'esm/testing.mts',
+        'esm/redact.mts',
       ]),
     );
   });
