@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:http';
+import { DEFAULT_CONNECTION_GUARD } from '@otel-dice/telemetry';
 import { waitUntil } from '@otel-dice/test-support';
 import { loadConfig } from './config.js';
 import { createLogger } from './logging.js';
@@ -12,7 +13,7 @@ import {
   type RunningServer,
   type ServerTelemetry,
 } from './server.js';
-import { createInMemoryTelemetry } from './testing/in-memory-telemetry.js';
+import { startTestTelemetry } from '@otel-dice/telemetry/testing';
 
 function getKeepAlive(
   url: string,
@@ -35,7 +36,7 @@ describe('runServer', () => {
   const exits: number[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const events: string[] = [];
-  const memory = createInMemoryTelemetry();
+  const memory = startTestTelemetry();
   let running: RunningServer;
   const agent = new Agent({ keepAlive: true });
 
@@ -113,5 +114,12 @@ describe('runServer', () => {
       expect.arrayContaining(['shutdown started', 'shutdown complete']),
     );
     await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('the connection guard', () => {
+  it('has the defaults of APP_SEND_TIMEOUT_MS and APP_MAX_PIPELINED_REQUESTS', () => {
+    // app-config reads the numbers before the library is loaded, so it keeps its own copy
+    expect(loadConfig({}).server).toMatchObject(DEFAULT_CONNECTION_GUARD);
   });
 });

@@ -2,6 +2,7 @@
  * Command line of the benchmark. Pure: argv in, options out (or a UsageError saying what is wrong).
  */
 import { parseArgs } from 'node:util';
+import { withOwnOffs } from './variants.js';
 
 export interface ExtraVariant {
   /** Short id used in the tables, e.g. "gzip". */
@@ -34,8 +35,12 @@ export interface BenchOptions {
   baseline: string | undefined;
   /** Built-in variants to run (default all); extras and the baseline always run. */
   only: string[] | undefined;
-  /** --cpu-prof: the variant profiled against "off" (default "on"). */
+  /** --cpu-prof: the variant profiled against its own off (default "on", against "off"). */
   profileVariant: string;
+  /** Seconds the floor microbenchmark runs in each round (0: no floor). */
+  floorSec: number;
+  /** Its unmeasured warm-up in each round. */
+  floorWarmupSec: number;
 }
 
 export class UsageError extends Error {
@@ -51,6 +56,8 @@ const FULL = {
   fixedDurationSec: 60,
   fixedWarmupSec: 10,
   scrapes: 200,
+  floorSec: 3,
+  floorWarmupSec: 1,
 } as const;
 
 /** --quick: a smoke run in well under a minute, to see that everything works end to end. */
@@ -63,6 +70,8 @@ const QUICK = {
   fixedDurationSec: 5,
   fixedWarmupSec: 2,
   scrapes: 20,
+  floorSec: 1,
+  floorWarmupSec: 1,
 } as const;
 
 export const USAGE = `Usage: npx nx run bench:bench [-- options]
@@ -71,7 +80,10 @@ export const USAGE = `Usage: npx nx run bench:bench [-- options]
 Measures the throughput, latency, CPU and memory cost of dice-api's telemetry: a bare node:http
 "limit", dice-api with OTEL_SDK_DISABLED=true ("off"), fully on with a live OTLP receiver ("on"),
 fully on with nothing listening on the OTLP port ("down"), 10 % of traces sampled ("ratio10"),
-and the getting-started OpenTelemetry setup on the same app ("peer"), in interleaved rounds.
+and two peers on the same app, each with its own off: the getting-started OpenTelemetry setup
+("peer", "peer-off") and Datadog's dd-trace to a stand-in agent ("dd", "dd-off"), in
+interleaved rounds; and in each round the "floor", the same telemetry done the cheapest
+correct way (a microbenchmark, see \`main.js floor --help\`).
 
 Options:
   --quick                 short smoke run (1 round of 3 s, 5 s fixed-rate run at 200 req/s)
@@ -84,14 +96,18 @@ Options:
   --fixed-warmup S        warm-up before the sustained run (default ${FULL.fixedWarmupSec})
   --skip-fixed-rate       leave the sustained run out
   --scrapes N             sequential /metrics scrapes to time (default ${FULL.scrapes})
-  --only ID[,ID]          run only these built-in variants (limit, off, on, down, ratio10, peer);
-                          extras and the baseline always run, "off" and "on" are always added
-  --on-env K=V            extra environment for every SDK-on variant, the peer's too (repeatable)
+  --only ID[,ID]          run only these built-in variants (limit, off, on, down, ratio10,
+                          peer, peer-off, dd, dd-off); extras and the baseline always run,
+                          "off" and "on" are always added, and a peer's own off with the peer
+  --on-env K=V            extra environment for every SDK-on variant, the getting-started peer's
+                          too, not dd-trace's (repeatable)
   --variant ID:K=V[,K=V]  an extra SDK-on variant with this environment, measured in the same
                           rounds (repeatable), e.g. --variant gzip:OTEL_EXPORTER_OTLP_COMPRESSION=gzip
   --cpu-prof              instead of the comparison: profile "off" and "on" under load
                           (node --cpu-prof) and print where "on" spends its extra time
-  --cpu-prof-variant ID   profile this built-in variant instead of "on" (e.g. ratio10, peer)
+  --cpu-prof-variant ID   profile this built-in variant instead of "on" (e.g. ratio10, peer, dd),
+                          against its own off (peer-off, dd-off)
+  --floor S               seconds of the floor microbenchmark per round (default ${FULL.floorSec}; 0: none)
   --out FILE              also write the Markdown report to FILE
   --app FILE              dice-api bundle to run (default apps/dice-api/dist/main.js)
   --baseline FILE         another dice-api bundle (e.g. built before a change), run fully on as
@@ -125,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         baseline: { type: 'string' },
         only: { type: 'string' },
         'cpu-prof-variant': { type: 'string' },
+        floor: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -136,8 +153,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const variants = (v.variant ?? []).map(parseVariant);
   const ids = new Set<string>();
   for (const { id } of variants) {
-    if (RESERVED_IDS.includes(id) || ids.has(id))
-      throw new UsageError(`--variant id "${id}" is already taken`);
+    if (RESERVED_IDS.includes(id) || ids.has(id)) throw new UsageError(`--variant id "${id}" is already taken`);
     ids.add(id);
   }
   return {
@@ -146,38 +162,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     rounds: integer('--rounds', v.rounds, base.rounds, 1, 100),
     durationSec: integer('--duration', v.duration, base.durationSec, 1, 600),
     warmupSec: integer('--warmup', v.warmup, base.warmupSec, 0, 600),
-    connections: integer(
-      '--connections',
-      v.connections,
-      base.connections,
-      1,
-      1000,
-    ),
-    fixedRate: integer(
-      '--fixed-rate',
-      v['fixed-rate'],
-      base.fixedRate,
-      1,
-      100_000,
-    ),
-    fixedDurationSec: integer(
-      '--fixed-duration',
-      v['fixed-duration'],
-      base.fixedDurationSec,
-      1,
-      3600,
-    ),
-    fixedWarmupSec: integer(
-      '--fixed-warmup',
-      v['fixed-warmup'],
-      base.fixedWarmupSec,
-      0,
-      600,
-    ),
+    connections: integer('--connections', v.connections, base.connections, 1, 1000),
+    fixedRate: integer('--fixed-rate', v['fixed-rate'], base.fixedRate, 1, 100_000),
+    fixedDurationSec: integer('--fixed-duration', v['fixed-duration'], base.fixedDurationSec, 1, 3600),
+    fixedWarmupSec: integer('--fixed-warmup', v['fixed-warmup'], base.fixedWarmupSec, 0, 600),
     scrapes: integer('--scrapes', v.scrapes, base.scrapes, 0, 100_000),
-    onEnv: Object.fromEntries(
-      (v['on-env'] ?? []).map((pair) => parseAssignment('--on-env', pair)),
-    ),
+    onEnv: Object.fromEntries((v['on-env'] ?? []).map((pair) => parseAssignment('--on-env', pair))),
     variants,
     skipFixedRate: v['skip-fixed-rate'] ?? false,
     out: v.out,
@@ -185,72 +175,45 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     baseline: v.baseline,
     only: v.only === undefined ? undefined : parseOnly(v.only),
     profileVariant: parseProfileVariant(v['cpu-prof-variant']),
+    floorSec: integer('--floor', v.floor, base.floorSec, 0, 600),
+    floorWarmupSec: base.floorWarmupSec,
   };
 }
 
 /** The built-in variants --only may pick from. */
-export const BUILT_IN_IDS: readonly string[] = [
-  'limit',
-  'off',
-  'on',
-  'down',
-  'ratio10',
-  'peer',
-];
+export const BUILT_IN_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer', 'peer-off', 'dd', 'dd-off'];
+
+/** The offs: nothing to profile against themselves. */
+const OFF_IDS: readonly string[] = ['off', 'peer-off', 'dd-off'];
 
 function parseOnly(text: string): string[] {
-  const ids = text
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
+  const ids = text.split(',').map((id) => id.trim()).filter(Boolean);
   const unknown = ids.filter((id) => !BUILT_IN_IDS.includes(id));
   if (ids.length === 0 || unknown.length > 0) {
-    throw new UsageError(
-      `--only takes built-in variant ids (${BUILT_IN_IDS.join(', ')}), got ${JSON.stringify(text)}`,
-    );
+    throw new UsageError(`--only takes built-in variant ids (${BUILT_IN_IDS.join(', ')}), got ${JSON.stringify(text)}`);
   }
-  // on and off anchor every ratio, the fixed-rate run and the scrape timing.
-  return [...new Set(['off', 'on', ...ids])];
+  // on and off anchor every ratio, the fixed-rate run and the scrape timing; a peer is measured
+  // against its own off.
+  return withOwnOffs([...new Set(['off', 'on', ...ids])]);
 }
 
 function parseProfileVariant(id: string | undefined): string {
   if (id === undefined) return 'on';
-  if (!BUILT_IN_IDS.includes(id) || id === 'off') {
-    throw new UsageError(
-      `--cpu-prof-variant takes one of ${BUILT_IN_IDS.filter((i) => i !== 'off').join(', ')}, got ${JSON.stringify(id)}`,
-    );
+  if (!BUILT_IN_IDS.includes(id) || OFF_IDS.includes(id) || id === 'limit') {
+    const ids = BUILT_IN_IDS.filter((i) => !OFF_IDS.includes(i) && i !== 'limit');
+    throw new UsageError(`--cpu-prof-variant takes one of ${ids.join(', ')}, got ${JSON.stringify(id)}`);
   }
   return id;
 }
 
 /** Ids of the built-in variants. */
-export const RESERVED_IDS: readonly string[] = [
-  'limit',
-  'off',
-  'on',
-  'down',
-  'ratio10',
-  'peer',
-  'baseline',
-];
+export const RESERVED_IDS: readonly string[] = [...BUILT_IN_IDS, 'baseline', 'floor'];
 
-function integer(
-  flag: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw))
-    throw new UsageError(
-      `${flag} must be a whole number, got ${JSON.stringify(raw)}`,
-    );
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(raw)}`);
   const value = Number(raw);
-  if (value < min || value > max)
-    throw new UsageError(
-      `${flag} must be between ${min} and ${max}, got ${value}`,
-    );
+  if (value < min || value > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -258,9 +221,7 @@ function parseAssignment(flag: string, text: string): [string, string] {
   const eq = text.indexOf('=');
   const key = eq > 0 ? text.slice(0, eq) : '';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-    throw new UsageError(
-      `${flag} expects NAME=value with a valid variable name, got ${JSON.stringify(text)}`,
-    );
+    throw new UsageError(`${flag} expects NAME=value with a valid variable name, got ${JSON.stringify(text)}`);
   }
   return [key, text.slice(eq + 1)];
 }
@@ -273,16 +234,7 @@ function parseVariant(text: string): ExtraVariant {
       `--variant expects ID:NAME=value[,NAME=value] with a short lower-case id, got ${JSON.stringify(text)}`,
     );
   }
-  const assignments = text
-    .slice(colon + 1)
-    .split(',')
-    .filter((part) => part !== '');
-  if (assignments.length === 0)
-    throw new UsageError(`--variant ${id} sets no variables`);
-  return {
-    id,
-    env: Object.fromEntries(
-      assignments.map((pair) => parseAssignment(`--variant ${id}`, pair)),
-    ),
-  };
+  const assignments = text.slice(colon + 1).split(',').filter((part) => part !== '');
+  if (assignments.length === 0) throw new UsageError(`--variant ${id} sets no variables`);
+  return { id, env: Object.fromEntries(assignments.map((pair) => parseAssignment(`--variant ${id}`, pair))) };
 }

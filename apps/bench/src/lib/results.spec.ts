@@ -1,16 +1,6 @@
-import {
-  pairedRatios,
-  summariseVariant,
-  sumSpans,
-  type RoundMeasurement,
-} from './results.js';
+import { pairedRatios, summariseVariant, sumSpans, type RoundMeasurement } from './results.js';
 
-function round(
-  variantId: string,
-  roundNo: number,
-  requests: number,
-  extra: Partial<RoundMeasurement> = {},
-): RoundMeasurement {
+function round(variantId: string, roundNo: number, requests: number, extra: Partial<RoundMeasurement> = {}): RoundMeasurement {
   return {
     round: roundNo,
     variantId,
@@ -33,16 +23,8 @@ const memory = { rssAfterWarmupBytes: 90, rssEndBytes: 95, peakRssBytes: 120 };
 
 describe('summariseVariant', () => {
   it('averages round rates, pools latencies and normalises CPU per 1,000 requests', () => {
-    const rounds = [
-      round('on', 0, 10_000),
-      round('off', 0, 99_999),
-      round('on', 1, 20_000, { failures: 2 }),
-    ];
-    const summary = summariseVariant(
-      { id: 'on', label: 'SDK on' },
-      rounds,
-      memory,
-    );
+    const rounds = [round('on', 0, 10_000), round('off', 0, 99_999), round('on', 1, 20_000, { failures: 2 })];
+    const summary = summariseVariant({ id: 'on', label: 'SDK on' }, rounds, memory);
     expect(summary).toMatchObject({
       id: 'on',
       label: 'SDK on',
@@ -65,32 +47,13 @@ describe('summariseVariant', () => {
   });
 
   it('adds span counts and receiver CPU when every round has them', () => {
-    const spans = {
-      created: 40,
-      sampled: 40,
-      received: 40,
-      droppedQueueFull: 0,
-      exportFailed: 0,
-      exporting: true,
-      appCounters: true,
-    };
+    const spans = { created: 40, sampled: 40, received: 40, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true };
     const rounds = [
       round('on', 0, 10, { spans, receiverCpuSeconds: 1 }),
-      round('on', 1, 10, {
-        spans: { ...spans, received: 39, droppedQueueFull: 1 },
-        receiverCpuSeconds: 2,
-      }),
+      round('on', 1, 10, { spans: { ...spans, received: 39, droppedQueueFull: 1 }, receiverCpuSeconds: 2 }),
     ];
     const summary = summariseVariant({ id: 'on', label: 'on' }, rounds, memory);
-    expect(summary.spans).toEqual({
-      created: 80,
-      sampled: 80,
-      received: 79,
-      droppedQueueFull: 1,
-      exportFailed: 0,
-      exporting: true,
-      appCounters: true,
-    });
+    expect(summary.spans).toEqual({ created: 80, sampled: 80, received: 79, droppedQueueFull: 1, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true });
     expect(summary.receiverCpuSeconds).toBe(3);
   });
 
@@ -100,16 +63,11 @@ describe('summariseVariant', () => {
       round('on', 0, 10, { rssAfterBytes: 100 }),
       round('on', 1, 10, { rssAfterBytes: 200 }),
     ];
-    expect(
-      summariseVariant({ id: 'on', label: 'on' }, rounds, memory)
-        .rssAfterFirstRoundBytes,
-    ).toBe(100);
+    expect(summariseVariant({ id: 'on', label: 'on' }, rounds, memory).rssAfterFirstRoundBytes).toBe(100);
   });
 
   it('refuses a variant without rounds', () => {
-    expect(() =>
-      summariseVariant({ id: 'x', label: 'x' }, [round('on', 0, 1)], memory),
-    ).toThrow(/no rounds.*x/);
+    expect(() => summariseVariant({ id: 'x', label: 'x' }, [round('on', 0, 1)], memory)).toThrow(/no rounds.*x/);
   });
 });
 
@@ -117,24 +75,8 @@ describe('sumSpans', () => {
   it('keeps "received" unknown when any part had no receiver', () => {
     expect(
       sumSpans([
-        {
-          created: 1,
-          sampled: 1,
-          received: undefined,
-          droppedQueueFull: 1,
-          exportFailed: 0,
-          exporting: true,
-          appCounters: true,
-        },
-        {
-          created: 2,
-          sampled: 1,
-          received: 2,
-          droppedQueueFull: 0,
-          exportFailed: 3,
-          exporting: true,
-          appCounters: true,
-        },
+        { created: 1, sampled: 1, received: undefined, droppedQueueFull: 1, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true },
+        { created: 2, sampled: 1, received: 2, droppedQueueFull: 0, exportFailed: 3, exporting: true, appCounters: true, pipelineCounters: true },
         undefined,
       ]),
     ).toEqual({
@@ -144,7 +86,7 @@ describe('sumSpans', () => {
       droppedQueueFull: 1,
       exportFailed: 3,
       exporting: true,
-      appCounters: true,
+      appCounters: true, pipelineCounters: true,
     });
     expect(sumSpans([undefined])).toBeUndefined();
   });

@@ -4,20 +4,10 @@
  */
 import type { RoundMeasurement, SpanCounts } from '../lib/results.js';
 import { runLoad, type LoadResult } from './load.js';
+import { servesMetrics } from '../lib/variants.js';
 import { startScrapeLoop } from './metrics-client.js';
-import {
-  ownCpuSeconds,
-  readCpuSeconds,
-  readMachineCpu,
-  readMemory,
-  startRssPolling,
-} from './proc-sampler.js';
-import {
-  spanSnapshot,
-  waitForDelivery,
-  type RunningVariant,
-  type SpanSnapshot,
-} from './variant-process.js';
+import { ownCpuSeconds, readCpuSeconds, readMachineCpu, readMemory, startRssPolling } from './proc-sampler.js';
+import { spanSnapshot, waitForDelivery, type RunningVariant, type SpanSnapshot } from './variant-process.js';
 
 export interface RoundSettings {
   connections: number;
@@ -25,16 +15,10 @@ export interface RoundSettings {
 }
 
 /** Runs load against a variant without measuring (warm-up), scraping as in a measured round. */
-export async function warmUp(
-  variant: RunningVariant,
-  settings: RoundSettings,
-): Promise<LoadResult> {
+export async function warmUp(variant: RunningVariant, settings: RoundSettings): Promise<LoadResult> {
   const scraping = scrapeLoopFor(variant);
   try {
-    return await runLoad({
-      url: `${variant.app.baseUrl}/rolldice`,
-      ...settings,
-    });
+    return await runLoad({ url: `${variant.app.baseUrl}/rolldice`, ...settings });
   } finally {
     await scraping?.stop();
   }
@@ -62,25 +46,16 @@ export async function measureRound(
 
   let load: LoadResult;
   try {
-    load = await runLoad({
-      url: `${variant.app.baseUrl}/rolldice`,
-      ...settings,
-    });
+    load = await runLoad({ url: `${variant.app.baseUrl}/rolldice`, ...settings });
   } finally {
     await scraping?.stop();
   }
   const maxRssBytes = rss.stop();
   const rssAfterBytes = readMemory(app).rssBytes;
-  const cpuDelta = new Map(
-    pids.map((pid) => [
-      pid,
-      readCpuSeconds(pid) - (cpuBefore.get(pid) as number),
-    ]),
-  );
+  const cpuDelta = new Map(pids.map((pid) => [pid, readCpuSeconds(pid) - (cpuBefore.get(pid) as number)]));
   const machineDelta = readMachineCpu().busySeconds - machineBefore.busySeconds;
   const ownDelta = ownCpuSeconds() - ownBefore;
-  const oursDelta =
-    [...cpuDelta.values()].reduce((a, b) => a + b, 0) + ownDelta;
+  const oursDelta = [...cpuDelta.values()].reduce((a, b) => a + b, 0) + ownDelta;
 
   // After the CPU readings: waiting for the last batch is not part of the round's cost.
   const spans = await roundSpans(round, variant, baseline, notes);
@@ -93,8 +68,7 @@ export async function measureRound(
     failures: load.failures,
     latenciesMs: load.latenciesMs,
     cpuSeconds: cpuDelta.get(app) as number,
-    receiverCpuSeconds:
-      receiver === undefined ? undefined : cpuDelta.get(receiver),
+    receiverCpuSeconds: receiver === undefined ? undefined : cpuDelta.get(receiver),
     benchCpuSeconds: ownDelta,
     maxRssBytes,
     rssAfterBytes,
@@ -133,29 +107,24 @@ async function roundSpans(
   return spanDelta(before, now);
 }
 
-export function spanDelta(
-  before: SpanSnapshot,
-  after: SpanSnapshot,
-): SpanCounts {
+export function spanDelta(before: SpanSnapshot, after: SpanSnapshot): SpanCounts {
   return {
     created: after.started - before.started,
     sampled: after.sampled - before.sampled,
     received:
-      after.received === undefined || before.received === undefined
-        ? undefined
-        : after.received - before.received,
+      after.received === undefined || before.received === undefined ? undefined : after.received - before.received,
     droppedQueueFull: after.droppedQueueFull - before.droppedQueueFull,
     exportFailed: after.exportFailed - before.exportFailed,
-    exporting: after.queueSize !== undefined || !after.appCounters,
-    appCounters: after.appCounters,
+    exporting: after.source !== 'otel-sdk' || after.queueSize !== undefined,
+    appCounters: after.source !== 'receiver',
+    pipelineCounters: after.source === 'otel-sdk',
   };
 }
 
-/** Every dice-api build (this one or --baseline) serves /metrics and is scraped once a second. */
-function scrapeLoopFor(
-  variant: RunningVariant,
-): ReturnType<typeof startScrapeLoop> | undefined {
-  return variant.spec.program === 'limit'
-    ? undefined
-    : startScrapeLoop(variant.app.baseUrl);
+/**
+ * Every variant with a Prometheus page (dice-api builds, the getting-started peer with its SDK)
+ * is scraped once a second, as Prometheus would; dd-trace pushes its metrics instead.
+ */
+function scrapeLoopFor(variant: RunningVariant): ReturnType<typeof startScrapeLoop> | undefined {
+  return servesMetrics(variant.spec) ? startScrapeLoop(variant.app.baseUrl) : undefined;
 }

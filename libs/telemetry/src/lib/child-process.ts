@@ -7,25 +7,25 @@
  * processes writing one cumulative series), and the same Prometheus port (EADDRINUSE, or under
  * cluster a shared port whose scrapes land on a different worker each time).
  *
- * Pure rules for telling such a child and what it does differently: its own instance id, one
- * short line instead of the banner, and no Prometheus server of its own — its metrics are pushed
- * over OTLP where its traces go, or, with no OTLP endpoint, not exported (the line says so).
+ * Pure rules, over the resolved configuration, for telling such a child and what it does
+ * differently: its own instance id, one short line instead of the banner, and no Prometheus
+ * server of its own — its metrics are pushed over OTLP where its traces go, or, with no OTLP
+ * endpoint, not exported (the line says so). What the environment says about the parent is read
+ * by the environment mapping into the extension's `parent` (config/from-env.ts).
  */
+import type { MeterProviderConfigModel } from '@opentelemetry/configuration';
 import {
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
-  type AttributeValue,
-  type MetricReaderConfig,
-  type TracesConfig,
+  EXTENSION,
+  settingsOf,
+  type ExporterModel,
+  type OtelDiceSettings,
+  type OtlpSettings,
+  type ProcessorModel,
+  type TelemetryConfig,
 } from './config/model.js';
-import type { Env } from './config/values.js';
-
-/**
- * Set in the environment of a process whose telemetry started from the register entry, to its
- * pid, so the processes it starts can tell they are children. Not an OTEL_* name: the
- * unknown-variable check would name it.
- */
-export const PARENT_PID_VARIABLE = '_OTEL_DICE_TELEMETRY_PID';
+import { redactUrl } from './config/redact.js';
 
 /** How this process came to be, as far as telemetry is concerned. */
 export type ProcessRole =
@@ -39,98 +39,148 @@ export type ProcessRole =
     };
 
 export interface ProcessFacts {
-  readonly env: Env;
+  /** What the environment said about a parent (the extension's `parent`). */
+  readonly parent: OtelDiceSettings['parent'];
   readonly pid: number;
   /** Whether the process has an IPC channel to its parent (`process.channel`). */
   readonly hasIpc: boolean;
 }
 
 /**
- * A cluster worker (Node sets NODE_UNIQUE_ID in them), or a process whose environment says a
- * parent with telemetry started it; otherwise the app. A process forked by something without
- * this library (a test runner, a process manager) is an app. Pure.
+ * A cluster worker, or a process whose environment says a parent with telemetry started it;
+ * otherwise the app. A process forked by something without this library (a test runner, a
+ * process manager) is an app. Pure.
  */
 export function processRole(facts: ProcessFacts): ProcessRole {
-  const marker = facts.env[PARENT_PID_VARIABLE];
-  const parentPid =
-    marker !== undefined && /^\d+$/.test(marker) ? Number(marker) : undefined;
-  if (facts.env['NODE_UNIQUE_ID'] !== undefined)
+  const parentPid = facts.parent?.pid ?? undefined;
+  if (facts.parent?.cluster_worker)
     return { kind: 'child', how: 'cluster', parentPid };
   if (parentPid === undefined || parentPid === facts.pid)
     return { kind: 'app' };
   return { kind: 'child', how: facts.hasIpc ? 'fork' : 'spawn', parentPid };
 }
 
-/**
- * The resource attributes of a child: its own `service.instance.id` when one was inherited
- * (`<inherited>-<pid>`, so the two still read as related; without one the service detector draws
- * a random id per process anyway) and `process.parent_pid`. Pure.
- */
-export function childResourceAttributes(
-  attributes: Readonly<Record<string, AttributeValue>>,
-  role: ProcessRole,
-  pid: number,
-): Record<string, AttributeValue> {
-  if (role.kind === 'app') return { ...attributes };
-  const out: Record<string, AttributeValue> = { ...attributes };
-  const inherited = attributes['service.instance.id'];
-  if (inherited !== undefined)
-    out['service.instance.id'] = `${String(inherited)}-${pid}`;
-  if (role.parentPid !== undefined) out['process.parent_pid'] = role.parentPid;
-  return out;
-}
+type Attribute = NonNullable<
+  NonNullable<TelemetryConfig['resource']>['attributes']
+>[number];
+type Reader = MeterProviderConfigModel['readers'][number];
 
-/** What a child does with the metric readers it inherited, and the words for it. */
-export interface ChildReaders {
-  readonly readers: MetricReaderConfig[];
+/** The configuration of a child, and the one line it prints instead of the banner. */
+export interface ChildConfig {
+  readonly config: TelemetryConfig;
   /** Where its metrics go instead of the parent's Prometheus port (for the one line). */
   readonly metrics: string;
 }
 
 /**
- * A child never serves Prometheus on a port of its own (the parent has it). Its metrics go where
- * its traces go when that is an OTLP endpoint (the specification's default for every signal),
- * pushed on the usual interval; otherwise they are not exported. Readers that were there already
- * (an OTLP push, Prometheus on the app's own server) stay. Pure.
+ * What a child changes in the configuration it resolved like its parent. Pure.
+ *
+ * - Its own `service.instance.id` when one was inherited (`<inherited>-<pid>`, so the two still
+ *   read as related; without one the service detector draws a random id per process anyway),
+ *   and `process.parent_pid`.
+ * - It never serves Prometheus on a port of its own (the parent has it). Its metrics go where
+ *   its traces go when that is an OTLP endpoint (the specification's default for every signal),
+ *   pushed on the usual interval, unless they are pushed already; otherwise they are not
+ *   exported. Readers that open no port stay.
  */
-export function childMetricReaders(
-  readers: readonly MetricReaderConfig[],
-  traces: TracesConfig,
-): ChildReaders {
-  const kept = readers.filter(
-    (r) => !(r.kind === 'prometheus' && r.port !== undefined),
+export function childConfig(
+  config: TelemetryConfig,
+  role: Extract<ProcessRole, { kind: 'child' }>,
+  pid: number,
+): ChildConfig {
+  const settings = settingsOf(config);
+  const attributes: Attribute[] = (config.resource?.attributes ?? []).map(
+    (a) =>
+      a.name === 'service.instance.id'
+        ? { ...a, value: `${String(a.value)}-${pid}`, type: 'string' }
+        : a,
   );
-  const dropped = readers.filter(
-    (r) => r.kind === 'prometheus' && r.port !== undefined,
-  );
-  if (dropped.length === 0)
-    return { readers: kept, metrics: describeKept(kept) };
-  if (kept.some((r) => r.kind === 'periodic'))
-    return { readers: kept, metrics: describeKept(kept) };
-  const otlp = traces.pipelines.find(
-    (p) => p.exporter.kind === 'otlp',
-  )?.exporter;
-  const endpoint =
-    otlp?.kind === 'otlp'
-      ? metricsEndpoint(otlp.otlp.protocol, otlp.otlp.endpoint)
-      : undefined;
-  if (otlp?.kind !== 'otlp' || endpoint === undefined)
-    return {
-      readers: kept,
-      metrics: `metrics not exported (the parent serves Prometheus; set OTEL_METRICS_EXPORTER=otlp with an OTLP endpoint to push them)`,
-    };
-  const pushed: MetricReaderConfig = {
-    kind: 'periodic',
-    exporter: { kind: 'otlp', otlp: { ...otlp.otlp, endpoint } },
-    exportIntervalMillis: DEFAULT_METRIC_EXPORT_INTERVAL_MS,
-    exportTimeoutMillis: DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
-    temporality: 'cumulative',
-    histogramAggregation: 'explicit_bucket_histogram',
+  if (role.parentPid !== undefined)
+    attributes.push({
+      name: 'process.parent_pid',
+      value: role.parentPid,
+      type: 'int',
+    });
+  const readers = config.meter_provider?.readers ?? [];
+  // A pull reader opens a port of its own when it names one, or when nothing mounts it on the
+  // app's port (always so for the register entry).
+  const opensPort = (r: Reader) => {
+    const own = r.pull?.exporter['prometheus/development'];
+    return (
+      own != null &&
+      (own.host != null || own.port != null || !settings.prometheus_on_app_port)
+    );
   };
+  const kept = readers.filter((r) => !opensPort(r));
+  const dropped = readers.length - kept.length;
+  let metrics: string;
+  let newReaders = kept;
+  if (dropped === 0 || kept.some((r) => r.periodic !== undefined))
+    metrics = describeKept(kept);
+  else {
+    const pushed = pushBesideTraces(config);
+    if (pushed === undefined)
+      metrics = `metrics not exported (the parent serves Prometheus; set OTEL_METRICS_EXPORTER=otlp with an OTLP endpoint to push them)`;
+    else {
+      newReaders = [...kept, pushed.reader];
+      metrics = `metrics pushed over OTLP to ${redactUrl(pushed.endpoint)} (the parent serves Prometheus)`;
+    }
+  }
   return {
-    readers: [...kept, pushed],
-    metrics: `metrics pushed over OTLP to ${endpoint} (the parent serves Prometheus)`,
+    config: {
+      ...config,
+      resource: { ...config.resource, attributes },
+      meter_provider: { ...config.meter_provider, readers: newReaders },
+      distribution: {
+        ...config.distribution,
+        [EXTENSION]: settings,
+      },
+    },
+    metrics,
   };
+}
+
+/** A periodic OTLP reader to the metrics endpoint beside the first OTLP traces exporter. */
+function pushBesideTraces(
+  config: TelemetryConfig,
+): { reader: Reader; endpoint: string } | undefined {
+  const processors = (config.tracer_provider?.processors ??
+    []) as ProcessorModel[];
+  for (const p of processors) {
+    const exporter: ExporterModel | undefined = (p.batch ?? p.simple)
+      ?.exporter;
+    const kind = exporter?.otlp_grpc
+      ? 'otlp_grpc'
+      : exporter?.otlp_http
+        ? 'otlp_http'
+        : undefined;
+    if (exporter === undefined || kind === undefined) continue;
+    const traces = exporter[kind] as OtlpSettings;
+    const endpoint = metricsEndpoint(
+      kind === 'otlp_grpc' ? 'grpc' : 'http',
+      traces.endpoint,
+    );
+    if (endpoint === undefined) return undefined;
+    const settings: OtlpSettings = {
+      ...traces,
+      endpoint,
+      temporality_preference: 'cumulative',
+      default_histogram_aggregation: 'explicit_bucket_histogram',
+    };
+    return {
+      endpoint,
+      reader: {
+        periodic: {
+          interval: DEFAULT_METRIC_EXPORT_INTERVAL_MS,
+          timeout: DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
+          exporter: { [kind]: settings } as NonNullable<
+            Reader['periodic']
+          >['exporter'],
+        },
+      },
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -138,7 +188,7 @@ export function childMetricReaders(
  * place of `/v1/traces`, undefined when the traces endpoint was a custom per-signal URL. Pure.
  */
 export function metricsEndpoint(
-  protocol: string,
+  protocol: 'grpc' | 'http',
   tracesEndpoint: string,
 ): string | undefined {
   if (protocol === 'grpc') return tracesEndpoint;
@@ -147,10 +197,10 @@ export function metricsEndpoint(
     : undefined;
 }
 
-function describeKept(readers: readonly MetricReaderConfig[]): string {
+function describeKept(readers: readonly Reader[]): string {
   return readers.length === 0
     ? 'metrics not exported'
-    : `metrics ${readers.map((r) => (r.kind === 'prometheus' ? 'prometheus on the app' : 'pushed over OTLP')).join(' + ')}`;
+    : `metrics ${readers.map((r) => (r.pull ? 'prometheus on the app' : 'pushed over OTLP')).join(' + ')}`;
 }
 
 /** The one line a child prints instead of the start-up banner. Pure. */

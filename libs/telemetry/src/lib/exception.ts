@@ -20,8 +20,10 @@ export const EXCEPTION_EVENT = 'exception';
 const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 
 /**
- * Masks what the redaction rules mask, wherever a URL appears in `text`: user info
- * (`postgres://***@db`) and the values of sensitive query parameters (`?token=REDACTED`). Pure.
+ * Masks what the redaction rules mask, wherever a URL appears in `text`: the library's one
+ * routine for printed text (config/redact.ts: user info, `postgres://***@db`, and a query's
+ * values after its first name), then the edge rule for a sensitive name left visible
+ * (`?token=REDACTED`). Pure.
  */
 export function redactMessage(
   text: string,

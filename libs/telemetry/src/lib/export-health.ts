@@ -11,11 +11,15 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from './config/model.js';
-import { redactText, redactUrl } from './config/redact.js';
+import type { OtlpProtocol } from './config/otlp-env.js';
+import { knownSecrets, redactText, redactUrl } from './config/redact.js';
 import { protocolHint } from './protocol-hint.js';
 
-export interface ExportHealthReporter {
+/**
+ * Where the library's own lines go: the start-up summary, configuration notes, export-outage
+ * warnings. A pino logger is one as it is; by default they are plain lines on stderr.
+ */
+export interface TelemetryLogger {
   warn(message: string): void;
   info(message: string): void;
 }
@@ -82,15 +86,18 @@ class ExportHealth<T> {
   private readonly now: () => number;
   private readonly endpoint: string;
   private readonly protocol: OtlpProtocol | undefined;
+  /** The endpoint's own credentials, masked wherever an exporter's message quotes them. */
+  private readonly secrets: readonly string[];
 
   constructor(
     endpoint: string,
     private readonly words: SignalWords,
-    private readonly reporter: ExportHealthReporter,
+    private readonly reporter: TelemetryLogger,
     private readonly count: (batch: T) => number,
     options: ExportHealthOptions,
   ) {
     this.endpoint = redactUrl(endpoint);
+    this.secrets = knownSecrets({ endpoint });
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
     this.protocol = options.protocol;
@@ -147,7 +154,10 @@ class ExportHealth<T> {
       this.stats.down = true;
       this.stats.outages += 1;
       this.failedThisOutage = 0;
-      const reason = redactText(result.error?.message ?? 'unknown error');
+      const reason = redactText(
+        result.error?.message ?? 'unknown error',
+        this.secrets,
+      );
       const hint = protocolHint(this.protocol, result.error);
       this.reporter.warn(
         `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected${hint ? `. ${hint}` : ''}`,
@@ -171,7 +181,7 @@ abstract class ExportHealthExporter<T> {
   protected constructor(
     private readonly wrapped: Wrapped<T>,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     words: SignalWords,
     count: (batch: T) => number,
     options: ExportHealthOptions,
@@ -216,7 +226,7 @@ export class ExportHealthSpanExporter
   constructor(
     inner: SpanExporter,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     options: ExportHealthOptions = {},
   ) {
     super(
@@ -238,7 +248,7 @@ export class ExportHealthLogRecordExporter
   constructor(
     inner: LogRecordExporter,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     options: ExportHealthOptions = {},
   ) {
     super(
@@ -270,7 +280,7 @@ export class ExportHealthMetricExporter
   constructor(
     inner: PushMetricExporter,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     options: ExportHealthOptions = {},
   ) {
     super(

@@ -86,21 +86,20 @@ describe('names', () => {
 
 describe('planInstrumentations', () => {
   it('splits the default: http/express by the library, runtime metrics at once, the rest lazily', () => {
-    const plan = planInstrumentations(DEFAULT_INSTRUMENTATION_NAMES);
+    const plan = planInstrumentations(
+      DEFAULT_INSTRUMENTATION_NAMES.filter((n) => n !== 'aws-lambda'),
+    );
     expect(plan.library).toEqual(['express', 'http']);
     expect(plan.eager).toEqual(['runtime-node']);
     expect(plan.lazy).toEqual(
       expect.arrayContaining(['pg', 'knex', 'ioredis', 'undici', 'net']),
     );
     expect(plan.lazy).not.toContain('aws-lambda');
-    expect(plan.off).toEqual(['fs', 'host-metrics', 'pino']);
+    expect(plan.off).toEqual(['aws-lambda', 'fs', 'host-metrics', 'pino']);
   });
 
-  it('starts aws-lambda with telemetry inside Lambda only', () => {
-    expect(
-      planInstrumentations(['aws-lambda'], { lambda: true }).eager,
-    ).toEqual(['aws-lambda']);
-    expect(planInstrumentations(['aws-lambda']).eager).toEqual([]);
+  it('starts aws-lambda (it patches the handler file, not a package) with telemetry', () => {
+    expect(planInstrumentations(['aws-lambda']).eager).toEqual(['aws-lambda']);
   });
 
   it('honours a narrowed list', () => {

@@ -9,8 +9,9 @@
  *
  * - `library`: http, express and pino are built by createInstrumentations() as before (the lean
  *   server spans, the Express route without layer spans, log sending);
- * - `eager`: instrumentations that patch no module — runtime metrics (`runtime-node`), host
- *   metrics, and `aws-lambda` inside a Lambda function — start with telemetry;
+ * - `eager`: instrumentations that patch no package — runtime metrics (`runtime-node`), host
+ *   metrics, and `aws-lambda` (the function's handler file; on by default only inside Lambda,
+ *   config/from-env.ts) — start with telemetry;
  * - `lazy`: everything else is loaded only when the app first resolves a module it patches
  *   (lazy-instrumentations.ts), so an app pays for the instrumentations of what it uses.
  */
@@ -32,7 +33,7 @@ export const LIBRARY_INSTRUMENTATIONS: readonly string[] = [
 export const OFF_BY_DEFAULT: readonly string[] = ['fs', 'host-metrics', 'pino'];
 
 /** Patch no module: started with telemetry when enabled. */
-const EAGER: readonly string[] = ['runtime-node', 'host-metrics'];
+const EAGER: readonly string[] = ['runtime-node', 'host-metrics', 'aws-lambda'];
 
 /**
  * Triggers the module definitions do not name: the undici instrumentation listens on diagnostics
@@ -121,6 +122,24 @@ export function nearMiss(
 }
 
 /**
+ * What is wrong with a list of instrumentation names — each unknown one with its near miss, then
+ * every valid name — or undefined when every name is known. Pure.
+ */
+export function unknownInstrumentations(
+  names: readonly string[],
+): string | undefined {
+  const unknown = names.filter((n) => !INSTRUMENTATION_NAMES.includes(n));
+  if (unknown.length === 0) return undefined;
+  const hints = unknown.map((n) => {
+    const near = nearMiss(n);
+    return near === undefined
+      ? JSON.stringify(n)
+      : `${JSON.stringify(n)} (did you mean ${near}?)`;
+  });
+  return `${hints.join(', ')} ${unknown.length === 1 ? 'is not an instrumentation' : 'are not instrumentations'}; valid names: ${INSTRUMENTATION_NAMES.join(', ')}`;
+}
+
+/**
  * Checks a list from OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS:
  * an unknown name stops the start with one line naming the variable, the near miss and every
  * valid name. Pure.
@@ -130,19 +149,8 @@ export function checkInstrumentationNames(
   value: string | undefined,
   names: readonly string[],
 ): void {
-  const unknown = names.filter((n) => !INSTRUMENTATION_NAMES.includes(n));
-  if (unknown.length === 0) return;
-  const hints = unknown.map((n) => {
-    const near = nearMiss(n);
-    return near === undefined
-      ? JSON.stringify(n)
-      : `${JSON.stringify(n)} (did you mean ${near}?)`;
-  });
-  throw invalidValue(
-    variable,
-    value,
-    `${hints.join(', ')} ${unknown.length === 1 ? 'is not an instrumentation' : 'are not instrumentations'}; valid names: ${INSTRUMENTATION_NAMES.join(', ')}`,
-  );
+  const problem = unknownInstrumentations(names);
+  if (problem !== undefined) throw invalidValue(variable, value, problem);
 }
 
 /** How the enabled instrumentations start (see the file comment). */
@@ -157,15 +165,13 @@ export interface InstrumentationPlan {
   readonly off: readonly string[];
 }
 
-export interface PlanOptions {
-  /** Inside an AWS Lambda function (LAMBDA_TASK_ROOT and _HANDLER set). */
-  readonly lambda?: boolean;
-}
-
-/** Splits the enabled names (the configuration's `instrumentations`) by how they start. Pure. */
+/**
+ * Splits the enabled names (the configuration's `instrumentations`) by how they start. Pure.
+ * `aws-lambda` patches the function's handler file, not a package: it starts with telemetry
+ * (the environment mapping leaves it out of the default outside Lambda, config/from-env.ts).
+ */
 export function planInstrumentations(
   names: readonly string[],
-  options: PlanOptions = {},
 ): InstrumentationPlan {
   const on = new Set(names);
   const library: string[] = [];
@@ -176,10 +182,7 @@ export function planInstrumentations(
     if (!on.has(name)) off.push(name);
     else if (LIBRARY_INSTRUMENTATIONS.includes(name)) library.push(name);
     else if (EAGER.includes(name)) eager.push(name);
-    // Its module definitions exist only inside Lambda (the handler file); elsewhere a no-op.
-    else if (name === 'aws-lambda') {
-      if (options.lambda) eager.push(name);
-    } else lazy.push(name);
+    else lazy.push(name);
   }
   return { library, eager, lazy, off };
 }

@@ -1,16 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import type { Attributes } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import {
   ATTR_CLIENT_ADDRESS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   ATTR_URL_QUERY,
 } from '@opentelemetry/semantic-conventions';
-import type { HttpConfig } from './config/model.js';
-import { TelemetryConfigError } from './config/errors.js';
-import { resolveInstrumentations } from './config/from-env.js';
-import { LIBRARY_INSTRUMENTATIONS } from './instrumentation-selection.js';
-import type { Env } from './config/values.js';
+import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { recordRequestException } from './exception.js';
 import { ExpressErrorInstrumentation, requestError } from './express-errors.js';
 import { ExpressRouteInstrumentation, expressRoute } from './express-route.js';
@@ -23,7 +22,8 @@ import {
   type UntrustedExtractPropagator,
 } from './http-edge.js';
 import { HttpServerInstrumentation } from './http-server.js';
-import type { EdgeRules } from './http-server-attributes.js';
+import { LIBRARY_INSTRUMENTATIONS } from './instrumentation-selection.js';
+import { serverAddress, type EdgeRules } from './http-server-attributes.js';
 
 /** Scrapes and probes: a span per Prometheus scrape (every second) is noise, not signal. */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = [
@@ -35,33 +35,56 @@ export const DEFAULT_IGNORED_PATHS: readonly string[] = [
 export type ExpressLayerKind = 'router' | 'middleware' | 'request_handler';
 
 export interface InstrumentationOptions {
-  /** Package suffixes to switch on (the configuration model's `instrumentations`). */
-  names?: readonly string[];
-  /** Read only when `names` is omitted (OTEL_NODE_*_INSTRUMENTATIONS); defaults to process.env. */
-  env?: Env;
   /** Incoming request paths (query string ignored) that get no span. */
-  ignoredPaths?: readonly string[];
+  readonly ignoredPaths?: readonly string[];
   /**
    * Express layers that get a span of their own. Default none: the route still names the
    * server span (`GET /rolldice`, `http.route`), app spans are direct children of it, and no
    * request pays for spans that only repeat the server span's timing.
    */
-  expressLayerSpans?: readonly ExpressLayerKind[];
-  /** Query redaction, trusted proxies (the configuration model's `http`); defaults when omitted. */
-  http?: HttpConfig;
+  readonly expressLayerSpans?: readonly ExpressLayerKind[];
   /** Set when incoming trace context is not trusted: server spans link to what callers sent. */
-  untrustedContext?: UntrustedExtractPropagator;
+  readonly untrustedContext?: UntrustedExtractPropagator;
 }
 
-const DEFAULT_HTTP: HttpConfig = {
-  instrumentation: 'lean',
-  redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
-  trustIncomingContext: true,
-  trustedProxies: [],
-};
+/** What the HTTP instrumentations take from the configuration model. */
+export interface HttpRules {
+  /** Query parameters whose values are replaced by REDACTED (case-, `-`- and `_`-insensitive). */
+  readonly redactedQueryParams: readonly string[];
+  /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
+  readonly trustedProxies: readonly string[];
+  /** Headers recorded as `http.request.header.<name>` / `http.response.header.<name>`. */
+  readonly captured: {
+    readonly server: { requestHeaders: string[]; responseHeaders: string[] };
+    readonly client: { requestHeaders: string[]; responseHeaders: string[] };
+  };
+}
+
+/**
+ * The model's HTTP settings: the edge rules of the extension, and from
+ * `instrumentation/development.general` the sensitive query parameters and captured headers.
+ */
+export function httpRules(config: TelemetryConfig): HttpRules {
+  const general = config['instrumentation/development']?.general;
+  const headers = (side: 'client' | 'server') => ({
+    requestHeaders: [
+      ...(general?.http?.[side]?.request_captured_headers ?? []),
+    ],
+    responseHeaders: [
+      ...(general?.http?.[side]?.response_captured_headers ?? []),
+    ],
+  });
+  return {
+    redactedQueryParams:
+      general?.sanitization?.url?.sensitive_query_parameters ??
+      DEFAULT_REDACTED_QUERY_PARAMS,
+    trustedProxies: settingsOf(config).http.trusted_proxies,
+    captured: { server: headers('server'), client: headers('client') },
+  };
+}
 
 /** The edge settings as the predicates the server instrumentations apply. */
-export function edgeRules(http: HttpConfig): EdgeRules {
+export function edgeRules(http: HttpRules): EdgeRules {
   return {
     isSensitive: sensitiveNames(http.redactedQueryParams),
     isTrustedProxy: proxyMatcher(http.trustedProxies),
@@ -69,7 +92,7 @@ export function edgeRules(http: HttpConfig): EdgeRules {
 }
 
 /** Outgoing requests: the instrumentation matches these exactly, so both spellings. */
-function clientRedactedQueryParams(http: HttpConfig): string[] {
+function clientRedactedQueryParams(http: HttpRules): string[] {
   return [
     ...new Set([
       ...http.redactedQueryParams,
@@ -84,13 +107,14 @@ function clientRedactedQueryParams(http: HttpConfig): string[] {
 
 /**
  * The upstream HTTP instrumentation's configuration at the edge (TELEMETRY_HTTP_INSTRUMENTATION
- * =upstream): `url.query` with sensitive values
- * redacted (case-insensitively, unlike the instrumentation's own exact-name list),
- * `client.address` from X-Forwarded-For only when the peer is a trusted proxy, and a link to the
- * caller's span context when that context is not continued.
+ * =upstream), the same rules as the lean server spans: `url.query` with sensitive values redacted
+ * (by part and word of the name, unlike the instrumentation's own exact-name list),
+ * `client.address` and `server.address`/`server.port` from forwarding headers only when the peer
+ * is a trusted proxy (ports 1–65535 only, never NaN), and a link to the caller's span context
+ * when that context is not continued.
  */
 export function httpEdgeHooks(
-  http: HttpConfig,
+  http: HttpRules,
   untrusted?: UntrustedExtractPropagator,
 ): Pick<
   ConstructorParameters<typeof HttpInstrumentation>[0] & object,
@@ -102,17 +126,29 @@ export function httpEdgeHooks(
   const { isSensitive, isTrustedProxy: isTrusted } = edgeRules(http);
   return {
     startIncomingSpanHook: (request) => {
-      const attributes: Record<string, string> = {};
+      const attributes: Attributes = {};
       const url = request.url ?? '';
       const q = url.indexOf('?');
       if (q !== -1 && q < url.length - 1)
         attributes[ATTR_URL_QUERY] = redactQuery(url.slice(q + 1), isSensitive);
+      const peer = request.socket?.remoteAddress;
       const client = clientAddress(
-        request.socket?.remoteAddress,
+        peer,
         request.headers['x-forwarded-for'],
         isTrusted,
       );
       if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
+      // Replaces what the instrumentation read from the forwarding headers of any peer (and its
+      // Number() of any port); `undefined` removes the attribute.
+      const server = serverAddress(
+        request.headers,
+        (request.socket as { encrypted?: boolean } | undefined)?.encrypted
+          ? 'https'
+          : 'http',
+        peer !== undefined && isTrusted(peer) ? isTrusted : undefined,
+      );
+      attributes[ATTR_SERVER_ADDRESS] = server?.host;
+      attributes[ATTR_SERVER_PORT] = server?.port;
       return attributes;
     },
     requestHook: untrusted
@@ -174,31 +210,24 @@ export function isIgnoredRequest(
  * each costs a span per request and, for a route with one handler, repeats the server span's
  * timing while pushing app spans a level down.
  *
- * Which code does it (`http.instrumentation`): `lean` (default) — the library's server-span
- * instrumentation (http-server.ts) with the Express route tracker (express-route.ts), plus the
- * upstream HTTP instrumentation for outgoing requests only; `upstream` —
- * `@opentelemetry/instrumentation-http` and `-express` for everything. Layer spans need the
- * upstream Express instrumentation, so asking for them uses it in either case.
+ * Which code makes server spans: the library's server-span instrumentation (http-server.ts) with
+ * the Express route tracker (express-route.ts), plus the upstream HTTP instrumentation for
+ * outgoing requests only. Layer spans need the upstream Express instrumentation, so asking for
+ * them uses it.
  *
- * Other names given in `names` (e.g. `['http', 'express', 'pg']`) are loaded from
- * @opentelemetry/auto-instrumentations-node at once. startTelemetry() does not pass them: it
- * starts them when the app first loads what they patch (lazy-instrumentations.ts). That package
- * reads OTEL_NODE_*_INSTRUMENTATIONS from process.env itself, so set them in the real
- * environment, not only in a custom `env`.
+ * The other instrumentations the configuration names are not built here: startTelemetry() starts
+ * each when the app first loads what it patches (lazy-instrumentations.ts).
  */
 export function createInstrumentations(
+  config: TelemetryConfig,
   options: InstrumentationOptions = {},
 ): Instrumentation[] {
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
-  // From the environment, the default names every instrumentation: the ones built here are
-  // taken, the rest start on first use (startTelemetry, lazy-instrumentations.ts).
-  const names =
-    options.names ??
-    resolveInstrumentations(options.env ?? process.env, false).filter((n) =>
-      LIBRARY_INSTRUMENTATIONS.includes(n),
-    );
-  const http = options.http ?? DEFAULT_HTTP;
-  const lean = http.instrumentation === 'lean';
+  const names = settingsOf(config).instrumentations.filter((n) =>
+    LIBRARY_INSTRUMENTATIONS.includes(n),
+  );
+  const http = httpRules(config);
+  const lean = settingsOf(config).http.instrumentation === 'lean';
   const layerSpans = options.expressLayerSpans ?? [];
   const instrumentations: Instrumentation[] = [];
   if (names.includes('http')) {
@@ -209,10 +238,12 @@ export function createInstrumentations(
           edge: edgeRules(http),
           untrustedContext: options.untrustedContext,
           routeOf: expressRoute,
+          capturedHeaders: http.captured.server,
         }),
         new HttpInstrumentation({
           disableIncomingRequestInstrumentation: true,
           redactedQueryParams: clientRedactedQueryParams(http),
+          headersToSpanAttributes: { client: http.captured.client },
         }),
       );
     } else {
@@ -220,6 +251,7 @@ export function createInstrumentations(
         new HttpInstrumentation({
           ignoreIncomingRequestHook: (req) => isIgnoredRequest(req, ignored),
           ...httpEdgeHooks(http, options.untrustedContext),
+          headersToSpanAttributes: http.captured,
         }),
       );
     }
@@ -243,11 +275,6 @@ export function createInstrumentations(
       require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
     instrumentations.push(new PinoInstrumentation());
   }
-  const others = names.filter(
-    (n) => n !== 'http' && n !== 'express' && n !== 'pino',
-  );
-  if (others.length > 0)
-    instrumentations.push(...loadAutoInstrumentations(others));
   return instrumentations;
 }
 
@@ -256,28 +283,4 @@ function loadExpressInstrumentation(): typeof import('@opentelemetry/instrumenta
   return (
     require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express')
   ).ExpressInstrumentation;
-}
-
-function loadAutoInstrumentations(names: string[]): Instrumentation[] {
-  // Loaded lazily on purpose (see createInstrumentations): a plain require, not an import.
-  const auto =
-    require('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
-  const config: Record<string, { enabled: boolean }> = {
-    // ours above, configured for this library: never a second instance
-    '@opentelemetry/instrumentation-http': { enabled: false },
-    '@opentelemetry/instrumentation-express': { enabled: false },
-  };
-  for (const name of names)
-    config[`@opentelemetry/instrumentation-${name}`] = { enabled: true };
-  const loaded = auto.getNodeAutoInstrumentations(config) as Instrumentation[];
-  const found = new Set(loaded.map((i) => i.instrumentationName));
-  const missing = names.filter(
-    (name) => !found.has(`@opentelemetry/instrumentation-${name}`),
-  );
-  if (missing.length > 0)
-    throw new TelemetryConfigError(
-      'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
-      `OTEL_NODE_ENABLED_INSTRUMENTATIONS names ${missing.join(', ')}, which @opentelemetry/auto-instrumentations-node does not provide (or OTEL_NODE_DISABLED_INSTRUMENTATIONS switched off); names are package suffixes such as http, express, pg`,
-    );
-  return loaded;
 }

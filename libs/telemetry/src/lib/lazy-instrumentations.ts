@@ -50,9 +50,6 @@ import {
 } from './instrumentation-selection.js';
 import { isLoaded, nextTurnAndFirstRequest } from './late-start.js';
 
-/** The package whose dependency tree the instrumentations are loaded from (one pinned set). */
-const AUTO_INSTRUMENTATIONS = '@opentelemetry/auto-instrumentations-node';
-
 export interface LazyInstrumentationsOptions {
   readonly plan: InstrumentationPlan;
   readonly tracerProvider: TracerProvider;
@@ -327,7 +324,11 @@ export function fromHookMachinery(parentURL: string | undefined): boolean {
 
 let cachedAutoRequire: NodeJS.Require | undefined;
 function autoRequire(): NodeJS.Require {
-  cachedAutoRequire ??= createRequire(require.resolve(AUTO_INSTRUMENTATIONS));
+  // @opentelemetry/auto-instrumentations-node's tree holds one pinned set of the instrumentation
+  // packages: they are its dependencies, not ours, so they are resolved from there.
+  cachedAutoRequire ??= createRequire(
+    require.resolve('@opentelemetry/auto-instrumentations-node'),
+  );
   return cachedAutoRequire;
 }
 

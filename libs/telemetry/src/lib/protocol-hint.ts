@@ -4,13 +4,22 @@
  * `Parse Error: Expected HTTP/` from HTTP talking to a gRPC port, `Unsupported Media Type` from
  * JSON sent where protobuf is expected. This turns those into the setting that would fit. Pure.
  */
-import type { OtlpProtocol } from './config/model.js';
+import type { ExporterModel } from './config/model.js';
+import type { OtlpProtocol } from './config/otlp-env.js';
 
 const VARIABLE = 'OTEL_EXPORTER_OTLP_PROTOCOL';
 
 interface ExportError {
   readonly code?: unknown;
   readonly message?: unknown;
+}
+
+/** The OTLP protocol of an exporter of the model; undefined for one that is not OTLP. */
+export function protocolOf(exporter: ExporterModel): OtlpProtocol | undefined {
+  if (exporter.otlp_grpc) return 'grpc';
+  if (exporter.otlp_http)
+    return exporter.otlp_http.encoding === 'json' ? 'http/json' : 'http/protobuf';
+  return undefined;
 }
 
 /**

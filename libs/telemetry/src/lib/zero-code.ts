@@ -2,13 +2,17 @@
  * Telemetry for an app that contains no telemetry code: `node --import
  * @otel-dice/telemetry/register app.js` (or `--require` for a CommonJS app). Everything comes from
  * the configuration model — the OTEL_* variables or OTEL_CONFIG_FILE — as for startTelemetry(),
- * with two differences that follow from there being no code:
+ * with differences that follow from there being no code:
  *
+ * - the signals follow the specification's defaults, not the seed's: metrics and logs go where
+ *   traces go, over OTLP (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER default to `otlp`), since
+ *   nobody mounts the seed's `/metrics` in an app without telemetry code; Prometheus only when
+ *   OTEL_METRICS_EXPORTER asks for it;
+ * - such a Prometheus reader serves on a port of its own (`prometheus_on_app_port: false` in the
+ *   model's extension): OTEL_EXPORTER_PROMETHEUS_HOST/PORT, by default localhost:9464, the
+ *   specification's defaults;
  * - `service.name` falls back to the SDK's `unknown_service:<argv0>`, as the specification says,
- *   when nothing names the service (set OTEL_SERVICE_NAME);
- * - the default Prometheus reader cannot be mounted on the app's own server (nobody mounts it),
- *   so it serves on its own port instead: OTEL_EXPORTER_PROMETHEUS_HOST/PORT, by default
- *   localhost:9464, the specification's defaults.
+ *   when nothing names the service (set OTEL_SERVICE_NAME).
  *
  * A process started by one that runs this entry — a worker forked with child_process.fork or
  * cluster, which inherit `--require`/`--import` — is told apart (child-process.ts): one short
@@ -19,38 +23,18 @@
  */
 import { defaultServiceName } from '@opentelemetry/resources';
 import {
-  childMetricReaders,
-  childResourceAttributes,
+  childConfig,
   childStartLine,
-  PARENT_PID_VARIABLE,
   processRole,
 } from './child-process.js';
 import { TelemetryConfigError } from './config/errors.js';
-import {
-  DEFAULT_PROMETHEUS_HOST,
-  DEFAULT_PROMETHEUS_PORT,
-  type MetricReaderConfig,
-} from './config/model.js';
-import { resolveTelemetryConfig } from './config/resolve.js';
+import { PARENT_PID_VARIABLE } from './config/from-env.js';
+import { EXTENSION, settingsOf } from './config/model.js';
 import type { Env } from './config/values.js';
 import { flushOnExit } from './exit.js';
-import { startTelemetry, type Telemetry } from './telemetry.js';
-import { stderrReporter } from './traces.js';
-
-/** Prometheus on the app's port becomes Prometheus on a port of its own. Pure. */
-export function zeroCodeReaders(
-  readers: readonly MetricReaderConfig[],
-): MetricReaderConfig[] {
-  return readers.map((reader) =>
-    reader.kind === 'prometheus' && reader.port === undefined
-      ? {
-          kind: 'prometheus',
-          host: reader.host ?? DEFAULT_PROMETHEUS_HOST,
-          port: DEFAULT_PROMETHEUS_PORT,
-        }
-      : reader,
-  );
-}
+import type { TelemetryLogger } from './export-health.js';
+import { serviceNameOf, start, type Telemetry } from './telemetry.js';
+import { stderrReporter } from './reporter.js';
 
 export interface ZeroCodeOptions {
   readonly env?: Env;
@@ -64,52 +48,53 @@ export interface ZeroCodeOptions {
 export function startFromEnvironment(
   options: ZeroCodeOptions = {},
 ): Telemetry | undefined {
-  const env = options.env ?? process.env;
   const fail = options.fail ?? exitWith;
+  const fallback = defaultServiceName();
   const self = options.process ?? {
     pid: process.pid,
     hasIpc: process.channel !== undefined,
   };
-  // A worker forked by an app started with --require/--import inherits the flag (child-process.ts).
-  const role = processRole({ env, ...self });
+  let role: ReturnType<typeof processRole> = { kind: 'app' };
+  // A child's start-up banner becomes its one line (the app printed the banner already).
+  let childLine: string | undefined;
   try {
-    const base = { env, defaultServiceName: defaultServiceName() };
-    const resolved = resolveTelemetryConfig(base);
-    let readers = zeroCodeReaders(resolved.metrics.readers);
-    let logger = stderrReporter;
-    let resourceAttributes = resolved.resource.attributes;
-    if (role.kind === 'child') {
-      const child = childMetricReaders(readers, resolved.traces);
-      readers = child.readers;
-      resourceAttributes = childResourceAttributes(
-        resourceAttributes,
-        role,
-        self.pid,
-      );
-      logger = childReporter(
-        childStartLine(
-          role,
-          resolved.resource.serviceName,
-          self.pid,
-          child.metrics,
-        ),
-      );
-    }
-    const telemetry = startTelemetry({
-      ...base,
-      overrides: { metrics: { readers }, resourceAttributes },
-      logger,
-    });
+    const telemetry = start(
+      {
+        env: options.env,
+        defaultServiceName: fallback,
+        // Nobody mounts /metrics: a Prometheus reader serves on a port of its own.
+        overrides: {
+          distribution: { [EXTENSION]: { prometheus_on_app_port: false } },
+        },
+        logger: childAware(() => childLine),
+      },
+      {
+        signalDefaults: 'specification',
+        // A worker forked by an app started with --require/--import inherits the flag.
+        adjust: (config) => {
+          role = processRole({ parent: settingsOf(config).parent, ...self });
+          if (role.kind === 'app') return config;
+          const child = childConfig(config, role, self.pid);
+          childLine = childStartLine(
+            role,
+            serviceNameOf(child.config),
+            self.pid,
+            child.metrics,
+          );
+          return child.config;
+        },
+      },
+    );
     // Processes this one starts with the same flags are its children.
-    if (telemetry.enabled && env === process.env)
+    if (telemetry.enabled && options.env === undefined)
       process.env[PARENT_PID_VARIABLE] = String(self.pid);
     if (
       telemetry.enabled &&
       role.kind === 'app' &&
-      telemetry.serviceName === base.defaultServiceName
+      telemetry.serviceName === fallback
     )
       stderrReporter.warn(
-        `no service name is configured, so spans, metrics and logs carry service.name=${base.defaultServiceName}: set OTEL_SERVICE_NAME`,
+        `no service name is configured, so spans, metrics and logs carry service.name=${fallback}: set OTEL_SERVICE_NAME`,
       );
     if (telemetry.enabled) flushOnExit(telemetry);
     return telemetry;
@@ -121,16 +106,17 @@ export function startFromEnvironment(
 }
 
 /**
- * A child's reporter: its start-up banner becomes the one child line (the app printed the
- * banner already); everything else as usual.
+ * Lines on stderr, but a child's start-up banner (the first `telemetry: ` line) becomes the one
+ * child line.
  */
-function childReporter(line: string): typeof stderrReporter {
+function childAware(line: () => string | undefined): TelemetryLogger {
   let first = true;
   return {
     info: (message: string) => {
-      if (first && message.startsWith('telemetry: ')) {
+      const child = line();
+      if (child !== undefined && first && message.startsWith('telemetry: ')) {
         first = false;
-        stderrReporter.info(line);
+        stderrReporter.info(child);
         return;
       }
       stderrReporter.info(message);

@@ -1,47 +1,50 @@
 /**
- * The configuration model from environment variables: the OpenTelemetry SDK environment
- * specification, the Node-specific OTEL_NODE_* variables, and the seed tutorial's
- * APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env in, config out).
+ * The environment mapped onto the configuration model (model.ts): the OpenTelemetry SDK
+ * environment-variable specification, the Node-specific OTEL_NODE_* variables, the library's
+ * TELEMETRY_HTTP_* (http-env.ts) and TELEMETRY_PROMETHEUS_* (prometheus-env.ts) variables, and
+ * the seed tutorial's APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env
+ * in, model out).
+ *
+ * Every value is checked here, where the variable it came from is known: an unusable one throws
+ * a TelemetryConfigError naming the variable. What the schema cannot say in its own words (the
+ * app-port Prometheus reader, the edge rules, the instrumentations, how `/metrics` is served)
+ * goes into the extension.
  */
 import { checkInstrumentationNames } from '../instrumentation-selection.js';
+import type {
+  ConfigurationModel,
+  PushMetricExporterConfigModel,
+} from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import { resolveHttpFromEnv } from './http-env.js';
-import { knownVariable } from './known-variables.js';
 import {
-  DEFAULT_BLRP,
-  DEFAULT_BSP,
-  DEFAULT_DETECTORS,
+  DEFAULT_EDGE,
+  redactedQueryParams,
+  resolveHttpFromEnv,
+} from './http-env.js';
+import { checkedByName, knownVariable } from './known-variables.js';
+import {
+  DEFAULT_BATCH,
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
   DEFAULT_PROMETHEUS_HOST,
   DEFAULT_PROMETHEUS_PORT,
-  DEFAULT_PROPAGATORS,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
+  EXTENSION,
   PROPAGATOR_NAMES,
-  type BatchProcessorConfig,
-  type DiagLevelName,
-  type ExporterConfig,
-  type HistogramAggregation,
-  type LogRecordLimitsConfig,
-  type LogsConfig,
-  type MetricReaderConfig,
-  type MetricsConfig,
-  type PipelineConfig,
-  type PropagatorName,
-  type ResourceConfig,
-  type ResourceDetectorName,
-  type SamplerConfig,
+  type BatchModel,
+  type DetectorName,
+  type ExporterModel,
+  type OtelDiceSettings,
+  type ProcessorModel,
+  type SamplerModel,
   type Signal,
-  type SpanLimitsConfig,
   type TelemetryConfig,
-  type TemporalityPreference,
-  type TracesConfig,
 } from './model.js';
 import { resolveOtlpFromEnv } from './otlp-env.js';
-import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
+import { prometheusFromEnv } from './prometheus-env.js';
 import {
   parseBoolean,
   parseEnum,
@@ -55,40 +58,88 @@ import {
   type Env,
 } from './values.js';
 
-export interface ConfigDefaults {
-  /** Used when neither OTEL_SERVICE_NAME, APP_SERVICE_NAME nor the resource names the service. */
-  readonly serviceName: string;
-  readonly serviceVersion?: string;
-}
-
-/** The seed tutorial's variable for the service name. */
+/** The seed tutorial's variable for the service name (resolve.ts decides the name). */
 export const SEED_SERVICE_NAME = 'APP_SERVICE_NAME';
 
-export function resolveConfigFromEnv(
+/** Key path → variable, for messages about a setting after it has been mapped. */
+type Sources = Record<string, string>;
+
+/**
+ * Which exporters metrics and logs have when OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER are not
+ * set: `library`, the seed's (Prometheus on the app's own `/metrics`, no logs); `specification`,
+ * the specification's `otlp` for both, where traces go (the register entry: no code mounts
+ * `/metrics` there).
+ */
+export type SignalDefaults = 'library' | 'specification';
+
+export function configFromEnv(
   env: Env,
-  defaults: ConfigDefaults,
+  signalDefaults: SignalDefaults = 'library',
 ): TelemetryConfig {
   const notes: string[] = [];
-  const logs = resolveLogs(env);
+  const sources: Sources = {};
+  const logs = resolveLogs(env, sources, signalDefaults);
+  const meter = resolveMetrics(env, sources, signalDefaults);
+  const exemplars = meter.provider.exemplar_filter;
+  // Exemplars are extra data, not a change to the data asked for: without them every stream is
+  // the same. So a filter that asks for some is a warning, not a refusal.
+  if (exemplars && exemplars !== 'always_off')
+    notes.push(
+      `OTEL_METRICS_EXEMPLAR_FILTER is ${exemplars}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
+    );
+  const http = resolveHttpFromEnv(env);
+  const prometheus = prometheusFromEnv(env);
+  Object.assign(sources, prometheus.sources);
   const config: TelemetryConfig = {
-    source: { kind: 'environment' },
     disabled: resolveDisabled(env),
-    diagLevel: resolveDiagLevel(env),
-    resource: resolveResource(env, defaults),
-    propagators: resolvePropagators(env, notes),
-    traces: resolveTraces(env, notes),
-    metrics: resolveMetrics(env),
-    logs,
-    http: resolveHttpFromEnv(env),
-    instrumentations: resolveInstrumentations(env, logs.pipelines.length > 0),
-    notes,
+    ...logLevel(env),
+    resource: resolveResource(env),
+    propagator: { composite: resolvePropagators(env, notes) },
+    attribute_limits: {
+      attribute_value_length_limit: limit(
+        env,
+        ['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+        DEFAULT_SPAN_LIMITS.attribute_value_length_limit,
+      ),
+      attribute_count_limit: limit(
+        env,
+        ['OTEL_ATTRIBUTE_COUNT_LIMIT'],
+        DEFAULT_SPAN_LIMITS.attribute_count_limit,
+      ),
+    },
+    tracer_provider: resolveTraces(env, notes, sources),
+    meter_provider: meter.provider,
+    logger_provider: logs,
+    'instrumentation/development': {
+      general: {
+        sanitization: {
+          url: {
+            sensitive_query_parameters: redactedQueryParams(
+              undefined,
+              http.extraRedactedQueryParams,
+            ),
+          },
+        },
+      },
+    },
+    distribution: {
+      [EXTENSION]: {
+        http: { ...DEFAULT_EDGE, ...http.edge },
+        instrumentations: resolveInstrumentations(
+          env,
+          logs.processors.length > 0,
+        ),
+        prometheus_on_app_port: meter.onAppPort,
+        prometheus: prometheus.settings,
+        ...parentFromEnv(env),
+        source: { kind: 'environment' },
+        sources,
+        notes,
+      },
+    },
   };
   validateUnusedSettings(env);
-  notes.push(
-    ...tlsNotes(config),
-    ...idleSettingNotes(env, config),
-    ...unusedVariableNotes(env),
-  );
+  notes.push(...idleSettingNotes(env, config), ...unusedVariableNotes(env));
   return config;
 }
 
@@ -101,8 +152,8 @@ function validateUnusedSettings(env: Env): void {
   for (const signal of ['traces', 'metrics', 'logs'] as const)
     resolveOtlpFromEnv(env, signal);
   resolveExportInterval(env);
-  resolveBatch(env, 'OTEL_BSP', DEFAULT_BSP);
-  resolveBatch(env, 'OTEL_BLRP', DEFAULT_BLRP);
+  resolveBatch(env, 'OTEL_BSP');
+  resolveBatch(env, 'OTEL_BLRP');
   resolvePrometheus(env);
   metricPreferences(env);
 }
@@ -114,7 +165,7 @@ export function resolveDisabled(env: Env): boolean {
   return raw === undefined ? false : parseBoolean('OTEL_SDK_DISABLED', raw);
 }
 
-const DIAG_LEVELS: readonly DiagLevelName[] = [
+const DIAG_LEVELS = [
   'none',
   'error',
   'warn',
@@ -122,28 +173,20 @@ const DIAG_LEVELS: readonly DiagLevelName[] = [
   'debug',
   'verbose',
   'all',
-];
+] as const;
 
-function resolveDiagLevel(env: Env): DiagLevelName | undefined {
+/**
+ * OTEL_LOG_LEVEL as the schema's `log_level`. Unset and `none` leave it out: then the SDK's
+ * diagnostics stay off (diagnostics.ts), which is what an app that did not ask wants.
+ */
+function logLevel(env: Env): Pick<ConfigurationModel, 'log_level'> {
   const raw = readEnv(env, 'OTEL_LOG_LEVEL');
-  return raw === undefined
-    ? undefined
-    : parseEnum('OTEL_LOG_LEVEL', raw, DIAG_LEVELS);
-}
-
-/** option > OTEL_SERVICE_NAME > APP_SERVICE_NAME > service.name in OTEL_RESOURCE_ATTRIBUTES > default. */
-export function resolveServiceName(
-  env: Env,
-  attributes: Readonly<Record<string, unknown>>,
-  fallback: string,
-): string {
-  const fromAttributes = attributes['service.name'];
-  return (
-    readFirst(env, 'OTEL_SERVICE_NAME', SEED_SERVICE_NAME)?.value ??
-    (typeof fromAttributes === 'string' && fromAttributes.trim()
-      ? fromAttributes.trim()
-      : fallback)
-  );
+  if (raw === undefined) return {};
+  const level = parseEnum('OTEL_LOG_LEVEL', raw, DIAG_LEVELS);
+  if (level === 'none') return {};
+  return {
+    log_level: level === 'verbose' || level === 'all' ? 'trace' : level,
+  };
 }
 
 const DETECTOR_WORDS = [
@@ -158,26 +201,24 @@ const DETECTOR_WORDS = [
   'none',
 ] as const;
 
-export function resolveDetectors(env: Env): ResourceDetectorName[] {
+/** OTEL_NODE_RESOURCE_DETECTORS; by default host (+os), process and service.instance.id. */
+export function resolveDetectors(env: Env): DetectorName[] {
   const raw = readEnv(env, 'OTEL_NODE_RESOURCE_DETECTORS');
-  if (raw === undefined) return [...DEFAULT_DETECTORS];
+  if (raw === undefined) return ['host', 'process', 'service'];
   const words = parseEnumList(
     'OTEL_NODE_RESOURCE_DETECTORS',
     raw,
     DETECTOR_WORDS,
   );
-  if (words.includes('all'))
-    return ['host', 'os', 'process', 'container', 'service'];
-  const detectors = new Set<ResourceDetectorName>();
+  if (words.includes('all')) return ['host', 'process', 'container', 'service'];
+  const detectors = new Set<DetectorName>();
   for (const word of words) {
     switch (word) {
-      case 'host': // the SDK's current name covers host.* and os.*
-        detectors.add('host').add('os');
-        break;
       case 'serviceinstance':
       case 'service':
         detectors.add('service');
         break;
+      case 'host': // the SDK's current name covers host.* and os.*
       case 'os':
       case 'process':
       case 'container':
@@ -186,33 +227,52 @@ export function resolveDetectors(env: Env): ResourceDetectorName[] {
       // 'env' (OTEL_RESOURCE_ATTRIBUTES is always read) and 'none' add nothing
     }
   }
+  // host already brings os.*
+  if (detectors.has('host')) detectors.delete('os');
   return [...detectors];
 }
 
-function resolveResource(env: Env, defaults: ConfigDefaults): ResourceConfig {
+/**
+ * OTEL_RESOURCE_ATTRIBUTES and the detectors. The service name (OTEL_SERVICE_NAME,
+ * APP_SERVICE_NAME, or a `service.name` given here) is decided in resolve.ts, in one place.
+ */
+function resolveResource(
+  env: Env,
+): NonNullable<ConfigurationModel['resource']> {
   const raw = readEnv(env, 'OTEL_RESOURCE_ATTRIBUTES');
   const attributes =
     raw === undefined ? {} : parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', raw);
   return {
-    serviceName: resolveServiceName(env, attributes, defaults.serviceName),
-    serviceVersion: defaults.serviceVersion,
-    attributes,
-    detectors: resolveDetectors(env),
+    attributes: Object.entries(attributes).map(([name, value]) => ({
+      name,
+      value,
+      type: 'string' as const,
+    })),
+    'detection/development': {
+      detectors: resolveDetectors(env).map((name) => ({ [name]: {} })),
+    },
   };
 }
 
-function resolvePropagators(env: Env, notes: string[]): PropagatorName[] {
+function resolvePropagators(
+  env: Env,
+  notes: string[],
+): Array<Record<string, object>> {
   const raw = readEnv(env, 'OTEL_PROPAGATORS');
-  if (raw === undefined) return [...DEFAULT_PROPAGATORS];
-  const names = parseEnumList('OTEL_PROPAGATORS', raw, [
-    ...PROPAGATOR_NAMES,
-    'none',
-  ] as const);
+  const names =
+    raw === undefined
+      ? ['tracecontext', 'baggage']
+      : parseEnumList('OTEL_PROPAGATORS', raw, [
+          ...PROPAGATOR_NAMES,
+          'none',
+        ] as const);
   if (names.includes('jaeger'))
     notes.push(
       'OTEL_PROPAGATORS: the jaeger propagator is deprecated by the OpenTelemetry specification; keep it only while services with Jaeger clients still send uber-trace-id',
     );
-  return names.filter((name): name is PropagatorName => name !== 'none');
+  return names
+    .filter((name) => name !== 'none')
+    .map((name) => ({ [name]: {} }));
 }
 
 // ---- traces ----
@@ -226,7 +286,7 @@ const SAMPLER_NAMES = [
   'parentbased_traceidratio',
 ] as const;
 
-export function resolveSampler(env: Env, notes: string[] = []): SamplerConfig {
+export function resolveSampler(env: Env, notes: string[] = []): SamplerModel {
   const raw = readEnv(env, 'OTEL_TRACES_SAMPLER');
   const arg = readEnv(env, 'OTEL_TRACES_SAMPLER_ARG');
   if (raw === undefined) {
@@ -237,8 +297,11 @@ export function resolveSampler(env: Env, notes: string[] = []): SamplerConfig {
     return DEFAULT_SAMPLER;
   }
   const name = parseEnum('OTEL_TRACES_SAMPLER', raw, SAMPLER_NAMES);
-  const ratio = () =>
-    arg === undefined ? 1 : parseRatio('OTEL_TRACES_SAMPLER_ARG', arg);
+  const ratio = () => ({
+    trace_id_ratio_based: {
+      ratio: arg === undefined ? 1 : parseRatio('OTEL_TRACES_SAMPLER_ARG', arg),
+    },
+  });
   if (!name.endsWith('traceidratio') && arg !== undefined)
     notes.push(
       `OTEL_TRACES_SAMPLER_ARG is set but the sampler ${name} takes no argument`,
@@ -246,30 +309,27 @@ export function resolveSampler(env: Env, notes: string[] = []): SamplerConfig {
   switch (name) {
     case 'always_on':
     case 'always_off':
-      return { type: name };
+      return { [name]: {} };
     case 'traceidratio':
-      return { type: 'traceidratio', ratio: ratio() };
+      return ratio();
     case 'parentbased_always_on':
-      return { type: 'parentbased', root: { type: 'always_on' } };
+      return { parent_based: { root: { always_on: {} } } };
     case 'parentbased_always_off':
-      return { type: 'parentbased', root: { type: 'always_off' } };
+      return { parent_based: { root: { always_off: {} } } };
     case 'parentbased_traceidratio':
-      return {
-        type: 'parentbased',
-        root: { type: 'traceidratio', ratio: ratio() },
-      };
+      return { parent_based: { root: ratio() } };
   }
 }
 
 /**
- * OTEL_BSP_* / OTEL_BLRP_*. A batch larger than the queue is refused when both were set, and
- * clamped to the queue when only the queue was (the batch size then is the default, not a wish).
+ * OTEL_BSP_* / OTEL_BLRP_* as a batch processor's settings. A batch larger than the queue is
+ * refused when both were set, and clamped to the queue when only the queue was (the batch size
+ * then is the default, not a wish).
  */
 export function resolveBatch(
   env: Env,
   prefix: 'OTEL_BSP' | 'OTEL_BLRP',
-  defaults: BatchProcessorConfig,
-): BatchProcessorConfig {
+): Omit<BatchModel, 'exporter'> {
   const millis = (name: string, fallback: number) => {
     const raw = readEnv(env, name);
     return raw === undefined ? fallback : parseMillis(name, raw);
@@ -279,8 +339,14 @@ export function resolveBatch(
     return raw === undefined ? fallback : parseInteger(name, raw, { min: 1 });
   };
   const batchVariable = `${prefix}_MAX_EXPORT_BATCH_SIZE`;
-  const maxQueueSize = count(`${prefix}_MAX_QUEUE_SIZE`, defaults.maxQueueSize);
-  let maxExportBatchSize = count(batchVariable, defaults.maxExportBatchSize);
+  const maxQueueSize = count(
+    `${prefix}_MAX_QUEUE_SIZE`,
+    DEFAULT_BATCH.max_queue_size,
+  );
+  let maxExportBatchSize = count(
+    batchVariable,
+    DEFAULT_BATCH.max_export_batch_size,
+  );
   if (maxExportBatchSize > maxQueueSize) {
     if (readEnv(env, batchVariable) !== undefined)
       throw invalidValue(
@@ -291,146 +357,133 @@ export function resolveBatch(
     maxExportBatchSize = maxQueueSize;
   }
   return {
-    kind: 'batch',
-    scheduledDelayMillis: millis(
+    schedule_delay: millis(
       `${prefix}_SCHEDULE_DELAY`,
-      defaults.scheduledDelayMillis,
+      DEFAULT_BATCH.schedule_delay,
     ),
-    exportTimeoutMillis: millis(
+    export_timeout: millis(
       `${prefix}_EXPORT_TIMEOUT`,
-      defaults.exportTimeoutMillis,
+      DEFAULT_BATCH.export_timeout,
     ),
-    maxQueueSize,
-    maxExportBatchSize,
+    max_queue_size: maxQueueSize,
+    max_export_batch_size: maxExportBatchSize,
   };
 }
 
 /** The first set variable of `names` as a non-negative integer, else `fallback`. */
-function limit<F extends number | undefined>(
-  env: Env,
-  names: string[],
-  fallback: F,
-): number | F {
+function limit(env: Env, names: string[], fallback: number): number {
   const set = readFirst(env, ...names);
   return set ? parseInteger(set.name, set.value) : fallback;
 }
 
-export function resolveSpanLimits(env: Env): SpanLimitsConfig {
+export function resolveSpanLimits(
+  env: Env,
+): NonNullable<NonNullable<ConfigurationModel['tracer_provider']>['limits']> {
   const d = DEFAULT_SPAN_LIMITS;
   return {
-    attributeValueLengthLimit: limit(
+    attribute_value_length_limit: limit(
       env,
       [
         'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
         'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
       ],
-      d.attributeValueLengthLimit,
+      d.attribute_value_length_limit,
     ),
-    attributeCountLimit: limit(
+    attribute_count_limit: limit(
       env,
       ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
-      d.attributeCountLimit,
+      d.attribute_count_limit,
     ),
-    eventCountLimit: limit(
+    event_count_limit: limit(
       env,
       ['OTEL_SPAN_EVENT_COUNT_LIMIT'],
-      d.eventCountLimit,
+      d.event_count_limit,
     ),
-    linkCountLimit: limit(
+    link_count_limit: limit(
       env,
       ['OTEL_SPAN_LINK_COUNT_LIMIT'],
-      d.linkCountLimit,
+      d.link_count_limit,
     ),
-    attributePerEventCountLimit: limit(
+    event_attribute_count_limit: limit(
       env,
       ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'],
-      d.attributePerEventCountLimit,
+      d.event_attribute_count_limit,
     ),
-    attributePerLinkCountLimit: limit(
+    link_attribute_count_limit: limit(
       env,
       ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'],
-      d.attributePerLinkCountLimit,
+      d.link_attribute_count_limit,
     ),
   };
 }
 
-function resolveLogLimits(env: Env): LogRecordLimitsConfig {
-  return {
-    attributeValueLengthLimit: limit(
-      env,
-      [
-        'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-        'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-      ],
-      DEFAULT_LOG_LIMITS.attributeValueLengthLimit,
-    ),
-    attributeCountLimit: limit(
-      env,
-      ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
-      DEFAULT_LOG_LIMITS.attributeCountLimit,
-    ),
-  };
+/** An OTLP exporter of the model for `signal`, its variables recorded under `key`. */
+function otlpExporter(
+  env: Env,
+  signal: Signal,
+  key: string,
+  sources: Sources,
+): ExporterModel {
+  const { kind, settings, sources: own } = resolveOtlpFromEnv(env, signal);
+  for (const [relative, variable] of Object.entries(own))
+    sources[`${key}.${kind}.${relative}`] = variable;
+  return { [kind]: settings };
 }
 
 /** `otlp` and `console` exporters, each in the processor the specification pairs it with. */
-function pipelines(
+function processors(
   env: Env,
   signal: 'traces' | 'logs',
+  key: string,
   kinds: readonly ('otlp' | 'console' | 'none')[],
-  batch: BatchProcessorConfig,
-): PipelineConfig[] {
-  return kinds.flatMap((kind): PipelineConfig[] => {
-    switch (kind) {
-      case 'otlp':
-        return [
-          {
-            exporter: { kind: 'otlp', otlp: resolveOtlpFromEnv(env, signal) },
-            processor: batch,
-          },
-        ];
-      case 'console':
-        return [
-          { exporter: { kind: 'console' }, processor: { kind: 'simple' } },
-        ];
-      case 'none':
-        return [];
-    }
-  });
+  prefix: 'OTEL_BSP' | 'OTEL_BLRP',
+  sources: Sources,
+): ProcessorModel[] {
+  return kinds
+    .filter((kind) => kind !== 'none')
+    .map((kind, i): ProcessorModel => {
+      if (kind === 'console') return { simple: { exporter: { console: {} } } };
+      const at = `${key}[${i}].batch.exporter`;
+      return {
+        batch: {
+          ...resolveBatch(env, prefix),
+          exporter: otlpExporter(env, signal, at, sources),
+        },
+      };
+    });
 }
 
-function resolveTraces(env: Env, notes: string[]): TracesConfig {
-  const raw = readEnv(env, 'OTEL_TRACES_EXPORTER');
-  const kinds = raw
-    ? parseEnumList('OTEL_TRACES_EXPORTER', raw, [
-        'otlp',
-        'console',
-        'none',
-      ] as const)
-    : (['otlp'] as const);
+function exporterKinds(
+  env: Env,
+  variable: string,
+  fallback: 'otlp' | 'none',
+): ('otlp' | 'console' | 'none')[] {
+  const raw = readEnv(env, variable);
+  return raw
+    ? parseEnumList(variable, raw, ['otlp', 'console', 'none'] as const)
+    : [fallback];
+}
+
+function resolveTraces(
+  env: Env,
+  notes: string[],
+  sources: Sources,
+): NonNullable<ConfigurationModel['tracer_provider']> {
   return {
-    pipelines: pipelines(
+    processors: processors(
       env,
       'traces',
-      kinds,
-      resolveBatch(env, 'OTEL_BSP', DEFAULT_BSP),
-    ),
-    otlpEncoding: resolveOtlpSpanEncodingFromEnv(env),
-    sampler: resolveSampler(env, notes),
+      'tracer_provider.processors',
+      exporterKinds(env, 'OTEL_TRACES_EXPORTER', 'otlp'),
+      'OTEL_BSP',
+      sources,
+    ) as NonNullable<ConfigurationModel['tracer_provider']>['processors'],
     limits: resolveSpanLimits(env),
+    sampler: resolveSampler(env, notes),
   };
 }
 
 // ---- metrics ----
-
-const TEMPORALITIES: readonly TemporalityPreference[] = [
-  'cumulative',
-  'delta',
-  'lowmemory',
-];
-const HISTOGRAM_AGGREGATIONS: readonly HistogramAggregation[] = [
-  'explicit_bucket_histogram',
-  'base2_exponential_bucket_histogram',
-];
 
 /**
  * OTEL_METRIC_EXPORT_INTERVAL/_TIMEOUT. A timeout longer than the interval cannot work (the
@@ -438,36 +491,38 @@ const HISTOGRAM_AGGREGATIONS: readonly HistogramAggregation[] = [
  * was (the timeout is then the 30 s default, not a choice).
  */
 export function resolveExportInterval(env: Env): {
-  exportIntervalMillis: number;
-  exportTimeoutMillis: number;
+  interval: number;
+  timeout: number;
 } {
   const intervalRaw = readEnv(env, 'OTEL_METRIC_EXPORT_INTERVAL');
   const timeoutRaw = readEnv(env, 'OTEL_METRIC_EXPORT_TIMEOUT');
-  const exportIntervalMillis =
+  const interval =
     intervalRaw === undefined
       ? DEFAULT_METRIC_EXPORT_INTERVAL_MS
       : parseMillis('OTEL_METRIC_EXPORT_INTERVAL', intervalRaw);
-  let exportTimeoutMillis =
+  let timeout =
     timeoutRaw === undefined
       ? DEFAULT_METRIC_EXPORT_TIMEOUT_MS
       : parseMillis('OTEL_METRIC_EXPORT_TIMEOUT', timeoutRaw);
-  if (exportTimeoutMillis > exportIntervalMillis) {
+  if (timeout > interval) {
     if (timeoutRaw !== undefined)
       throw invalidValue(
         'OTEL_METRIC_EXPORT_TIMEOUT',
         timeoutRaw,
-        `must not exceed OTEL_METRIC_EXPORT_INTERVAL (${exportIntervalMillis} ms)`,
+        `must not exceed OTEL_METRIC_EXPORT_INTERVAL (${interval} ms)`,
       );
-    exportTimeoutMillis = exportIntervalMillis;
+    timeout = interval;
   }
-  return { exportIntervalMillis, exportTimeoutMillis };
+  return { interval, timeout };
 }
 
-function resolvePrometheus(env: Env): MetricReaderConfig {
+/** OTEL_EXPORTER_PROMETHEUS_HOST/PORT; neither set: the app's own port (undefined). */
+function resolvePrometheus(
+  env: Env,
+): { host: string; port: number } | undefined {
   const host = readEnv(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
   const portRaw = readEnv(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
-  if (host === undefined && portRaw === undefined)
-    return { kind: 'prometheus' };
+  if (host === undefined && portRaw === undefined) return undefined;
   if (host !== undefined && /\s/.test(host))
     throw invalidValue(
       'OTEL_EXPORTER_PROMETHEUS_HOST',
@@ -475,7 +530,6 @@ function resolvePrometheus(env: Env): MetricReaderConfig {
       'must be a host name or IP address to bind',
     );
   return {
-    kind: 'prometheus',
     host: host ?? DEFAULT_PROMETHEUS_HOST,
     port:
       portRaw === undefined
@@ -487,26 +541,16 @@ function resolvePrometheus(env: Env): MetricReaderConfig {
   };
 }
 
-function resolveExemplarFilter(env: Env): void {
-  const raw = readEnv(env, 'OTEL_METRICS_EXEMPLAR_FILTER');
-  if (raw === undefined) return;
-  const filter = parseEnum('OTEL_METRICS_EXEMPLAR_FILTER', raw, [
-    'always_off',
-    'always_on',
-    'trace_based',
-  ] as const);
-  if (filter !== 'always_off')
-    throw invalidValue(
-      'OTEL_METRICS_EXEMPLAR_FILTER',
-      raw,
-      'the OpenTelemetry JS metrics SDK records no exemplars; only always_off can be honoured',
-    );
-}
+const TEMPORALITIES = ['cumulative', 'delta', 'lowmemory'] as const;
+const HISTOGRAM_AGGREGATIONS = [
+  'explicit_bucket_histogram',
+  'base2_exponential_bucket_histogram',
+] as const;
 
 /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE and _DEFAULT_HISTOGRAM_AGGREGATION. */
 function metricPreferences(env: Env): {
-  temporality: TemporalityPreference;
-  histogramAggregation: HistogramAggregation;
+  temporality_preference: 'cumulative' | 'delta' | 'low_memory';
+  default_histogram_aggregation: (typeof HISTOGRAM_AGGREGATIONS)[number];
 } {
   const temporalityRaw = readEnv(
     env,
@@ -516,16 +560,18 @@ function metricPreferences(env: Env): {
     env,
     'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
   );
+  const temporality =
+    temporalityRaw === undefined
+      ? 'cumulative'
+      : parseEnum(
+          'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+          temporalityRaw,
+          TEMPORALITIES,
+        );
   return {
-    temporality:
-      temporalityRaw === undefined
-        ? 'cumulative'
-        : parseEnum(
-            'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-            temporalityRaw,
-            TEMPORALITIES,
-          ),
-    histogramAggregation:
+    temporality_preference:
+      temporality === 'lowmemory' ? 'low_memory' : temporality,
+    default_histogram_aggregation:
       histogramRaw === undefined
         ? 'explicit_bucket_histogram'
         : parseEnum(
@@ -536,8 +582,14 @@ function metricPreferences(env: Env): {
   };
 }
 
-function resolveMetrics(env: Env): MetricsConfig {
-  resolveExemplarFilter(env);
+function resolveMetrics(
+  env: Env,
+  sources: Sources,
+  signalDefaults: SignalDefaults,
+): {
+  provider: NonNullable<ConfigurationModel['meter_provider']>;
+  onAppPort: boolean;
+} {
   const raw = readEnv(env, 'OTEL_METRICS_EXPORTER');
   const kinds = raw
     ? parseEnumList('OTEL_METRICS_EXPORTER', raw, [
@@ -546,64 +598,145 @@ function resolveMetrics(env: Env): MetricsConfig {
         'console',
         'none',
       ] as const)
-    : (['prometheus'] as const);
-  const periodic = (exporter: ExporterConfig): MetricReaderConfig => ({
-    kind: 'periodic',
-    exporter,
-    ...resolveExportInterval(env),
-    ...metricPreferences(env),
-  });
-  return {
-    readers: kinds.flatMap((kind): MetricReaderConfig[] => {
-      switch (kind) {
-        case 'prometheus':
-          return [resolvePrometheus(env)];
-        case 'otlp':
-          return [
-            periodic({
-              kind: 'otlp',
-              otlp: resolveOtlpFromEnv(env, 'metrics'),
-            }),
-          ];
-        case 'console':
-          return [periodic({ kind: 'console' })];
-        case 'none':
-          return [];
+    : signalDefaults === 'specification'
+      ? (['otlp'] as const)
+      : (['prometheus'] as const);
+  const exemplarRaw = readEnv(env, 'OTEL_METRICS_EXEMPLAR_FILTER');
+  let onAppPort = false;
+  const readers = kinds
+    .filter((kind) => kind !== 'none')
+    .map((kind, i) => {
+      if (kind === 'prometheus') {
+        const own = resolvePrometheus(env);
+        onAppPort ||= own === undefined;
+        return { pull: { exporter: { 'prometheus/development': own ?? {} } } };
       }
-    }),
+      const { interval, timeout } = resolveExportInterval(env);
+      const key = `meter_provider.readers[${i}].periodic.exporter`;
+      const preferences = metricPreferences(env);
+      const exporter: ExporterModel =
+        kind === 'console'
+          ? { console: {} }
+          : Object.fromEntries(
+              Object.entries(otlpExporter(env, 'metrics', key, sources)).map(
+                ([name, body]) => [name, { ...body, ...preferences }],
+              ),
+            );
+      return {
+        periodic: {
+          interval,
+          timeout,
+          exporter: exporter as PushMetricExporterConfigModel,
+        },
+      };
+    });
+  return {
+    provider: {
+      readers,
+      ...(exemplarRaw === undefined
+        ? {}
+        : {
+            exemplar_filter: parseEnum(
+              'OTEL_METRICS_EXEMPLAR_FILTER',
+              exemplarRaw,
+              ['always_off', 'always_on', 'trace_based'] as const,
+            ),
+          }),
+    },
+    onAppPort,
   };
 }
 
 // ---- logs ----
 
-/** The seed has no logs signal: unlike the specification's `otlp`, the default is `none`. */
-function resolveLogs(env: Env): LogsConfig {
-  const raw = readEnv(env, 'OTEL_LOGS_EXPORTER');
-  const kinds = raw
-    ? parseEnumList('OTEL_LOGS_EXPORTER', raw, [
-        'otlp',
-        'console',
-        'none',
-      ] as const)
-    : (['none'] as const);
+/**
+ * The seed has no logs signal: unlike the specification's `otlp`, the library's default is
+ * `none` (the register entry's is the specification's).
+ */
+function resolveLogs(
+  env: Env,
+  sources: Sources,
+  signalDefaults: SignalDefaults,
+): NonNullable<ConfigurationModel['logger_provider']> {
   return {
-    pipelines: pipelines(
+    processors: processors(
       env,
       'logs',
-      kinds,
-      resolveBatch(env, 'OTEL_BLRP', DEFAULT_BLRP),
-    ),
-    limits: resolveLogLimits(env),
+      'logger_provider.processors',
+      exporterKinds(
+        env,
+        'OTEL_LOGS_EXPORTER',
+        signalDefaults === 'specification' ? 'otlp' : 'none',
+      ),
+      'OTEL_BLRP',
+      sources,
+    ) as NonNullable<ConfigurationModel['logger_provider']>['processors'],
+    limits: {
+      attribute_value_length_limit: limit(
+        env,
+        [
+          'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+          'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+        ],
+        DEFAULT_LOG_LIMITS.attribute_value_length_limit,
+      ),
+      attribute_count_limit: limit(
+        env,
+        ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+        DEFAULT_LOG_LIMITS.attribute_count_limit,
+      ),
+    },
+  };
+}
+
+// ---- a parent's telemetry ----
+
+/**
+ * Left in the environment of the processes it starts by a process whose telemetry started from
+ * the register entry, set to its pid (zero-code.ts), so they can tell they are its children. Not
+ * an OTEL_* name: the unknown-variable check would name it.
+ */
+export const PARENT_PID_VARIABLE = '_OTEL_DICE_TELEMETRY_PID';
+
+/**
+ * The extension's `parent`: the marker above, and NODE_UNIQUE_ID (set by Node in cluster
+ * workers). Read whichever the configuration's source. A marker that is not a pid is ignored
+ * like an absent one: nobody sets it by hand.
+ */
+export function parentFromEnv(
+  env: Env,
+): Pick<OtelDiceSettings, 'parent'> {
+  const marker = readEnv(env, PARENT_PID_VARIABLE);
+  const pid =
+    marker !== undefined && /^\d+$/.test(marker) ? Number(marker) : undefined;
+  const cluster = readEnv(env, 'NODE_UNIQUE_ID') !== undefined;
+  if (pid === undefined && !cluster) return {};
+  return {
+    parent: { ...(pid === undefined ? {} : { pid }), cluster_worker: cluster },
   };
 }
 
 // ---- instrumentations ----
 
 /**
+ * The instrumentations on when nothing narrows them (DEFAULT_INSTRUMENTATIONS), but `aws-lambda`
+ * only inside an AWS Lambda function (LAMBDA_TASK_ROOT and _HANDLER set, as the Lambda runtime
+ * sets them): elsewhere it has no handler to patch.
+ */
+export function defaultInstrumentations(env: Env): string[] {
+  const lambda =
+    readEnv(env, 'LAMBDA_TASK_ROOT') !== undefined &&
+    readEnv(env, '_HANDLER') !== undefined;
+  return DEFAULT_INSTRUMENTATIONS.filter(
+    (name) => lambda || name !== 'aws-lambda',
+  );
+}
+
+/**
  * OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS, by the package-suffix
  * names of @opentelemetry/auto-instrumentations-node (`http,express,pg`); an unknown name stops
  * the start, naming the near miss. Default: every one but fs and host-metrics
- * (DEFAULT_INSTRUMENTATIONS), plus pino when a logs exporter is set (it is what turns the app's
+ * (defaultInstrumentations), plus pino when a logs exporter is set (it is what turns the app's
  * pino lines into log records).
  */
 export function resolveInstrumentations(
@@ -622,50 +755,26 @@ export function resolveInstrumentations(
     checkInstrumentationNames(name, readEnv(env, name), list(name));
   const enabled = list('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
   const disabled = new Set(list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'));
-  const chosen = enabled.length > 0 ? enabled : [...DEFAULT_INSTRUMENTATIONS];
+  const chosen = enabled.length > 0 ? enabled : defaultInstrumentations(env);
   if (logsExported && enabled.length === 0) chosen.push('pino');
   return [...new Set(chosen)].filter((name) => !disabled.has(name));
 }
 
 // ---- notes ----
 
-function signalName(signal: Signal): string {
-  return signal === 'traces'
-    ? 'trace'
-    : signal === 'metrics'
-      ? 'metric'
-      : 'log';
-}
-
-/** Certificates named for an endpoint that uses no TLS are not used: say so once. */
-function tlsNotes(config: TelemetryConfig): string[] {
-  const otlps: Array<{ signal: Signal; exporter: ExporterConfig }> = [
-    ...config.traces.pipelines.map((p) => ({
-      signal: 'traces' as const,
-      exporter: p.exporter,
-    })),
-    ...config.metrics.readers.flatMap((r) =>
-      r.kind === 'periodic'
-        ? [{ signal: 'metrics' as const, exporter: r.exporter }]
-        : [],
-    ),
-    ...config.logs.pipelines.map((p) => ({
-      signal: 'logs' as const,
-      exporter: p.exporter,
-    })),
-  ];
-  return otlps.flatMap(({ signal, exporter }) => {
-    if (exporter.kind !== 'otlp' || exporter.otlp.tls.secure) return [];
-    const { ca, clientKey, clientCertificate } = exporter.otlp.tls;
-    const unused = [ca, clientKey, clientCertificate].filter(
-      (ref) => ref !== undefined,
-    );
-    return unused.length === 0
-      ? []
-      : [
-          `${unused.map((ref) => ref.source).join(', ')} not used for ${signalName(signal)} export: its endpoint does not use TLS (use https:// to turn it on)`,
-        ];
-  });
+/** Whether the model exports `signal` over OTLP. */
+function exportsOverOtlp(config: TelemetryConfig, signal: Signal): boolean {
+  const exporters: ExporterModel[] =
+    signal === 'metrics'
+      ? (config.meter_provider?.readers ?? []).flatMap((r) =>
+          r.periodic ? [r.periodic.exporter as ExporterModel] : [],
+        )
+      : (
+          ((signal === 'traces'
+            ? config.tracer_provider?.processors
+            : config.logger_provider?.processors) ?? []) as ProcessorModel[]
+        ).map((p) => (p.batch ?? p.simple)?.exporter ?? {});
+  return exporters.some((e) => e.otlp_grpc || e.otlp_http);
 }
 
 /**
@@ -677,18 +786,9 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
     Object.keys(env)
       .filter((name) => match(name) && readEnv(env, name) !== undefined)
       .sort();
-  const otlp = (signal: Signal) =>
-    [
-      ...config.traces.pipelines.map((p) => ({
-        signal: 'traces',
-        e: p.exporter,
-      })),
-      ...config.metrics.readers.flatMap((r) =>
-        r.kind === 'periodic' ? [{ signal: 'metrics', e: r.exporter }] : [],
-      ),
-      ...config.logs.pipelines.map((p) => ({ signal: 'logs', e: p.exporter })),
-    ].some((x) => x.signal === signal && x.e.kind === 'otlp');
+  const otlp = (signal: Signal) => exportsOverOtlp(config, signal);
   const anyOtlp = otlp('traces') || otlp('metrics') || otlp('logs');
+  const readers = config.meter_provider?.readers ?? [];
   const GENERIC_OTLP =
     /^OTEL_EXPORTER_OTLP_(ENDPOINT|PROTOCOL|HEADERS|COMPRESSION|TIMEOUT|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE|INSECURE)$/;
   const checks: Array<{ idle: boolean; names: string[]; why: string }> = [
@@ -705,20 +805,24 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
       why: 'no signal is exported over OTLP',
     },
     {
-      idle: !config.metrics.readers.some((r) => r.kind === 'periodic'),
+      idle: !readers.some((r) => r.periodic),
       names: setNames((n) => n.startsWith('OTEL_METRIC_EXPORT_')),
       why: 'no metrics are pushed (OTEL_METRICS_EXPORTER has no otlp or console)',
     },
     {
-      idle: config.logs.pipelines.length === 0,
+      idle: (config.logger_provider?.processors ?? []).length === 0,
       names: setNames(
         (n) => n.startsWith('OTEL_BLRP_') || n.startsWith('OTEL_LOGRECORD_'),
       ),
       why: 'no logs are exported (OTEL_LOGS_EXPORTER)',
     },
     {
-      idle: !config.metrics.readers.some((r) => r.kind === 'prometheus'),
-      names: setNames((n) => n.startsWith('OTEL_EXPORTER_PROMETHEUS_')),
+      idle: !readers.some((r) => r.pull),
+      names: setNames(
+        (n) =>
+          n.startsWith('OTEL_EXPORTER_PROMETHEUS_') ||
+          n.startsWith('TELEMETRY_PROMETHEUS_'),
+      ),
       why: 'OTEL_METRICS_EXPORTER has no prometheus',
     },
   ];
@@ -727,11 +831,15 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
     .map((check) => `${check.names.join(', ')} set but not used: ${check.why}`);
 }
 
-/** OTEL_* variables that are set but that nothing reads: typos, or settings for another SDK. */
-export function unusedVariableNotes(env: Env): string[] {
+/**
+ * OTEL_* and library variables that are set but that nothing reads: typos, or settings for
+ * another SDK. With a configuration file (`libraryOnly`) only the library's own are checked.
+ */
+export function unusedVariableNotes(env: Env, libraryOnly = false): string[] {
   const unused = Object.keys(env)
     .filter(
-      (name) => name.startsWith('OTEL_') && readEnv(env, name) !== undefined,
+      (name) =>
+        checkedByName(name, libraryOnly) && readEnv(env, name) !== undefined,
     )
     .filter((name) => !knownVariable(name))
     .sort();

@@ -1,4 +1,5 @@
 import { TelemetryConfigError } from './errors.js';
+import { usesTls } from './model.js';
 import {
   appendSignalPath,
   resolveOtlpEndpoint,
@@ -102,20 +103,19 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
 
 describe('resolveOtlpFromEnv', () => {
   it('defaults to the seed: OTLP/gRPC to localhost:4317, plain text', () => {
-    expect(resolveOtlpFromEnv({}, 'traces')).toEqual({
-      protocol: 'grpc',
-      endpoint: 'http://localhost:4317',
-      endpointSource: 'default',
-      headers: {},
-      compression: 'none',
-      timeoutMillis: 10_000,
-      tls: {
-        secure: false,
-        ca: undefined,
-        clientKey: undefined,
-        clientCertificate: undefined,
+    const otlp = resolveOtlpFromEnv({}, 'traces');
+    expect(otlp).toEqual({
+      kind: 'otlp_grpc',
+      settings: {
+        endpoint: 'http://localhost:4317',
+        headers: [],
+        compression: 'none',
+        timeout: 10_000,
+        tls: {},
       },
+      sources: {},
     });
+    expect(usesTls(otlp.settings)).toBe(false);
   });
 
   it('takes every setting per signal first, then generic', () => {
@@ -133,29 +133,36 @@ describe('resolveOtlpFromEnv', () => {
       OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: '/logs-ca.pem',
     };
     expect(resolveOtlpFromEnv(env, 'logs')).toEqual({
-      protocol: 'http/json',
-      endpoint: 'https://c:4318/v1/logs',
-      endpointSource: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-      headers: { authorization: 'Bearer logs', 'x-tenant': 'shop' },
-      compression: 'none',
-      timeoutMillis: 2000,
-      tls: {
-        secure: true,
-        ca: {
-          path: '/logs-ca.pem',
-          source: 'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
-        },
-        clientKey: undefined,
-        clientCertificate: undefined,
+      kind: 'otlp_http',
+      settings: {
+        endpoint: 'https://c:4318/v1/logs',
+        encoding: 'json',
+        headers: [
+          { name: 'authorization', value: 'Bearer logs' },
+          { name: 'x-tenant', value: 'shop' },
+        ],
+        compression: 'none',
+        timeout: 2000,
+        tls: { ca_file: '/logs-ca.pem' },
+      },
+      sources: {
+        endpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'tls.ca_file': 'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
       },
     });
     expect(resolveOtlpFromEnv(env, 'traces')).toMatchObject({
-      protocol: 'http/protobuf',
-      endpoint: 'https://c:4318/v1/traces',
-      headers: { authorization: 'Bearer a', 'x-tenant': 'shop' },
-      compression: 'gzip',
-      timeoutMillis: 5000,
-      tls: { secure: true, ca: { path: '/ca.pem' } },
+      kind: 'otlp_http',
+      settings: {
+        endpoint: 'https://c:4318/v1/traces',
+        encoding: 'protobuf',
+        headers: [
+          { name: 'authorization', value: 'Bearer a' },
+          { name: 'x-tenant', value: 'shop' },
+        ],
+        compression: 'gzip',
+        timeout: 5000,
+        tls: { ca_file: '/ca.pem' },
+      },
     });
   });
 
@@ -187,7 +194,7 @@ describe('resolveOtlpFromEnv', () => {
       false,
     ],
   ])('gRPC: %s', (_what, env, secure) => {
-    expect(resolveOtlpFromEnv(env, 'traces').tls.secure).toBe(secure);
+    expect(usesTls(resolveOtlpFromEnv(env, 'traces').settings)).toBe(secure);
   });
 
   it('wants the mTLS key and certificate together', () => {

@@ -10,20 +10,17 @@
  *   unless OTEL_EXPORTER_OTLP_INSECURE=true.
  *
  * The seed's TRACE_ENDPOINT is the traces endpoint at the lowest precedence, used as given.
+ *
+ * The result is one exporter of the configuration model (`otlp_grpc` or `otlp_http`, see
+ * model.ts) with every setting explicit, and the variable each setting came from.
  */
 import { invalidValue, TelemetryConfigError } from './errors.js';
 import {
   DEFAULT_GRPC_ENDPOINT,
   DEFAULT_HTTP_ENDPOINT,
   DEFAULT_OTLP_TIMEOUT_MS,
-  DEFAULT_PROTOCOL,
-  OTLP_PROTOCOLS,
-  type Compression,
-  type OtlpExporterConfig,
-  type OtlpProtocol,
-  type PemFileRef,
+  type OtlpSettings,
   type Signal,
-  type TlsConfig,
 } from './model.js';
 import { redactUrl } from './redact.js';
 import {
@@ -39,6 +36,15 @@ import {
 
 /** The seed tutorial's own variable for the traces endpoint. */
 export const SEED_TRACE_ENDPOINT = 'TRACE_ENDPOINT';
+
+export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = [
+  'grpc',
+  'http/protobuf',
+  'http/json',
+];
+/** The seed's protocol (the specification's default is http/protobuf). */
+export const DEFAULT_PROTOCOL: OtlpProtocol = 'grpc';
 
 export function otlpVariable(
   signal: Signal | undefined,
@@ -110,86 +116,100 @@ export function resolveOtlpEndpoint(
       };
 }
 
-function resolveHeaders(env: Env, signal: Signal): Record<string, string> {
-  const generic = otlpVariable(undefined, 'HEADERS');
-  const specific = otlpVariable(signal, 'HEADERS');
+function resolveHeaders(
+  env: Env,
+  signal: Signal,
+): Array<{ name: string; value: string }> {
   const parse = (name: string) => {
     const raw = readEnv(env, name);
     return raw === undefined ? {} : parseHeaders(name, raw);
   };
-  return { ...parse(generic), ...parse(specific) };
-}
-
-function resolveCompression(env: Env, signal: Signal): Compression {
-  const set = readSetting(env, signal, 'COMPRESSION');
-  return set
-    ? parseEnum(set.name, set.value, ['gzip', 'none'] as const)
-    : 'none';
-}
-
-function resolveTimeout(env: Env, signal: Signal): number {
-  const set = readSetting(env, signal, 'TIMEOUT');
-  return set ? parseMillis(set.name, set.value) : DEFAULT_OTLP_TIMEOUT_MS;
-}
-
-function pemRef(
-  env: Env,
-  signal: Signal,
-  setting: string,
-): PemFileRef | undefined {
-  const set = readSetting(env, signal, setting);
-  return set && { path: set.value, source: set.name };
-}
-
-function resolveTls(
-  env: Env,
-  signal: Signal,
-  scheme: 'http' | 'https' | undefined,
-): TlsConfig {
-  const insecureSet = readSetting(env, signal, 'INSECURE');
-  const insecure = insecureSet
-    ? parseBoolean(insecureSet.name, insecureSet.value)
-    : false;
-  const secure = scheme === 'https' || (scheme === undefined && !insecure);
-  const clientKey = pemRef(env, signal, 'CLIENT_KEY');
-  const clientCertificate = pemRef(env, signal, 'CLIENT_CERTIFICATE');
-  if ((clientKey === undefined) !== (clientCertificate === undefined)) {
-    const missing =
-      clientKey === undefined
-        ? otlpVariable(signal, 'CLIENT_KEY')
-        : otlpVariable(signal, 'CLIENT_CERTIFICATE');
-    const given = (clientKey ?? clientCertificate) as PemFileRef;
-    throw new TelemetryConfigError(
-      missing,
-      `${given.source} is set but ${missing} (or ${missing.replace(`${signal.toUpperCase()}_`, '')}) is not: mTLS needs both the client key and the client certificate`,
-    );
-  }
-  return {
-    secure,
-    ca: pemRef(env, signal, 'CERTIFICATE'),
-    clientKey,
-    clientCertificate,
+  const merged = {
+    ...parse(otlpVariable(undefined, 'HEADERS')),
+    ...parse(otlpVariable(signal, 'HEADERS')),
   };
+  return Object.entries(merged).map(([name, value]) => ({ name, value }));
+}
+
+/** One OTLP exporter of the model, and which variable gave which of its keys. */
+export interface OtlpFromEnv {
+  readonly kind: 'otlp_grpc' | 'otlp_http';
+  readonly settings: OtlpSettings;
+  /** Key (relative to the exporter body: `endpoint`, `tls.ca_file`, …) → variable. */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
 /** Everything an OTLP exporter for `signal` needs, from the environment. */
-export function resolveOtlpFromEnv(
-  env: Env,
-  signal: Signal,
-): OtlpExporterConfig {
+export function resolveOtlpFromEnv(env: Env, signal: Signal): OtlpFromEnv {
   const protocol = resolveOtlpProtocol(env, signal);
   const { endpoint, source, scheme } = resolveOtlpEndpoint(
     env,
     signal,
     protocol,
   );
+  const sources: Record<string, string> = {};
+  if (source !== 'default') sources['endpoint'] = source;
+  const compression = readSetting(env, signal, 'COMPRESSION');
+  const timeout = readSetting(env, signal, 'TIMEOUT');
+  const grpc = protocol === 'grpc';
   return {
-    protocol,
-    endpoint,
-    endpointSource: source,
-    headers: resolveHeaders(env, signal),
-    compression: resolveCompression(env, signal),
-    timeoutMillis: resolveTimeout(env, signal),
-    tls: resolveTls(env, signal, scheme),
+    kind: grpc ? 'otlp_grpc' : 'otlp_http',
+    settings: {
+      endpoint,
+      headers: resolveHeaders(env, signal),
+      compression: compression
+        ? parseEnum(compression.name, compression.value, [
+            'gzip',
+            'none',
+          ] as const)
+        : 'none',
+      timeout: timeout
+        ? parseMillis(timeout.name, timeout.value)
+        : DEFAULT_OTLP_TIMEOUT_MS,
+      tls: resolveTls(env, signal, grpc && scheme === undefined, sources),
+      ...(grpc
+        ? {}
+        : { encoding: protocol === 'http/json' ? 'json' : 'protobuf' }),
+    },
+    sources,
+  };
+}
+
+function resolveTls(
+  env: Env,
+  signal: Signal,
+  schemeless: boolean,
+  sources: Record<string, string>,
+): NonNullable<OtlpSettings['tls']> {
+  const insecureSet = readSetting(env, signal, 'INSECURE');
+  const insecure = insecureSet
+    ? parseBoolean(insecureSet.name, insecureSet.value)
+    : false;
+  const file = (setting: string, key: string) => {
+    const set = readSetting(env, signal, setting);
+    if (set) sources[`tls.${key}`] = set.name;
+    return set?.value;
+  };
+  const ca_file = file('CERTIFICATE', 'ca_file');
+  const key_file = file('CLIENT_KEY', 'key_file');
+  const cert_file = file('CLIENT_CERTIFICATE', 'cert_file');
+  if ((key_file === undefined) !== (cert_file === undefined)) {
+    const missing =
+      key_file === undefined
+        ? otlpVariable(signal, 'CLIENT_KEY')
+        : otlpVariable(signal, 'CLIENT_CERTIFICATE');
+    const given =
+      sources[key_file === undefined ? 'tls.cert_file' : 'tls.key_file'];
+    throw new TelemetryConfigError(
+      missing,
+      `${given} is set but ${missing} (or ${missing.replace(`${signal.toUpperCase()}_`, '')}) is not: mTLS needs both the client key and the client certificate`,
+    );
+  }
+  // Only a scheme-less gRPC host:port asks the question: https:// is TLS and http:// is not.
+  if (schemeless && insecureSet) sources['tls.insecure'] = insecureSet.name;
+  return {
+    ...(ca_file === undefined ? {} : { ca_file }),
+    ...(key_file === undefined ? {} : { key_file, cert_file }),
+    ...(schemeless && insecure ? { insecure: true } : {}),
   };
 }
