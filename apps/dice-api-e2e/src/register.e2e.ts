@@ -3,7 +3,8 @@
  * code; `node --import @otel-dice/telemetry/register` (ES module and CommonJS) or `--require`
  * (CommonJS) gives it, from OTEL_* variables alone:
  * - server spans named after the route, with `http.route` and the configured service name;
- * - Prometheus metrics on a port of their own (nobody mounts a handler in the app);
+ * - with OTEL_METRICS_EXPORTER=prometheus, Prometheus metrics on a port of their own (nobody mounts
+ *   a handler in the app; by default metrics go over OTLP where traces go, see shop-e2e);
  * - a flush on SIGTERM: with a 60 s batch delay nothing is exported while it runs (checked), yet
  *   every span arrives once it is stopped, and the process then ends by the signal as it would
  *   have without telemetry.
@@ -54,6 +55,8 @@ describe('--import @otel-dice/telemetry/register on an app with no telemetry cod
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
           // Only the shutdown flush can deliver within this test.
           OTEL_BSP_SCHEDULE_DELAY: '60000',
+          // The register entry's default is OTLP for metrics and logs too: Prometheus is asked for.
+          OTEL_METRICS_EXPORTER: 'prometheus',
           OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
           OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
         },

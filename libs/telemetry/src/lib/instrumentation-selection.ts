@@ -7,8 +7,8 @@
  * host metrics a Collector usually scrapes) and one more: `pino`, which the library switches on
  * when logs are exported, as before. How each starts:
  *
- * - `library`: http, express and pino are built by createInstrumentations() as before (the lean
- *   server spans, the Express route without layer spans, log sending);
+ * - `library`: http and express are built by createInstrumentations() (the lean server spans,
+ *   the Express route without layer spans, the error that ends a request);
  * - `eager`: instrumentations that patch no package — runtime metrics (`runtime-node`), host
  *   metrics, and `aws-lambda` (the function's handler file; on by default only inside Lambda,
  *   config/from-env.ts) — start with telemetry;
@@ -22,12 +22,12 @@ import {
   type InstrumentationEntry,
 } from './instrumentation-table.js';
 
-/** Built by the library itself (instrumentations.ts), never loaded from the table. */
-export const LIBRARY_INSTRUMENTATIONS: readonly string[] = [
-  'http',
-  'express',
-  'pino',
-];
+/**
+ * Built by the library itself (instrumentations.ts), never loaded from the table. pino is not:
+ * log sending needs nothing of the library's, so it waits, like the rest, for the app to load
+ * pino.
+ */
+export const LIBRARY_INSTRUMENTATIONS: readonly string[] = ['http', 'express'];
 
 /** Off unless named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (pino: also on when logs are exported). */
 export const OFF_BY_DEFAULT: readonly string[] = ['fs', 'host-metrics', 'pino'];
@@ -155,7 +155,7 @@ export function checkInstrumentationNames(
 
 /** How the enabled instrumentations start (see the file comment). */
 export interface InstrumentationPlan {
-  /** Built by createInstrumentations(): http, express, pino. */
+  /** Built by createInstrumentations(): http, express. */
   readonly library: readonly string[];
   /** Started with telemetry. */
   readonly eager: readonly string[];

@@ -267,14 +267,6 @@ export function createInstrumentations(
           }),
     );
   }
-  if (names.includes('pino')) {
-    // Log sending turns every pino line into a log record for the global LoggerProvider (set up
-    // when a logs exporter is configured); log correlation adds trace_id/span_id to the JSON
-    // line itself when a span is active.
-    const { PinoInstrumentation } =
-      require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
-    instrumentations.push(new PinoInstrumentation());
-  }
   return instrumentations;
 }
 

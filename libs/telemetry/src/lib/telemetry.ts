@@ -170,7 +170,7 @@ export function start(
   const untrustedContext = settings.http.trust_incoming_context
     ? undefined
     : new UntrustedExtractPropagator(configured);
-  // http, express and pino are built here; every other enabled instrumentation starts when the
+  // http and express are built here; every other enabled instrumentation starts when the
   // app first loads what it patches (lazy-instrumentations.ts), runtime metrics at once.
   const plan = planInstrumentations(
     options.instrumentations ? [] : settings.instrumentations,
