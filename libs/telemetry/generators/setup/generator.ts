@@ -54,7 +54,6 @@ import {
   unsupportedMessage,
   type Framework,
 } from './lib/framework';
-import { koaRouteNote } from './lib/koa';
 import {
   detectModuleSystem,
   type DetectedModuleSystem,
@@ -500,8 +499,8 @@ function writeSupportFile(
 
 /**
  * What the server spans need to carry the route, beyond the library's defaults (which track
- * Express routes, Nest's included): Fastify gets @fastify/otel from a module the app imports;
- * Koa's router routes need the Koa instrumentation switched on (a note).
+ * Express routes, Nest's included): Fastify gets @fastify/otel from a module the app imports.
+ * Koa's router routes need nothing: the library starts the Koa instrumentation when koa loads.
  */
 function wireRouteNames(
   tree: Tree,
@@ -509,7 +508,6 @@ function wireRouteNames(
   plan: Plan,
   notes: string[],
 ): void {
-  if (layout.framework === 'koa') notes.push(koaRouteNote());
   if (layout.framework !== 'fastify') return;
   const autoload = autoloadNote(layout.dependencies, layout.bundles);
   if (autoload) notes.push(autoload);

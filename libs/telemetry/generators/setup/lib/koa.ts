@@ -4,9 +4,8 @@
  * Pure.
  *
  * Route names: Koa itself has no routes; a router (@koa/router) does, and
- * @opentelemetry/instrumentation-koa writes its matched route into the server span. That
- * instrumentation comes from @opentelemetry/auto-instrumentations-node, which the library loads
- * by name (`koaRouteNote`), not from code the generator writes.
+ * @opentelemetry/instrumentation-koa writes its matched route into the server span. The library
+ * starts that instrumentation by default when the app loads koa: nothing to write or switch on.
  */
 import { nameListeningServer } from './express';
 import {
@@ -59,12 +58,4 @@ export function addKoaMetricsRoute(
     imports.unshift(shutdownImport());
   content = addImportLines(listen ?? content, imports);
   return { kind: 'added', content, closesServer: listen !== undefined };
-}
-
-/**
- * Route names of a Koa router come from @opentelemetry/instrumentation-koa, which the library
- * does not load by default today: this says how to switch it on.
- */
-export function koaRouteNote(): string {
-  return 'Koa routes (@koa/router) name the server spans once the Koa instrumentation runs: add koa to OTEL_NODE_ENABLED_INSTRUMENTATIONS (e.g. http,express,koa) where the app is started.';
 }

@@ -81,7 +81,7 @@ The configuration is the OpenTelemetry SDK's standard variables; the most used o
 | \`OTEL_PROPAGATORS\` | \`tracecontext\`, \`baggage\`, \`b3\`, \`b3multi\`, \`jaeger\`, \`none\` | \`tracecontext,baggage\` |
 | \`OTEL_RESOURCE_ATTRIBUTES\` | extra resource attributes, e.g. \`deployment.environment.name=prod\` | — |
 | \`OTEL_TRACES_SAMPLER\`, \`OTEL_TRACES_SAMPLER_ARG\` | sampling | \`parentbased_always_on\` |
-| \`OTEL_NODE_ENABLED_INSTRUMENTATIONS\` | instrumentations to load, e.g. \`http,express,pg\` | \`http,express\` |
+| \`OTEL_NODE_ENABLED_INSTRUMENTATIONS\`, \`OTEL_NODE_DISABLED_INSTRUMENTATIONS\` | narrow the instrumentations, e.g. \`http,express,pg\` | every one (each starts when the app loads what it patches) but \`fs\`, \`host-metrics\` |
 | \`OTEL_SDK_DISABLED\` | \`true\` switches telemetry off (\`/metrics\` still answers) | \`false\` |
 | \`OTEL_LOG_LEVEL\` | the SDK's own diagnostics on stderr | silent |
 
@@ -102,7 +102,7 @@ function routeLine(framework: Framework): string {
     case 'fastify':
       return "- `instrumentation.ts` creates `@fastify/otel`'s instrumentation, which names the server spans\n  after the Fastify route (`GET /users/:id`); the app imports it before it creates its Fastify\n  instance. It adds a `request` and a handler span under each server span.\n";
     case 'koa':
-      return '- Koa has no routes of its own; the routes of a router (`@koa/router`) name the server spans once\n  the Koa instrumentation runs: add `koa` to `OTEL_NODE_ENABLED_INSTRUMENTATIONS` (e.g.\n  `http,express,koa`).\n';
+      return '- Koa has no routes of its own; the routes of a router (`@koa/router`) name the server spans:\n  the library starts the Koa instrumentation when the app loads koa.\n';
     case 'node':
       return '';
   }
