@@ -163,13 +163,13 @@ async function main(): Promise<void> {
       PRICING_URL: `http://127.0.0.1:${pricingPort}`,
     };
   }
-  // Every variant with telemetry exports the same way: traces and metrics over OTLP/gRPC.
+  // The issue's setting: an OTLP endpoint and nothing else, so each entry exports by its own
+  // defaults — traces, metrics and logs over OTLP for both (the protocol is named because the
+  // receiver speaks gRPC and upstream's default is http/protobuf).
   const common = {
     OTEL_SERVICE_NAME: 'startup-bench',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-    OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'none',
   };
   const samples: StartupSample[] = [];
   try {

@@ -25,8 +25,9 @@ const UPSTREAM = [
 ];
 
 /**
- * The variants. Every one with telemetry exports traces and metrics over OTLP/gRPC to the same
- * live receiver, so the only difference is what is loaded and instrumented.
+ * The variants. Every one with telemetry is given only an OTLP/gRPC endpoint, the same live
+ * receiver, and exports there by its entry's defaults (traces, metrics and logs, for the
+ * library's register entry and upstream's alike).
  */
 export function startupVariants(apps: readonly StartupApp[]): StartupVariant[] {
   const all: StartupVariant[] = [

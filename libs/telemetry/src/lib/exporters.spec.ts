@@ -13,6 +13,7 @@ import {
   AggregationType,
   ConsoleMetricExporter,
   InstrumentType,
+  type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { ExporterModel } from './config/model.js';
@@ -23,6 +24,7 @@ import {
   createMetricExporter,
   createSpanExporter,
 } from './exporters.js';
+import { LazyExporter, type LazyMetricExporter } from './lazy-exporter.js';
 
 const noPem = { get: () => undefined };
 
@@ -73,9 +75,11 @@ describe('exporter factories: one upstream exporter class per signal and protoco
       createMetricExporter(periodic(otlp(protocol)), noPem),
       createLogExporter(otlp(protocol), noPem),
     ];
-    expect(exporters[0]).toBeInstanceOf(Traces);
-    expect(exporters[1]).toBeInstanceOf(Metrics);
-    expect(exporters[2]).toBeInstanceOf(Logs);
+    // made at the first export (lazy-exporter.ts); load() makes them now
+    const real = exporters.map((e) => (e as LazyExporter<unknown>).load());
+    expect(real[0]).toBeInstanceOf(Traces);
+    expect(real[1]).toBeInstanceOf(Metrics);
+    expect(real[2]).toBeInstanceOf(Logs);
     await Promise.all(exporters.map((e) => e.shutdown()));
   });
 
@@ -124,6 +128,18 @@ describe('exporter factories: one upstream exporter class per signal and protoco
     expect(exponential.selectAggregation?.(InstrumentType.COUNTER)).toEqual({
       type: AggregationType.DEFAULT,
     });
+    // the real exporters, made at the first export, were given the same preferences
+    for (const exporter of [delta, low, exponential]) {
+      const real = (exporter as LazyMetricExporter).load() as PushMetricExporter;
+      for (const type of Object.values(InstrumentType)) {
+        expect(real.selectAggregationTemporality?.(type)).toBe(
+          exporter.selectAggregationTemporality?.(type),
+        );
+        expect(real.selectAggregation?.(type)).toEqual(
+          exporter.selectAggregation?.(type),
+        );
+      }
+    }
     await Promise.all([delta, low, exponential].map((e) => e.shutdown()));
   });
 });

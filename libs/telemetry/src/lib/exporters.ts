@@ -4,9 +4,10 @@
  * setting passed explicitly (endpoint, headers, compression, timeout, TLS). These are the upstream
  * exporter classes that sdk-node's create-from-config picks for the same model, with the same
  * mapping; the protocol packages are loaded only when configured, so an app that exports over
- * gRPC never loads the HTTP/JSON and protobuf-over-HTTP code, and vice versa.
+ * gRPC never loads the HTTP/JSON and protobuf-over-HTTP code, and vice versa — and only at the
+ * first export, not while the app starts (lazy-exporter.ts).
  */
-import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import type { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type {
   AggregationSelector,
@@ -18,12 +19,19 @@ import {
   type ExporterModel,
   type OtlpSettings,
 } from './config/model.js';
+import {
+  aggregationFor,
+  LazyExporter,
+  LazyMetricExporter,
+  type MetricPreferences,
+} from './lazy-exporter.js';
 import type { PemStore } from './tls.js';
 
+// CompressionAlgorithm's values: the package is loaded with the exporter, not before.
 function compression(otlp: OtlpSettings): CompressionAlgorithm {
-  return otlp.compression === 'gzip'
-    ? CompressionAlgorithm.GZIP
-    : CompressionAlgorithm.NONE;
+  return (
+    otlp.compression === 'gzip' ? 'gzip' : 'none'
+  ) as CompressionAlgorithm;
 }
 
 /** Options every OTLP/gRPC exporter class takes. */
@@ -71,11 +79,12 @@ function httpOptions(otlp: OtlpSettings, pem: PemStore) {
 }
 
 /** The one exporter an exporter model sets, as protocol and settings. */
-function otlpOf(
-  exporter: ExporterModel,
-):
-  | { protocol: 'grpc' | 'http/protobuf' | 'http/json'; otlp: OtlpSettings }
-  | undefined {
+interface Chosen {
+  readonly protocol: 'grpc' | 'http/protobuf' | 'http/json';
+  readonly otlp: OtlpSettings;
+}
+
+function otlpOf(exporter: ExporterModel): Chosen | undefined {
   if (exporter.otlp_grpc) return { protocol: 'grpc', otlp: exporter.otlp_grpc };
   if (exporter.otlp_http)
     return {
@@ -96,6 +105,10 @@ export function createSpanExporter(
       require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
     return new ConsoleSpanExporter();
   }
+  return new LazyExporter(() => otlpSpanExporter(chosen, pem)) as SpanExporter;
+}
+
+function otlpSpanExporter(chosen: Chosen, pem: PemStore): SpanExporter {
   const { otlp } = chosen;
   switch (chosen.protocol) {
     case 'grpc': {
@@ -126,6 +139,12 @@ export function createLogExporter(
       require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
     return new ConsoleLogRecordExporter();
   }
+  return new LazyExporter(() =>
+    otlpLogExporter(chosen, pem),
+  ) as LogRecordExporter;
+}
+
+function otlpLogExporter(chosen: Chosen, pem: PemStore): LogRecordExporter {
   const { otlp } = chosen;
   switch (chosen.protocol) {
     case 'grpc': {
@@ -147,25 +166,26 @@ export function createLogExporter(
 }
 
 /** An exporter's `temporality_preference` and `default_histogram_aggregation`. */
-function metricPreferences(otlp: OtlpSettings) {
-  const temporality = otlp.temporality_preference ?? 'cumulative';
-  const histogram =
-    otlp.default_histogram_aggregation ?? 'explicit_bucket_histogram';
+function preferencesOf(otlp: OtlpSettings): MetricPreferences {
+  return {
+    temporality: otlp.temporality_preference ?? 'cumulative',
+    histogram:
+      otlp.default_histogram_aggregation ?? 'explicit_bucket_histogram',
+  };
+}
+
+/** The same preferences in the upstream exporters' own terms. */
+function upstreamPreferences(preferences: MetricPreferences) {
   const { AggregationTemporalityPreference } =
     require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
-  const { AggregationType, InstrumentType } =
-    require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const temporalityPreference = {
     cumulative: AggregationTemporalityPreference.CUMULATIVE,
     delta: AggregationTemporalityPreference.DELTA,
     low_memory: AggregationTemporalityPreference.LOWMEMORY,
-  }[temporality];
+  }[preferences.temporality];
   const aggregationPreference: AggregationSelector | undefined =
-    histogram === 'base2_exponential_bucket_histogram'
-      ? (instrumentType) =>
-          instrumentType === InstrumentType.HISTOGRAM
-            ? { type: AggregationType.EXPONENTIAL_HISTOGRAM }
-            : { type: AggregationType.DEFAULT }
+    preferences.histogram === 'base2_exponential_bucket_histogram'
+      ? (type) => aggregationFor(preferences.histogram, type)
       : undefined;
   return { temporalityPreference, aggregationPreference };
 }
@@ -180,8 +200,20 @@ export function createMetricExporter(
       require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     return new ConsoleMetricExporter();
   }
+  const preferences = preferencesOf(chosen.otlp);
+  return new LazyMetricExporter(
+    () => otlpMetricExporter(chosen, pem, preferences),
+    preferences,
+  );
+}
+
+function otlpMetricExporter(
+  chosen: Chosen,
+  pem: PemStore,
+  metricPreferences: MetricPreferences,
+): PushMetricExporter {
   const { otlp } = chosen;
-  const preferences = metricPreferences(otlp);
+  const preferences = upstreamPreferences(metricPreferences);
   switch (chosen.protocol) {
     case 'grpc': {
       const { OTLPMetricExporter } =

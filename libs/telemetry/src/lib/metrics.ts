@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Meter } from '@opentelemetry/api';
 import type { ConfigurationModel } from '@opentelemetry/configuration';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import {
   AggregationType,
@@ -29,7 +29,7 @@ import { createMetricExporter } from './exporters.js';
 import { registerMetrics } from './globals.js';
 import { globMatcher, globSource } from './glob.js';
 import { protocolOf } from './protocol-hint.js';
-import { PrometheusScrape } from './prometheus-scrape.js';
+import type { PrometheusScrape } from './prometheus-scrape.js';
 import {
   prometheusServerLimits,
   startPrometheusServer,
@@ -112,23 +112,43 @@ export function cardinalitySelector(
   return (type) => byType.get(type) ?? fallback;
 }
 
+type LimitOf = ((type: InstrumentType) => number) | undefined;
+let limitedExporterClass:
+  | (new (
+      options: ConstructorParameters<typeof PrometheusExporter>[0],
+      limitOf: LimitOf,
+    ) => PrometheusExporter)
+  | undefined;
+
 /**
  * The Prometheus exporter with the reader's cardinality limits: the exporter takes no selector
- * option, so it answers the reader's question itself.
+ * option, so it answers the reader's question itself. Its package (and the page rendering,
+ * prometheus-scrape.ts) is loaded only when a pull reader is configured: an app that pushes its
+ * metrics does not pay for it at start.
  */
-class LimitedPrometheusExporter extends PrometheusExporter {
-  constructor(
-    options: ConstructorParameters<typeof PrometheusExporter>[0],
-    private readonly limitOf: ((type: InstrumentType) => number) | undefined,
-  ) {
-    super(options);
-  }
+function limitedPrometheusExporter(
+  options: ConstructorParameters<typeof PrometheusExporter>[0],
+  limitOf: LimitOf,
+): PrometheusExporter {
+  if (limitedExporterClass === undefined) {
+    const { PrometheusExporter: Base } =
+      require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+    limitedExporterClass = class LimitedPrometheusExporter extends Base {
+      constructor(
+        options: ConstructorParameters<typeof PrometheusExporter>[0],
+        private readonly limitOf: LimitOf,
+      ) {
+        super(options);
+      }
 
-  override selectCardinalityLimit(type: InstrumentType): number {
-    return this.limitOf
-      ? this.limitOf(type)
-      : super.selectCardinalityLimit(type);
+      override selectCardinalityLimit(type: InstrumentType): number {
+        return this.limitOf
+          ? this.limitOf(type)
+          : super.selectCardinalityLimit(type);
+      }
+    };
   }
+  return new limitedExporterClass(options, limitOf);
 }
 
 /**
@@ -270,10 +290,12 @@ export function buildMetrics(
       const port = p.port ?? DEFAULT_PROMETHEUS_PORT;
       // The exporter collects; it never serves, and its page is rendered by PrometheusScrape
       // (prometheus-scrape.ts and prometheus-server.ts say why).
-      const exporter = new LimitedPrometheusExporter(
+      const exporter = limitedPrometheusExporter(
         { preventServerStart: true },
         cardinalitySelector(model.pull.cardinality_limits),
       );
+      const { PrometheusScrape } =
+        require('./prometheus-scrape.js') as typeof import('./prometheus-scrape.js');
       const scrape = new PrometheusScrape(exporter, {
         cacheMs: settings.prometheus.cache,
         targetInfo:
