@@ -5,6 +5,7 @@ import {
   instrumentedModuleNames,
   interceptsImport,
   loaderOnCommandLine,
+  onFirstImport,
   registerEsmLoaderHook,
 } from './esm-hook.js';
 
@@ -116,5 +117,42 @@ describe('registerEsmLoaderHook', () => {
       status: 'skipped',
       reason: 'an import-in-the-middle loader is given on the command line',
     });
+  });
+});
+
+describe('onFirstImport: import-in-the-middle waits for the first import', () => {
+  type Hook = Parameters<Parameters<typeof onFirstImport>[0]>[0]['resolve'];
+  const harness = () => {
+    let hook: Hook | undefined;
+    let deregistered = false;
+    const install = jest.fn();
+    onFirstImport((hooks) => {
+      hook = hooks.resolve;
+      return { deregister: () => (deregistered = true) };
+    }, install);
+    const resolve = (specifier: string, conditions: string[]) =>
+      hook?.(specifier, { conditions }, (s) => ({ url: s }));
+    return { install, resolve, deregistered: () => deregistered };
+  };
+
+  it('installs nothing while only require() resolves, and passes every resolve on', () => {
+    const { install, resolve } = harness();
+    expect(resolve('express', ['node', 'require'])).toEqual({ url: 'express' });
+    expect(resolve('./lib/x.js', ['node', 'require'])).toEqual({
+      url: './lib/x.js',
+    });
+    expect(install).not.toHaveBeenCalled();
+  });
+
+  it('installs once, at the first import, and takes its own step away on the next turn', async () => {
+    const { install, resolve, deregistered } = harness();
+    expect(resolve('file:///app/main.mjs', ['node', 'import'])).toEqual({
+      url: 'file:///app/main.mjs',
+    });
+    resolve('pg', ['node', 'import']);
+    expect(install).toHaveBeenCalledTimes(1);
+    expect(deregistered()).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(deregistered()).toBe(true);
   });
 });

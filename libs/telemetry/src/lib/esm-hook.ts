@@ -20,8 +20,19 @@
  * Either way the hook only helps modules that are loaded *after* it: an ES module app's static
  * imports are all loaded before its first module body runs, so telemetry has to start from
  * `node --import` (see the README). late-start.ts says so when it did not.
+ *
+ * The sync hooks run for every `require()` too — a resolve and a load step each, the load step
+ * making Node pass every CommonJS file it reads through the hook chain — where they have nothing
+ * to do (CommonJS is require-in-the-middle's). A CommonJS app paid that on every module it
+ * loaded (docs/benchmarks.md, issue 19). So they are installed at the first resolve made for an
+ * `import` — for an ES module app its entry point, before any of the entry's imports — and until
+ * then one resolve step that only looks at the conditions stands in for them. What this gives
+ * up: in a CommonJS app, the very first `import()` itself, if it names an ES-module-only package
+ * an instrumentation patches, is not wrapped (a package with a CommonJS build is patched through
+ * require-in-the-middle either way).
  */
-import { createRequire, isBuiltin, register } from 'node:module';
+import { createRequire, isBuiltin, Module, register } from 'node:module';
+import { diag } from '@opentelemetry/api';
 import { pathToFileURL } from 'node:url';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
@@ -122,6 +133,57 @@ export interface RegisterEsmLoaderHookOptions {
   /** Defaults to the process's; for tests. */
   readonly execArgv?: readonly string[];
   readonly nodeOptions?: string;
+  /** `module.registerHooks` (tests). */
+  readonly registerHooks?: RegisterHooks;
+}
+
+type ResolveContext = { readonly conditions?: readonly string[] };
+type RegisterHooks = (hooks: {
+  resolve: (
+    specifier: string,
+    context: ResolveContext,
+    nextResolve: (specifier: string, context: ResolveContext) => unknown,
+  ) => unknown;
+}) => { deregister(): void };
+
+function defaultRegisterHooks(
+  hooks: Parameters<RegisterHooks>[0],
+): ReturnType<RegisterHooks> {
+  const register = (
+    Module as unknown as { registerHooks?: RegisterHooks }
+  ).registerHooks;
+  if (typeof register !== 'function')
+    throw new Error('module.registerHooks() is not available');
+  return register(hooks);
+}
+
+/**
+ * Calls `install` at the first resolve made for an `import` (see the file comment), then takes
+ * its own resolve step away (on the next turn: not from inside the chain that is running it).
+ * Throws when the step cannot be registered.
+ */
+export function onFirstImport(
+  registerHooks: RegisterHooks,
+  install: () => void,
+): void {
+  let armed = true;
+  const handle = registerHooks({
+    resolve: (specifier, context, nextResolve) => {
+      if (armed && context.conditions?.includes('import')) {
+        armed = false;
+        try {
+          install();
+        } catch (error) {
+          diag.error(
+            'the ES module loader hook could not be registered: packages loaded with import are not instrumented',
+            error,
+          );
+        }
+        setImmediate(() => handle.deregister()).unref();
+      }
+      return nextResolve(specifier, context);
+    },
+  });
 }
 
 /**
@@ -168,15 +230,19 @@ export function registerEsmLoaderHook(
       const iitm = importInTheMiddle();
       const mode = chooseMode(o.mode ?? 'auto', iitm.supportsSyncHooks());
       if (mode === 'sync') {
-        iitm.registerSync({
-          // Read on every resolve, so modules added by a later start are intercepted too.
-          shouldInclude: (url: string, specifier: string) =>
-            interceptsImport(
-              g[STATE]?.modules ?? new Set(o.modules),
-              url,
-              specifier,
-            ),
-        });
+        onFirstImport(
+          o.registerHooks ?? defaultRegisterHooks,
+          () =>
+            iitm.registerSync({
+              // Read on every resolve, so modules added by a later start are intercepted too.
+              shouldInclude: (url: string, specifier: string) =>
+                interceptsImport(
+                  g[STATE]?.modules ?? new Set(o.modules),
+                  url,
+                  specifier,
+                ),
+            }),
+        );
       } else {
         register(ASYNC_HOOK, pathToFileURL(__filename).href, {
           data: { include: includeList(o.modules) },

@@ -32,8 +32,14 @@ export const LIBRARY_INSTRUMENTATIONS: readonly string[] = ['http', 'express'];
 /** Off unless named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (pino: also on when logs are exported). */
 export const OFF_BY_DEFAULT: readonly string[] = ['fs', 'host-metrics', 'pino'];
 
-/** Patch no module: started with telemetry when enabled. */
-const EAGER: readonly string[] = ['runtime-node', 'host-metrics', 'aws-lambda'];
+/**
+ * Patch nothing, measure the process: started when telemetry is, but after the app's own
+ * synchronous start (lazy-instrumentations.ts), so they do not delay its first request.
+ */
+export const MEASURE_ONLY: readonly string[] = ['runtime-node', 'host-metrics'];
+
+/** Patch no package: started with telemetry when enabled. */
+const EAGER: readonly string[] = [...MEASURE_ONLY, 'aws-lambda'];
 
 /**
  * Triggers the module definitions do not name: the undici instrumentation listens on diagnostics

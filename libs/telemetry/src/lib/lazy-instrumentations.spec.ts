@@ -53,6 +53,10 @@ function harness(
     },
     loadedPaths: () => [],
     global: {},
+    afterStart: (work) => {
+      work();
+      return () => undefined;
+    },
     ...overrides,
   });
   const resolveSpecifier = (specifier: string, parentURL?: string) =>
@@ -65,6 +69,40 @@ afterEach(() => {
 });
 
 describe('startLazyInstrumentations', () => {
+  it('starts the ones that only measure (runtime metrics) after the app’s synchronous start, and counts them as started', () => {
+    let later: (() => void) | undefined;
+    const { lazy, log } = harness({
+      afterStart: (work) => {
+        later = work;
+        return () => (later = undefined);
+      },
+    });
+    expect(log).toEqual([]);
+    expect(lazy.started()).toEqual(['runtime-node']);
+    later?.();
+    expect(log).toEqual([
+      'runtime-node:tracer',
+      'runtime-node:meter',
+      'runtime-node:enable(true)',
+    ]);
+    expect(lazy.started()).toEqual(['runtime-node']);
+    lazy.stop();
+  });
+
+  it('never starts them when stopped first', () => {
+    let later: (() => void) | undefined;
+    const { lazy, log } = harness({
+      afterStart: (work) => {
+        later = work;
+        return () => (later = undefined);
+      },
+    });
+    lazy.stop();
+    expect(later).toBeUndefined();
+    expect(lazy.started()).toEqual([]);
+    expect(log).toEqual([]);
+  });
+
   it('starts eager ones at once, each lazy one on the first resolve of a module it patches', () => {
     const { lazy, log, resolveSpecifier } = harness();
     expect(lazy.started()).toEqual(['runtime-node']);

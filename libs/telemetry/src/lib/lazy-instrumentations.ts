@@ -41,6 +41,7 @@ import {
 } from './instrumentation-table.js';
 import {
   LIBRARY_INSTRUMENTATIONS,
+  MEASURE_ONLY,
   modulesOf,
   specifierKeys,
   triggerIndex,
@@ -75,6 +76,11 @@ export interface LazyInstrumentationsOptions {
   readonly load?: (entry: InstrumentationEntry) => Instrumentation;
   /** Where `fetch` lives (tests); default globalThis. */
   readonly global?: object;
+  /**
+   * Runs `work` once the app's synchronous start has run, returning a cancel (tests run it at
+   * once); default the next turn of the event loop (setImmediate).
+   */
+  readonly afterStart?: (work: () => void) => () => void;
   /** Registers the resolve hook (tests); default `module.registerHooks`. */
   readonly registerHooks?: (hooks: {
     resolve: ResolveHook;
@@ -212,8 +218,19 @@ export function startLazyInstrumentations(
     }
   };
 
-  // 1. Eager ones now.
-  for (const name of plan.eager) start(name, 'start');
+  // 1. Eager ones now — but those that patch nothing and only measure the process (runtime and
+  // host metrics) once the app's synchronous start has run: nothing of theirs needs to be in
+  // place before the app's modules load, and the app's first request need not wait for them.
+  for (const name of plan.eager)
+    if (!MEASURE_ONLY.includes(name)) start(name, 'start');
+  const measuring = plan.eager.filter((n) => MEASURE_ONLY.includes(n));
+  let measuringPending = measuring.length > 0;
+  const cancelMeasuring = measuringPending
+    ? (options.afterStart ?? nextTurn)(() => {
+        measuringPending = false;
+        for (const name of measuring) start(name, 'start');
+      })
+    : undefined;
 
   // 2. Lazy ones whose package is loaded already (CommonJS loaded before telemetry started).
   const loadedPaths = options.loadedPaths ?? (() => Object.keys(require.cache));
@@ -275,7 +292,13 @@ export function startLazyInstrumentations(
     );
 
   return {
-    started: () => [...running.keys()],
+    // The measuring ones count as started from the moment they are scheduled: they will be.
+    started: () => [
+      ...running.keys(),
+      ...(measuringPending
+        ? measuring.filter((n) => !running.has(n) && !failed.has(n))
+        : []),
+    ],
     waiting: () => plan.lazy.filter((n) => !running.has(n) && !failed.has(n)),
     instrumentations: () => [...running.values()],
     startedLate: () => [...lateStarted.values()],
@@ -283,6 +306,8 @@ export function startLazyInstrumentations(
     switchedOff: () => [...switchedOff.values()],
     esmModules: modulesOf(plan.lazy),
     stop: () => {
+      cancelMeasuring?.();
+      measuringPending = false;
       deregister?.();
       unwrapRequire?.();
       restoreFetch?.();
@@ -320,6 +345,13 @@ export function fromHookMachinery(parentURL: string | undefined): boolean {
       parentURL,
     )
   );
+}
+
+/** The next turn of the event loop, not holding the process open. */
+function nextTurn(work: () => void): () => void {
+  const immediate = setImmediate(work);
+  immediate.unref();
+  return () => clearImmediate(immediate);
 }
 
 let cachedAutoRequire: NodeJS.Require | undefined;
