@@ -147,8 +147,7 @@ function pushBesideTraces(
   const processors = (config.tracer_provider?.processors ??
     []) as ProcessorModel[];
   for (const p of processors) {
-    const exporter: ExporterModel | undefined = (p.batch ?? p.simple)
-      ?.exporter;
+    const exporter: ExporterModel | undefined = (p.batch ?? p.simple)?.exporter;
     const kind = exporter?.otlp_grpc
       ? 'otlp_grpc'
       : exporter?.otlp_http

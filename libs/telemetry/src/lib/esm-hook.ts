@@ -149,9 +149,8 @@ type RegisterHooks = (hooks: {
 function defaultRegisterHooks(
   hooks: Parameters<RegisterHooks>[0],
 ): ReturnType<RegisterHooks> {
-  const register = (
-    Module as unknown as { registerHooks?: RegisterHooks }
-  ).registerHooks;
+  const register = (Module as unknown as { registerHooks?: RegisterHooks })
+    .registerHooks;
   if (typeof register !== 'function')
     throw new Error('module.registerHooks() is not available');
   return register(hooks);
@@ -230,18 +229,16 @@ export function registerEsmLoaderHook(
       const iitm = importInTheMiddle();
       const mode = chooseMode(o.mode ?? 'auto', iitm.supportsSyncHooks());
       if (mode === 'sync') {
-        onFirstImport(
-          o.registerHooks ?? defaultRegisterHooks,
-          () =>
-            iitm.registerSync({
-              // Read on every resolve, so modules added by a later start are intercepted too.
-              shouldInclude: (url: string, specifier: string) =>
-                interceptsImport(
-                  g[STATE]?.modules ?? new Set(o.modules),
-                  url,
-                  specifier,
-                ),
-            }),
+        onFirstImport(o.registerHooks ?? defaultRegisterHooks, () =>
+          iitm.registerSync({
+            // Read on every resolve, so modules added by a later start are intercepted too.
+            shouldInclude: (url: string, specifier: string) =>
+              interceptsImport(
+                g[STATE]?.modules ?? new Set(o.modules),
+                url,
+                specifier,
+              ),
+          }),
         );
       } else {
         register(ASYNC_HOOK, pathToFileURL(__filename).href, {

@@ -130,7 +130,9 @@ describe('exporter factories: one upstream exporter class per signal and protoco
     });
     // the real exporters, made at the first export, were given the same preferences
     for (const exporter of [delta, low, exponential]) {
-      const real = (exporter as LazyMetricExporter).load() as PushMetricExporter;
+      const real = (
+        exporter as LazyMetricExporter
+      ).load() as PushMetricExporter;
       for (const type of Object.values(InstrumentType)) {
         expect(real.selectAggregationTemporality?.(type)).toBe(
           exporter.selectAggregationTemporality?.(type),

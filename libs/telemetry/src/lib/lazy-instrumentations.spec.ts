@@ -5,7 +5,9 @@ import { planInstrumentations } from './instrumentation-selection.js';
 import type { InstrumentationEntry } from './instrumentation-table.js';
 import {
   fromHookMachinery,
+  fromLibrary,
   onFirstFetch,
+  packageOf,
   skipTrigger,
   startLazyInstrumentations,
   watchSwitchedOff,
@@ -69,6 +71,25 @@ afterEach(() => {
 });
 
 describe('startLazyInstrumentations', () => {
+  it('starts nothing for what the library’s own code loads (an exporter’s @grpc/grpc-js), but does for the app', () => {
+    const { lazy, resolveSpecifier } = harness({}, ['grpc', 'net', 'dns']);
+    const exporter =
+      'file:///app/node_modules/@opentelemetry/otlp-grpc-exporter-base/build/src/index.js';
+    resolveSpecifier('@grpc/grpc-js', exporter);
+    const grpcJs = '/app/node_modules/@grpc/grpc-js/build/src/resolver-dns.js';
+    resolveSpecifier('dns', grpcJs);
+    resolveSpecifier('net', grpcJs);
+    expect(lazy.started()).toEqual([]);
+    // seen, not "loaded behind the hook's back"
+    expect(
+      lazy.catchUp(['/app/node_modules/@grpc/grpc-js/build/src/index.js']),
+    ).toEqual([]);
+    resolveSpecifier('@grpc/grpc-js', 'file:///app/src/client.js');
+    resolveSpecifier('net', 'file:///app/src/server.js');
+    expect(lazy.started()).toEqual(['grpc', 'net']);
+    lazy.stop();
+  });
+
   it('starts the ones that only measure (runtime metrics) after the app’s synchronous start, and counts them as started', () => {
     let later: (() => void) | undefined;
     const { lazy, log } = harness({
@@ -161,6 +182,20 @@ describe('startLazyInstrumentations', () => {
     ).toBe(true);
     expect(fromHookMachinery('file:///app/server.js')).toBe(false);
     expect(fromHookMachinery(undefined)).toBe(false);
+    expect(packageOf('file:///a/node_modules/@grpc/grpc-js/build/x.js')).toBe(
+      '@grpc/grpc-js',
+    );
+    expect(packageOf('/a/node_modules/knex/node_modules/pg/lib/index.js')).toBe(
+      'pg',
+    );
+    expect(packageOf('file:///app/src/x.js')).toBeUndefined();
+    expect(
+      fromLibrary('/a/node_modules/@opentelemetry/exporter-x/i.js', new Set()),
+    ).toBe(true);
+    expect(
+      fromLibrary('/a/node_modules/protobufjs/i.js', new Set(['protobufjs'])),
+    ).toBe(true);
+    expect(fromLibrary('/a/node_modules/knex/i.js', new Set())).toBe(false);
     expect(skipTrigger('pg', 'file:///app/node_modules/express/x.js')).toBe(
       false,
     );

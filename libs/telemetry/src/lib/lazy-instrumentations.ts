@@ -189,11 +189,27 @@ export function startLazyInstrumentations(
     });
   }
 
+  /**
+   * Packages the library's own code loaded — an OTLP exporter's @grpc/grpc-js at its first
+   * export (lazy-exporter.ts) — and what they load in turn: not the app's use, so they start no
+   * instrumentation (the exporter's calls are not the app's calls) and are never "loaded
+   * unseen". An app that requires such a package itself still starts its instrumentation then.
+   */
+  const libraryPackages = new Set<string>();
+
   // The resolve hook: the first resolve of a watched module starts (or notes) its instrumentation.
   const onResolve = (specifier: string, parentURL: string | undefined) => {
     if (fromHookMachinery(parentURL)) return;
     const keys = specifierKeys(specifier);
     if (keys === undefined) return;
+    if (fromLibrary(parentURL, libraryPackages)) {
+      for (const key of keys)
+        if (!isBuiltin(key)) {
+          libraryPackages.add(key);
+          seen.add(key);
+        }
+      return;
+    }
     for (const key of keys) {
       const names = lazyTriggers.get(key);
       if (names !== undefined) {
@@ -344,6 +360,32 @@ export function fromHookMachinery(parentURL: string | undefined): boolean {
     /[/\\]node_modules[/\\](?:require|import)-in-the-middle[/\\]/.test(
       parentURL,
     )
+  );
+}
+
+/** The package a module URL or path belongs to (its last `node_modules/<name>`). Pure. */
+export function packageOf(parentURL: string | undefined): string | undefined {
+  if (parentURL === undefined) return undefined;
+  const path = parentURL.replace(/\\/g, '/');
+  const at = path.lastIndexOf('/node_modules/');
+  if (at === -1) return undefined;
+  const [first, second] = path.slice(at + '/node_modules/'.length).split('/');
+  if (first === undefined || first === '') return undefined;
+  return first.startsWith('@') && second ? `${first}/${second}` : first;
+}
+
+/**
+ * Whether a resolve comes from the library's own dependencies: an OpenTelemetry package (the
+ * SDK, an exporter) or a package one of them loaded (`libraryPackages`). Pure.
+ */
+export function fromLibrary(
+  parentURL: string | undefined,
+  libraryPackages: ReadonlySet<string>,
+): boolean {
+  const name = packageOf(parentURL);
+  return (
+    name !== undefined &&
+    (name.startsWith('@opentelemetry/') || libraryPackages.has(name))
   );
 }
 

@@ -22,11 +22,7 @@
  * ends the process at once with one line naming the variable, before the app runs.
  */
 import { defaultServiceName } from '@opentelemetry/resources';
-import {
-  childConfig,
-  childStartLine,
-  processRole,
-} from './child-process.js';
+import { childConfig, childStartLine, processRole } from './child-process.js';
 import { TelemetryConfigError } from './config/errors.js';
 import { PARENT_PID_VARIABLE } from './config/from-env.js';
 import { EXTENSION, settingsOf } from './config/model.js';
