@@ -5,7 +5,8 @@
  * OTLP transformer and the protobuf code with them — the largest part of what the library loads
  * while the app waits to listen (docs/benchmarks.md, issue 19) — for an export that happens a
  * second (spans, logs) to a minute (metrics) after the app is up. The first export loads them
- * instead, once, off the start-up path. Nothing else changes: every setting is given when the
+ * instead, once, off the start-up path — a synchronous require, so that export pauses the event
+ * loop for as long as the load takes, once, where before the start did. Nothing else changes: every setting is given when the
  * real exporter is made, which the same factory does; shutdown and forceFlush of an exporter
  * that never exported have nothing to send. A factory that throws fails that export (the
  * export-health warning names it) and is tried again at the next.
