@@ -108,6 +108,10 @@ export interface OtelDiceSettings {
 /** HTTP server span settings (the extension's `http`). */
 export type HttpEdgeSettings = OtelDiceSettings['http'];
 
+/** Which code makes HTTP server spans (see OtelDiceSettings' `http.instrumentation`). */
+export const HTTP_INSTRUMENTATIONS: readonly HttpEdgeSettings['instrumentation'][] =
+  ['lean', 'upstream'];
+
 /** How `/metrics` is served (the extension's `prometheus`). */
 export type PrometheusSettings = OtelDiceSettings['prometheus'];
 

@@ -15,17 +15,16 @@
  */
 import type { ConfigurationModel } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import {
-  configFromEnv,
-  SEED_SERVICE_NAME,
-  unusedVariableNotes,
-} from './from-env.js';
+import { configFromEnv } from './from-env.js';
 import { checkModel, KeyPath, loadConfigFile } from './from-file.js';
+import { httpFromEnv } from './http-env.js';
 import {
-  DEFAULT_EDGE,
-  redactedQueryParams,
-  resolveHttpFromEnv,
-} from './http-env.js';
+  ENVIRONMENT,
+  unusedVariableNotes,
+  WITH_A_FILE,
+  type EnvSnapshot,
+  type Variables,
+} from './known-variables.js';
 import {
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
@@ -44,13 +43,13 @@ import {
 } from './model.js';
 import {
   checkPrometheusTimeouts,
+  prometheusFromEnv,
   prometheusSources,
-  resolvePrometheusFromEnv,
   withPrometheus,
 } from './prometheus-env.js';
 import { withSubstitutionsMasked } from './read-config-file.js';
 import { redactUrl } from './redact.js';
-import { parseEndpoint, readEnv, readFirst, type Env } from './values.js';
+import { parseEndpoint, readEnv, readVariables } from './values.js';
 
 /**
  * Sections of the model to set in code. Each section given replaces the resolved one, except
@@ -104,14 +103,19 @@ export function resolveTelemetryConfig(
   const file = readEnv(env, 'OTEL_CONFIG_FILE');
   const model = file === undefined ? undefined : loadConfigFile(file);
   const resolve = (): TelemetryConfig => {
+    // The environment is read here, once; from here on only what it gave is used.
+    const variables = readVariables<typeof ENVIRONMENT>(
+      env,
+      file === undefined ? ENVIRONMENT : WITH_A_FILE,
+    );
     let config =
       file !== undefined && model !== undefined
-        ? configFromFile(file, model, env)
-        : configFromEnv(env);
+        ? configFromFile(file, model, variables)
+        : configFromEnv(variables);
     if (options.overrides) config = withOverrides(config, options.overrides);
     if (options.traceEndpoint !== undefined)
       config = withTraceEndpoint(config, options.traceEndpoint);
-    config = withService(config, options, env);
+    config = withService(config, options, variables.values);
     checkPrometheusTimeouts(config);
     return withNotes(config, tlsNotes(config));
   };
@@ -156,13 +160,11 @@ function withEmptySections(model: ConfigurationModel): ConfigurationModel {
 function configFromFile(
   path: string,
   parsed: ConfigurationModel,
-  env: Env,
+  variables: EnvSnapshot,
 ): TelemetryConfig {
   const at = KeyPath.file(path);
   const checked = checkModel(parsed, at);
   const model = withEmptySections(checked.model);
-  const http = resolveHttpFromEnv(env);
-  const prometheus = resolvePrometheusFromEnv(env);
   const logsExported = (model.logger_provider?.processors ?? []).length > 0;
   let instrumentations = checked.extension.instrumentations ?? [
     ...DEFAULT_INSTRUMENTATIONS,
@@ -173,25 +175,31 @@ function configFromFile(
       ? [...new Set([...instrumentations, name])]
       : instrumentations.filter((n) => n !== name);
   const general = model['instrumentation/development']?.general;
-  const sensitive = general?.sanitization?.url?.sensitive_query_parameters;
+  // The library's own variables over the file.
+  const http = httpFromEnv(variables.values, {
+    edge: checked.extension.http,
+    sensitiveQueryParameters:
+      general?.sanitization?.url?.sensitive_query_parameters ?? undefined,
+  });
+  const prometheus = prometheusFromEnv(
+    variables.values,
+    withPrometheus(DEFAULT_PROMETHEUS, checked.extension.prometheus),
+  );
   const notes = [...checked.notes];
   // The specification: with a file, the other OTEL_* variables are not read — except the one a
   // `service` detector reads by definition. Say which were set.
   const serviceDetector = hasServiceDetector(model);
-  const ignored = Object.keys(env)
-    .filter(
-      (name) =>
-        name.startsWith('OTEL_') &&
-        name !== 'OTEL_CONFIG_FILE' &&
-        !(serviceDetector && name === 'OTEL_SERVICE_NAME') &&
-        readEnv(env, name) !== undefined,
-    )
-    .sort();
+  const ignored = variables.set.filter(
+    (name) =>
+      name.startsWith('OTEL_') &&
+      name !== 'OTEL_CONFIG_FILE' &&
+      !(serviceDetector && name === 'OTEL_SERVICE_NAME'),
+  );
   if (ignored.length > 0)
     notes.push(
       `OTEL_CONFIG_FILE is set, so these variables count only where the file substitutes them (\${VAR}): ${ignored.join(', ')}`,
     );
-  notes.push(...unusedVariableNotes(env, true));
+  notes.push(...unusedVariableNotes(variables.set, true));
   return {
     ...model,
     'instrumentation/development': {
@@ -199,18 +207,13 @@ function configFromFile(
       general: {
         ...general,
         sanitization: {
-          url: {
-            sensitive_query_parameters: redactedQueryParams(
-              sensitive,
-              http.extraRedactedQueryParams,
-            ),
-          },
+          url: { sensitive_query_parameters: http.sensitiveQueryParameters },
         },
       },
     },
     distribution: {
       [EXTENSION]: {
-        http: { ...DEFAULT_EDGE, ...checked.extension.http, ...http.edge },
+        http: http.edge,
         instrumentations,
         prometheus_on_app_port: (model.meter_provider?.readers ?? []).some(
           (r) => {
@@ -218,10 +221,7 @@ function configFromFile(
             return p != null && p.host == null && p.port == null;
           },
         ),
-        prometheus: withPrometheus(
-          withPrometheus(DEFAULT_PROMETHEUS, checked.extension.prometheus),
-          prometheus.given,
-        ),
+        prometheus: prometheus.settings,
         source: { kind: 'file', path },
         sources: {
           ...prometheusSources(checked.extension.prometheus, (key) =>
@@ -368,7 +368,7 @@ function withTraceEndpoint(
 export function decideServiceName(
   config: TelemetryConfig,
   options: Pick<ResolveConfigOptions, 'serviceName' | 'defaultServiceName'>,
-  env: Env,
+  vars: Variables,
 ): string {
   const named = (value: unknown) =>
     typeof value === 'string' && value.trim() ? value.trim() : undefined;
@@ -377,10 +377,10 @@ export function decideServiceName(
   );
   const fromEnv =
     settingsOf(config).source.kind === 'environment'
-      ? readFirst(env, 'OTEL_SERVICE_NAME', SEED_SERVICE_NAME)?.value
+      ? (vars.OTEL_SERVICE_NAME ?? vars.APP_SERVICE_NAME)
       : undefined;
   const fromDetector = hasServiceDetector(config)
-    ? readEnv(env, 'OTEL_SERVICE_NAME')
+    ? vars.OTEL_SERVICE_NAME
     : undefined;
   return (
     named(options.serviceName) ??
@@ -395,9 +395,9 @@ export function decideServiceName(
 function withService(
   config: TelemetryConfig,
   options: ResolveConfigOptions,
-  env: Env,
+  vars: Variables,
 ): TelemetryConfig {
-  const name = decideServiceName(config, options, env);
+  const name = decideServiceName(config, options, vars);
   const service = [
     { name: 'service.name', value: name, type: 'string' as const },
     ...(options.serviceVersion
