@@ -15,11 +15,11 @@
  * model.ts) with every setting explicit, and the variable each setting came from.
  */
 import { invalidValue, TelemetryConfigError } from './errors.js';
-import {
-  type OtlpProtocol,
-  type OtlpSetting,
-  type OtlpValue,
-  type Variables,
+import type {
+  OtlpProtocol,
+  OtlpSetting,
+  OtlpValue,
+  Variables,
 } from './known-variables.js';
 import {
   DEFAULT_GRPC_ENDPOINT,

@@ -74,12 +74,10 @@ export function readVariables<T extends ReaderTable>(
 export const text: Reader<string> = (_variable, raw) => raw;
 
 /** `true`/`false`. */
-export const flag: Reader<boolean> = (variable, raw) =>
-  parseBoolean(variable, raw);
+export const flag: Reader<boolean> = parseBoolean;
 
 /** A duration in milliseconds. */
-export const millis: Reader<number> = (variable, raw) =>
-  parseMillis(variable, raw);
+export const millis: Reader<number> = parseMillis;
 
 /** An integer in [min, max] (default: ≥ 0). */
 export function integer(bounds?: {
@@ -117,12 +115,10 @@ export function listOf(
 }
 
 /** `key1=value1,…` headers (parseHeaders). */
-export const headers: Reader<Record<string, string>> = (variable, raw) =>
-  parseHeaders(variable, raw);
+export const headers: Reader<Record<string, string>> = parseHeaders;
 
 /** `key1=value1,…` attributes (parseKeyValueList). */
-export const keyValues: Reader<Record<string, string>> = (variable, raw) =>
-  parseKeyValueList(variable, raw);
+export const keyValues: Reader<Record<string, string>> = parseKeyValueList;
 
 /** A host name or address to bind a server to. */
 export const bindHost: Reader<string> = (variable, raw) => {
