@@ -1,9 +1,9 @@
 /**
  * The environment mapped onto the configuration model (model.ts): the OpenTelemetry SDK
- * environment-variable specification, the Node-specific OTEL_NODE_* variables, the library's
- * TELEMETRY_HTTP_* (http-env.ts) and TELEMETRY_PROMETHEUS_* (prometheus-env.ts) variables, and
- * the seed tutorial's TRACE_ENDPOINT at the lowest precedence (APP_SERVICE_NAME: resolve.ts).
- * Pure: the variables as read once (known-variables.ts) in, the model out.
+ * environment-variable specification, the Node-specific OTEL_NODE_* variables, and the seed
+ * tutorial's TRACE_ENDPOINT at the lowest precedence (APP_SERVICE_NAME: resolve.ts). Pure: the
+ * variables as read once (known-variables.ts) in, the model out. The library's own TELEMETRY_*
+ * variables apply over it as over a file (http-env.ts, prometheus-env.ts).
  *
  * Each value was checked, naming its variable, when the environment was read; what is checked
  * here are the rules between variables (a batch no larger than its queue, a push timeout within
@@ -16,7 +16,6 @@ import type {
   PushMetricExporterConfigModel,
 } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import { httpFromEnv } from './http-env.js';
 import {
   unusedVariableNotes,
   type EnvSnapshot,
@@ -24,10 +23,12 @@ import {
 } from './known-variables.js';
 import {
   DEFAULT_BATCH,
+  DEFAULT_EDGE,
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
+  DEFAULT_PROMETHEUS,
   DEFAULT_PROMETHEUS_HOST,
   DEFAULT_PROMETHEUS_PORT,
   DEFAULT_SAMPLER,
@@ -42,7 +43,6 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { otlpFromEnv, type OtlpFromEnv } from './otlp-env.js';
-import { prometheusFromEnv } from './prometheus-env.js';
 import { parseRatio } from './values.js';
 
 /** Key path → variable, for messages about a setting after it has been mapped. */
@@ -60,9 +60,7 @@ export function configFromEnv(variables: EnvSnapshot): TelemetryConfig {
   const spanBatch = resolveBatch(vars, 'OTEL_BSP');
   const logBatch = resolveBatch(vars, 'OTEL_BLRP');
   const push = resolveExportInterval(vars);
-  const http = httpFromEnv(vars);
-  const prometheus = prometheusFromEnv(vars);
-  const sources: Sources = { ...prometheus.sources };
+  const sources: Sources = {};
   const logs = resolveLogs(vars, otlp.logs, logBatch, sources);
   const meter = resolveMetrics(vars, otlp.metrics, push, sources);
   const exemplars = meter.provider.exemplar_filter;
@@ -94,22 +92,15 @@ export function configFromEnv(variables: EnvSnapshot): TelemetryConfig {
     ),
     meter_provider: meter.provider,
     logger_provider: logs,
-    'instrumentation/development': {
-      general: {
-        sanitization: {
-          url: { sensitive_query_parameters: http.sensitiveQueryParameters },
-        },
-      },
-    },
     distribution: {
       [EXTENSION]: {
-        http: http.edge,
+        http: DEFAULT_EDGE,
         instrumentations: resolveInstrumentations(
           vars,
           logs.processors.length > 0,
         ),
         prometheus_on_app_port: meter.onAppPort,
-        prometheus: prometheus.settings,
+        prometheus: DEFAULT_PROMETHEUS,
         source: { kind: 'environment' },
         sources,
         notes,

@@ -1,7 +1,6 @@
 /**
  * The library's own variables for HTTP server spans at the edge (no OTEL_* variable covers
- * them; read whether the rest comes from the environment or a configuration file), onto the
- * extension's `http` and the redaction list:
+ * them), over whatever the environment or a configuration file resolved to (resolve.ts):
  *
  * - TELEMETRY_HTTP_REDACT_QUERY_PARAMS: more query parameter names to redact, added to the
  *   defaults (DEFAULT_REDACTED_QUERY_PARAMS), or to a file's
@@ -14,49 +13,47 @@
  */
 import { DEFAULT_REDACTED_QUERY_PARAMS } from '../http-edge.js';
 import type { Variables } from './known-variables.js';
-import type { HttpEdgeSettings } from './model.js';
-
-/** The edge rules when nothing sets them: trust callers' context, believe no proxy. */
-export const DEFAULT_EDGE: HttpEdgeSettings = {
-  instrumentation: 'lean',
-  trust_incoming_context: true,
-  trusted_proxies: [],
-};
-
-export interface HttpFromEnv {
-  /** The extension's `http`. */
-  readonly edge: HttpEdgeSettings;
-  /** `sensitive_query_parameters`: the base list, plus TELEMETRY_HTTP_REDACT_QUERY_PARAMS. */
-  readonly sensitiveQueryParameters: string[];
-}
+import { EXTENSION, settingsOf, type TelemetryConfig } from './model.js';
 
 /**
- * The variables over `base` (a configuration file's settings; none: the defaults), key by key:
- * each variable that is set wins, and the redaction names are added to the base list.
+ * TELEMETRY_HTTP_* over `config`: each variable that is set wins over the extension's `http`;
+ * the redaction names are added to the list (none in `config`: the defaults).
  */
-export function httpFromEnv(
+export function withHttpVariables(
+  config: TelemetryConfig,
   vars: Variables,
-  base: {
-    readonly edge?: Partial<HttpEdgeSettings>;
-    readonly sensitiveQueryParameters?: readonly string[];
-  } = {},
-): HttpFromEnv {
+): TelemetryConfig {
+  const settings = settingsOf(config);
+  const general = config['instrumentation/development']?.general;
   const instrumentation = vars.TELEMETRY_HTTP_INSTRUMENTATION;
   const trust = vars.TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT;
   const proxies = vars.TELEMETRY_HTTP_TRUSTED_PROXIES;
+  const redacted = [
+    ...(general?.sanitization?.url?.sensitive_query_parameters ??
+      DEFAULT_REDACTED_QUERY_PARAMS),
+    ...(vars.TELEMETRY_HTTP_REDACT_QUERY_PARAMS ?? []),
+  ];
   return {
-    edge: {
-      ...DEFAULT_EDGE,
-      ...base.edge,
-      ...(instrumentation === undefined ? {} : { instrumentation }),
-      ...(trust === undefined ? {} : { trust_incoming_context: trust }),
-      ...(proxies === undefined ? {} : { trusted_proxies: proxies }),
+    ...config,
+    'instrumentation/development': {
+      ...config['instrumentation/development'],
+      general: {
+        ...general,
+        sanitization: {
+          url: { sensitive_query_parameters: [...new Set(redacted)] },
+        },
+      },
     },
-    sensitiveQueryParameters: [
-      ...new Set([
-        ...(base.sensitiveQueryParameters ?? DEFAULT_REDACTED_QUERY_PARAMS),
-        ...(vars.TELEMETRY_HTTP_REDACT_QUERY_PARAMS ?? []),
-      ]),
-    ],
+    distribution: {
+      [EXTENSION]: {
+        ...settings,
+        http: {
+          ...settings.http,
+          ...(instrumentation === undefined ? {} : { instrumentation }),
+          ...(trust === undefined ? {} : { trust_incoming_context: trust }),
+          ...(proxies === undefined ? {} : { trusted_proxies: proxies }),
+        },
+      },
+    },
   };
 }

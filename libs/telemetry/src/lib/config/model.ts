@@ -218,6 +218,13 @@ export const DEFAULT_METRIC_EXPORT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROMETHEUS_HOST = 'localhost';
 export const DEFAULT_PROMETHEUS_PORT = 9464;
 
+/** The edge rules when nothing sets them: trust callers' context, believe no proxy. */
+export const DEFAULT_EDGE: HttpEdgeSettings = {
+  instrumentation: 'lean',
+  trust_incoming_context: true,
+  trusted_proxies: [],
+};
+
 /**
  * A page kept for 1 s: shorter than any scrape interval, so Prometheus sees fresh numbers, while
  * a flood of scrapes costs one rendering a second. The Prometheus port's server gets the apps'

@@ -1,7 +1,7 @@
 /**
- * The library's own variables for how `/metrics` is served (no OTEL_* variable covers them; read
- * whether the rest comes from the environment or a configuration file, like TELEMETRY_HTTP_*),
- * onto the extension's `prometheus` (model.ts, PrometheusSettings):
+ * The library's own variables for how `/metrics` is served (no OTEL_* variable covers them), over
+ * whatever the environment or a configuration file resolved to (resolve.ts), like TELEMETRY_HTTP_*:
+ * the extension's `prometheus` (model.ts, PrometheusSettings):
  *
  * - TELEMETRY_PROMETHEUS_TARGET_INFO: `service` (default), `all` or `none`;
  * - TELEMETRY_PROMETHEUS_CACHE_MS: how long a rendered page is served again (0: every scrape);
@@ -21,7 +21,6 @@ import {
   type Variables,
 } from './known-variables.js';
 import {
-  DEFAULT_PROMETHEUS,
   EXTENSION,
   settingsOf,
   type PrometheusSettings,
@@ -75,16 +74,14 @@ export function prometheusSources(
 }
 
 /**
- * The variables that are set over `base` (the defaults, or a configuration file's settings over
- * them), and which variable set which key, for the extension's `sources`.
+ * TELEMETRY_PROMETHEUS_* over `config`: each variable that is set wins over the extension's
+ * `prometheus`, and is recorded in its `sources`.
  */
-export function prometheusFromEnv(
+export function withPrometheusVariables(
+  config: TelemetryConfig,
   vars: Variables,
-  base: PrometheusSettings = DEFAULT_PROMETHEUS,
-): {
-  readonly settings: PrometheusSettings;
-  readonly sources: Readonly<Record<string, string>>;
-} {
+): TelemetryConfig {
+  const settings = settingsOf(config);
   const sources: Record<string, string> = {};
   let given: PrometheusGiven = {};
   const targetInfo = vars.TELEMETRY_PROMETHEUS_TARGET_INFO;
@@ -99,7 +96,16 @@ export function prometheusFromEnv(
     given = withNumber(given, key, value);
     sources[prometheusKeyPath(key)] = variable;
   }
-  return { settings: withPrometheus(base, given), sources };
+  return {
+    ...config,
+    distribution: {
+      [EXTENSION]: {
+        ...settings,
+        prometheus: withPrometheus(settings.prometheus, given),
+        sources: { ...settings.sources, ...sources },
+      },
+    },
+  };
 }
 
 /** `given` with the numeric setting `key` set to `value`. */

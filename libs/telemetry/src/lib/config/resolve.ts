@@ -17,7 +17,7 @@ import type { ConfigurationModel } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
 import { configFromEnv } from './from-env.js';
 import { checkModel, KeyPath, loadConfigFile } from './from-file.js';
-import { httpFromEnv } from './http-env.js';
+import { withHttpVariables } from './http-env.js';
 import {
   ENVIRONMENT,
   unusedVariableNotes,
@@ -26,6 +26,7 @@ import {
   type Variables,
 } from './known-variables.js';
 import {
+  DEFAULT_EDGE,
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_PROMETHEUS,
@@ -43,9 +44,9 @@ import {
 } from './model.js';
 import {
   checkPrometheusTimeouts,
-  prometheusFromEnv,
   prometheusSources,
   withPrometheus,
+  withPrometheusVariables,
 } from './prometheus-env.js';
 import { withSubstitutionsMasked } from './read-config-file.js';
 import { redactUrl } from './redact.js';
@@ -112,6 +113,9 @@ export function resolveTelemetryConfig(
       file !== undefined && model !== undefined
         ? configFromFile(file, model, variables)
         : configFromEnv(variables);
+    // The library's own variables, over either (and under the code options).
+    config = withHttpVariables(config, variables.values);
+    config = withPrometheusVariables(config, variables.values);
     if (options.overrides) config = withOverrides(config, options.overrides);
     if (options.traceEndpoint !== undefined)
       config = withTraceEndpoint(config, options.traceEndpoint);
@@ -174,17 +178,6 @@ function configFromFile(
     instrumentations = enabled
       ? [...new Set([...instrumentations, name])]
       : instrumentations.filter((n) => n !== name);
-  const general = model['instrumentation/development']?.general;
-  // The library's own variables over the file.
-  const http = httpFromEnv(variables.values, {
-    edge: checked.extension.http,
-    sensitiveQueryParameters:
-      general?.sanitization?.url?.sensitive_query_parameters ?? undefined,
-  });
-  const prometheus = prometheusFromEnv(
-    variables.values,
-    withPrometheus(DEFAULT_PROMETHEUS, checked.extension.prometheus),
-  );
   const notes = [...checked.notes];
   // The specification: with a file, the other OTEL_* variables are not read — except the one a
   // `service` detector reads by definition. Say which were set.
@@ -202,18 +195,9 @@ function configFromFile(
   notes.push(...unusedVariableNotes(variables.set, true));
   return {
     ...model,
-    'instrumentation/development': {
-      ...model['instrumentation/development'],
-      general: {
-        ...general,
-        sanitization: {
-          url: { sensitive_query_parameters: http.sensitiveQueryParameters },
-        },
-      },
-    },
     distribution: {
       [EXTENSION]: {
-        http: http.edge,
+        http: { ...DEFAULT_EDGE, ...checked.extension.http },
         instrumentations,
         prometheus_on_app_port: (model.meter_provider?.readers ?? []).some(
           (r) => {
@@ -221,14 +205,14 @@ function configFromFile(
             return p != null && p.host == null && p.port == null;
           },
         ),
-        prometheus: prometheus.settings,
+        prometheus: withPrometheus(
+          DEFAULT_PROMETHEUS,
+          checked.extension.prometheus,
+        ),
         source: { kind: 'file', path },
-        sources: {
-          ...prometheusSources(checked.extension.prometheus, (key) =>
-            at.variable(key),
-          ),
-          ...prometheus.sources,
-        },
+        sources: prometheusSources(checked.extension.prometheus, (key) =>
+          at.variable(key),
+        ),
         notes,
       },
     },
