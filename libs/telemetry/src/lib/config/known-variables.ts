@@ -6,7 +6,10 @@
  * its variable; rules between variables (a batch no larger than its queue, a gRPC endpoint
  * without a path) are the mappings'.
  *
- * Adding a variable: one row here, and one line in the mapping that uses it.
+ * Adding a variable: one row here — in OTEL for a specification variable (not read when a
+ * configuration file is), in LIBRARY for one of the library's own (read with a file too; the
+ * README's variable table must name it) — and one line in the mapping that uses it
+ * (`vars.NAME ?? default`: the row's reader gives the value its type).
  *
  * Any other variable under the checked prefixes that is set gets named in one start-up note, so
  * a typo (`OTEL_EXPORTER_OTLP_ENDPIONT`, `TELEMETRY_PROMETHEUS_CACHE`) or a setting meant for
