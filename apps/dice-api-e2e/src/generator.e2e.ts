@@ -553,7 +553,8 @@ describeIfAvailable(
         // (it is its own file, loaded with --import).
         expect(main).toMatch(/^import \w+ from "express";$/m);
         expect(main).not.toMatch(/express\/lib\/application/);
-        const startsTelemetry = /defaultServiceName: "probe-esm"/;
+        // The library is CommonJS, so the bundled call reads (0, import_telemetry.runService)({ … }).
+        const startsTelemetry = /runService\)?\(\{\s*name: "probe-esm"/;
         expect(main).not.toMatch(startsTelemetry);
         expect(readFileSync(join(dist, 'telemetry.js'), 'utf8')).toMatch(
           startsTelemetry,

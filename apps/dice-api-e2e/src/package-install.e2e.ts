@@ -140,6 +140,11 @@ require('./server.cjs');
 
 const ESM_START = `// An ES module start module, loaded with node --import ./telemetry.mjs server.mjs
 import { flushOnExit, startTelemetry } from '@otel-dice/telemetry';
+// The redact entry, the one a configuration module loads before the SDK.
+import { redactUrl } from '@otel-dice/telemetry/redact';
+
+if (redactUrl('http://u:p@collector:4318') !== 'http://***@collector:4318')
+  throw new Error('@otel-dice/telemetry/redact: redactUrl did not redact');
 
 flushOnExit(startTelemetry({ defaultServiceName: 'installed-esm', serviceVersion: '1.2.3' }));
 `;
@@ -160,6 +165,43 @@ const telemetry: telemetryModule.Telemetry = telemetryModule.startTelemetry({ de
 export const shutdown: () => Promise<void> = telemetry.shutdown;
 export type Register = typeof register;
 `;
+
+/**
+ * The names an API report (libs/telemetry/api/*.api.md, api-extractor's, checked by the
+ * telemetry:api-report target) says an entry exports, values and types apart.
+ */
+export function reportedSurface(report: string): {
+  values: string[];
+  types: string[];
+} {
+  const values: string[] = [];
+  const types: string[] = [];
+  for (const [, kind, name] of report.matchAll(
+    /^export (?:declare )?(function|const|let|class|enum|interface|type) (\w+)/gm,
+  )) {
+    if (kind === 'interface' || kind === 'type') types.push(name);
+    else values.push(name);
+    if (kind === 'class' || kind === 'enum') types.push(name);
+  }
+  return { values, types };
+}
+
+/**
+ * A module that type-checks only against exactly the surface the report records: every reported
+ * type must be importable, and the package's values must be the reported ones — no more, none
+ * missing (a mapped type over `keyof typeof` the module, filled from the report).
+ */
+function surfaceCheck(specifier: string, report: string): string {
+  const { values, types } = reportedSurface(
+    readFileSync(join(LIBRARY, 'api', report), 'utf8'),
+  );
+  return `import * as entry from '${specifier}';
+import type { ${types.join(', ')} } from '${specifier}';
+
+export const values: { [K in keyof typeof entry]: true } = { ${values.map((v) => `${v}: true`).join(', ')} };
+export type Types = [${types.join(', ')}];
+`;
+}
 
 describeIfRegistry(
   'the packed library, installed outside the workspace',
@@ -209,6 +251,14 @@ describeIfRegistry(
             'dist/register.d.ts',
             'dist/esm/register.mjs',
             'dist/esm/register.d.mts',
+            'dist/testing.js',
+            'dist/testing.d.ts',
+            'dist/esm/testing.mjs',
+            'dist/esm/testing.d.mts',
+            'dist/redact.js',
+            'dist/redact.d.ts',
+            'dist/esm/redact.mjs',
+            'dist/esm/redact.d.mts',
           ]),
         );
         expect(
@@ -335,6 +385,19 @@ function writeApp(app: string, tarball: string): void {
   write('telemetry.mjs', ESM_START);
   write('types-esm.mts', TYPES_ESM);
   write('types-cjs.cts', TYPES_CJS);
+  // The installed package's types are exactly what the committed API reports say.
+  write(
+    'surface-main.mts',
+    surfaceCheck('@otel-dice/telemetry', 'telemetry.api.md'),
+  );
+  write(
+    'surface-testing.mts',
+    surfaceCheck('@otel-dice/telemetry/testing', 'telemetry-testing.api.md'),
+  );
+  write(
+    'surface-redact.mts',
+    surfaceCheck('@otel-dice/telemetry/redact', 'telemetry-redact.api.md'),
+  );
   write(
     'tsconfig.json',
     `${JSON.stringify(
@@ -349,7 +412,13 @@ function writeApp(app: string, tarball: string): void {
           typeRoots: [join(WORKSPACE, 'node_modules', '@types')],
           types: ['node'],
         },
-        files: ['types-esm.mts', 'types-cjs.cts'],
+        files: [
+          'types-esm.mts',
+          'types-cjs.cts',
+          'surface-main.mts',
+          'surface-testing.mts',
+          'surface-redact.mts',
+        ],
       },
       null,
       2,

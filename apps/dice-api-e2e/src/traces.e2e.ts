@@ -82,42 +82,37 @@ async function rollUntilBothOutcomes(
 }
 
 describe('traces of GET /rolldice at an OTLP/gRPC receiver', () => {
-  // Both span encodings (TELEMETRY_OTLP_SPAN_ENCODING): the upstream exporter's (default), and the
-  // library's encoder that turns each span into OTLP bytes when it ends (opt-in).
-  it.each(['upstream', 'on-end'])(
-    'N requests give N traces: server span -> do_roll (1..7) + do_important_job as children, and every 500 is ERROR (span encoding %s)',
-    async (encoding) => {
-      const app = await startDiceApi({
-        traceEndpoint: requireReceiver().endpoint,
-        env: { ...FAST_EXPORT, TELEMETRY_OTLP_SPAN_ENCODING: encoding },
-      });
+  it('N requests give N traces: server span -> do_roll (1..7) + do_important_job as children, and every 500 is ERROR', async () => {
+    const app = await startDiceApi({
+      traceEndpoint: requireReceiver().endpoint,
+      env: FAST_EXPORT,
+    });
 
-      const { sent, result } = await rollUntilBothOutcomes(app);
-      expect(result.failures).toEqual([]);
-      const ok = countStatus(result, 200);
-      const failed = countStatus(result, 500);
-      expect(ok + failed).toBe(sent);
-      expect(ok).toBeGreaterThan(0);
-      expect(failed).toBeGreaterThan(0);
+    const { sent, result } = await rollUntilBothOutcomes(app);
+    expect(result.failures).toEqual([]);
+    const ok = countStatus(result, 200);
+    const failed = countStatus(result, 500);
+    expect(ok + failed).toBe(sent);
+    expect(ok).toBeGreaterThan(0);
+    expect(failed).toBeGreaterThan(0);
 
-      const traces = await waitForRollTraces(sent);
-      expect(traces.size).toBe(sent);
-      // Nothing else was traced: no span outside these traces (health checks are not traced).
-      expect(requireReceiver().traces().size).toBe(sent);
+    const traces = await waitForRollTraces(sent);
+    expect(traces.size).toBe(sent);
+    // Nothing else was traced: no span outside these traces (health checks are not traced).
+    expect(requireReceiver().traces().size).toBe(sent);
 
-      expect([...traces.values()].flatMap(singleRollTraceProblems)).toEqual([]);
-      // Every 500 the client saw is an ERROR server span (per-trace consistency is checked above).
-      const errorServerSpans = [...traces.values()]
-        .flatMap(serverSpans)
-        .filter((s) => s.status.code === STATUS_ERROR);
-      expect(errorServerSpans).toHaveLength(failed);
-      expect(
-        errorServerSpans.every(
-          (s) => s.attributes['http.response.status_code'] === 500,
-        ),
-      ).toBe(true);
-    },
-  );
+    expect([...traces.values()].flatMap(singleRollTraceProblems)).toEqual([]);
+    // Every 500 the client saw is an ERROR server span (per-trace consistency is checked above).
+    const errorServerSpans = [...traces.values()]
+      .flatMap(serverSpans)
+      .filter((s) => s.status.code === STATUS_ERROR);
+    expect(errorServerSpans).toHaveLength(failed);
+    expect(
+      errorServerSpans.every(
+        (s) => s.attributes['http.response.status_code'] === 500,
+      ),
+    ).toBe(true);
+  });
 
   it('?rolls=N puts one do_roll span carrying the N faces under the one server span', async () => {
     const app = await startDiceApi({

@@ -2,18 +2,37 @@
  * The routes over real HTTP on 127.0.0.1, in-process, with real SDK tracer/meter kept in memory.
  * The request listener is wrapped the way server.ts wraps it (access log inside the server span).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, type Tracer } from '@opentelemetry/api';
+import {
+  startTestTelemetry,
+  type TestTelemetry,
+} from '@otel-dice/telemetry/testing';
 import { waitUntil } from '@otel-dice/test-support';
 import { createApp, ROLL_FAILURE_MESSAGE } from './app.js';
 import type { DiceFault, RandomInt } from './dice.js';
 import { createLogger, withRequestLogging } from './logging.js';
-import {
-  createInMemoryTelemetry,
-  inServerSpan,
-  type InMemoryTelemetry,
-} from './testing/in-memory-telemetry.js';
+
+/**
+ * Wraps a request listener in a SERVER span made active for the request, as the HTTP
+ * instrumentation does in the real process (the test telemetry patches nothing).
+ */
+function inServerSpan(
+  tracer: Tracer,
+  listener: RequestListener,
+): RequestListener {
+  return (req, res) => {
+    tracer.startActiveSpan(
+      `${req.method} (test server span)`,
+      { kind: SpanKind.SERVER },
+      (span) => {
+        res.once('close', () => span.end());
+        listener(req, res);
+      },
+    );
+  };
+}
 
 /** Answers every draw with the next scripted face (the important job's draw included). */
 function faces(...script: number[]): RandomInt {
@@ -34,7 +53,7 @@ function single<T>(items: readonly T[]): T {
 
 interface Harness {
   readonly url: string;
-  readonly telemetry: InMemoryTelemetry;
+  readonly telemetry: TestTelemetry;
   /** Parsed access-log lines written so far. */
   readonly logs: Array<Record<string, unknown>>;
   close(): Promise<void>;
@@ -47,7 +66,7 @@ async function startApp(
     logLevel?: string;
   } = {},
 ): Promise<Harness> {
-  const telemetry = createInMemoryTelemetry();
+  const telemetry = startTestTelemetry();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({
     serviceName: 'dice-api-test',
@@ -428,7 +447,7 @@ describe('dice-api routes', () => {
             void logs.push(JSON.parse(line) as Record<string, unknown>),
         },
       });
-      const telemetry = createInMemoryTelemetry();
+      const telemetry = startTestTelemetry();
       const server = createServer(
         withRequestLogging(createApp({ telemetry, diceFault: 'off' }), logger),
       );

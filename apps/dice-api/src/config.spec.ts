@@ -15,7 +15,6 @@ describe('loadConfig', () => {
     expect(loadConfig({}, 65536)).toEqual({
       host: '0.0.0.0',
       port: 5000,
-      serviceName: 'dice-api',
       diceFault: 'random',
       logLevel: 'info',
       server: {
@@ -47,7 +46,6 @@ describe('loadConfig', () => {
     ).toEqual({
       host: '127.0.0.1',
       port: 8080,
-      serviceName: 'dice-api-blue',
       diceFault: 'off',
       logLevel: 'debug',
       server: {

@@ -30,11 +30,6 @@ export interface AppConfig {
   readonly host: string;
   /** TCP port to listen on (APP_PORT). */
   readonly port: number;
-  /**
-   * Service name used when OTEL_SERVICE_NAME is not set (APP_SERVICE_NAME); passed to the
-   * telemetry library as `defaultServiceName`.
-   */
-  readonly serviceName: string;
   /** How often the die lands on the impossible seventh face (DICE_FAULT). */
   readonly diceFault: DiceFault;
   /** Minimum pino level written (LOG_LEVEL). */
@@ -81,11 +76,6 @@ export function loadConfig(
   const config: AppConfig = {
     host: reader.read('APP_HOST_NAME', parseHost, DEFAULT_HOST),
     port: reader.read('APP_PORT', parsePort, DEFAULT_PORT),
-    serviceName: reader.read(
-      'APP_SERVICE_NAME',
-      parseText('service name'),
-      DEFAULT_SERVICE_NAME,
-    ),
     diceFault: reader.read(
       'DICE_FAULT',
       parseChoice(DICE_FAULT_MODES),
@@ -94,6 +84,14 @@ export function loadConfig(
     logLevel: reader.read('LOG_LEVEL', parseLogLevel, DEFAULT_LOG_LEVEL),
     server: readServerLimits(reader, 'APP', fdSoftLimit),
   };
+  // APP_SERVICE_NAME names the service, but the telemetry library decides the name (with
+  // OTEL_SERVICE_NAME above it, DEFAULT_SERVICE_NAME below): it is only checked here, so an
+  // empty value fails with the app's other mistakes instead of silently meaning "unset".
+  reader.read(
+    'APP_SERVICE_NAME',
+    parseText('service name'),
+    DEFAULT_SERVICE_NAME,
+  );
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return Object.freeze(config);
 }

@@ -8,9 +8,9 @@ import {
   type RandomInt,
 } from './dice.js';
 import {
-  createInMemoryTelemetry,
-  type InMemoryTelemetry,
-} from './testing/in-memory-telemetry.js';
+  startTestTelemetry,
+  type TestTelemetry,
+} from '@otel-dice/telemetry/testing';
 
 /** A random source that records the ranges asked for and answers from a script. */
 function scriptedRandom(
@@ -47,10 +47,10 @@ describe('isValidFace', () => {
 });
 
 describe('createDice', () => {
-  let telemetry: InMemoryTelemetry;
+  let telemetry: TestTelemetry;
 
   beforeEach(() => {
-    telemetry = createInMemoryTelemetry();
+    telemetry = startTestTelemetry();
   });
   afterEach(() => telemetry.shutdown());
 

@@ -5,9 +5,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
-// main.ts require()s the library after reading the configuration, which this rule mistakes for
-// code splitting; a test importing it statically splits nothing.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';
 import { waitUntil } from '@otel-dice/test-support';
 import { createApp } from './app.js';

@@ -4,7 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:http';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- see metrics-endpoint.spec.ts
 import { DEFAULT_CONNECTION_GUARD } from '@otel-dice/telemetry';
 import { waitUntil } from '@otel-dice/test-support';
 import { loadConfig } from './config.js';
@@ -14,7 +13,7 @@ import {
   type RunningServer,
   type ServerTelemetry,
 } from './server.js';
-import { createInMemoryTelemetry } from './testing/in-memory-telemetry.js';
+import { startTestTelemetry } from '@otel-dice/telemetry/testing';
 
 function getKeepAlive(
   url: string,
@@ -37,7 +36,7 @@ describe('runServer', () => {
   const exits: number[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const events: string[] = [];
-  const memory = createInMemoryTelemetry();
+  const memory = startTestTelemetry();
   let running: RunningServer;
   const agent = new Agent({ keepAlive: true });
 

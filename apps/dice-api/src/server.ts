@@ -8,9 +8,6 @@
 import { createServer, type Server } from 'node:http';
 import { serverOptions } from '@otel-dice/app-config';
 import type { AddressInfo } from 'node:net';
-// main.ts require()s the library, and this module, only after telemetry started (see above),
-// which this rule mistakes for code splitting; importing it here splits nothing.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { guardConnections, type Telemetry } from '@otel-dice/telemetry';
 import { createApp, type AppTelemetry } from './app.js';
 import type { AppConfig } from './config.js';

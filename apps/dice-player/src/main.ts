@@ -1,17 +1,13 @@
 /**
- * Entry point, in the order libs/telemetry/README.md asks of every app:
+ * Entry point: the library's start-up sequence (runService, @otel-dice/telemetry), after the
+ * player's own configuration:
  * 1. configuration (pure, no dependencies), so a bad PLAYER_* value fails with one line per
  *    mistake before anything starts;
  * 2. telemetry, which installs the require hooks that patch node:http;
- * 3. only then the player module, which loads node:http (and pino) for the first time.
+ * 3. the logger (pino, patched), which from then on also carries the library's own lines;
+ * 4. only then the player module, which loads node:http for the first time.
  */
-import {
-  createDeferredReporter,
-  redactText,
-  startTelemetry,
-  stderrLines,
-  type Telemetry,
-} from '@otel-dice/telemetry';
+import { runService } from '@otel-dice/telemetry';
 import { parseConfig, type PlayerConfig } from './config.js';
 
 const SERVICE_NAME = 'dice-player';
@@ -20,33 +16,20 @@ function main(): void {
   const config = readConfigOrExit();
   if (config === undefined) return;
 
-  // The library's start-up line and warnings join the JSON log once the logger exists.
-  const reporter = createDeferredReporter(stderrLines(SERVICE_NAME));
-  let telemetry: Telemetry;
-  try {
-    telemetry = startTelemetry({
-      defaultServiceName: SERVICE_NAME,
-      serviceVersion: readServiceVersion(),
-      logger: reporter,
-    });
-  } catch (error) {
-    // e.g. TelemetryConfigError for an unusable OTEL_* value; its message names the variable.
-    process.stderr.write(
-      `${SERVICE_NAME}: cannot start telemetry: ${redactText(describe(error))}\n`,
-    );
-    process.exitCode = 1;
-    return;
-  }
-
-  // Loaded only now, so the require hooks installed above can patch node:http:
-  const { runPlayer } = require('./player.js') as typeof import('./player.js');
-  runPlayer({ config, telemetry, reporter }).catch(async (error: unknown) => {
-    // Typically EADDRINUSE or EACCES for PLAYER_PORT; one line, then leave with telemetry flushed.
-    process.stderr.write(
-      `${SERVICE_NAME}: failed: ${redactText(describe(error))}\n`,
-    );
-    await telemetry.shutdown();
-    process.exit(1);
+  runService({
+    name: SERVICE_NAME,
+    serviceVersion: readServiceVersion(),
+    logger: (telemetry) =>
+      (require('./logging.js') as typeof import('./logging.js')).createLogger(
+        telemetry.serviceName,
+        config.logLevel,
+      ),
+    main: ({ telemetry, logger }) =>
+      (require('./player.js') as typeof import('./player.js')).runPlayer({
+        config,
+        telemetry,
+        logger,
+      }),
   });
 }
 
@@ -69,10 +52,6 @@ function readConfigOrExit(): PlayerConfig | undefined {
 function readServiceVersion(): string | undefined {
   const manifest = require('../package.json') as { version?: unknown };
   return typeof manifest.version === 'string' ? manifest.version : undefined;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 main();

@@ -3,14 +3,11 @@
  * orderly stop — on SIGTERM/SIGINT or when PLAYER_DURATION_S has passed: no new rounds, finish
  * the round in flight, close the status server, flush telemetry, log the final score, exit 0.
  *
- * main.ts requires this module only after startTelemetry(), because importing it loads
- * node:http, which the instrumentation must patch first.
+ * main.ts requires this module only after telemetry started (runService), because importing it
+ * loads node:http, which the instrumentation must patch first.
  */
-import {
-  redactUrl,
-  type DeferredReporter,
-  type Telemetry,
-} from '@otel-dice/telemetry';
+import type { Telemetry } from '@otel-dice/telemetry';
+import { redactUrl } from '@otel-dice/telemetry/redact';
 import { rollDiceUrl, type PlayerConfig } from './config.js';
 
 import { createLogger, type Logger } from './logging.js';
@@ -32,8 +29,7 @@ export const SHUTDOWN_TIMEOUT_MS = 9_000;
 export interface RunPlayerOptions {
   readonly config: PlayerConfig;
   readonly telemetry: Telemetry;
-  /** Receives telemetry's export warnings once the logger exists. */
-  readonly reporter?: DeferredReporter;
+  /** Defaults to a pino logger on stdout named after the service, at config.logLevel. */
   readonly logger?: Logger;
   /** Injected in tests instead of `process` signals and `process.exit`. */
   readonly emitter?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
@@ -44,10 +40,6 @@ export async function runPlayer(options: RunPlayerOptions): Promise<void> {
   const { config, telemetry } = options;
   const logger =
     options.logger ?? createLogger(telemetry.serviceName, config.logLevel);
-  options.reporter?.attach({
-    warn: (m) => logger.warn(m),
-    info: (m) => logger.info(m),
-  });
   const exit = options.exit ?? ((code: number) => process.exit(code));
 
   const server = createStatusServer(telemetry.metricsHandler, config.server);

@@ -30,7 +30,12 @@ describe('the library sources', () => {
     expect(clashes).toEqual([]);
     // The ES module entries exist, in a directory of their own.
     expect(sources(SRC)).toEqual(
-      expect.arrayContaining(['esm/index.mts', 'esm/register.mts']),
+      expect.arrayContaining([
+        'esm/index.mts',
+        'esm/register.mts',
+        'esm/testing.mts',
+        'esm/redact.mts',
+      ]),
     );
   });
 });

@@ -153,10 +153,10 @@ describe('setup generator', () => {
     it('writes telemetry.ts with the service name and the bundled package version', () => {
       const telemetry = read(tree, 'apps/shop/src/telemetry.ts');
       expect(telemetry).toContain(
-        "import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';",
+        "import { runService, type Telemetry } from '@otel-dice/telemetry';",
       );
       expect(telemetry).toContain(
-        "startTelemetry({ defaultServiceName: 'shop', serviceVersion: readServiceVersion() })",
+        "runService({ name: 'shop', serviceVersion: readServiceVersion() })",
       );
       expect(telemetry).toContain("require('../package.json')");
       expect(telemetry).toContain('process.exit(1)');
@@ -225,7 +225,7 @@ describe('setup generator', () => {
 
     it('does not read package.json at run time when nothing bundles it', () => {
       const telemetry = read(tree, 'apps/worker/src/telemetry.ts');
-      expect(telemetry).toContain("defaultServiceName: 'batch-worker' }");
+      expect(telemetry).toContain("runService({ name: 'batch-worker' })");
       expect(telemetry).not.toContain('package.json');
       expect(
         buildOptions(readProjectConfiguration(tree, 'worker'))['thirdParty'],
@@ -383,7 +383,7 @@ describe('setup generator', () => {
       const start = read(tree, 'apps/shop/src/telemetry.ts');
       expect(start).toContain(SETUP_MARKER);
       expect(start).toContain(
-        "flushOnExit(startTelemetry({ defaultServiceName: 'shop', serviceVersion: readServiceVersion() }));",
+        "if (!runService({ name: 'shop', serviceVersion: readServiceVersion(), flushOnExit: true })) process.exit(1);",
       );
       // This workspace builds to dist/apps/shop (outside the app): shown from the workspace root.
       expect(start).toContain(
@@ -454,7 +454,7 @@ describe('setup generator', () => {
         );
         // The service is named after the project, without its npm scope.
         expect(read(tree, 'apps/shop/src/telemetry.ts')).toContain(
-          "defaultServiceName: 'shop'",
+          "runService({ name: 'shop' })",
         );
       },
     );
@@ -513,7 +513,7 @@ describe('setup generator', () => {
         'Telemetry for shop (apps/shop) (Fastify, CommonJS, not bundled):',
         `  - package.json: @otel-dice/telemetry@^${LIBRARY_VERSION}, @fastify/otel@^0.21.2 (installed when the run is over)`,
         '  - src/main.ts moves to src/server.ts; the new main.ts starts telemetry first, then loads it',
-        '  - src/telemetry.ts: startTelemetry() for service shop',
+        '  - src/telemetry.ts: runService() for service shop',
         '  - src/shutdown.ts: on SIGTERM/SIGINT: close the server, flush telemetry, exit 0',
         '  - src/instrumentation.ts: @fastify/otel, which names the server spans after the Fastify routes',
         '  - src/server.ts: imports ./instrumentation.js before it creates its Fastify instance',

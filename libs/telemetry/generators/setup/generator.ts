@@ -204,7 +204,7 @@ export async function setupGenerator(
       TELEMETRY_MODULE,
       telemetryTemplate({ serviceName: layout.serviceName, packageJsonPath }),
       plan,
-      `startTelemetry() for service ${layout.serviceName}`,
+      `runService() for service ${layout.serviceName}`,
     );
     writeSupportFile(
       tree,

@@ -30,6 +30,7 @@ import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** What guardConnections bounds (DEFAULT_CONNECTION_GUARD when not given). */
 export interface ConnectionGuardOptions {
   /**
    * How long response bytes may wait for a client that does not read them before the connection

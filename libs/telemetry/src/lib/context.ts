@@ -11,8 +11,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
  * request's context. The stock manager does that by writing eight own wrapper methods (`on`,
  * `addListener`, `once`, … `removeAllListeners`) onto each instance: 16 closures and 16 property
  * definitions per request, and objects whose changed shape makes Express's own per-request code
- * (`Object.setPrototypeOf(req, app.request)`, header helpers) measurably slower. Measured on the
- * dice-api bench: ~12 % of the CPU per request with spans made but not exported.
+ * (`Object.setPrototypeOf(req, app.request)`, header helpers) measurably slower: the A/B in
+ * docs/benchmarks.md keeps it for what that costs.
  *
  * Here those wrapper methods are defined once, on `IncomingMessage.prototype` and
  * `ServerResponse.prototype`, and a bound instance only carries one symbol property naming its

@@ -1,6 +1,6 @@
 import {
   cpuTimesFromOs,
-  cpuTimeCallback,
+  observeCpuTimes,
   parseProcStat,
   readCpuTimes,
 } from './cpu.js';
@@ -81,14 +81,14 @@ describe('readCpuTimes', () => {
   });
 });
 
-describe('cpuTimeCallback', () => {
+describe('cpuTimeCallback (observeCpuTimes with its sources)', () => {
   it('observes user and system per cpu with the seed attributes', () => {
     const observed: Array<[number, Record<string, string>]> = [];
     const result = {
       observe: (v: number, a?: Record<string, string>) =>
         observed.push([v, a ?? {}]),
     };
-    cpuTimeCallback(result, {
+    observeCpuTimes(result, {
       readProcStat: () => 'cpu0 100 0 50 1000\n',
       osCpus: () => [],
     });

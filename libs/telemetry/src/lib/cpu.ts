@@ -78,11 +78,16 @@ export function readCpuTimes(
 
 /**
  * Callback for the seed's `system.cpu.time` observable counter: one observation per CPU and
- * state, attributes `cpu` (cpu0, cpu1, …) and `state` (user | system).
+ * state, attributes `cpu` (cpu0, cpu1, …) and `state` (user | system), in float seconds.
  */
-export function cpuTimeCallback(
+export function cpuTimeCallback(result: ObservableResult): void {
+  observeCpuTimes(result, defaultSources);
+}
+
+/** cpuTimeCallback with the sources given (tests). */
+export function observeCpuTimes(
   result: ObservableResult,
-  sources: CpuTimeSources = defaultSources,
+  sources: CpuTimeSources,
 ): void {
   for (const { cpu, user, system } of readCpuTimes(sources)) {
     result.observe(user, { cpu, state: 'user' });

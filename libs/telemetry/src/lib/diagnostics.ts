@@ -5,18 +5,16 @@ import {
   type DiagLogFunction,
   type DiagLogger,
 } from '@opentelemetry/api';
-import type { DiagLevelName } from './config/model.js';
 import { redactText } from './config/redact.js';
 
-const LEVELS: Record<DiagLevelName, DiagLogLevel> = {
-  none: DiagLogLevel.NONE,
-  error: DiagLogLevel.ERROR,
-  warn: DiagLogLevel.WARN,
-  info: DiagLogLevel.INFO,
-  debug: DiagLogLevel.DEBUG,
-  verbose: DiagLogLevel.VERBOSE,
-  all: DiagLogLevel.ALL,
-};
+/** The schema's severities (`trace`…`fatal4`) by their family, as the API's diagnostic levels. */
+const LEVELS: Array<[RegExp, DiagLogLevel]> = [
+  [/^trace/, DiagLogLevel.VERBOSE],
+  [/^debug/, DiagLogLevel.DEBUG],
+  [/^info/, DiagLogLevel.INFO],
+  [/^warn/, DiagLogLevel.WARN],
+  [/^(error|fatal)/, DiagLogLevel.ERROR],
+];
 
 /**
  * The console logger of @opentelemetry/api (same console methods, same formatting), with every
@@ -44,16 +42,18 @@ export function redactingDiagLogger(
 }
 
 /**
- * OTEL_LOG_LEVEL turns on the SDK's own diagnostics (exporter retries, dropped spans, patching
- * of modules). Unset, the SDK stays silent and the app sees only our one-line outage warnings.
+ * `log_level` (OTEL_LOG_LEVEL) turns on the SDK's own diagnostics (exporter retries, dropped
+ * spans, patching of modules), every line redacted (redactingDiagLogger). Unset, the SDK stays
+ * silent and the app sees only the library's one-line outage warnings.
  */
 export function configureDiagnostics(
-  level: DiagLevelName | undefined,
+  level: string | undefined,
   secrets: readonly string[] = [],
 ): void {
-  if (level === undefined) return;
+  const found = level && LEVELS.find(([pattern]) => pattern.test(level));
+  if (!found) return;
   diag.setLogger(redactingDiagLogger(secrets), {
-    logLevel: LEVELS[level],
+    logLevel: found[1],
     suppressOverrideMessage: true,
   });
 }

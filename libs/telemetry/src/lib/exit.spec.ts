@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { flushOnExit, type ExitProcess } from './exit.js';
+import { installFlushOnExit, type ExitProcess } from './exit.js';
 
 class FakeProcess extends EventEmitter {
   readonly pid = 4242;
@@ -19,7 +19,7 @@ function setUp() {
         finishShutdown = resolve;
       }),
   );
-  const remove = flushOnExit(
+  const remove = installFlushOnExit(
     { shutdown },
     { process: proc as unknown as ExitProcess },
   );

@@ -27,8 +27,18 @@ export interface FlushOnExitOptions {
   readonly process?: ExitProcess;
 }
 
-/** Installs the handlers; returns a function that removes them. */
+/**
+ * Flushes telemetry on SIGTERM/SIGINT and when the event loop runs dry (see above). Returns a
+ * function that removes the handlers.
+ */
 export function flushOnExit(
+  telemetry: Pick<Telemetry, 'shutdown'>,
+): () => void {
+  return installFlushOnExit(telemetry);
+}
+
+/** flushOnExit with the signals and the process given (tests). */
+export function installFlushOnExit(
   telemetry: Pick<Telemetry, 'shutdown'>,
   options: FlushOnExitOptions = {},
 ): () => void {

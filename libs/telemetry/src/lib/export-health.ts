@@ -13,7 +13,11 @@ import type {
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { knownSecrets, redactText, redactUrl } from './config/redact.js';
 
-export interface ExportHealthReporter {
+/**
+ * Where the library's own lines go: the start-up summary, configuration notes, export-outage
+ * warnings. A pino logger is one as it is; by default they are plain lines on stderr.
+ */
+export interface TelemetryLogger {
   warn(message: string): void;
   info(message: string): void;
 }
@@ -83,7 +87,7 @@ class ExportHealth<T> {
   constructor(
     endpoint: string,
     private readonly words: SignalWords,
-    private readonly reporter: ExportHealthReporter,
+    private readonly reporter: TelemetryLogger,
     private readonly count: (batch: T) => number,
     options: ExportHealthOptions,
   ) {
@@ -170,7 +174,7 @@ abstract class ExportHealthExporter<T> {
   protected constructor(
     private readonly wrapped: Wrapped<T>,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     words: SignalWords,
     count: (batch: T) => number,
     options: ExportHealthOptions,
@@ -215,7 +219,7 @@ export class ExportHealthSpanExporter
   constructor(
     inner: SpanExporter,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     options: ExportHealthOptions = {},
   ) {
     super(
@@ -237,7 +241,7 @@ export class ExportHealthLogRecordExporter
   constructor(
     inner: LogRecordExporter,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     options: ExportHealthOptions = {},
   ) {
     super(
@@ -269,7 +273,7 @@ export class ExportHealthMetricExporter
   constructor(
     inner: PushMetricExporter,
     endpoint: string,
-    reporter: ExportHealthReporter,
+    reporter: TelemetryLogger,
     options: ExportHealthOptions = {},
   ) {
     super(

@@ -15,7 +15,9 @@ import {
   InstrumentType,
 } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
-import type { ExporterConfig, OtlpProtocol } from './config/model.js';
+import type { ExporterModel } from './config/model.js';
+
+type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
 import {
   createLogExporter,
   createMetricExporter,
@@ -24,37 +26,41 @@ import {
 
 const noPem = { get: () => undefined };
 
-function otlp(protocol: OtlpProtocol): ExporterConfig {
-  return {
-    kind: 'otlp',
-    otlp: {
-      protocol,
-      endpoint:
-        protocol === 'grpc' ? 'http://127.0.0.1:1' : 'http://127.0.0.1:1/v1/x',
-      endpointSource: 'default',
-      headers: { authorization: 'Bearer x' },
-      compression: 'gzip',
-      timeoutMillis: 1000,
-      tls: { secure: false },
-    },
+function otlp(protocol: OtlpProtocol): ExporterModel {
+  const settings = {
+    endpoint:
+      protocol === 'grpc' ? 'http://127.0.0.1:1' : 'http://127.0.0.1:1/v1/x',
+    headers: [{ name: 'authorization', value: 'Bearer x' }],
+    compression: 'gzip' as const,
+    timeout: 1000,
   };
+  return protocol === 'grpc'
+    ? { otlp_grpc: settings }
+    : {
+        otlp_http: {
+          ...settings,
+          encoding: protocol === 'http/json' ? 'json' : 'protobuf',
+        },
+      };
 }
 
 const periodic = (
-  exporter: ExporterConfig,
-  temporality: 'cumulative' | 'delta' | 'lowmemory' = 'cumulative',
+  exporter: ExporterModel,
+  temporality: 'cumulative' | 'delta' | 'low_memory' = 'cumulative',
   histogramAggregation:
     | 'explicit_bucket_histogram'
     | 'base2_exponential_bucket_histogram' = 'explicit_bucket_histogram',
-) =>
-  ({
-    kind: 'periodic',
-    exporter,
-    exportIntervalMillis: 1000,
-    exportTimeoutMillis: 1000,
-    temporality,
-    histogramAggregation,
-  }) as const;
+): ExporterModel =>
+  Object.fromEntries(
+    Object.entries(exporter).map(([kind, body]) => [
+      kind,
+      {
+        ...body,
+        temporality_preference: temporality,
+        default_histogram_aggregation: histogramAggregation,
+      },
+    ]),
+  );
 
 describe('exporter factories: one upstream exporter class per signal and protocol', () => {
   it.each([
@@ -74,7 +80,7 @@ describe('exporter factories: one upstream exporter class per signal and protoco
   });
 
   it('console', async () => {
-    const console = { kind: 'console' } as const;
+    const console = { console: {} } as const;
     expect(createSpanExporter(console, noPem)).toBeInstanceOf(
       ConsoleSpanExporter,
     );
@@ -95,7 +101,7 @@ describe('exporter factories: one upstream exporter class per signal and protoco
       AggregationTemporality.DELTA,
     );
     const low = createMetricExporter(
-      periodic(otlp('grpc'), 'lowmemory'),
+      periodic(otlp('grpc'), 'low_memory'),
       noPem,
     );
     expect(low.selectAggregationTemporality?.(InstrumentType.COUNTER)).toBe(

@@ -1,58 +1,43 @@
 /**
- * Exporter factories: one OTLP exporter per signal and protocol, built from the resolved
- * configuration with every setting passed explicitly (endpoint, headers, compression, timeout,
- * TLS), plus the console exporters. These are the same upstream exporter classes NodeSDK picks
- * from OTEL_* variables; the protocol packages are loaded only when configured, so an app that
- * exports over gRPC never loads the HTTP/JSON and protobuf-over-HTTP code, and vice versa.
+ * Exporter factories: one OTLP exporter per signal and protocol, built from an exporter of the
+ * configuration model (`otlp_grpc`, `otlp_http` with its `encoding`, `console`) with every
+ * setting passed explicitly (endpoint, headers, compression, timeout, TLS). These are the upstream
+ * exporter classes that sdk-node's create-from-config picks for the same model, with the same
+ * mapping; the protocol packages are loaded only when configured, so an app that exports over
+ * gRPC never loads the HTTP/JSON and protobuf-over-HTTP code, and vice versa.
  */
-import type { InstrumentationScope } from '@opentelemetry/core';
-import {
-  CompressionAlgorithm,
-  OTLPExporterBase,
-} from '@opentelemetry/otlp-exporter-base';
-import type { Resource } from '@opentelemetry/resources';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type {
   AggregationSelector,
   PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import type {
-  ExporterConfig,
-  HistogramAggregation,
-  MetricReaderConfig,
-  OtlpExporterConfig,
-  TemporalityPreference,
-} from './config/model.js';
-import type { EncodedSpanExporter } from './encoding-span-processor.js';
 import {
-  encodeExportRequest,
-  encodeResource,
-  encodeScope,
-  type EncodedSpan,
-} from './otlp-span-encoding.js';
+  usesTls,
+  type ExporterModel,
+  type OtlpSettings,
+} from './config/model.js';
 import type { PemStore } from './tls.js';
 
-type PeriodicReaderConfig = Extract<MetricReaderConfig, { kind: 'periodic' }>;
-
-function compression(otlp: OtlpExporterConfig): CompressionAlgorithm {
+function compression(otlp: OtlpSettings): CompressionAlgorithm {
   return otlp.compression === 'gzip'
     ? CompressionAlgorithm.GZIP
     : CompressionAlgorithm.NONE;
 }
 
 /** Options every OTLP/gRPC exporter class takes. */
-function grpcOptions(otlp: OtlpExporterConfig, pem: PemStore) {
+function grpcOptions(otlp: OtlpSettings, pem: PemStore) {
   const base =
     require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
   const metadata = base.createEmptyMetadata();
-  for (const [name, value] of Object.entries(otlp.headers))
-    metadata.set(name, value);
-  const credentials = otlp.tls.secure
+  for (const { name, value } of otlp.headers)
+    if (value !== null) metadata.set(name, value);
+  const credentials = usesTls(otlp)
     ? base.createSslCredentials(
-        pem.get(otlp.tls.ca),
-        pem.get(otlp.tls.clientKey),
-        pem.get(otlp.tls.clientCertificate),
+        pem.get(otlp.tls?.ca_file),
+        pem.get(otlp.tls?.key_file),
+        pem.get(otlp.tls?.cert_file),
       )
     : base.createInsecureCredentials();
   return {
@@ -60,38 +45,59 @@ function grpcOptions(otlp: OtlpExporterConfig, pem: PemStore) {
     metadata,
     credentials,
     compression: compression(otlp),
-    timeoutMillis: otlp.timeoutMillis,
+    timeoutMillis: otlp.timeout,
   } as const;
 }
 
 /** Options every OTLP/HTTP exporter class (protobuf and JSON) takes. */
-function httpOptions(otlp: OtlpExporterConfig, pem: PemStore) {
+function httpOptions(otlp: OtlpSettings, pem: PemStore) {
   return {
     url: otlp.endpoint,
-    headers: { ...otlp.headers },
+    headers: Object.fromEntries(
+      otlp.headers.flatMap(({ name, value }) =>
+        value === null ? [] : [[name, value]],
+      ),
+    ) as Record<string, string>,
     compression: compression(otlp),
-    timeoutMillis: otlp.timeoutMillis,
+    timeoutMillis: otlp.timeout,
     // For http:// URLs the exporter drops ca/cert/key itself.
     httpAgentOptions: {
       keepAlive: true,
-      ca: pem.get(otlp.tls.ca),
-      cert: pem.get(otlp.tls.clientCertificate),
-      key: pem.get(otlp.tls.clientKey),
+      ca: pem.get(otlp.tls?.ca_file),
+      cert: pem.get(otlp.tls?.cert_file),
+      key: pem.get(otlp.tls?.key_file),
     },
   } as const;
 }
 
+/** The one exporter an exporter model sets, as protocol and settings. */
+function otlpOf(
+  exporter: ExporterModel,
+):
+  | { protocol: 'grpc' | 'http/protobuf' | 'http/json'; otlp: OtlpSettings }
+  | undefined {
+  if (exporter.otlp_grpc) return { protocol: 'grpc', otlp: exporter.otlp_grpc };
+  if (exporter.otlp_http)
+    return {
+      protocol:
+        exporter.otlp_http.encoding === 'json' ? 'http/json' : 'http/protobuf',
+      otlp: exporter.otlp_http,
+    };
+  return undefined;
+}
+
 export function createSpanExporter(
-  exporter: ExporterConfig,
+  exporter: ExporterModel,
   pem: PemStore,
 ): SpanExporter {
-  if (exporter.kind === 'console') {
+  const chosen = otlpOf(exporter);
+  if (chosen === undefined) {
     const { ConsoleSpanExporter } =
       require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
     return new ConsoleSpanExporter();
   }
-  const { otlp } = exporter;
-  switch (otlp.protocol) {
+  const { otlp } = chosen;
+  switch (chosen.protocol) {
     case 'grpc': {
       const { OTLPTraceExporter } =
         require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
@@ -110,100 +116,18 @@ export function createSpanExporter(
   }
 }
 
-/**
- * The OTLP span exporter for spans encoded when they end (EncodingBatchSpanProcessor): the same
- * upstream transport, retries, timeout and response handling as the upstream OTLPTraceExporter
- * of the protocol, with a serializer that only assembles the request from the spans' bytes.
- * Protobuf only (gRPC, http/protobuf); undefined for http/json and the console, which take
- * spans as they are.
- */
-export function createEncodedSpanExporter(
-  exporter: ExporterConfig,
-  pem: PemStore,
-): EncodedSpanExporter | undefined {
-  if (exporter.kind !== 'otlp' || exporter.otlp.protocol === 'http/json')
-    return undefined;
-  const { otlp } = exporter;
-  const { ProtobufTraceSerializer, TraceExporterMetricsHelper } =
-    require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
-  // The resource and scopes of a process are a handful of objects, encoded once each. A resource
-  // still waiting for asynchronous attributes is encoded afresh until it has them.
-  const resources = new WeakMap<Resource, Uint8Array>();
-  const scopes = new WeakMap<InstrumentationScope, Uint8Array>();
-  const serializer = {
-    serializeRequest: (spans: EncodedSpan[]) =>
-      encodeExportRequest(
-        spans,
-        (resource) => {
-          let bytes = resources.get(resource);
-          if (bytes === undefined) {
-            bytes = encodeResource(resource);
-            if (!resource.asyncAttributesPending)
-              resources.set(resource, bytes);
-          }
-          return bytes;
-        },
-        (scope) => {
-          let bytes = scopes.get(scope);
-          if (bytes === undefined) {
-            bytes = encodeScope(scope);
-            scopes.set(scope, bytes);
-          }
-          return bytes;
-        },
-      ),
-    deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
-  };
-  const metricsHelper = {
-    name: TraceExporterMetricsHelper.name,
-    countItems: (spans: EncodedSpan[]) => spans.length,
-  };
-  if (otlp.protocol === 'grpc') {
-    const base =
-      require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
-    return new OTLPExporterBase(
-      base.createOtlpGrpcExportDelegate(
-        base.convertLegacyOtlpGrpcOptions(grpcOptions(otlp, pem), 'TRACES'),
-        serializer,
-        'otlp_grpc_span_exporter',
-        metricsHelper,
-        undefined,
-        'TraceExportService',
-        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-      ),
-    );
-  }
-  const http =
-    require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
-  return new OTLPExporterBase(
-    http.createOtlpHttpExportDelegate(
-      http.convertLegacyHttpOptions(
-        httpOptions(otlp, pem),
-        'TRACES',
-        'v1/traces',
-        {
-          'Content-Type': 'application/x-protobuf',
-        },
-      ),
-      serializer,
-      'otlp_http_span_exporter',
-      metricsHelper,
-      undefined,
-    ),
-  );
-}
-
 export function createLogExporter(
-  exporter: ExporterConfig,
+  exporter: ExporterModel,
   pem: PemStore,
 ): LogRecordExporter {
-  if (exporter.kind === 'console') {
+  const chosen = otlpOf(exporter);
+  if (chosen === undefined) {
     const { ConsoleLogRecordExporter } =
       require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
     return new ConsoleLogRecordExporter();
   }
-  const { otlp } = exporter;
-  switch (otlp.protocol) {
+  const { otlp } = chosen;
+  switch (chosen.protocol) {
     case 'grpc': {
       const { OTLPLogExporter } =
         require('@opentelemetry/exporter-logs-otlp-grpc') as typeof import('@opentelemetry/exporter-logs-otlp-grpc');
@@ -222,11 +146,11 @@ export function createLogExporter(
   }
 }
 
-/** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE and _DEFAULT_HISTOGRAM_AGGREGATION. */
-function metricPreferences(
-  temporality: TemporalityPreference,
-  histogram: HistogramAggregation,
-) {
+/** An exporter's `temporality_preference` and `default_histogram_aggregation`. */
+function metricPreferences(otlp: OtlpSettings) {
+  const temporality = otlp.temporality_preference ?? 'cumulative';
+  const histogram =
+    otlp.default_histogram_aggregation ?? 'explicit_bucket_histogram';
   const { AggregationTemporalityPreference } =
     require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
   const { AggregationType, InstrumentType } =
@@ -234,7 +158,7 @@ function metricPreferences(
   const temporalityPreference = {
     cumulative: AggregationTemporalityPreference.CUMULATIVE,
     delta: AggregationTemporalityPreference.DELTA,
-    lowmemory: AggregationTemporalityPreference.LOWMEMORY,
+    low_memory: AggregationTemporalityPreference.LOWMEMORY,
   }[temporality];
   const aggregationPreference: AggregationSelector | undefined =
     histogram === 'base2_exponential_bucket_histogram'
@@ -247,21 +171,18 @@ function metricPreferences(
 }
 
 export function createMetricExporter(
-  reader: PeriodicReaderConfig,
+  exporter: ExporterModel,
   pem: PemStore,
 ): PushMetricExporter {
-  const { exporter } = reader;
-  if (exporter.kind === 'console') {
+  const chosen = otlpOf(exporter);
+  if (chosen === undefined) {
     const { ConsoleMetricExporter } =
       require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     return new ConsoleMetricExporter();
   }
-  const { otlp } = exporter;
-  const preferences = metricPreferences(
-    reader.temporality,
-    reader.histogramAggregation,
-  );
-  switch (otlp.protocol) {
+  const { otlp } = chosen;
+  const preferences = metricPreferences(otlp);
+  switch (chosen.protocol) {
     case 'grpc': {
       const { OTLPMetricExporter } =
         require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');

@@ -27,7 +27,7 @@ import {
   TracerProvider,
   type Sampler,
 } from '@opentelemetry/sdk-trace';
-import { RequestContextManager } from './context.js';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   proxyMatcher,
   sensitiveNames,
@@ -50,7 +50,7 @@ describe('HttpServerInstrumentation', () => {
   let meterProvider: MeterProvider;
   let instrumentation: HttpServerInstrumentation;
   let server: Server | undefined;
-  const contextManager = new RequestContextManager();
+  const contextManager = new AsyncLocalStorageContextManager();
 
   beforeAll(() => {
     context.setGlobalContextManager(contextManager.enable());

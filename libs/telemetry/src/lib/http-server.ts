@@ -38,6 +38,7 @@ import {
   SpanStatusCode,
   trace,
   ValueType,
+  type Attributes,
   type Context,
   type Histogram,
   type Link,
@@ -91,6 +92,33 @@ export interface HttpServerInstrumentationOptions {
   readonly untrustedContext?: UntrustedExtractPropagator;
   /** The route of an answered request (e.g. expressRoute), when no RPC metadata names one. */
   readonly routeOf?: (req: IncomingMessage) => string | undefined;
+  /**
+   * Headers recorded on recording spans, as upstream does (`http.request.header.<name>`,
+   * `http.response.header.<name>`, string arrays): the configuration's
+   * `instrumentation/development.general.http.server.*_captured_headers`.
+   */
+  readonly capturedHeaders?: {
+    readonly requestHeaders: readonly string[];
+    readonly responseHeaders: readonly string[];
+  };
+}
+
+/** `http.<type>.header.<name>` attributes for the named headers that are present. Pure. */
+export function capturedHeaderAttributes(
+  type: 'request' | 'response',
+  names: readonly string[],
+  get: (name: string) => number | string | readonly string[] | undefined,
+): Attributes {
+  const attributes: Attributes = {};
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    const value = get(lower);
+    if (value === undefined) continue;
+    attributes[`http.${type}.header.${lower}`] = Array.isArray(value)
+      ? [...value]
+      : [String(value)];
+  }
+  return attributes;
 }
 
 /** What a response being served needs when it closes; kept on the response itself. */
@@ -235,6 +263,15 @@ export class HttpServerInstrumentation implements Instrumentation {
         span.setAttributes(
           serverSpanAttributes(req, scheme, this.options.edge),
         );
+        const captured = this.options.capturedHeaders?.requestHeaders;
+        if (captured?.length)
+          span.setAttributes(
+            capturedHeaderAttributes(
+              'request',
+              captured,
+              (name) => req.headers[name],
+            ),
+          );
       } catch (error) {
         // Telemetry never takes a request down: the span goes on without its request attributes.
         diag.error(
@@ -293,6 +330,13 @@ export class HttpServerInstrumentation implements Instrumentation {
     const route = state.rpc.route ?? this.options.routeOf?.(req);
     if (span.isRecording()) {
       span.setAttributes(responseAttributes(statusCode, route));
+      const captured = this.options.capturedHeaders?.responseHeaders;
+      if (captured?.length)
+        span.setAttributes(
+          capturedHeaderAttributes('response', captured, (name) =>
+            res.getHeader(name),
+          ),
+        );
       span.setStatus({ code: serverSpanStatus(statusCode) });
       const name = routeSpanName(req.method, route);
       if (name !== undefined) span.updateName(name);

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { DEFAULT_REDACTED_QUERY_PARAMS } from './http-edge.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import {
   createInstrumentations,
   httpEdgeHooks,
+  httpRules,
   ignoredExpressLayers,
   isIgnoredRequest,
   requestPath,
@@ -33,12 +34,17 @@ describe('requestPath / isIgnoredRequest', () => {
 
 describe('httpEdgeHooks (TELEMETRY_HTTP_INSTRUMENTATION=upstream)', () => {
   const hook = (trustedProxies: string[]) =>
-    httpEdgeHooks({
-      instrumentation: 'upstream',
-      redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
-      trustIncomingContext: true,
-      trustedProxies,
-    }).startIncomingSpanHook as (
+    httpEdgeHooks(
+      httpRules(
+        resolveTelemetryConfig({
+          env: {
+            TELEMETRY_HTTP_INSTRUMENTATION: 'upstream',
+            TELEMETRY_HTTP_TRUSTED_PROXIES: trustedProxies.join(','),
+          },
+          defaultServiceName: 'svc',
+        }),
+      ),
+    ).startIncomingSpanHook as (
       req: IncomingMessage,
     ) => Record<string, unknown>;
   const req = (peer: string) =>
@@ -85,8 +91,10 @@ describe('ignoredExpressLayers', () => {
 });
 
 describe('createInstrumentations', () => {
+  const config = (env: Record<string, string>) =>
+    resolveTelemetryConfig({ env, defaultServiceName: 'svc' });
   const names = (env: Record<string, string>) =>
-    createInstrumentations({ env }).map((i) => i.instrumentationName);
+    createInstrumentations(config(env)).map((i) => i.instrumentationName);
 
   it('switches on http and express only, by default, with the lean server spans', () => {
     expect(names({})).toEqual([
@@ -97,15 +105,9 @@ describe('createInstrumentations', () => {
   });
 
   it('uses the upstream instrumentations for everything when asked', () => {
-    const upstream = createInstrumentations({
-      env: {},
-      http: {
-        instrumentation: 'upstream',
-        redactedQueryParams: [],
-        trustIncomingContext: true,
-        trustedProxies: [],
-      },
-    });
+    const upstream = createInstrumentations(
+      config({ TELEMETRY_HTTP_INSTRUMENTATION: 'upstream' }),
+    );
     expect(upstream.map((i) => i.instrumentationName)).toEqual([
       '@opentelemetry/instrumentation-http',
       '@opentelemetry/instrumentation-express',
@@ -114,8 +116,7 @@ describe('createInstrumentations', () => {
   });
 
   it('leaves incoming requests to the lean server spans, and layer spans to upstream Express', () => {
-    const [server, client, express] = createInstrumentations({
-      env: {},
+    const [server, client, express] = createInstrumentations(config({}), {
       expressLayerSpans: ['request_handler'],
     });
     expect(server.instrumentationName).toBe('@otel-dice/telemetry/http-server');
@@ -135,12 +136,14 @@ describe('createInstrumentations', () => {
     ]);
   });
 
-  it('loads others from auto-instrumentations-node on demand, never a second http/express', () => {
-    // auto-instrumentations-node reads this variable from process.env itself
+  it('loads others from auto-instrumentations-node on demand, exactly those, whatever process.env says', () => {
     const saved = process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
-    process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'http,express,pg';
+    // the package would read this itself; the configuration model decides instead
+    process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = 'dns';
     try {
-      const loaded = createInstrumentations({ env: process.env });
+      const loaded = createInstrumentations(
+        config({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express,pg' }),
+      );
       expect(loaded.map((i) => i.instrumentationName).sort()).toEqual([
         '@opentelemetry/instrumentation-http',
         '@opentelemetry/instrumentation-pg',
@@ -153,5 +156,42 @@ describe('createInstrumentations', () => {
         delete process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
       else process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = saved;
     }
+  });
+
+  it('refuses a name auto-instrumentations-node does not provide', () => {
+    expect(() =>
+      createInstrumentations(
+        config({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,ioredi' }),
+      ),
+    ).toThrow(
+      /names ioredi, which @opentelemetry\/auto-instrumentations-node does not provide/,
+    );
+  });
+
+  it('captures the HTTP headers instrumentation/development names, on both paths', () => {
+    const overrides = {
+      'instrumentation/development': {
+        general: {
+          http: {
+            server: { request_captured_headers: ['X-Request-Id'] },
+            client: { response_captured_headers: ['Content-Type'] },
+          },
+        },
+      },
+    };
+    const upstream = createInstrumentations(
+      resolveTelemetryConfig({
+        env: { TELEMETRY_HTTP_INSTRUMENTATION: 'upstream' },
+        defaultServiceName: 'svc',
+        overrides,
+      }),
+    );
+    expect(upstream[0].getConfig()).toMatchObject({
+      headersToSpanAttributes: {
+        server: { requestHeaders: ['X-Request-Id'], responseHeaders: [] },
+        client: { requestHeaders: [], responseHeaders: ['Content-Type'] },
+      },
+    });
+    for (const instrumentation of upstream) instrumentation.disable();
   });
 });

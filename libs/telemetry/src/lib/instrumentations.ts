@@ -13,10 +13,8 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_QUERY,
 } from '@opentelemetry/semantic-conventions';
-import type { HttpConfig } from './config/model.js';
 import { TelemetryConfigError } from './config/errors.js';
-import { resolveInstrumentations } from './config/from-env.js';
-import type { Env } from './config/values.js';
+import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { ExpressRouteInstrumentation, expressRoute } from './express-route.js';
 import {
   clientAddress,
@@ -39,33 +37,56 @@ export const DEFAULT_IGNORED_PATHS: readonly string[] = [
 export type ExpressLayerKind = 'router' | 'middleware' | 'request_handler';
 
 export interface InstrumentationOptions {
-  /** Package suffixes to switch on (the configuration model's `instrumentations`). */
-  names?: readonly string[];
-  /** Read only when `names` is omitted (OTEL_NODE_*_INSTRUMENTATIONS); defaults to process.env. */
-  env?: Env;
   /** Incoming request paths (query string ignored) that get no span. */
-  ignoredPaths?: readonly string[];
+  readonly ignoredPaths?: readonly string[];
   /**
    * Express layers that get a span of their own. Default none: the route still names the
    * server span (`GET /rolldice`, `http.route`), app spans are direct children of it, and no
    * request pays for spans that only repeat the server span's timing.
    */
-  expressLayerSpans?: readonly ExpressLayerKind[];
-  /** Query redaction, trusted proxies (the configuration model's `http`); defaults when omitted. */
-  http?: HttpConfig;
+  readonly expressLayerSpans?: readonly ExpressLayerKind[];
   /** Set when incoming trace context is not trusted: server spans link to what callers sent. */
-  untrustedContext?: UntrustedExtractPropagator;
+  readonly untrustedContext?: UntrustedExtractPropagator;
 }
 
-const DEFAULT_HTTP: HttpConfig = {
-  instrumentation: 'lean',
-  redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
-  trustIncomingContext: true,
-  trustedProxies: [],
-};
+/** What the HTTP instrumentations take from the configuration model. */
+export interface HttpRules {
+  /** Query parameters whose values are replaced by REDACTED (case-, `-`- and `_`-insensitive). */
+  readonly redactedQueryParams: readonly string[];
+  /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
+  readonly trustedProxies: readonly string[];
+  /** Headers recorded as `http.request.header.<name>` / `http.response.header.<name>`. */
+  readonly captured: {
+    readonly server: { requestHeaders: string[]; responseHeaders: string[] };
+    readonly client: { requestHeaders: string[]; responseHeaders: string[] };
+  };
+}
+
+/**
+ * The model's HTTP settings: the edge rules of the extension, and from
+ * `instrumentation/development.general` the sensitive query parameters and captured headers.
+ */
+export function httpRules(config: TelemetryConfig): HttpRules {
+  const general = config['instrumentation/development']?.general;
+  const headers = (side: 'client' | 'server') => ({
+    requestHeaders: [
+      ...(general?.http?.[side]?.request_captured_headers ?? []),
+    ],
+    responseHeaders: [
+      ...(general?.http?.[side]?.response_captured_headers ?? []),
+    ],
+  });
+  return {
+    redactedQueryParams:
+      general?.sanitization?.url?.sensitive_query_parameters ??
+      DEFAULT_REDACTED_QUERY_PARAMS,
+    trustedProxies: settingsOf(config).http.trusted_proxies,
+    captured: { server: headers('server'), client: headers('client') },
+  };
+}
 
 /** The edge settings as the predicates the server instrumentations apply. */
-export function edgeRules(http: HttpConfig): EdgeRules {
+export function edgeRules(http: HttpRules): EdgeRules {
   return {
     isSensitive: sensitiveNames(http.redactedQueryParams),
     isTrustedProxy: proxyMatcher(http.trustedProxies),
@@ -73,7 +94,7 @@ export function edgeRules(http: HttpConfig): EdgeRules {
 }
 
 /** Outgoing requests: the instrumentation matches these exactly, so both spellings. */
-function clientRedactedQueryParams(http: HttpConfig): string[] {
+function clientRedactedQueryParams(http: HttpRules): string[] {
   return [
     ...new Set([
       ...http.redactedQueryParams,
@@ -95,7 +116,7 @@ function clientRedactedQueryParams(http: HttpConfig): string[] {
  * when that context is not continued.
  */
 export function httpEdgeHooks(
-  http: HttpConfig,
+  http: HttpRules,
   untrusted?: UntrustedExtractPropagator,
 ): Pick<
   ConstructorParameters<typeof HttpInstrumentation>[0] & object,
@@ -177,25 +198,24 @@ export function isIgnoredRequest(
  * each costs a span per request and, for a route with one handler, repeats the server span's
  * timing while pushing app spans a level down.
  *
- * Which code does it (`http.instrumentation`): `lean` (default) — the library's server-span
- * instrumentation (http-server.ts) with the Express route tracker (express-route.ts), plus the
- * upstream HTTP instrumentation for outgoing requests only; `upstream` —
- * `@opentelemetry/instrumentation-http` and `-express` for everything. Layer spans need the
- * upstream Express instrumentation, so asking for them uses it in either case.
+ * Which code makes server spans: the library's server-span instrumentation (http-server.ts) with
+ * the Express route tracker (express-route.ts), plus the upstream HTTP instrumentation for
+ * outgoing requests only. Layer spans need the upstream Express instrumentation, so asking for
+ * them uses it.
  *
- * Anything else named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (e.g. `http,express,pg`) is loaded
- * from @opentelemetry/auto-instrumentations-node on demand, so the default start-up does not
- * require its ~45 instrumentation packages. That package reads the variable from process.env
- * itself, so set it in the real environment, not only in a custom `env`.
+ * Anything else the configuration names (OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,express,pg, or
+ * a file's `distribution.otel-dice.instrumentations`) is loaded from
+ * @opentelemetry/auto-instrumentations-node on demand, so the default start-up does not require
+ * its ~45 instrumentation packages.
  */
 export function createInstrumentations(
+  config: TelemetryConfig,
   options: InstrumentationOptions = {},
 ): Instrumentation[] {
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
-  const names =
-    options.names ?? resolveInstrumentations(options.env ?? process.env, false);
-  const http = options.http ?? DEFAULT_HTTP;
-  const lean = http.instrumentation === 'lean';
+  const names = settingsOf(config).instrumentations;
+  const http = httpRules(config);
+  const lean = settingsOf(config).http.instrumentation === 'lean';
   const layerSpans = options.expressLayerSpans ?? [];
   const instrumentations: Instrumentation[] = [];
   if (names.includes('http')) {
@@ -206,10 +226,12 @@ export function createInstrumentations(
           edge: edgeRules(http),
           untrustedContext: options.untrustedContext,
           routeOf: expressRoute,
+          capturedHeaders: http.captured.server,
         }),
         new HttpInstrumentation({
           disableIncomingRequestInstrumentation: true,
           redactedQueryParams: clientRedactedQueryParams(http),
+          headersToSpanAttributes: { client: http.captured.client },
         }),
       );
     } else {
@@ -217,6 +239,7 @@ export function createInstrumentations(
         new HttpInstrumentation({
           ignoreIncomingRequestHook: (req) => isIgnoredRequest(req, ignored),
           ...httpEdgeHooks(http, options.untrustedContext),
+          headersToSpanAttributes: http.captured,
         }),
       );
     }
@@ -248,14 +271,23 @@ function loadAutoInstrumentations(names: string[]): Instrumentation[] {
   // Loaded lazily on purpose (see createInstrumentations): a plain require, not an import.
   const auto =
     require('@opentelemetry/auto-instrumentations-node') as typeof import('@opentelemetry/auto-instrumentations-node');
-  const config: Record<string, { enabled: boolean }> = {
-    // ours above, configured for this library: never a second instance
-    '@opentelemetry/instrumentation-http': { enabled: false },
-    '@opentelemetry/instrumentation-express': { enabled: false },
-  };
-  for (const name of names)
-    config[`@opentelemetry/instrumentation-${name}`] = { enabled: true };
-  const loaded = auto.getNodeAutoInstrumentations(config) as Instrumentation[];
+  const wanted = new Set(
+    names.map((name) => `@opentelemetry/instrumentation-${name}`),
+  );
+  // Asked about every instrumentation it has, this says on or off itself, so the package does
+  // not fall back to reading OTEL_NODE_*_INSTRUMENTATIONS from process.env: the configuration
+  // model decided. http and express are ours above, configured for this library: never a
+  // second instance.
+  const config = new Proxy(
+    {},
+    {
+      get: (_target, name) => ({ enabled: wanted.has(String(name)) }),
+      ownKeys: () => [],
+    },
+  );
+  const loaded = auto.getNodeAutoInstrumentations(
+    config as Parameters<typeof auto.getNodeAutoInstrumentations>[0],
+  ) as Instrumentation[];
   const found = new Set(loaded.map((i) => i.instrumentationName));
   const missing = names.filter(
     (name) => !found.has(`@opentelemetry/instrumentation-${name}`),
@@ -263,7 +295,7 @@ function loadAutoInstrumentations(names: string[]): Instrumentation[] {
   if (missing.length > 0)
     throw new TelemetryConfigError(
       'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
-      `OTEL_NODE_ENABLED_INSTRUMENTATIONS names ${missing.join(', ')}, which @opentelemetry/auto-instrumentations-node does not provide (or OTEL_NODE_DISABLED_INSTRUMENTATIONS switched off); names are package suffixes such as http, express, pg`,
+      `OTEL_NODE_ENABLED_INSTRUMENTATIONS names ${missing.join(', ')}, which @opentelemetry/auto-instrumentations-node does not provide; names are package suffixes such as http, express, pg`,
     );
   return loaded;
 }

@@ -15,7 +15,7 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import type { SamplerConfig } from './config/model.js';
+import type { SamplerModel } from './config/model.js';
 import { RequestContextManager } from './context.js';
 import {
   createDecider,
@@ -63,62 +63,56 @@ const PARENTS: [string, () => Context][] = [
   ],
 ];
 
-const SAMPLERS: [string, SamplerConfig][] = [
-  [
-    'parentbased(always_on)',
-    { type: 'parentbased', root: { type: 'always_on' } },
-  ],
+const SAMPLERS: [string, SamplerModel][] = [
+  ['parentbased(always_on)', { parent_based: { root: { always_on: {} } } }],
   [
     'parentbased(traceidratio 0.5)',
-    { type: 'parentbased', root: { type: 'traceidratio', ratio: 0.5 } },
+    { parent_based: { root: { trace_id_ratio_based: { ratio: 0.5 } } } },
   ],
-  [
-    'parentbased(always_off)',
-    { type: 'parentbased', root: { type: 'always_off' } },
-  ],
-  ['always_on', { type: 'always_on' }],
-  ['always_off', { type: 'always_off' }],
-  ['traceidratio 0.5', { type: 'traceidratio', ratio: 0.5 }],
+  ['parentbased(always_off)', { parent_based: { root: { always_off: {} } } }],
+  ['always_on', { always_on: {} }],
+  ['always_off', { always_off: {} }],
+  ['traceidratio 0.5', { trace_id_ratio_based: { ratio: 0.5 } }],
   [
     'parentbased with every delegate turned around',
     {
-      type: 'parentbased',
-      root: { type: 'traceidratio', ratio: 0.5 },
-      remoteParentSampled: { type: 'always_off' },
-      remoteParentNotSampled: { type: 'always_on' },
-      localParentSampled: { type: 'traceidratio', ratio: 0.5 },
-      localParentNotSampled: { type: 'always_on' },
+      parent_based: {
+        root: { trace_id_ratio_based: { ratio: 0.5 } },
+        remote_parent_sampled: { always_off: {} },
+        remote_parent_not_sampled: { always_on: {} },
+        local_parent_sampled: { trace_id_ratio_based: { ratio: 0.5 } },
+        local_parent_not_sampled: { always_on: {} },
+      },
     },
   ],
   [
     // A configuration file can nest them: asked about a child, the inner one goes by the parent.
     'parentbased with parent-based delegates',
     {
-      type: 'parentbased',
-      root: { type: 'always_on' },
-      remoteParentSampled: {
-        type: 'parentbased',
-        root: { type: 'always_off' },
-      },
-      remoteParentNotSampled: {
-        type: 'parentbased',
-        root: { type: 'always_on' },
-      },
-      localParentSampled: {
-        type: 'parentbased',
-        root: { type: 'always_off' },
-        localParentSampled: { type: 'always_off' },
-      },
-      localParentNotSampled: {
-        type: 'parentbased',
-        root: { type: 'always_off' },
-        localParentNotSampled: { type: 'always_on' },
+      parent_based: {
+        root: { always_on: {} },
+        remote_parent_sampled: { parent_based: { root: { always_off: {} } } },
+        remote_parent_not_sampled: {
+          parent_based: { root: { always_on: {} } },
+        },
+        local_parent_sampled: {
+          parent_based: {
+            root: { always_off: {} },
+            local_parent_sampled: { always_off: {} },
+          },
+        },
+        local_parent_not_sampled: {
+          parent_based: {
+            root: { always_off: {} },
+            local_parent_not_sampled: { always_on: {} },
+          },
+        },
       },
     },
   ],
 ];
 
-function setUp(config: SamplerConfig) {
+function setUp(config: SamplerModel) {
   const sampler = createSampler(config);
   const ids = new PresetIdGenerator();
   const reader = new PeriodicExportingMetricReader({
@@ -221,7 +215,7 @@ describe('LeanTracer', () => {
   });
 
   it("passes flushing and shutting down on to the SDK provider (found through the global provider's delegate)", async () => {
-    const { sdk, provider } = setUp({ type: 'always_on' });
+    const { sdk, provider } = setUp({ always_on: {} });
     const flush = jest.spyOn(sdk, 'forceFlush');
     const shutdown = jest.spyOn(sdk, 'shutdown');
     await provider.forceFlush();
@@ -231,10 +225,7 @@ describe('LeanTracer', () => {
   });
 
   it('leaves suppressed tracing to the SDK', () => {
-    const { lean } = setUp({
-      type: 'parentbased',
-      root: { type: 'always_off' },
-    });
+    const { lean } = setUp({ parent_based: { root: { always_off: {} } } });
     const unsampled = parentContext(TraceFlags.NONE, false);
     const suppressed = lean.startSpan('s', {}, suppressTracing(unsampled));
     // The SDK's answer under suppressed tracing: the invalid span context.
@@ -242,7 +233,7 @@ describe('LeanTracer', () => {
   });
 
   it('runs startActiveSpan callbacks in the span, with any of its signatures', () => {
-    const { lean } = setUp({ type: 'always_off' });
+    const { lean } = setUp({ always_off: {} });
     const seen: unknown[] = [];
     lean.startActiveSpan('a', (span) =>
       seen.push(trace.getActiveSpan() === span),

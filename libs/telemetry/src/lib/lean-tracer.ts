@@ -6,9 +6,9 @@
  *
  * Why: the SDK decides late. For a span it will not record it still generates ids through a
  * shared Buffer, copies and validates the (empty) attributes, maps the links, consults the
- * sampler and the self-metrics: about 3 µs per span on the benchmark machine, against under 1 µs
- * here. With head sampling at 10 %, nine requests in ten make only such spans — three each in
- * dice-api — so this is most of what an unsampled request costs the SDK.
+ * sampler and the self-metrics. With head sampling, most requests make only such spans — three
+ * each in dice-api — so this is most of what an unsampled request costs the SDK (what it saves:
+ * docs/benchmarks.md).
  *
  * The decision is the sampler's own, not a guess: `createDecider` reads it off the sampler
  * configuration (always_on/off, traceidratio, parentbased and its four delegates — everything
@@ -34,7 +34,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace';
-import type { SamplerConfig } from './config/model.js';
+import type { SamplerModel } from './config/model.js';
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
   i.toString(16).padStart(2, '0'),
@@ -101,17 +101,14 @@ export type Decision = 'drop' | 'record' | 'ratio';
 export type Decider = (parent: SpanContext | undefined) => Decision;
 
 /** A sampler with no parent to go by. */
-function rootDecision(sampler: SamplerConfig): Decision {
-  switch (sampler.type) {
-    case 'always_on':
-      return 'record';
-    case 'always_off':
-      return 'drop';
-    case 'traceidratio':
-      return 'ratio';
-    case 'parentbased':
-      return rootDecision(sampler.root);
-  }
+function rootDecision(sampler: SamplerModel): Decision {
+  if (sampler.always_on) return 'record';
+  if (sampler.always_off) return 'drop';
+  if (sampler.trace_id_ratio_based) return 'ratio';
+  if (sampler.parent_based)
+    return rootDecision(sampler.parent_based.root ?? { always_on: {} });
+  // A sampler this file does not know: the SDK decides.
+  return 'record';
 }
 
 /**
@@ -121,31 +118,43 @@ function rootDecision(sampler: SamplerConfig): Decision {
  * parent through its own slots, not by its root sampler.
  */
 function childDecision(
-  sampler: SamplerConfig | undefined,
+  sampler: SamplerModel | undefined,
   fallback: Decision,
 ): Decision {
   if (sampler === undefined) return fallback;
-  if (sampler.type === 'parentbased') return 'record';
+  if (sampler.parent_based) return 'record';
   const decision = rootDecision(sampler);
   return decision === 'ratio' ? 'record' : decision;
 }
 
 /** The configured sampler as a function of the parent span context (see Decision). */
-export function createDecider(sampler: SamplerConfig): Decider {
-  if (sampler.type !== 'parentbased') {
+export function createDecider(
+  sampler: SamplerModel = { parent_based: { root: { always_on: {} } } },
+): Decider {
+  const parentBased = sampler.parent_based;
+  if (!parentBased) {
     const decision = rootDecision(sampler);
     // A ratio sampler without a parent-based wrapper looks at the trace id of children too.
     return (parent) =>
       decision === 'ratio' && parent !== undefined ? 'record' : decision;
   }
-  const root = rootDecision(sampler.root);
-  const remoteSampled = childDecision(sampler.remoteParentSampled, 'record');
+  const root = rootDecision(parentBased.root ?? { always_on: {} });
+  const remoteSampled = childDecision(
+    parentBased.remote_parent_sampled,
+    'record',
+  );
   const remoteNotSampled = childDecision(
-    sampler.remoteParentNotSampled,
+    parentBased.remote_parent_not_sampled,
     'drop',
   );
-  const localSampled = childDecision(sampler.localParentSampled, 'record');
-  const localNotSampled = childDecision(sampler.localParentNotSampled, 'drop');
+  const localSampled = childDecision(
+    parentBased.local_parent_sampled,
+    'record',
+  );
+  const localNotSampled = childDecision(
+    parentBased.local_parent_not_sampled,
+    'drop',
+  );
   return (parent) => {
     if (parent === undefined) return root;
     const sampled = (parent.traceFlags & TraceFlags.SAMPLED) !== 0;

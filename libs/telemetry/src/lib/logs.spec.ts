@@ -6,8 +6,11 @@ import {
 } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
-import { DEFAULT_BLRP, DEFAULT_LOG_LIMITS } from './config/model.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import { initLogs } from './logs.js';
+
+const config = (env: Record<string, string>) =>
+  resolveTelemetryConfig({ env, defaultServiceName: 'logs-test' });
 
 const resource = resourceFromAttributes({ 'service.name': 'logs-test' });
 const reporter = { warn: jest.fn(), info: jest.fn() };
@@ -16,8 +19,8 @@ describe('initLogs', () => {
   it('builds nothing when no logs exporter is configured', async () => {
     const logs = initLogs({
       resource,
-      config: { pipelines: [], limits: DEFAULT_LOG_LIMITS },
-      reporter,
+      config: config({}),
+      logger: reporter,
       register: false,
     });
     expect(logs.provider).toBeUndefined();
@@ -26,21 +29,19 @@ describe('initLogs', () => {
 
   it('batches records with the resource, the active span and the limits, and flushes on shutdown', async () => {
     const exporter = new InMemoryLogRecordExporter();
-    const logs = initLogs({
-      resource,
-      config: {
-        pipelines: [
-          {
-            exporter: { kind: 'console' },
-            processor: { ...DEFAULT_BLRP, scheduledDelayMillis: 60_000 },
-          },
-        ],
-        limits: { attributeCountLimit: 128, attributeValueLengthLimit: 4 },
+    const logs = initLogs(
+      {
+        resource,
+        config: config({
+          OTEL_LOGS_EXPORTER: 'otlp',
+          OTEL_BLRP_SCHEDULE_DELAY: '60000',
+          OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: '4',
+        }),
+        logger: reporter,
+        register: false,
       },
-      exporter,
-      reporter,
-      register: false,
-    });
+      { exporter },
+    );
     const spanContext = {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       spanId: '00f067aa0ba902b7',

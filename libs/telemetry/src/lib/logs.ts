@@ -1,4 +1,4 @@
-import { logs, type MeterProvider } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor,
@@ -7,92 +7,132 @@ import {
   type LogRecordExporter,
   type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
-import type { LogsConfig, PipelineConfig } from './config/model.js';
+import type {
+  ExporterModel,
+  ProcessorModel,
+  TelemetryConfig,
+} from './config/model.js';
 import {
   ExportHealthLogRecordExporter,
-  type ExportHealthReporter,
+  type ExportHealthStats,
+  type TelemetryLogger,
 } from './export-health.js';
 import { createLogExporter } from './exporters.js';
+import { registerLogs } from './globals.js';
+import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
 export interface LogsOptions {
-  resource: Resource;
-  config: LogsConfig;
-  pem?: PemStore;
-  /** Replaces every configured exporter (tests pass an InMemoryLogRecordExporter). */
-  exporter?: LogRecordExporter;
+  readonly config: TelemetryConfig;
+  readonly resource?: Resource;
   /** Receives the log processors' own otel.sdk.* metrics. */
-  meterProvider?: MeterProvider;
-  reporter: ExportHealthReporter;
+  readonly meterProvider?: MeterProvider;
+  readonly logger: TelemetryLogger;
   /** Register as the global logger provider (default true). */
-  register?: boolean;
+  readonly register?: boolean;
+}
+
+export interface LogsInternals {
+  readonly pem?: PemStore;
+  /** As TracesInternals: replaces the exporters, in one processor (simple with `simple`). */
+  readonly exporter?: LogRecordExporter;
+  readonly simple?: boolean;
 }
 
 export interface Logs {
-  /** Undefined when no logs exporter is configured: nothing is emitted, nothing is patched. */
+  /** Undefined when no logs processor is configured: nothing is emitted, nothing is patched. */
   readonly provider: LoggerProvider | undefined;
-  /** The first OTLP exporter's export successes, failures and outages. */
-  readonly exportHealth: ExportHealthLogRecordExporter | undefined;
+  exportHealth(): Readonly<ExportHealthStats> | undefined;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
 /**
- * The logs signal: a LoggerProvider whose records go through a batch processor to OTLP (or to the
- * console). The records themselves come from the app's logger through an instrumentation — for
- * pino, @opentelemetry/instrumentation-pino's log sending, which the configuration adds whenever a
- * logs exporter is set — so the app keeps its JSON lines on stdout and gains log records with
- * severity, body, attributes, the active span's trace and span ids, and the service resource.
+ * The logs signal: a LoggerProvider whose records go through the configured processors to OTLP
+ * (or to the console). The records themselves come from the app's logger through an
+ * instrumentation — for pino, @opentelemetry/instrumentation-pino's log sending, which the
+ * configuration adds whenever a logs exporter is set — so the app keeps its JSON lines on stdout
+ * and gains log records with severity, body, attributes, the active span's trace and span ids,
+ * and the service resource.
  */
-export function initLogs(options: LogsOptions): Logs {
+export function initLogs(
+  options: LogsOptions,
+  internals: LogsInternals = {},
+): Logs {
   const { config } = options;
-  if (config.pipelines.length === 0 && options.exporter === undefined)
+  const configured = (config.logger_provider?.processors ??
+    []) as ProcessorModel[];
+  if (configured.length === 0 && internals.exporter === undefined)
     return {
       provider: undefined,
-      exportHealth: undefined,
+      exportHealth: () => undefined,
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
-  const pem =
-    options.pem ?? readPemFiles(config.pipelines.map((p) => p.exporter));
+  const pem = internals.pem ?? readPemFiles(config);
   let exportHealth: ExportHealthLogRecordExporter | undefined;
   const selfObsMeterProvider = options.meterProvider;
 
-  const processor = (
-    exporter: LogRecordExporter,
-    pipeline: PipelineConfig | undefined,
-  ): LogRecordProcessor =>
-    pipeline?.processor.kind === 'simple'
-      ? new SimpleLogRecordProcessor({ exporter, selfObsMeterProvider })
-      : new BatchLogRecordProcessor({
-          exporter,
-          ...(pipeline?.processor.kind === 'batch' ? pipeline.processor : {}),
-          selfObsMeterProvider,
-        });
-  const exporterFor = (pipeline: PipelineConfig): LogRecordExporter => {
-    const exporter = createLogExporter(pipeline.exporter, pem);
-    if (pipeline.exporter.kind !== 'otlp') return exporter;
+  const exporterFor = (model: ExporterModel): LogRecordExporter => {
+    if (internals.exporter) return internals.exporter;
+    const exporter = createLogExporter(model, pem);
+    const endpoint = (model.otlp_grpc ?? model.otlp_http)?.endpoint;
+    if (endpoint === undefined) return exporter;
     const health = new ExportHealthLogRecordExporter(
       exporter,
-      pipeline.exporter.otlp.endpoint,
-      options.reporter,
+      endpoint,
+      options.logger,
     );
     exportHealth ??= health;
     return health;
   };
-
+  const processor = (p: ProcessorModel): LogRecordProcessor => {
+    if (p.simple)
+      return new SimpleLogRecordProcessor({
+        exporter: exporterFor(p.simple.exporter),
+        selfObsMeterProvider,
+      });
+    const batch = p.batch;
+    // checkModel admits a simple or a batch processor, nothing else.
+    if (!batch)
+      throw new Error(
+        'internal: a log processor that is neither simple nor batch',
+      );
+    return new BatchLogRecordProcessor({
+      exporter: exporterFor(batch.exporter),
+      scheduledDelayMillis: batch.schedule_delay,
+      exportTimeoutMillis: batch.export_timeout,
+      maxQueueSize: batch.max_queue_size,
+      maxExportBatchSize: batch.max_export_batch_size,
+      selfObsMeterProvider,
+    });
+  };
+  const limits = config.logger_provider?.limits ?? {};
   const provider = new LoggerProvider({
-    resource: options.resource,
-    logRecordLimits: config.limits,
-    processors: options.exporter
-      ? [processor(options.exporter, config.pipelines[0])]
-      : config.pipelines.map((p) => processor(exporterFor(p), p)),
+    resource: options.resource ?? createResource(config),
+    logRecordLimits: {
+      attributeValueLengthLimit:
+        limits.attribute_value_length_limit ?? undefined,
+      attributeCountLimit: limits.attribute_count_limit ?? undefined,
+    },
+    processors: (internals.exporter
+      ? [
+          internals.simple || configured[0] === undefined
+            ? { simple: { exporter: {} } }
+            : configured[0],
+        ]
+      : configured
+    ).map(processor),
   });
-  if (options.register !== false) logs.setGlobalLoggerProvider(provider);
+  const unregister =
+    options.register === false ? () => undefined : registerLogs(provider);
   return {
     provider,
-    exportHealth,
+    exportHealth: () => exportHealth?.getStats(),
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await provider.shutdown();
+      unregister();
+    },
   };
 }

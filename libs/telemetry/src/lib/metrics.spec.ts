@@ -1,11 +1,20 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { createServer, get } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { initMetrics } from './metrics.js';
+import {
+  resolveTelemetryConfig,
+  type ConfigOverrides,
+} from './config/resolve.js';
+import { constantLabels, initMetrics } from './metrics.js';
 import { fetchFromHandler } from './test-helpers.js';
 
 describe('initMetrics', () => {
   const metrics = initMetrics({
+    config: resolveTelemetryConfig({
+      env: {},
+      defaultServiceName: 'metrics-test',
+    }),
     resource: resourceFromAttributes({ 'service.name': 'metrics-test' }),
     register: false,
   });
@@ -57,7 +66,97 @@ describe('initMetrics', () => {
   });
 });
 
+describe('views and cardinality limits from the configuration model', () => {
+  it('renames, filters attribute keys by glob, re-buckets, and caps series per reader', async () => {
+    const config = resolveTelemetryConfig({
+      env: {},
+      defaultServiceName: 'views-test',
+      overrides: {
+        meter_provider: {
+          readers: [
+            {
+              pull: {
+                exporter: { 'prometheus/development': {} },
+                cardinality_limits: { default: 1000, counter: 3 },
+              },
+            },
+          ],
+          views: [
+            {
+              selector: { instrument_name: 'request_counter' },
+              stream: {
+                name: 'requests',
+                attribute_keys: {
+                  included: ['http.*'],
+                  excluded: ['http.secret'],
+                },
+              },
+            },
+            {
+              selector: { instrument_type: 'histogram' },
+              stream: {
+                aggregation: {
+                  explicit_bucket_histogram: { boundaries: [1, 10] },
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+    const metrics = initMetrics({ config, register: false });
+    metrics.requestCounter.add(1, {
+      'http.route': '/a',
+      'http.secret': 'x',
+      user: 'u1',
+    });
+    // a counter no view selects gets the reader's cardinality limit (3 series)
+    const hits = metrics.meter.createCounter('hits');
+    for (const route of ['/b', '/c', '/d', '/e']) hits.add(1, { route });
+    metrics.meter.createHistogram('latency').record(5);
+    const { body } = await fetchFromHandler(metrics.metricsHandler);
+    expect(body).toMatch(/^requests_total\{http_route="\/a"[^}]*\} 1$/m);
+    expect(body).not.toMatch(/request_counter_total/);
+    expect(body).not.toMatch(/http_secret|user="u1"/);
+    // capped at 3 series: the rest folded into the overflow series
+    expect(body).toMatch(
+      /^hits_total\{[^}]*otel_metric_overflow="true"[^}]*\} 2$/m,
+    );
+    expect(body).toMatch(/^latency_bucket\{[^}]*le="10"[^}]*\} 1$/m);
+    expect(body).not.toMatch(/^latency_bucket\{[^}]*le="5"/m);
+    await metrics.shutdown();
+  });
+
+  it('builds the Prometheus constant-label pattern from globs, minus the excluded ones', () => {
+    const re = constantLabels({
+      included: ['service*'],
+      excluded: ['service.attr1'],
+    });
+    expect(re?.test('service.name')).toBe(true);
+    expect(re?.test('service.attr1')).toBe(false);
+    expect(re?.test('host.name')).toBe(false);
+    expect(constantLabels(undefined)).toBeUndefined();
+  });
+});
+
 describe('initMetrics with Prometheus on a port of its own', () => {
+  /** A Prometheus reader on 127.0.0.1:`port`, and `prometheus` settings of the extension. */
+  const ownPort = (
+    port: number,
+    prometheus: NonNullable<
+      NonNullable<ConfigOverrides['distribution']>['otel-dice']
+    >['prometheus'] = {},
+  ) =>
+    resolveTelemetryConfig({
+      env: {
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      },
+      defaultServiceName: 'port-test',
+      overrides: { distribution: { 'otel-dice': { prometheus } } },
+    });
+
   async function freePort(): Promise<number> {
     const server = createServer();
     await new Promise<void>((resolve) =>
@@ -72,9 +171,8 @@ describe('initMetrics with Prometheus on a port of its own', () => {
     const port = await freePort();
     const metrics = initMetrics({
       resource: resourceFromAttributes({ 'service.name': 'port-test' }),
-      config: { readers: [{ kind: 'prometheus', host: '127.0.0.1', port }] },
+      config: ownPort(port, { cache: 0 }),
       register: false,
-      prometheus: { scrape: { cacheMs: 0 } },
     });
     const url = `http://127.0.0.1:${port}/metrics`;
     try {
@@ -98,6 +196,86 @@ describe('initMetrics with Prometheus on a port of its own', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 
+  /** A GET on a connection of its own, closed after: the status and body, or the error. */
+  const fresh = (url: string) =>
+    new Promise<{ status?: number; body?: string; error?: string }>(
+      (resolve) => {
+        const req = get(url, { agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        });
+        req.on('error', (error) => resolve({ error: error.message }));
+      },
+    );
+
+  it('takes its target_info and its server limits from the extension', async () => {
+    const port = await freePort();
+    const metrics = initMetrics({
+      resource: resourceFromAttributes({ 'service.name': 'limits-test' }),
+      config: ownPort(port, {
+        cache: 0,
+        target_info: 'none',
+        server: { max_connections: 1 },
+      }),
+      register: false,
+    });
+    const url = `http://127.0.0.1:${port}/metrics`;
+    try {
+      let first = await fresh(url);
+      const deadline = Date.now() + 5_000;
+      while (first.status === undefined && Date.now() < deadline)
+        first = await fresh(url); // listening shortly after init
+      expect(first.status).toBe(200);
+      expect(first.body).toMatch(/^system_cpu_time_total/m);
+      expect(first.body).not.toMatch(/target_info/);
+      // one connection held open takes the only place: the next one is closed unanswered
+      const occupying = connect({ host: '127.0.0.1', port });
+      await once(occupying, 'connect');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const refused = await fresh(url);
+      expect(refused.status).toBeUndefined();
+      expect(refused.error).toBeDefined();
+      occupying.destroy();
+    } finally {
+      await metrics.shutdown();
+    }
+  });
+
+  it('shows no target_info for a reader with target_info_enabled/development: false', async () => {
+    const metrics = initMetrics({
+      resource: resourceFromAttributes({ 'service.name': 'reader-test' }),
+      config: resolveTelemetryConfig({
+        env: { TELEMETRY_PROMETHEUS_TARGET_INFO: 'all' },
+        defaultServiceName: 'reader-test',
+        overrides: {
+          meter_provider: {
+            readers: [
+              {
+                pull: {
+                  exporter: {
+                    'prometheus/development': {
+                      'target_info_enabled/development': false,
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      }),
+      register: false,
+    });
+    try {
+      const { body } = await fetchFromHandler(metrics.metricsHandler);
+      expect(body).toMatch(/^system_cpu_time_total/m);
+      expect(body).not.toMatch(/target_info/);
+    } finally {
+      await metrics.shutdown();
+    }
+  });
+
   it('warns once, naming host and port, when the port is taken', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -105,9 +283,9 @@ describe('initMetrics with Prometheus on a port of its own', () => {
     const warnings: string[] = [];
     const metrics = initMetrics({
       resource: resourceFromAttributes({ 'service.name': 'port-test' }),
-      config: { readers: [{ kind: 'prometheus', host: '127.0.0.1', port }] },
+      config: ownPort(port),
       register: false,
-      reporter: { warn: (m) => warnings.push(m), info: () => undefined },
+      logger: { warn: (m) => warnings.push(m), info: () => undefined },
     });
     try {
       const deadline = Date.now() + 5_000;
@@ -129,8 +307,14 @@ describe('initMetrics with Prometheus on a port of its own', () => {
   it('counts scrapes of the app port too', async () => {
     const metrics = initMetrics({
       resource: resourceFromAttributes({ 'service.name': 'count-test' }),
+      config: resolveTelemetryConfig({
+        env: {},
+        defaultServiceName: 'count-test',
+        overrides: {
+          distribution: { 'otel-dice': { prometheus: { cache: 0 } } },
+        },
+      }),
       register: false,
-      prometheus: { scrape: { cacheMs: 0 } },
     });
     try {
       await fetchFromHandler(metrics.metricsHandler);

@@ -1,69 +1,66 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { metrics, type Counter, type Meter } from '@opentelemetry/api';
+import type { Counter, Meter } from '@opentelemetry/api';
+import type { ConfigurationModel } from '@opentelemetry/configuration';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import {
+  AggregationType,
+  InstrumentType,
   MeterProvider,
   PeriodicExportingMetricReader,
+  type AggregationOption,
   type IMetricReader,
+  type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import { resolveConfigFromEnv } from './config/from-env.js';
 import {
   DEFAULT_PROMETHEUS_HOST,
-  type MetricReaderConfig,
-  type MetricsConfig,
+  DEFAULT_PROMETHEUS_PORT,
+  settingsOf,
+  type ExporterModel,
+  type TelemetryConfig,
 } from './config/model.js';
-import type { Env } from './config/values.js';
 import { cpuTimeCallback } from './cpu.js';
 import {
   ExportHealthMetricExporter,
-  type ExportHealthReporter,
+  type ExportHealthStats,
+  type TelemetryLogger,
 } from './export-health.js';
 import { createMetricExporter } from './exporters.js';
+import { registerMetrics } from './globals.js';
+import { globMatcher, globSource } from './glob.js';
+import { PrometheusScrape } from './prometheus-scrape.js';
 import {
-  PrometheusScrape,
-  type PrometheusScrapeOptions,
-} from './prometheus-scrape.js';
-import {
+  prometheusServerLimits,
   startPrometheusServer,
   type PrometheusServer,
-  type PrometheusServerLimits,
 } from './prometheus-server.js';
+import { standalone, stderrReporter } from './reporter.js';
+import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
 export const METER_NAME = '@otel-dice/telemetry';
 
 export interface MetricsOptions {
-  resource: Resource;
-  /** The metrics part of the configuration model; resolved from `env` when omitted. */
-  config?: MetricsConfig;
-  /** Read only when `config` is omitted; defaults to process.env. */
-  env?: Env;
-  /** PEM files the configuration names, already read (startTelemetry reads them once). */
-  pem?: PemStore;
-  /** Extra readers besides the configured ones (tests pass a reader they can collect from). */
-  readers?: IMetricReader[];
-  /** Where the one-line-per-outage warnings of a push exporter go. */
-  reporter?: ExportHealthReporter;
-  /** Register as the global meter provider (default true). */
-  register?: boolean;
   /**
-   * How `/metrics` is served, on the app's port and on the Prometheus port: the page cache and
-   * `target_info` (prometheus-scrape.ts), the Prometheus port's limits (prometheus-server.ts).
+   * The resolved configuration (`resolveTelemetryConfig`). Omitted: resolved once from the
+   * environment, as startTelemetry() would.
    */
-  prometheus?: {
-    readonly scrape?: Omit<PrometheusScrapeOptions, 'now'>;
-    readonly limits?: Partial<PrometheusServerLimits>;
-  };
+  readonly config?: TelemetryConfig;
+  /** Defaults to the configuration's resource. */
+  readonly resource?: Resource;
+  /** Where the one-line-per-outage warnings of a push exporter go; stderr by default. */
+  readonly logger?: TelemetryLogger;
+  /** Register as the global meter provider (default true). */
+  readonly register?: boolean;
 }
 
 export interface Metrics {
-  readonly provider: MeterProvider;
+  readonly meterProvider: MeterProvider;
   readonly meter: Meter;
   /** The seed's `request_counter`: exposed as `request_counter_total`. */
   readonly requestCounter: Counter;
-  /** The first push (OTLP) exporter's export successes, failures and outages. */
-  readonly exportHealth: ExportHealthMetricExporter | undefined;
+  /** Export successes, failures and outages of the first push (OTLP) exporter, if any. */
+  exportHealth(): Readonly<ExportHealthStats> | undefined;
   /**
    * Prometheus text exposition for the app's own `/metrics` route. Answers 404 when no
    * Prometheus reader serves on the app's port (metrics pushed, or on a port of their own).
@@ -73,50 +70,226 @@ export interface Metrics {
   shutdown(): Promise<void>;
 }
 
-const warnOnStderr: ExportHealthReporter = {
-  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
-  info: (message) => process.stderr.write(`[otel] ${message}\n`),
+/** What only the library itself passes: things already built once, and test readers. */
+export interface MetricsInternals {
+  readonly pem?: PemStore;
+  /** Extra readers besides the configured ones (the testing entry's on-demand reader). */
+  readonly readers?: readonly IMetricReader[];
+}
+
+type ReaderModel = NonNullable<
+  ConfigurationModel['meter_provider']
+>['readers'][number];
+type Cardinality = NonNullable<
+  NonNullable<ReaderModel['periodic']>['cardinality_limits']
+>;
+type ViewModel = NonNullable<
+  NonNullable<ConfigurationModel['meter_provider']>['views']
+>[number];
+
+const INSTRUMENT_TYPES: Record<string, InstrumentType> = {
+  counter: InstrumentType.COUNTER,
+  gauge: InstrumentType.GAUGE,
+  histogram: InstrumentType.HISTOGRAM,
+  observable_counter: InstrumentType.OBSERVABLE_COUNTER,
+  observable_gauge: InstrumentType.OBSERVABLE_GAUGE,
+  observable_up_down_counter: InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
+  up_down_counter: InstrumentType.UP_DOWN_COUNTER,
 };
+
+/** A reader's `cardinality_limits` as the SDK's selector: per instrument type, else default. */
+export function cardinalitySelector(
+  limits: Cardinality | null | undefined,
+): ((type: InstrumentType) => number) | undefined {
+  if (!limits) return undefined;
+  const byType = new Map<InstrumentType, number>();
+  for (const [name, type] of Object.entries(INSTRUMENT_TYPES)) {
+    const value = (limits as Record<string, number | null | undefined>)[name];
+    if (value != null) byType.set(type, value);
+  }
+  const fallback = limits.default ?? 2000;
+  return (type) => byType.get(type) ?? fallback;
+}
+
+/**
+ * The Prometheus exporter with the reader's cardinality limits: the exporter takes no selector
+ * option, so it answers the reader's question itself.
+ */
+class LimitedPrometheusExporter extends PrometheusExporter {
+  constructor(
+    options: ConstructorParameters<typeof PrometheusExporter>[0],
+    private readonly limitOf: ((type: InstrumentType) => number) | undefined,
+  ) {
+    super(options);
+  }
+
+  override selectCardinalityLimit(type: InstrumentType): number {
+    return this.limitOf
+      ? this.limitOf(type)
+      : super.selectCardinalityLimit(type);
+  }
+}
+
+/**
+ * `resource_constant_labels` as the exporter's one RegExp: the included globs minus the
+ * excluded ones (a negative look-ahead), anchored.
+ */
+export function constantLabels(
+  labels: { included?: string[]; excluded?: string[] } | null | undefined,
+): RegExp | undefined {
+  if (!labels?.included?.length) return undefined;
+  const included = labels.included.map(globSource).join('|');
+  const excluded = labels.excluded?.length
+    ? `(?!(?:${labels.excluded.map(globSource).join('|')})$)`
+    : '';
+  return new RegExp(`^${excluded}(?:${included})$`);
+}
+
+function aggregation(
+  model: ViewModel['stream']['aggregation'],
+): AggregationOption | undefined {
+  if (!model) return undefined;
+  if (model.drop) return { type: AggregationType.DROP };
+  if (model.sum) return { type: AggregationType.SUM };
+  if (model.last_value) return { type: AggregationType.LAST_VALUE };
+  if (model.explicit_bucket_histogram) {
+    const h = model.explicit_bucket_histogram;
+    return {
+      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      options: {
+        recordMinMax: h.record_min_max ?? true,
+        // The schema's default boundaries, as sdk-node's create-from-config uses them.
+        boundaries: h.boundaries ?? [
+          0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500,
+          10000,
+        ],
+      },
+    };
+  }
+  if (model.base2_exponential_bucket_histogram) {
+    const h = model.base2_exponential_bucket_histogram;
+    return {
+      type: AggregationType.EXPONENTIAL_HISTOGRAM,
+      options: {
+        recordMinMax: h.record_min_max ?? undefined,
+        maxSize: h.max_size ?? undefined,
+      },
+    };
+  }
+  return { type: AggregationType.DEFAULT };
+}
+
+/** A view of the model as the SDK's (checked when the configuration was resolved). */
+export function viewOptions(view: ViewModel): ViewOptions {
+  const { selector, stream } = view;
+  const keys = stream.attribute_keys;
+  const included = keys?.included?.length
+    ? globMatcher(keys.included)
+    : undefined;
+  const excluded = keys?.excluded?.length
+    ? globMatcher(keys.excluded)
+    : undefined;
+  return {
+    ...(selector.instrument_name
+      ? { instrumentName: selector.instrument_name }
+      : {}),
+    ...(selector.instrument_type
+      ? { instrumentType: INSTRUMENT_TYPES[selector.instrument_type] }
+      : {}),
+    ...(selector.unit ? { instrumentUnit: selector.unit } : {}),
+    ...(selector.meter_name ? { meterName: selector.meter_name } : {}),
+    ...(selector.meter_version ? { meterVersion: selector.meter_version } : {}),
+    ...(selector.meter_schema_url
+      ? { meterSchemaUrl: selector.meter_schema_url }
+      : {}),
+    ...(stream.name ? { name: stream.name } : {}),
+    ...(stream.description ? { description: stream.description } : {}),
+    ...(stream.aggregation
+      ? { aggregation: aggregation(stream.aggregation) }
+      : {}),
+    ...(stream.aggregation_cardinality_limit != null
+      ? { aggregationCardinalityLimit: stream.aggregation_cardinality_limit }
+      : {}),
+    // The schema's keys may be globs; the SDK's allow/deny lists take exact names.
+    ...(included || excluded
+      ? {
+          attributesProcessors: [
+            {
+              process: (incoming) =>
+                Object.fromEntries(
+                  Object.entries(incoming).filter(
+                    ([key]) =>
+                      (included === undefined || included(key)) &&
+                      !(excluded !== undefined && excluded(key)),
+                  ),
+                ),
+            },
+          ],
+        }
+      : {}),
+  };
+}
 
 /**
  * The seed's init_metrics: a meter provider read, by default, by Prometheus on the app's own
  * server (the exporter's HTTP server is never started, its request handler is mounted by the
- * app), plus whatever readers the configuration names — OTLP push every
- * OTEL_METRIC_EXPORT_INTERVAL, Prometheus on a port of its own, console — and the seed's
+ * app), plus whatever readers the configuration names — OTLP push every interval, Prometheus on
+ * a port of its own, console — with its views and cardinality limits, and the seed's
  * `request_counter` and `system.cpu.time` instruments.
  */
-export function initMetrics(options: MetricsOptions): Metrics {
-  const config =
-    options.config ??
-    resolveConfigFromEnv(options.env ?? process.env, { serviceName: '' })
-      .metrics;
-  const reporter = options.reporter ?? warnOnStderr;
-  const pem =
-    options.pem ??
-    readPemFiles(
-      config.readers.flatMap((r) =>
-        r.kind === 'periodic' ? [r.exporter] : [],
-      ),
-    );
+export function initMetrics(options: MetricsOptions = {}): Metrics {
+  return buildMetrics(standalone(options));
+}
+
+export function buildMetrics(
+  options: MetricsOptions & { readonly config: TelemetryConfig },
+  internals: MetricsInternals = {},
+): Metrics {
+  const { config } = options;
+  const reporter = options.logger ?? stderrReporter;
+  const pem = internals.pem ?? readPemFiles(config);
+  const settings = settingsOf(config);
+  const onAppPort = settings.prometheus_on_app_port;
   let appPortScrape: PrometheusScrape | undefined;
   const scrapes: PrometheusScrape[] = [];
   const servers: Promise<PrometheusServer | undefined>[] = [];
   let exportHealth: ExportHealthMetricExporter | undefined;
 
-  const reader = (readerConfig: MetricReaderConfig): IMetricReader => {
-    if (readerConfig.kind === 'prometheus') {
-      // The exporter collects; it never serves (prometheus-server.ts says why).
-      const exporter = new PrometheusExporter({ preventServerStart: true });
-      const scrape = new PrometheusScrape(exporter, options.prometheus?.scrape);
+  const reader = (model: ReaderModel): IMetricReader => {
+    if (model.pull) {
+      const p = model.pull.exporter['prometheus/development'] ?? {};
+      // The first reader that names no host and port is the app's /metrics, when so configured.
+      const ownServer = !(
+        onAppPort &&
+        p.host == null &&
+        p.port == null &&
+        appPortScrape === undefined
+      );
+      const host = p.host ?? DEFAULT_PROMETHEUS_HOST;
+      const port = p.port ?? DEFAULT_PROMETHEUS_PORT;
+      // The exporter collects; it never serves, and its page is rendered by PrometheusScrape
+      // (prometheus-scrape.ts and prometheus-server.ts say why).
+      const exporter = new LimitedPrometheusExporter(
+        { preventServerStart: true },
+        cardinalitySelector(model.pull.cardinality_limits),
+      );
+      const scrape = new PrometheusScrape(exporter, {
+        cacheMs: settings.prometheus.cache,
+        targetInfo:
+          p['target_info_enabled/development'] === false
+            ? 'none'
+            : settings.prometheus.target_info,
+        withoutScopeInfo: p.scope_info_enabled === false,
+        withResourceConstantLabels: constantLabels(p.resource_constant_labels),
+      });
       scrapes.push(scrape);
-      const { host = DEFAULT_PROMETHEUS_HOST, port } = readerConfig;
-      if (port === undefined) appPortScrape ??= scrape;
+      if (!ownServer) appPortScrape ??= scrape;
       else
         servers.push(
           startPrometheusServer(scrape.handle, {
             host,
             port,
-            limits: options.prometheus?.limits,
+            limits: prometheusServerLimits(settings.prometheus.server),
           }).catch((error: unknown) => {
             reporter.warn(
               `cannot serve Prometheus metrics on ${host}:${port}: ${(error as Error).message}`,
@@ -126,37 +299,69 @@ export function initMetrics(options: MetricsOptions): Metrics {
         );
       return exporter;
     }
-    let exporter = createMetricExporter(readerConfig, pem);
-    if (readerConfig.exporter.kind === 'otlp') {
+    const periodic = model.periodic;
+    // checkModel admits a pull (prometheus) or a periodic reader, nothing else.
+    if (!periodic)
+      throw new Error(
+        'internal: a metric reader that is neither pull nor periodic',
+      );
+    const exporterModel = periodic.exporter as ExporterModel;
+    let exporter = createMetricExporter(exporterModel, pem);
+    const endpoint = (exporterModel.otlp_grpc ?? exporterModel.otlp_http)
+      ?.endpoint;
+    if (endpoint !== undefined) {
       const health = new ExportHealthMetricExporter(
         exporter,
-        readerConfig.exporter.otlp.endpoint,
+        endpoint,
         reporter,
       );
       exportHealth ??= health;
       exporter = health;
     }
+    const limits = periodic.cardinality_limits;
     return new PeriodicExportingMetricReader({
       exporter,
-      exportIntervalMillis: readerConfig.exportIntervalMillis,
-      exportTimeoutMillis: readerConfig.exportTimeoutMillis,
+      exportIntervalMillis: periodic.interval ?? undefined,
+      exportTimeoutMillis: periodic.timeout ?? undefined,
+      ...(limits
+        ? {
+            cardinalityLimits: {
+              default: limits.default ?? undefined,
+              counter: limits.counter ?? undefined,
+              gauge: limits.gauge ?? undefined,
+              histogram: limits.histogram ?? undefined,
+              upDownCounter: limits.up_down_counter ?? undefined,
+              observableCounter: limits.observable_counter ?? undefined,
+              observableGauge: limits.observable_gauge ?? undefined,
+              observableUpDownCounter:
+                limits.observable_up_down_counter ?? undefined,
+            },
+          }
+        : {}),
+      maxExportBatchSize:
+        periodic['max_export_batch_size/development'] ?? undefined,
     });
   };
 
   const provider = new MeterProvider({
-    resource: options.resource,
-    readers: [...config.readers.map(reader), ...(options.readers ?? [])],
+    resource: options.resource ?? createResource(config),
+    readers: [
+      ...(config.meter_provider?.readers ?? []).map(reader),
+      ...(internals.readers ?? []),
+    ],
+    views: (config.meter_provider?.views ?? []).map(viewOptions),
   });
-  if (options.register !== false) metrics.setGlobalMeterProvider(provider);
+  const unregister =
+    options.register === false ? () => undefined : registerMetrics(provider);
   const meter = provider.getMeter(METER_NAME);
   const requestCounter = registerSeedInstruments(meter);
   for (const scrape of scrapes) scrape.countOn(meter);
   const served = appPortScrape;
   return {
-    provider,
+    meterProvider: provider,
     meter,
     requestCounter,
-    exportHealth,
+    exportHealth: () => exportHealth?.getStats(),
     metricsHandler: served ? served.handle : notServedHere,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
@@ -164,6 +369,7 @@ export function initMetrics(options: MetricsOptions): Metrics {
         provider.shutdown(),
         ...servers.map(async (server) => (await server)?.close()),
       ]);
+      unregister();
     },
   };
 }

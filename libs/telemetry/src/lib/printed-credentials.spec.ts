@@ -12,6 +12,11 @@ import { inspect } from 'node:util';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
+import {
+  otlpExporters,
+  settingsOf,
+  type TelemetryConfig,
+} from './config/model.js';
 import { knownSecrets } from './config/redact.js';
 import { resolveTelemetryConfig } from './config/resolve.js';
 import { redactingDiagLogger } from './diagnostics.js';
@@ -104,7 +109,7 @@ async function printedFor(env: Record<string, string>): Promise<string[]> {
     warn: (m: string) => printed.push(m),
     info: (m: string) => printed.push(m),
   };
-  let config;
+  let config: TelemetryConfig;
   try {
     config = resolveTelemetryConfig({ defaultServiceName: 'fuzz', env });
   } catch (error) {
@@ -114,14 +119,13 @@ async function printedFor(env: Record<string, string>): Promise<string[]> {
   const secrets = knownSecrets(config);
   const logger = redactingReporter(sink, secrets);
   logger.info(`telemetry: ${describeConfig(config)}`);
-  for (const note of config.notes) logger.warn(note);
+  for (const note of settingsOf(config).notes) logger.warn(note);
 
   const diag = redactingDiagLogger(secrets, (_level, line) =>
     printed.push(line),
   );
-  for (const pipeline of config.traces.pipelines) {
-    if (pipeline.exporter.kind !== 'otlp') continue;
-    const { endpoint } = pipeline.exporter.otlp;
+  for (const { settings } of otlpExporters(config)) {
+    const { endpoint } = settings;
     diag.debug('exporter config', { url: endpoint });
     for (const quoted of quotings(endpoint)) {
       const failing: SpanExporter = {

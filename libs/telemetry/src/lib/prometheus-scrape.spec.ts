@@ -1,6 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import { createResource } from './resource.js';
 import {
   EXPOSITION_CONTENT_TYPE,
@@ -16,12 +17,16 @@ afterAll(() => Promise.all(providers.map((p) => p.shutdown())));
 function setup(options: Omit<PrometheusScrapeOptions, 'now'> = {}) {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({
-    resource: createResource({
-      serviceName: 'scrape-test',
-      serviceVersion: '1.0.0',
-      attributes: { 'k8s.node.name': 'node-3' },
-      detectors: ['host', 'os', 'process', 'service'],
-    }),
+    resource: createResource(
+      resolveTelemetryConfig({
+        env: {
+          OTEL_RESOURCE_ATTRIBUTES: 'k8s.node.name=node-3',
+          OTEL_NODE_RESOURCE_DETECTORS: 'host,os,process,service',
+        },
+        defaultServiceName: 'scrape-test',
+        serviceVersion: '1.0.0',
+      }),
+    ),
     readers: [exporter],
   });
   providers.push(provider);
@@ -115,6 +120,22 @@ describe('PrometheusScrape', () => {
       setup({ targetInfo: 'none' }).scrape.handle,
     );
     expect(none.body).not.toMatch(/target_info/);
+  });
+
+  it('takes resource constant labels from the whole resource, target_info trimmed all the same', async () => {
+    const { scrape, counter } = setup({
+      withResourceConstantLabels: /^k8s\.node\.name$/,
+      withoutScopeInfo: true,
+    });
+    counter.add(1);
+    const { body } = await fetchFromHandler(scrape.handle);
+    // the label the reader asked for by name, on every series, and no otel_scope_* labels
+    expect(body).toMatch(/^things_total\{k8s_node_name="node-3"\} 1$/m);
+    const targetInfo = body
+      .split('\n')
+      .find((l) => l.startsWith('target_info{'));
+    expect(targetInfo).toMatch(/service_name="scrape-test"/);
+    expect(targetInfo).not.toMatch(/k8s_/);
   });
 
   it('answers 500 with no details when collecting fails, and counts it', async () => {

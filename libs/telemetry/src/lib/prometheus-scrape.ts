@@ -11,26 +11,33 @@
  *   and kept as one Buffer that every response shares;
  * - every scrape is counted in `promhttp_metric_handler_requests_total{code}`, the series Go's
  *   Prometheus client serves for the same purpose, so a flood shows on the dashboards;
- * - `target_info` shows the service's identity only, unless asked for all (resource.ts).
+ * - `target_info` shows the service's identity only, unless asked for all (resource.ts);
+ * - the reader's own settings of the configuration model (scope info, resource constant labels)
+ *   are the serializer's, as they would be the exporter's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag, type Counter, type Meter } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { MetricReader, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { targetInfoAttributes, type TargetInfoMode } from './resource.js';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
+import { DEFAULT_PROMETHEUS, type TargetInfoMode } from './config/model.js';
+import { targetInfoAttributes } from './resource.js';
 
 export interface PrometheusScrapeOptions {
   /** How long a rendered page is served again, in ms; 0 renders every scrape. */
   readonly cacheMs?: number;
   /** What `target_info` shows: see TargetInfoMode. */
   readonly targetInfo?: TargetInfoMode;
+  /** The reader's `scope_info_enabled: false`: no otel_scope_* labels. */
+  readonly withoutScopeInfo?: boolean;
+  /** The reader's `resource_constant_labels`: resource attributes added to every series. */
+  readonly withResourceConstantLabels?: RegExp;
   /** Monotonic ms; tests pass their own clock. */
   readonly now?: () => number;
 }
 
-export const DEFAULT_SCRAPE_CACHE_MS = 1_000;
-export const DEFAULT_TARGET_INFO: TargetInfoMode = 'service';
+export const DEFAULT_SCRAPE_CACHE_MS = DEFAULT_PROMETHEUS.cache;
+export const DEFAULT_TARGET_INFO = DEFAULT_PROMETHEUS.target_info;
 
 /** Shown by Prometheus as `promhttp_metric_handler_requests_total{code="200"}`. */
 export const SCRAPE_COUNTER = 'promhttp.metric_handler.requests';
@@ -66,13 +73,11 @@ export class PrometheusScrape {
       );
     this.targetInfo = options.targetInfo ?? DEFAULT_TARGET_INFO;
     this.now = options.now ?? (() => performance.now());
-    // The exporter's defaults: no prefix, no timestamps, no resource labels, scope info kept.
-    this.serializer = new PrometheusSerializer(
-      undefined,
-      false,
-      undefined,
-      this.targetInfo === 'none',
-      false,
+    // The exporter's defaults (no prefix, no timestamps) and the reader's settings.
+    this.serializer = new TargetInfoSerializer(
+      this.targetInfo,
+      options.withResourceConstantLabels,
+      options.withoutScopeInfo ?? false,
     );
   }
 
@@ -118,7 +123,7 @@ export class PrometheusScrape {
       const { resourceMetrics, errors } = await this.reader.collect();
       if (errors.length > 0)
         diag.error('Prometheus scrape: metrics collection errors', ...errors);
-      const text = this.serializer.serialize(this.shown(resourceMetrics));
+      const text = this.serializer.serialize(resourceMetrics);
       return { status: 200, body: Buffer.from(text), renderedAt: this.now() };
     } catch (error) {
       // Kept like a page, so a flood during an outage stays as cheap; no details to the scraper.
@@ -130,17 +135,40 @@ export class PrometheusScrape {
       };
     }
   }
+}
 
-  private shown(resourceMetrics: ResourceMetrics): ResourceMetrics {
-    if (this.targetInfo === 'all') return resourceMetrics;
-    return {
-      ...resourceMetrics,
-      resource: resourceFromAttributes(
-        targetInfoAttributes(
-          resourceMetrics.resource.attributes,
-          this.targetInfo,
-        ),
-      ),
-    };
+/**
+ * The exporter's serializer with `target_info` trimmed to `mode`. Only the `target_info` series
+ * is trimmed: resource constant labels, which the reader asked for by name, are still taken from
+ * the whole resource.
+ */
+class TargetInfoSerializer extends PrometheusSerializer {
+  constructor(
+    private readonly mode: TargetInfoMode,
+    withResourceConstantLabels: RegExp | undefined,
+    withoutScopeInfo: boolean,
+  ) {
+    super(
+      undefined,
+      false,
+      withResourceConstantLabels,
+      mode === 'none',
+      withoutScopeInfo,
+    );
+  }
+
+  protected override _serializeResource(
+    ...[resource, ...rest]: Parameters<
+      PrometheusSerializer['_serializeResource']
+    >
+  ): string {
+    return this.mode === 'all'
+      ? super._serializeResource(resource, ...rest)
+      : super._serializeResource(
+          resourceFromAttributes(
+            targetInfoAttributes(resource.attributes, this.mode),
+          ),
+          ...rest,
+        );
   }
 }

@@ -20,8 +20,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_PROMETHEUS, type PrometheusSettings } from './config/model.js';
 import {
-  DEFAULT_CONNECTION_GUARD,
   guardConnections,
   type ConnectionGuardOptions,
 } from './connection-guard.js';
@@ -37,17 +37,23 @@ export interface PrometheusServerLimits extends ConnectionGuardOptions {
   readonly maxConnections: number;
 }
 
-/**
- * The apps' defaults for their own ports, and a small connection cap: a scrape needs one
- * connection per Prometheus server, so 32 leave room for HA pairs, agents and a curl or two.
- */
-export const DEFAULT_PROMETHEUS_SERVER_LIMITS: PrometheusServerLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 25_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnections: 32,
-  ...DEFAULT_CONNECTION_GUARD,
-};
+/** The model's `prometheus.server` settings (config/model.ts) as the server's limits. */
+export function prometheusServerLimits(
+  server: PrometheusSettings['server'],
+): PrometheusServerLimits {
+  return {
+    headersTimeoutMs: server.headers_timeout,
+    requestTimeoutMs: server.request_timeout,
+    keepAliveTimeoutMs: server.keep_alive_timeout,
+    maxConnections: server.max_connections,
+    sendTimeoutMs: server.send_timeout,
+    maxPipelinedRequests: server.max_pipelined_requests,
+  };
+}
+
+/** The model's defaults (DEFAULT_PROMETHEUS in config/model.ts says why these). */
+export const DEFAULT_PROMETHEUS_SERVER_LIMITS: PrometheusServerLimits =
+  prometheusServerLimits(DEFAULT_PROMETHEUS.server);
 
 /** How often Node looks for requests past their head/request timeout (its default is 30 s). */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;

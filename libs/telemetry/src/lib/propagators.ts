@@ -1,5 +1,5 @@
 /**
- * OTEL_PROPAGATORS → one TextMapPropagator: the W3C pair and B3 from the OpenTelemetry packages,
+ * The model's `propagator.composite` → one TextMapPropagator: the W3C pair and B3 from the OpenTelemetry packages,
  * Jaeger from this library (see jaeger-propagator.ts for why). Order is kept: on extract, a
  * later propagator's span context wins, as in the SDK's composite.
  */
@@ -10,7 +10,7 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import type { PropagatorName } from './config/model.js';
+import type { PropagatorName, TelemetryConfig } from './config/model.js';
 import { JaegerPropagator } from './jaeger-propagator.js';
 
 const FACTORIES: Record<PropagatorName, () => TextMapPropagator> = {
@@ -31,4 +31,11 @@ export function createPropagator(
   return propagators.length === 1
     ? propagators[0]
     : new CompositePropagator({ propagators });
+}
+
+/** The propagator names of the model's composite, in order (checked when it was resolved). */
+export function propagatorNames(config: TelemetryConfig): PropagatorName[] {
+  return (config.propagator?.composite ?? []).map(
+    (entry) => Object.keys(entry)[0] as PropagatorName,
+  );
 }

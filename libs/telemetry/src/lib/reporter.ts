@@ -6,12 +6,14 @@
  * everything else. If the process ends before that (a start-up failure), held lines are written
  * to the fallback (plain stderr lines) instead of being lost.
  */
-import { redactText } from './config/redact.js';
-import type { ExportHealthReporter } from './export-health.js';
+import type { TelemetryConfig } from './config/model.js';
+import { knownSecrets, redactText } from './config/redact.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
+import type { TelemetryLogger } from './export-health.js';
 
-export interface DeferredReporter extends ExportHealthReporter {
+export interface DeferredReporter extends TelemetryLogger {
   /** Replays held lines into `target` and sends every later line there. */
-  attach(target: ExportHealthReporter): void;
+  attach(target: TelemetryLogger): void;
   /** Writes held lines to the fallback now (e.g. before exiting on a start-up error). */
   flush(): void;
 }
@@ -22,13 +24,13 @@ export const MAX_HELD_LINES = 100;
 type Line = { level: 'warn' | 'info'; message: string };
 
 export function createDeferredReporter(
-  fallback: ExportHealthReporter,
+  fallback: TelemetryLogger,
   onExit: (listener: () => void) => void = (listener) =>
     process.once('exit', listener),
 ): DeferredReporter {
-  let target: ExportHealthReporter | undefined;
+  let target: TelemetryLogger | undefined;
   const held: Line[] = [];
-  const write = (to: ExportHealthReporter, line: Line) =>
+  const write = (to: TelemetryLogger, line: Line) =>
     line.level === 'warn' ? to.warn(line.message) : to.info(line.message);
   const flush = () => {
     for (const line of held.splice(0)) write(fallback, line);
@@ -51,7 +53,7 @@ export function createDeferredReporter(
 }
 
 /** Plain stderr lines prefixed with the app's name: the fallback before a logger exists. */
-export function stderrLines(prefix: string): ExportHealthReporter {
+export function stderrLines(prefix: string): TelemetryLogger {
   return {
     warn: (message) => process.stderr.write(`${prefix}: warning: ${message}\n`),
     info: (message) => process.stderr.write(`${prefix}: ${message}\n`),
@@ -64,11 +66,47 @@ export function stderrLines(prefix: string): ExportHealthReporter {
  * so a message from an exporter or the SDK cannot print them in a form the URL rule misses.
  */
 export function redactingReporter(
-  target: ExportHealthReporter,
+  target: TelemetryLogger,
   secrets: readonly string[] = [],
-): ExportHealthReporter {
+): TelemetryLogger {
   return {
     warn: (message) => target.warn(redactText(message, secrets)),
     info: (message) => target.info(redactText(message, secrets)),
   };
+}
+
+/** The library's own lines when the app gives no logger: one plain line each on stderr. */
+export const stderrReporter: TelemetryLogger = {
+  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
+  info: (message) => process.stderr.write(`[otel] ${message}\n`),
+};
+
+/**
+ * Where the library prints for `config`: the app's logger (or stderr), every line redacted with
+ * the configuration's own credentials. What startTelemetry, initTraces and initMetrics print
+ * through.
+ */
+export function libraryLogger(
+  config: TelemetryConfig,
+  logger: TelemetryLogger = stderrReporter,
+): TelemetryLogger {
+  return redactingReporter(logger, knownSecrets(config));
+}
+
+/**
+ * The options of initTraces()/initMetrics() called on their own: the configuration resolved once
+ * (from the environment, as startTelemetry() would) unless given, and the library's lines through
+ * libraryLogger — what startTelemetry() hands its own parts.
+ */
+export function standalone<
+  O extends {
+    readonly config?: TelemetryConfig;
+    readonly logger?: TelemetryLogger;
+  },
+>(
+  options: O,
+): O & { readonly config: TelemetryConfig; readonly logger: TelemetryLogger } {
+  const config =
+    options.config ?? resolveTelemetryConfig({ defaultServiceName: '' });
+  return { ...options, config, logger: libraryLogger(config, options.logger) };
 }

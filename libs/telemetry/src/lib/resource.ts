@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import {
   defaultResource,
   detectResources,
@@ -10,11 +10,12 @@ import {
   type Resource,
   type ResourceDetector,
 } from '@opentelemetry/resources';
-import {
-  ATTR_SERVICE_NAME,
-  ATTR_SERVICE_VERSION,
-} from '@opentelemetry/semantic-conventions';
-import type { ResourceConfig, ResourceDetectorName } from './config/model.js';
+import type {
+  DetectorName,
+  TargetInfoMode,
+  TelemetryConfig,
+} from './config/model.js';
+import { globMatcher } from './glob.js';
 
 /**
  * Process attributes that describe how the process was started rather than what it is: the full
@@ -41,14 +42,6 @@ export const safeProcessDetector: ResourceDetector = {
     };
   },
 };
-
-/**
- * What the Prometheus `target_info` series shows of the resource:
- * - `service` (the default): who the service is — TARGET_INFO_ATTRIBUTES;
- * - `all`: every resource attribute, as the OpenTelemetry Prometheus exporters do;
- * - `none`: no `target_info` at all.
- */
-export type TargetInfoMode = 'service' | 'all' | 'none';
 
 /**
  * The resource attributes `target_info` keeps by default: the service's identity, what a scraper
@@ -81,44 +74,71 @@ export function targetInfoAttributes(
   );
 }
 
-function detector(name: ResourceDetectorName): ResourceDetector {
-  switch (name) {
-    case 'host':
-      return hostDetector;
+function detectors(name: string): ResourceDetector[] {
+  switch (name as DetectorName) {
+    case 'host': // the schema's host detector covers host.* and os.*, as the SDK's naming does
+      return [hostDetector, osDetector];
     case 'os':
-      return osDetector;
+      return [osDetector];
     case 'process':
-      return safeProcessDetector;
+      return [safeProcessDetector];
     case 'service':
-      return serviceInstanceIdDetector;
+      // service.name is decided with the rest of the configuration (resolve.ts)
+      return [serviceInstanceIdDetector];
     case 'container': {
       // Loaded only when asked for: it reads /proc/self/cgroup and mountinfo.
       const { containerDetector } =
         require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container');
-      return containerDetector;
+      return [containerDetector];
     }
   }
+  return [];
 }
 
 /**
- * The resource every signal carries. Merged, lowest priority first: the SDK's telemetry.sdk.*
- * attributes, the detectors' attributes, OTEL_RESOURCE_ATTRIBUTES (or the configuration file's
- * resource attributes), then service.name / service.version as the model resolved them — so
- * OTEL_SERVICE_NAME beats a service.name in OTEL_RESOURCE_ATTRIBUTES, as the specification
- * requires, and a `service.instance.id` given there (a pod name, say) beats the random one.
+ * The resource every signal carries, from the model's `resource`. Merged, lowest priority first:
+ * the SDK's telemetry.sdk.* attributes, the detectors' attributes (filtered by
+ * `detection/development.attributes`), then the configured attributes — where resolve.ts has
+ * put the decided `service.name` and `service.version`, so OTEL_SERVICE_NAME beats a
+ * service.name in OTEL_RESOURCE_ATTRIBUTES, as the specification requires, and a
+ * `service.instance.id` given there (a pod name, say) beats the random one — and the schema URL.
  */
-export function createResource(config: ResourceConfig): Resource {
-  const detected =
-    config.detectors.length === 0
+export function createResource(config: TelemetryConfig): Resource {
+  const model = config.resource ?? {};
+  const detection = model['detection/development'];
+  const names = (detection?.detectors ?? []).flatMap((d) => Object.keys(d));
+  let detected =
+    names.length === 0
       ? resourceFromAttributes({})
-      : detectResources({ detectors: config.detectors.map(detector) });
-  const service: Record<string, string> = {
-    [ATTR_SERVICE_NAME]: config.serviceName,
-  };
-  if (config.serviceVersion)
-    service[ATTR_SERVICE_VERSION] = config.serviceVersion;
+      : detectResources({ detectors: names.flatMap(detectors) });
+  const filter = detection?.attributes;
+  if (filter?.included !== undefined || filter?.excluded !== undefined) {
+    const included = filter.included?.length
+      ? globMatcher(filter.included)
+      : () => true;
+    const excluded = filter.excluded?.length
+      ? globMatcher(filter.excluded)
+      : () => false;
+    // `detection/development.attributes`: which detected attributes are kept, by glob —
+    // the included ones (all when none are listed) minus the excluded ones. Raw attributes:
+    // a detector's value may still be a promise (the container id).
+    detected = resourceFromAttributes(
+      Object.fromEntries(
+        detected
+          .getRawAttributes()
+          .filter(([key]) => included(key) && !excluded(key)),
+      ) as Parameters<typeof resourceFromAttributes>[0],
+    );
+  }
+  const attributes: Record<string, AttributeValue> = {};
+  for (const { name, value } of model.attributes ?? [])
+    if (value !== null) attributes[name] = value;
   return defaultResource()
     .merge(detected)
-    .merge(resourceFromAttributes(config.attributes))
-    .merge(resourceFromAttributes(service));
+    .merge(
+      resourceFromAttributes(
+        attributes,
+        model.schema_url ? { schemaUrl: model.schema_url } : undefined,
+      ),
+    );
 }

@@ -1,5 +1,6 @@
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import { initMetrics } from './metrics.js';
 import { PreAggregatedMeterProvider, SeriesSums } from './self-metrics.js';
 import { fetchFromHandler } from './test-helpers.js';
@@ -56,16 +57,19 @@ describe('SeriesSums', () => {
 
 describe('PreAggregatedMeterProvider', () => {
   const metrics = initMetrics({
+    config: resolveTelemetryConfig({
+      // every scrape a fresh page: the tests read /metrics one right after the other
+      env: { TELEMETRY_PROMETHEUS_CACHE_MS: '0' },
+      defaultServiceName: 'self-metrics-test',
+    }),
     resource: resourceFromAttributes({ 'service.name': 'self-metrics-test' }),
     register: false,
-    // every scrape a fresh page: the tests read /metrics one right after the other
-    prometheus: { scrape: { cacheMs: 0 } },
   });
   afterAll(() => metrics.shutdown());
 
   it('gives the tracer’s span metrics the SDK’s names, types and attributes', async () => {
     const tracer = new TracerProvider({
-      meterProvider: new PreAggregatedMeterProvider(metrics.provider),
+      meterProvider: new PreAggregatedMeterProvider(metrics.meterProvider),
     }).getTracer('t');
     const root = tracer.startSpan('root');
     tracer.startSpan('open'); // never ended: still live
@@ -83,9 +87,9 @@ describe('PreAggregatedMeterProvider', () => {
   });
 
   it('creates every other instrument on the wrapped meter', async () => {
-    const meter = new PreAggregatedMeterProvider(metrics.provider).getMeter(
-      'other',
-    );
+    const meter = new PreAggregatedMeterProvider(
+      metrics.meterProvider,
+    ).getMeter('other');
     meter.createHistogram('pre_aggregated_test_histogram').record(3);
     const { body } = await fetchFromHandler(metrics.metricsHandler);
     expect(body).toMatch(/^pre_aggregated_test_histogram_count\{[^}]*\} 1$/m);

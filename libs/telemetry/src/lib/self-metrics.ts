@@ -15,11 +15,12 @@ import type {
  * (`otel.sdk.span.started`, `otel.sdk.span.live`): the same metrics, names, units, descriptions
  * and attributes, added up in plain numbers and reported when a reader collects.
  *
- * Why: the tracer updates them three times per span (started +1, live +1, live −1), nine times
- * per dice-api request. Through the SDK's synchronous instruments each update sorts and
- * JSON-serializes its attribute object to find the series, reads the clock and checks the value:
- * ~6 µs per request, about 5 % of the instrumented app's CPU. These counters have a handful of
- * series (parent origin × sampling result), so a few Map lookups (see SeriesSums) do the same job.
+ * Why: the tracer updates them for every span it starts (started +1, and for a recording span
+ * live +1 and −1), the spans the sampler drops included. Through the SDK's synchronous
+ * instruments each update sorts and JSON-serializes its attribute object to find the series,
+ * reads the clock and checks the value; these counters have a handful of series (parent origin
+ * × sampling result), so a few Map lookups (see SeriesSums) do the same job. What that saves is
+ * measured in docs/benchmarks.md.
  *
  * Counters and up-down counters become observable counters and observable up-down counters on the
  * wrapped meter: Prometheus shows the same `otel_sdk_span_started_total` counter and
@@ -28,10 +29,7 @@ import type {
  * to one `otel.metric.overflow=true` series, as the SDK does.
  */
 export class PreAggregatedMeterProvider implements MeterProvider {
-  /**
-   * Instruments by meter and instrument name: asking for the same counter twice gives the same
-   * sums (the lean tracer adds to the SDK tracer's `otel.sdk.span.started` this way).
-   */
+  /** Instruments by meter and instrument name: asking for the same counter twice gives the same sums. */
   private readonly instruments = new Map<string, Counter & UpDownCounter>();
 
   constructor(

@@ -15,13 +15,12 @@ import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
-import type { TelemetryConfig } from './config/model.js';
+import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { knownSecrets } from './config/redact.js';
 import {
   resolveTelemetryConfig,
   type ConfigOverrides,
 } from './config/resolve.js';
-import type { Env } from './config/values.js';
 import { configureDiagnostics } from './diagnostics.js';
 import {
   clearActiveTelemetry,
@@ -31,73 +30,59 @@ import {
 import {
   instrumentedModuleNames,
   registerEsmLoaderHook,
-  type EsmLoaderHookMode,
   type EsmLoaderHookState,
 } from './esm-hook.js';
 import { watchLateStart } from './late-start.js';
-import type {
-  ExportHealthLogRecordExporter,
-  ExportHealthMetricExporter,
-  ExportHealthReporter,
-  ExportHealthSpanExporter,
-} from './export-health.js';
-import {
-  createInstrumentations,
-  type ExpressLayerKind,
-} from './instrumentations.js';
+import type { ExportHealthStats, TelemetryLogger } from './export-health.js';
+import { createInstrumentations } from './instrumentations.js';
 import { initLogs } from './logs.js';
 import { UntrustedExtractPropagator } from './http-edge.js';
-import { initMetrics } from './metrics.js';
-import { createPropagator } from './propagators.js';
-import { redactingReporter } from './reporter.js';
+import { buildMetrics } from './metrics.js';
+import { createPropagator, propagatorNames } from './propagators.js';
+import { libraryLogger } from './reporter.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
-import { exportersOf, readPemFiles } from './tls.js';
-import { initTraces, stderrReporter } from './traces.js';
+import { readPemFiles } from './tls.js';
+import { buildTraces } from './traces.js';
 
 export interface TelemetryOptions {
   /** Used when neither `serviceName`, the environment nor the configuration file names the service. */
-  defaultServiceName: string;
+  readonly defaultServiceName: string;
   /** Beats OTEL_SERVICE_NAME > APP_SERVICE_NAME > service.name in OTEL_RESOURCE_ATTRIBUTES. */
-  serviceName?: string;
-  serviceVersion?: string;
+  readonly serviceName?: string;
+  readonly serviceVersion?: string;
   /** Beats OTEL_EXPORTER_OTLP_TRACES_ENDPOINT > OTEL_EXPORTER_OTLP_ENDPOINT > TRACE_ENDPOINT. */
-  traceEndpoint?: string;
-  /** Sections of the resolved configuration to replace in code (see ConfigOverrides). */
-  overrides?: ConfigOverrides;
+  readonly traceEndpoint?: string;
+  /** Sections of the configuration model to set in code (see ConfigOverrides). */
+  readonly overrides?: ConfigOverrides;
   /** Defaults to process.env. */
-  env?: Env;
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * Receives the start-up summary, notes, and the export-outage warnings (default: one plain
    * line each on stderr).
    */
-  logger?: ExportHealthReporter;
+  readonly logger?: TelemetryLogger;
   /** Request paths that get no span (default /metrics and /healthz). */
-  ignoredPaths?: readonly string[];
-  /** Express layers that get their own span (default none; see createInstrumentations). */
-  expressLayerSpans?: readonly ExpressLayerKind[];
-  /** Replaces the configured instrumentations (http + express by default, see createInstrumentations). */
-  instrumentations?: Instrumentation[];
-  /** Replaces the configured span exporters (tests: an InMemorySpanExporter). */
-  spanExporter?: SpanExporter;
-  /** Replaces the configured log exporters (tests: an InMemoryLogRecordExporter). */
-  logExporter?: LogRecordExporter;
-  /** Extra metric readers besides the configured ones (tests). */
-  metricReaders?: IMetricReader[];
-  /** Bound for shutdown(); default 5000 ms. */
-  shutdownTimeoutMs?: number;
+  readonly ignoredPaths?: readonly string[];
   /**
-   * How packages loaded with `import` get patched (see esm-hook.ts): `auto` (default) uses
-   * Node's synchronous module hooks where available and `module.register()` otherwise; `false`
-   * registers no loader hook.
+   * Express layers that get a span of their own. Default none: the route still names the
+   * server span, and app spans are direct children of it.
    */
-  esmLoaderHook?: EsmLoaderHookMode | false;
-}
-
-export interface ExportHealthBySignal {
-  readonly traces?: ExportHealthSpanExporter;
-  readonly metrics?: ExportHealthMetricExporter;
-  readonly logs?: ExportHealthLogRecordExporter;
+  readonly expressLayerSpans?: readonly (
+    | 'router'
+    | 'middleware'
+    | 'request_handler'
+  )[];
+  /** Replaces the configured instrumentations (http + express by default). */
+  readonly instrumentations?: Instrumentation[];
+  /** Bound for shutdown(); default 5000 ms. */
+  readonly shutdownTimeoutMs?: number;
+  /**
+   * How packages loaded with `import` get patched: `auto` (default) uses Node's synchronous
+   * module hooks where available and `module.register()` otherwise; `false` registers no loader
+   * hook.
+   */
+  readonly esmLoaderHook?: 'auto' | 'sync' | 'async' | false;
 }
 
 export interface Telemetry {
@@ -111,12 +96,14 @@ export interface Telemetry {
   readonly meter: Meter;
   /** The seed's `request_counter` (description "Number of requests", unit "1"). */
   readonly requestCounter: Counter;
-  /** Export successes/failures/outages of the (first) OTLP trace exporter, when one is in use. */
-  readonly exportHealth: ExportHealthSpanExporter | undefined;
-  /** The same for every signal that exports over OTLP. */
-  readonly exportHealthBySignal: ExportHealthBySignal;
   /** Whether the loader hook that lets the instrumentations see `import`ed packages is in place. */
   readonly esmLoaderHook: EsmLoaderHookState;
+  /** The OTLP exports' successes, failures and outages so far, per signal exported over OTLP. */
+  exportHealth(): {
+    readonly traces?: Readonly<ExportHealthStats>;
+    readonly metrics?: Readonly<ExportHealthStats>;
+    readonly logs?: Readonly<ExportHealthStats>;
+  };
   /** Serves the Prometheus text exposition on the app's own server (404 when not configured there). */
   metricsHandler(req: IncomingMessage, res: ServerResponse): void;
   /** Flushes pending spans, metrics and log records, then stops. Idempotent, bounded, never rejects. */
@@ -125,37 +112,52 @@ export interface Telemetry {
 
 export const TRACER_NAME = '@otel-dice/telemetry';
 
+/** What the testing entry swaps in; nothing an app passes. */
+export interface StartInternals {
+  readonly spanExporter?: SpanExporter;
+  readonly logExporter?: LogRecordExporter;
+  /** The exporters above in simple processors instead of the configured ones. */
+  readonly simple?: boolean;
+  readonly metricReaders?: readonly IMetricReader[];
+}
+
 /**
  * One call for an app that wants everything: the configuration resolved once (environment or
  * OTEL_CONFIG_FILE, then `options`), resource, traces, metrics, logs, instrumentation and a
- * bounded shutdown. Call it before the app loads express, http or pino (see the README): the
- * instrumentations patch modules as they are required, and — through the loader hook registered
- * here — as they are imported; an ES module app therefore starts it with `node --import`. Says
- * once when a patched package was loaded too early (late-start.ts). Throws TelemetryConfigError
- * — one line naming the variable and what it accepts — when a value cannot be used, before
- * anything starts.
+ * bounded shutdown, all built from that one object. Call it before the app loads express, http
+ * or pino (see the README): the instrumentations patch modules as they are required, and —
+ * through the loader hook registered here — as they are imported; an ES module app therefore
+ * starts it with `node --import`. Says once when a patched package was loaded too early
+ * (late-start.ts). Throws TelemetryConfigError — one line naming the variable and what it
+ * accepts — when a value cannot be used, before anything starts.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
+  return start(options);
+}
+
+export function start(
+  options: TelemetryOptions,
+  internals: StartInternals = {},
+): Telemetry {
   const config = resolveTelemetryConfig(options);
   // Every line the library prints passes the one redaction routine, which knows this
   // configuration's credentials (config/redact.ts).
   const secrets = knownSecrets(config);
-  const logger = redactingReporter(options.logger ?? stderrReporter, secrets);
+  const logger = libraryLogger(config, options.logger);
   if (config.disabled) return disabledTelemetry(config);
   // Every file the configuration names is read (and checked) before anything is built.
-  const pem = readPemFiles(exportersOf(config));
+  const pem = readPemFiles(config);
+  const settings = settingsOf(config);
   // At the public edge the caller's context is not continued, only linked (see http-edge.ts).
-  const configured = createPropagator(config.propagators);
-  const untrustedContext = config.http.trustIncomingContext
+  const configured = createPropagator(propagatorNames(config));
+  const untrustedContext = settings.http.trust_incoming_context
     ? undefined
     : new UntrustedExtractPropagator(configured);
   const instrumentations =
     options.instrumentations ??
-    createInstrumentations({
-      names: config.instrumentations,
+    createInstrumentations(config, {
       ignoredPaths: options.ignoredPaths,
       expressLayerSpans: options.expressLayerSpans,
-      http: config.http,
       untrustedContext,
     });
 
@@ -168,42 +170,33 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
           mode: options.esmLoaderHook,
         });
 
-  configureDiagnostics(config.diagLevel, secrets);
-  const resource = createResource(config.resource);
-  const metrics = initMetrics({
-    resource,
-    config: config.metrics,
-    pem,
-    readers: options.metricReaders,
-    reporter: logger,
-  });
-  const traces = initTraces({
-    resource,
-    config: config.traces,
-    pem,
-    exporter: options.spanExporter,
-    meterProvider: metrics.provider,
-    reporter: logger,
-    propagator: untrustedContext ?? configured,
-    // One switch back to the stock setup: the upstream instrumentations and the SDK's own tracer.
-    leanTracer: config.http.instrumentation === 'lean',
-  });
-  const logs = initLogs({
-    resource,
-    config: config.logs,
-    pem,
-    exporter: options.logExporter,
-    meterProvider: metrics.provider,
-    reporter: logger,
-  });
+  configureDiagnostics(config.log_level ?? undefined, secrets);
+  const resource = createResource(config);
+  const metrics = buildMetrics(
+    { config, resource, logger },
+    { pem, readers: internals.metricReaders },
+  );
+  const traces = buildTraces(
+    { config, resource, meterProvider: metrics.meterProvider, logger },
+    {
+      pem,
+      exporter: internals.spanExporter,
+      simple: internals.simple,
+      propagator: untrustedContext ?? configured,
+    },
+  );
+  const logs = initLogs(
+    { config, resource, meterProvider: metrics.meterProvider, logger },
+    { pem, exporter: internals.logExporter, simple: internals.simple },
+  );
   const unpatch = registerInstrumentations({
     instrumentations,
     tracerProvider: traces.tracerProvider,
-    meterProvider: metrics.provider,
+    meterProvider: metrics.meterProvider,
     loggerProvider: logs.provider,
   });
   logger.info(`telemetry: ${describeConfig(config)}`);
-  for (const note of config.notes) logger.warn(note);
+  for (const note of settings.notes) logger.warn(note);
   if (running)
     logger.warn(
       `telemetry for ${running.serviceName} is already running in this process; this second start adds another set of exporters and hooks (shut the first one down, or reach it with getTelemetry())`,
@@ -231,19 +224,18 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   );
   const telemetry: Telemetry = {
     enabled: true,
-    serviceName: config.resource.serviceName,
+    serviceName: serviceNameOf(config),
     config,
     resource,
     tracer: traces.tracerProvider.getTracer(TRACER_NAME),
     meter: metrics.meter,
     requestCounter: metrics.requestCounter,
-    exportHealth: traces.exportHealth,
-    exportHealthBySignal: {
-      traces: traces.exportHealth,
-      metrics: metrics.exportHealth,
-      logs: logs.exportHealth,
-    },
     esmLoaderHook,
+    exportHealth: () => ({
+      traces: traces.exportHealth(),
+      metrics: metrics.exportHealth(),
+      logs: logs.exportHealth(),
+    }),
     metricsHandler: metrics.metricsHandler,
     shutdown: async () => {
       lateStart.stop();
@@ -263,19 +255,25 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   return telemetry;
 }
 
+/** The decided service name, as resolve.ts wrote it into the resource's attributes. */
+function serviceNameOf(config: TelemetryConfig): string {
+  return String(
+    config.resource?.attributes?.find((a) => a.name === 'service.name')?.value,
+  );
+}
+
 function disabledTelemetry(config: TelemetryConfig): Telemetry {
   const meter = createNoopMeter();
   return {
     enabled: false,
-    serviceName: config.resource.serviceName,
+    serviceName: serviceNameOf(config),
     config,
     resource: undefined,
     tracer: trace.getTracer(TRACER_NAME),
     meter,
     requestCounter: meter.createCounter('request_counter'),
-    exportHealth: undefined,
-    exportHealthBySignal: {},
     esmLoaderHook: { status: 'skipped', reason: 'OTEL_SDK_DISABLED=true' },
+    exportHealth: () => ({}),
     metricsHandler: (_req, res) => {
       res.statusCode = 200;
       res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');

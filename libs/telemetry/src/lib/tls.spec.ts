@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { ExporterConfig, PemFileRef } from './config/model.js';
 import { TelemetryConfigError } from './config/errors.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import { readPemFiles } from './tls.js';
 
 const keyPem = Buffer.from(
@@ -9,26 +9,26 @@ const keyPem = Buffer.from(
     .toString(),
 );
 
-function exporter(
-  tls: Partial<{
-    ca: PemFileRef;
-    clientKey: PemFileRef;
-    clientCertificate: PemFileRef;
-  }>,
-  secure = true,
-): ExporterConfig {
-  return {
-    kind: 'otlp',
-    otlp: {
-      protocol: 'grpc',
-      endpoint: 'https://c:4317',
-      endpointSource: 'default',
-      headers: {},
-      compression: 'none',
-      timeoutMillis: 1000,
-      tls: { secure, ...tls },
-    },
-  };
+/** A self-signed test certificate (CN=otel-dice-test), not a secret of anything. */
+const certPem = Buffer.from(`-----BEGIN CERTIFICATE-----
+MIIBhjCCAS2gAwIBAgIUE+fC4eLABfwM088NRuiFlwb3N1wwCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOb3RlbC1kaWNlLXRlc3QwHhcNMjYxMjA3MTU1OTQ5WhcNMzYx
+MjA0MTU1OTQ5WjAZMRcwFQYDVQQDDA5vdGVsLWRpY2UtdGVzdDBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABLOEs8WzkSvFeMJxWJERydVb7sDyt1G3AMdWDgZigNY/
+Mv2Vzei73fPUlE7gErSmSLRsW34YzfYHXAzLcxguJE+jUzBRMB0GA1UdDgQWBBSa
+DWfBCITZnBrSdKcr5ma9DdSZpjAfBgNVHSMEGDAWgBSaDWfBCITZnBrSdKcr5ma9
+DdSZpjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIBxX2g6HjXFm
++gmyXF2eQbeTI1yo+pXm8Lm0qqqKzFbsAiBALM826F2pdriPLNpPdRpBg+Iivowt
+nGrta4ZDBhKeLQ==
+-----END CERTIFICATE-----
+`);
+
+/** The configuration these variables resolve to (https endpoints unless told otherwise). */
+function config(env: Record<string, string>) {
+  return resolveTelemetryConfig({
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317', ...env },
+    defaultServiceName: 'x',
+  });
 }
 
 function errorOf(fn: () => unknown): TelemetryConfigError {
@@ -44,6 +44,7 @@ function errorOf(fn: () => unknown): TelemetryConfigError {
 describe('readPemFiles', () => {
   const files: Record<string, Buffer> = {
     '/key.pem': keyPem,
+    '/cert.pem': certPem,
     '/garbage.pem': Buffer.from('not a pem'),
   };
   const read = (path: string) => {
@@ -54,29 +55,27 @@ describe('readPemFiles', () => {
   };
 
   it('reads each file once and hands its bytes to the exporters', () => {
-    const clientKey = {
-      path: '/key.pem',
-      source: 'OTEL_EXPORTER_OTLP_CLIENT_KEY',
-    };
+    const reads: string[] = [];
     const store = readPemFiles(
-      [exporter({ clientKey }), exporter({ clientKey })],
-      read,
+      config({
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_CLIENT_KEY: '/key.pem',
+        OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/cert.pem',
+      }),
+      (path) => {
+        reads.push(path);
+        return read(path);
+      },
     );
-    expect(store.get(clientKey)).toBe(keyPem);
+    expect(reads.sort()).toEqual(['/cert.pem', '/key.pem']);
+    expect(store.get('/key.pem')).toBe(keyPem);
     expect(store.get(undefined)).toBeUndefined();
   });
 
   it('names the variable of an unreadable file', () => {
     const error = errorOf(() =>
       readPemFiles(
-        [
-          exporter({
-            ca: {
-              path: '/missing.pem',
-              source: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
-            },
-          }),
-        ],
+        config({ OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/missing.pem' }),
         read,
       ),
     );
@@ -90,14 +89,7 @@ describe('readPemFiles', () => {
     expect(
       errorOf(() =>
         readPemFiles(
-          [
-            exporter({
-              ca: {
-                path: '/garbage.pem',
-                source: 'OTEL_EXPORTER_OTLP_CERTIFICATE',
-              },
-            }),
-          ],
+          config({ OTEL_EXPORTER_OTLP_CERTIFICATE: '/garbage.pem' }),
           read,
         ),
       ).message,
@@ -105,14 +97,10 @@ describe('readPemFiles', () => {
     expect(
       errorOf(() =>
         readPemFiles(
-          [
-            exporter({
-              clientKey: {
-                path: '/garbage.pem',
-                source: 'OTEL_EXPORTER_OTLP_CLIENT_KEY',
-              },
-            }),
-          ],
+          config({
+            OTEL_EXPORTER_OTLP_CLIENT_KEY: '/garbage.pem',
+            OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/cert.pem',
+          }),
           read,
         ),
       ).message,
@@ -122,7 +110,10 @@ describe('readPemFiles', () => {
   it('does not read files for an exporter without TLS', () => {
     expect(() =>
       readPemFiles(
-        [exporter({ ca: { path: '/missing.pem', source: 'X' } }, false)],
+        config({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317',
+          OTEL_EXPORTER_OTLP_CERTIFICATE: '/missing.pem',
+        }),
         read,
       ),
     ).not.toThrow();

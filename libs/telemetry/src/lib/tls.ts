@@ -7,62 +7,63 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TelemetryConfigError } from './config/errors.js';
-import type {
-  ExporterConfig,
-  PemFileRef,
-  TelemetryConfig,
+import {
+  otlpExporters,
+  sourceOf,
+  usesTls,
+  type TelemetryConfig,
 } from './config/model.js';
 
+/** The PEM files' bytes, by the path the configuration gave. */
 export interface PemStore {
-  get(ref: PemFileRef | undefined): Buffer | undefined;
+  get(path: string | null | undefined): Buffer | undefined;
 }
 
 type Kind = 'certificate' | 'key';
 
-/** Every exporter of every signal the configuration names. */
-export function exportersOf(config: TelemetryConfig): ExporterConfig[] {
-  return [
-    ...config.traces.pipelines.map((p) => p.exporter),
-    ...config.metrics.readers.flatMap((r) =>
-      r.kind === 'periodic' ? [r.exporter] : [],
-    ),
-    ...config.logs.pipelines.map((p) => p.exporter),
-  ];
-}
-
-/** Reads every PEM file of every secure OTLP exporter; throws TelemetryConfigError on the first bad one. */
+/**
+ * Reads every PEM file of every OTLP exporter that uses TLS; throws a TelemetryConfigError naming
+ * the variable or key that gave the first bad one. Files of exporters without TLS are not read
+ * (a start-up note says they are unused).
+ */
 export function readPemFiles(
-  exporters: readonly ExporterConfig[],
+  config: TelemetryConfig,
   read: (path: string) => Buffer = (path) => readFileSync(resolve(path)),
 ): PemStore {
   const contents = new Map<string, Buffer>();
-  const load = (ref: PemFileRef | undefined, kind: Kind) => {
-    if (ref === undefined || contents.has(ref.path)) return;
-    contents.set(ref.path, checkPem(ref, kind, read));
-  };
-  for (const exporter of exporters) {
-    if (exporter.kind !== 'otlp' || !exporter.otlp.tls.secure) continue;
-    const { ca, clientKey, clientCertificate } = exporter.otlp.tls;
-    load(ca, 'certificate');
-    load(clientCertificate, 'certificate');
-    load(clientKey, 'key');
+  for (const { key, settings } of otlpExporters(config)) {
+    if (!usesTls(settings)) continue;
+    const files: Array<[keyof NonNullable<typeof settings.tls>, Kind]> = [
+      ['ca_file', 'certificate'],
+      ['cert_file', 'certificate'],
+      ['key_file', 'key'],
+    ];
+    for (const [field, kind] of files) {
+      const path = settings.tls?.[field];
+      if (typeof path !== 'string' || contents.has(path)) continue;
+      contents.set(
+        path,
+        checkPem(path, sourceOf(config, `${key}.tls.${field}`), kind, read),
+      );
+    }
   }
-  return { get: (ref) => (ref ? contents.get(ref.path) : undefined) };
+  return { get: (path) => (path ? contents.get(path) : undefined) };
 }
 
 function checkPem(
-  ref: PemFileRef,
+  path: string,
+  source: string,
   kind: Kind,
   read: (path: string) => Buffer,
 ): Buffer {
   const fail = (why: string) =>
     new TelemetryConfigError(
-      ref.source,
-      `${ref.source}=${JSON.stringify(ref.path)} cannot be used: ${why}`,
+      source,
+      `${source}=${JSON.stringify(path)} cannot be used: ${why}`,
     );
   let pem: Buffer;
   try {
-    pem = read(ref.path);
+    pem = read(path);
   } catch (error) {
     throw fail(
       `cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,

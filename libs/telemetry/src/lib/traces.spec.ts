@@ -1,20 +1,25 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import { RetainingSpanExporter } from './test-helpers.js';
-import { initTraces } from './traces.js';
+import { buildTraces, initTraces } from './traces.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'traces-test' });
+const config = (env: Record<string, string>) =>
+  resolveTelemetryConfig({ env, defaultServiceName: 'traces-test' });
 
 describe('initTraces', () => {
   it('exports through the batch processor and shutdown flushes what is pending', async () => {
     const exporter = new RetainingSpanExporter();
     // a long delay so only shutdown's flush can deliver the spans
-    const traces = initTraces({
-      resource,
-      exporter,
-      register: false,
-      env: { OTEL_BSP_SCHEDULE_DELAY: '60000' },
-    });
+    const traces = buildTraces(
+      {
+        config: config({ OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+        resource,
+        register: false,
+      },
+      { exporter },
+    );
     const tracer = traces.provider.getTracer('t');
     // register: false installs no context manager, so the parent is passed explicitly
     const parent = tracer.startSpan('parent');
@@ -37,46 +42,81 @@ describe('initTraces', () => {
     expect(child.resource.attributes['service.name']).toBe('traces-test');
   });
 
-  it('starts spans through the lean tracer unless told to use the SDK tracer alone', async () => {
-    const lean = initTraces({ resource, register: false });
+  it('starts spans through the lean tracer unless the stock path is asked for', async () => {
+    const lean = buildTraces({ config: config({}), resource, register: false });
     expect(lean.tracerProvider).not.toBe(lean.provider);
-    const stock = initTraces({ resource, register: false, leanTracer: false });
+    const stock = buildTraces({
+      config: config({ TELEMETRY_HTTP_INSTRUMENTATION: 'upstream' }),
+      resource,
+      register: false,
+    });
     expect(stock.tracerProvider).toBe(stock.provider);
     await Promise.all([lean.shutdown(), stock.shutdown()]);
   });
 
   it('honours OTEL_TRACES_SAMPLER=always_off', async () => {
     const exporter = new RetainingSpanExporter();
-    const traces = initTraces({
-      resource,
-      exporter,
-      register: false,
-      env: { OTEL_TRACES_SAMPLER: 'always_off' },
-    });
+    const traces = buildTraces(
+      {
+        config: config({ OTEL_TRACES_SAMPLER: 'always_off' }),
+        resource,
+        register: false,
+      },
+      { exporter },
+    );
     traces.provider.getTracer('t').startSpan('dropped').end();
     await traces.shutdown();
     expect(exporter.getFinishedSpans()).toHaveLength(0);
   });
 
-  it('resolves the OTLP endpoint with the seed variable as fallback', async () => {
+  it('watches the health of an OTLP exporter, with the seed variable as the endpoint', async () => {
     const traces = initTraces({
+      config: config({ TRACE_ENDPOINT: 'http://127.0.0.1:1' }),
       resource,
       register: false,
-      env: { TRACE_ENDPOINT: 'http://127.0.0.1:1' },
     });
-    expect(traces.endpoint).toBe('http://127.0.0.1:1');
-    expect(traces.exportHealth).toBeDefined();
+    expect(traces.exportHealth()).toEqual({
+      exported: 0,
+      failed: 0,
+      outages: 0,
+      down: false,
+      skipped: 0,
+    });
     await traces.shutdown();
   });
 
   it('exports nothing with OTEL_TRACES_EXPORTER=none', async () => {
     const traces = initTraces({
+      config: config({ OTEL_TRACES_EXPORTER: 'none' }),
       resource,
       register: false,
-      env: { OTEL_TRACES_EXPORTER: 'none' },
     });
-    expect(traces.endpoint).toBeUndefined();
-    expect(traces.exportHealth).toBeUndefined();
+    expect(traces.exportHealth()).toBeUndefined();
     await traces.shutdown();
+  });
+
+  it('registers the globals, and takes them back at shutdown for the next start', async () => {
+    const first = initTraces({
+      config: config({ OTEL_TRACES_EXPORTER: 'none' }),
+      resource,
+    });
+    const exporter = new RetainingSpanExporter();
+    // while the first holds them, a second does not take them over
+    const second = buildTraces(
+      { config: config({}), resource },
+      { exporter, simple: true },
+    );
+    trace.getTracer('t').startSpan('through-the-first').end();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await Promise.all([first.shutdown(), second.shutdown()]);
+    const third = buildTraces(
+      { config: config({}), resource },
+      { exporter, simple: true },
+    );
+    trace.getTracer('t').startSpan('through-the-third').end();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([
+      'through-the-third',
+    ]);
+    await third.shutdown();
   });
 });

@@ -1,11 +1,8 @@
-import {
-  context,
-  propagation,
-  trace,
-  type MeterProvider,
-  type TextMapPropagator,
-  type Counter,
-  type TracerProvider as ApiTracerProvider,
+import type {
+  Counter,
+  MeterProvider,
+  TextMapPropagator,
+  TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -20,237 +17,236 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { resolveConfigFromEnv } from './config/from-env.js';
 import {
-  DEFAULT_PROPAGATORS,
-  type PipelineConfig,
-  type PropagatorName,
-  type SamplerConfig,
-  type TracesConfig,
+  settingsOf,
+  type ExporterModel,
+  type ProcessorModel,
+  type SamplerModel,
+  type TelemetryConfig,
 } from './config/model.js';
-import type { Env } from './config/values.js';
-import { RequestContextManager } from './context.js';
 import {
   ExportHealthSpanExporter,
-  type ExportHealthReporter,
+  type ExportHealthStats,
+  type TelemetryLogger,
 } from './export-health.js';
-import {
-  EncodingBatchSpanProcessor,
-  type EncodedSpanExporter,
-} from './encoding-span-processor.js';
-import { createEncodedSpanExporter, createSpanExporter } from './exporters.js';
-import { createPropagator } from './propagators.js';
+import { createSpanExporter } from './exporters.js';
+import { registerTracing } from './globals.js';
+import { createPropagator, propagatorNames } from './propagators.js';
+import { PreAggregatedMeterProvider } from './self-metrics.js';
 import {
   createDecider,
   LeanTracerProvider,
   PresetIdGenerator,
   type DropCounter,
 } from './lean-tracer.js';
-import { PreAggregatedMeterProvider } from './self-metrics.js';
+import { standalone, stderrReporter } from './reporter.js';
+import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
 export interface TracesOptions {
-  resource: Resource;
-  /** The traces part of the configuration model; resolved from `env` when omitted. */
-  config?: TracesConfig;
-  /** Read only when `config` is omitted; defaults to process.env. */
-  env?: Env;
-  /** PEM files the configuration names, already read (startTelemetry reads them once). */
-  pem?: PemStore;
-  /** Replaces every configured exporter (tests pass an InMemorySpanExporter). */
-  exporter?: SpanExporter;
+  /**
+   * The resolved configuration (`resolveTelemetryConfig`). Omitted: resolved once from the
+   * environment, as startTelemetry() would.
+   */
+  readonly config?: TelemetryConfig;
+  /** Defaults to the configuration's resource. */
+  readonly resource?: Resource;
   /**
    * Receives the SDK's own otel.sdk.* span metrics: the batch processor's queue size and
-   * processed/dropped spans, and the tracer's started/live spans (pre-aggregated, see
-   * PreAggregatedMeterProvider: they are updated three times per span).
+   * processed/dropped spans, and the tracer's started/live spans.
    */
-  meterProvider?: MeterProvider;
+  readonly meterProvider?: MeterProvider;
   /** Where the one-line-per-outage export warnings go; stderr by default. */
-  reporter?: ExportHealthReporter;
+  readonly logger?: TelemetryLogger;
   /** Register as the global tracer provider, context manager and propagator (default true). */
-  register?: boolean;
-  /** Propagators to register (default W3C tracecontext + baggage). */
-  propagators?: readonly PropagatorName[];
-  /** A ready propagator to register instead of `propagators`. */
-  propagator?: TextMapPropagator;
-  /**
-   * Spans the sampler drops are made without the SDK (LeanTracerProvider; default true). false:
-   * every span goes through the SDK's tracer, as with the stock setup
-   * (TELEMETRY_HTTP_INSTRUMENTATION=upstream).
-   */
-  leanTracer?: boolean;
+  readonly register?: boolean;
 }
 
 export interface Traces {
-  /** The SDK tracer provider: flushing, shutting down, its span processors. */
-  readonly provider: TracerProvider;
   /**
-   * What spans are started through (registered globally, given to the instrumentations): the
-   * SDK provider behind a LeanTracerProvider, which makes the spans the sampler drops itself.
+   * What spans are started through (registered globally, given to the instrumentations);
+   * flushing and shutting it down reach the SDK's tracer provider.
    */
   readonly tracerProvider: ApiTracerProvider;
-  /** The first OTLP exporter's endpoint, or undefined when there is none. */
-  readonly endpoint: string | undefined;
-  /** The first OTLP exporter's export successes, failures and outages. */
-  readonly exportHealth: ExportHealthSpanExporter | undefined;
+  /** Export successes, failures and outages of the first OTLP exporter, if there is one. */
+  exportHealth(): Readonly<ExportHealthStats> | undefined;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export function createSampler(config: SamplerConfig): Sampler {
-  switch (config.type) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(config.ratio);
-    case 'parentbased': {
-      const child = (c: SamplerConfig | undefined) =>
-        c === undefined ? undefined : createSampler(c);
-      return new ParentBasedSampler({
-        root: createSampler(config.root),
-        remoteParentSampled: child(config.remoteParentSampled),
-        remoteParentNotSampled: child(config.remoteParentNotSampled),
-        localParentSampled: child(config.localParentSampled),
-        localParentNotSampled: child(config.localParentNotSampled),
-      });
-    }
-  }
+/** What only the library itself passes: things already built once, and test exporters. */
+export interface TracesInternals {
+  readonly pem?: PemStore;
+  /**
+   * Replaces the configured exporters with this one, in one processor of the first configured
+   * kind and settings — or a simple one with `simple` (the testing entry: a span is there the
+   * moment it ends).
+   */
+  readonly exporter?: SpanExporter;
+  readonly simple?: boolean;
+  /** The propagator to register (startTelemetry's, which knows the edge rules). */
+  readonly propagator?: TextMapPropagator;
 }
 
-export const stderrReporter: ExportHealthReporter = {
-  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
-  info: (message) => process.stderr.write(`[otel] ${message}\n`),
-};
+export interface BuiltTraces extends Traces {
+  /** The SDK tracer provider behind `tracerProvider`. */
+  readonly provider: TracerProvider;
+  /** Takes back the globals this registered (none if another telemetry holds them). */
+  readonly unregister: () => void;
+}
+
+/** The configuration model's sampler as the SDK's (the samplers sdk-node builds for it). */
+export function createSampler(sampler: SamplerModel | undefined): Sampler {
+  if (!sampler) return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  if (sampler.always_on) return new AlwaysOnSampler();
+  if (sampler.always_off) return new AlwaysOffSampler();
+  if (sampler.trace_id_ratio_based)
+    return new TraceIdRatioBasedSampler(
+      sampler.trace_id_ratio_based.ratio ?? 1,
+    );
+  const p = sampler.parent_based ?? {};
+  const child = (s: SamplerModel | undefined) =>
+    s ? createSampler(s) : undefined;
+  return new ParentBasedSampler({
+    root: child(p.root) ?? new AlwaysOnSampler(),
+    remoteParentSampled: child(p.remote_parent_sampled),
+    remoteParentNotSampled: child(p.remote_parent_not_sampled),
+    localParentSampled: child(p.local_parent_sampled),
+    localParentNotSampled: child(p.local_parent_not_sampled),
+  });
+}
+
+/** The SDK's span limits from the model's (every limit written in by resolve). */
+function spanLimits(config: TelemetryConfig) {
+  const l = config.tracer_provider?.limits ?? {};
+  return {
+    attributeValueLengthLimit: l.attribute_value_length_limit ?? undefined,
+    attributeCountLimit: l.attribute_count_limit ?? undefined,
+    eventCountLimit: l.event_count_limit ?? undefined,
+    linkCountLimit: l.link_count_limit ?? undefined,
+    attributePerEventCountLimit: l.event_attribute_count_limit ?? undefined,
+    attributePerLinkCountLimit: l.link_attribute_count_limit ?? undefined,
+  };
+}
+
+/** The OTLP endpoint of an exporter model, when it is one. */
+function otlpEndpoint(exporter: ExporterModel): string | undefined {
+  return (exporter.otlp_grpc ?? exporter.otlp_http)?.endpoint;
+}
 
 /**
  * The seed's init_traces: a tracer provider whose spans go, by default, through one
- * BatchSpanProcessor to OTLP/gRPC — or to whatever exporters the configuration names. The batch
+ * BatchSpanProcessor to OTLP/gRPC — or to whatever processors the configuration names. The batch
  * processor never blocks a request: ending a span is an array push. With the collector refusing
  * connections each batch fails at once and is dropped; with it hanging, the queue fills and
  * further spans are dropped. Both are counted in `otel_sdk_processor_span_processed_total{error_type=…}`
  * instead of hoarded.
  */
-export function initTraces(options: TracesOptions): Traces {
-  const config =
-    options.config ??
-    resolveConfigFromEnv(options.env ?? process.env, { serviceName: '' })
-      .traces;
-  const reporter = options.reporter ?? stderrReporter;
-  const pem =
-    options.pem ?? readPemFiles(config.pipelines.map((p) => p.exporter));
-  let exportHealth: ExportHealthSpanExporter | undefined;
-  let endpoint: string | undefined;
+export function initTraces(options: TracesOptions = {}): Traces {
+  return buildTraces(standalone(options));
+}
 
-  /** Wraps an OTLP pipeline's exporter so a lost collector costs one warning (export-health.ts). */
-  const withHealth = <T extends SpanExporter>(
-    exporter: T,
-    pipeline: PipelineConfig,
-  ): T | ExportHealthSpanExporter => {
-    if (pipeline.exporter.kind !== 'otlp') return exporter;
-    const health = new ExportHealthSpanExporter(
-      exporter,
-      pipeline.exporter.otlp.endpoint,
-      reporter,
-    );
+export function buildTraces(
+  options: TracesOptions & { readonly config: TelemetryConfig },
+  internals: TracesInternals = {},
+): BuiltTraces {
+  const { config } = options;
+  const reporter = options.logger ?? stderrReporter;
+  const pem = internals.pem ?? readPemFiles(config);
+  let exportHealth: ExportHealthSpanExporter | undefined;
+
+  /** Wraps an OTLP exporter so a lost collector costs one warning (export-health.ts). */
+  const withHealth = (
+    exporter: SpanExporter,
+    model: ExporterModel,
+  ): SpanExporter => {
+    const endpoint = otlpEndpoint(model);
+    if (endpoint === undefined) return exporter;
+    const health = new ExportHealthSpanExporter(exporter, endpoint, reporter);
     exportHealth ??= health;
-    endpoint ??= pipeline.exporter.otlp.endpoint;
     return health;
   };
   const selfObsMeterProvider = options.meterProvider;
-  const processor = (
-    exporter: SpanExporter,
-    pipeline: PipelineConfig | undefined,
-  ): SpanProcessor =>
-    pipeline?.processor.kind === 'simple'
-      ? new SimpleSpanProcessor({ exporter, selfObsMeterProvider })
-      : new BatchSpanProcessor({
-          exporter,
-          ...(pipeline?.processor.kind === 'batch' ? pipeline.processor : {}),
-          selfObsMeterProvider,
-        });
-  /**
-   * A configured pipeline. With `otlpEncoding` `on-end` (TELEMETRY_OTLP_SPAN_ENCODING, opt-in),
-   * OTLP/protobuf with a batch processor encodes each span when it ends; everything else takes
-   * spans as they are and leaves serialization to the upstream exporter.
-   */
-  const pipelineProcessor = (pipeline: PipelineConfig): SpanProcessor => {
-    const encoded =
-      config.otlpEncoding === 'on-end' && pipeline.processor.kind === 'batch'
-        ? createEncodedSpanExporter(pipeline.exporter, pem)
-        : undefined;
-    if (encoded === undefined || pipeline.processor.kind !== 'batch')
-      return processor(
-        withHealth(createSpanExporter(pipeline.exporter, pem), pipeline),
-        pipeline,
+  const exporterFor = (model: ExporterModel): SpanExporter =>
+    internals.exporter ?? withHealth(createSpanExporter(model, pem), model);
+  const processor = (p: ProcessorModel): SpanProcessor => {
+    if (p.simple)
+      return new SimpleSpanProcessor({
+        exporter: exporterFor(p.simple.exporter),
+        selfObsMeterProvider,
+      });
+    const batch = p.batch;
+    // checkModel admits a simple or a batch processor, nothing else.
+    if (!batch)
+      throw new Error(
+        'internal: a span processor that is neither simple nor batch',
       );
-    // The health wrapper only counts a batch and hands it on, so it carries encoded spans as
-    // well as span objects.
-    const exporter = withHealth(
-      encoded as unknown as SpanExporter,
-      pipeline,
-    ) as unknown as EncodedSpanExporter;
-    return new EncodingBatchSpanProcessor({
-      exporter,
-      ...pipeline.processor,
+    return new BatchSpanProcessor({
+      exporter: exporterFor(batch.exporter),
+      scheduledDelayMillis: batch.schedule_delay,
+      exportTimeoutMillis: batch.export_timeout,
+      maxQueueSize: batch.max_queue_size,
+      maxExportBatchSize: batch.max_export_batch_size,
       selfObsMeterProvider,
     });
   };
 
-  const spanProcessors = options.exporter
-    ? [processor(options.exporter, config.pipelines[0])]
-    : config.pipelines.map(pipelineProcessor);
-  const sampler = createSampler(config.sampler);
-  const ids = new PresetIdGenerator();
+  const configured = (config.tracer_provider?.processors ??
+    []) as ProcessorModel[];
+  const spanProcessors = (
+    internals.exporter
+      ? [
+          internals.simple || configured[0] === undefined
+            ? { simple: { exporter: {} } }
+            : configured[0],
+        ]
+      : configured
+  ).map(processor);
+  const samplerModel = config.tracer_provider?.sampler;
+  const sampler = createSampler(samplerModel);
+  // The tracer updates its own metrics for every span: summed in plain numbers
+  // (self-metrics.ts) rather than hashed per update by the SDK's instruments.
   const selfMetrics =
     options.meterProvider &&
     new PreAggregatedMeterProvider(options.meterProvider);
-  const lean = options.leanTracer !== false;
+  // Spans the sampler drops are made without the SDK (lean-tracer.ts), except on the stock path
+  // (TELEMETRY_HTTP_INSTRUMENTATION=upstream), which is the upstream setup throughout.
+  const lean = settingsOf(config).http.instrumentation === 'lean';
+  const ids = new PresetIdGenerator();
   const provider = new TracerProvider({
-    resource: options.resource,
+    resource: options.resource ?? createResource(config),
     sampler,
     ...(lean ? { idGenerator: ids } : {}),
-    spanLimits: config.limits,
+    spanLimits: spanLimits(config),
     spanProcessors,
     meterProvider: selfMetrics,
   });
   const tracerProvider: ApiTracerProvider = lean
     ? new LeanTracerProvider(provider, {
-        decide: createDecider(config.sampler),
+        decide: createDecider(samplerModel),
         sampler,
         ids,
         countDrop: dropCounter(selfMetrics),
       })
     : provider;
-  if (options.register !== false)
-    registerGlobals(
-      tracerProvider,
-      options.propagator ??
-        createPropagator(options.propagators ?? DEFAULT_PROPAGATORS),
-    );
+  const unregister =
+    options.register === false
+      ? () => undefined
+      : registerTracing(
+          tracerProvider,
+          internals.propagator ?? createPropagator(propagatorNames(config)),
+        );
   return {
     provider,
+    unregister,
     tracerProvider,
-    endpoint,
-    exportHealth,
+    exportHealth: () => exportHealth?.getStats(),
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await provider.shutdown();
+      unregister();
+    },
   };
-}
-
-/**
- * The configured propagators over an AsyncLocalStorage context, as every Node service needs. The
- * context manager is the stock one with a cheaper binding of server requests and responses (see
- * RequestContextManager).
- */
-function registerGlobals(
-  provider: ApiTracerProvider,
-  propagator: TextMapPropagator,
-): void {
-  context.setGlobalContextManager(new RequestContextManager().enable());
-  propagation.setGlobalPropagator(propagator);
-  trace.setGlobalTracerProvider(provider);
 }
 
 /**

@@ -1,19 +1,5 @@
 import { getTelemetry } from './active.js';
-import { startFromEnvironment, zeroCodeReaders } from './zero-code.js';
-
-describe('zeroCodeReaders', () => {
-  it('moves Prometheus from the app port (nobody mounts it) to a port of its own', () => {
-    expect(
-      zeroCodeReaders([
-        { kind: 'prometheus' },
-        { kind: 'prometheus', host: '0.0.0.0', port: 9999 },
-      ]),
-    ).toEqual([
-      { kind: 'prometheus', host: 'localhost', port: 9464 },
-      { kind: 'prometheus', host: '0.0.0.0', port: 9999 },
-    ]);
-  });
-});
+import { startFromEnvironment } from './zero-code.js';
 
 describe('startFromEnvironment', () => {
   let stderr: jest.SpyInstance;
@@ -49,6 +35,10 @@ describe('startFromEnvironment', () => {
     });
     expect(telemetry?.enabled).toBe(true);
     expect(telemetry?.serviceName).toMatch(/^unknown_service/);
+    // nobody mounts /metrics: a Prometheus reader would serve on a port of its own
+    expect(
+      telemetry?.config.distribution['otel-dice'].prometheus_on_app_port,
+    ).toBe(false);
     const lines = stderr.mock.calls.map(([chunk]) => String(chunk));
     expect(lines).toContainEqual(
       expect.stringMatching(/set OTEL_SERVICE_NAME\n$/),

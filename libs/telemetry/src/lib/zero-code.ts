@@ -7,39 +7,20 @@
  * - `service.name` falls back to the SDK's `unknown_service:<argv0>`, as the specification says,
  *   when nothing names the service (set OTEL_SERVICE_NAME);
  * - the default Prometheus reader cannot be mounted on the app's own server (nobody mounts it),
- *   so it serves on its own port instead: OTEL_EXPORTER_PROMETHEUS_HOST/PORT, by default
- *   localhost:9464, the specification's defaults.
+ *   so it serves on its own port instead (`prometheus_on_app_port: false` in the model's
+ *   extension): OTEL_EXPORTER_PROMETHEUS_HOST/PORT, by default localhost:9464, the
+ *   specification's defaults.
  *
  * It flushes on SIGTERM/SIGINT and when the event loop runs dry (exit.ts). An unusable value
  * ends the process at once with one line naming the variable, before the app runs.
  */
 import { defaultServiceName } from '@opentelemetry/resources';
 import { TelemetryConfigError } from './config/errors.js';
-import {
-  DEFAULT_PROMETHEUS_HOST,
-  DEFAULT_PROMETHEUS_PORT,
-  type MetricReaderConfig,
-} from './config/model.js';
-import { resolveTelemetryConfig } from './config/resolve.js';
+import { EXTENSION } from './config/model.js';
 import type { Env } from './config/values.js';
 import { flushOnExit } from './exit.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
-import { stderrReporter } from './traces.js';
-
-/** Prometheus on the app's port becomes Prometheus on a port of its own. Pure. */
-export function zeroCodeReaders(
-  readers: readonly MetricReaderConfig[],
-): MetricReaderConfig[] {
-  return readers.map((reader) =>
-    reader.kind === 'prometheus' && reader.port === undefined
-      ? {
-          kind: 'prometheus',
-          host: reader.host ?? DEFAULT_PROMETHEUS_HOST,
-          port: DEFAULT_PROMETHEUS_PORT,
-        }
-      : reader,
-  );
-}
+import { stderrReporter } from './reporter.js';
 
 export interface ZeroCodeOptions {
   readonly env?: Env;
@@ -51,21 +32,21 @@ export interface ZeroCodeOptions {
 export function startFromEnvironment(
   options: ZeroCodeOptions = {},
 ): Telemetry | undefined {
-  const env = options.env ?? process.env;
   const fail = options.fail ?? exitWith;
+  const fallback = defaultServiceName();
   try {
-    const base = { env, defaultServiceName: defaultServiceName() };
-    const resolved = resolveTelemetryConfig(base);
     const telemetry = startTelemetry({
-      ...base,
+      env: options.env,
+      defaultServiceName: fallback,
+      // Nobody mounts /metrics: a Prometheus reader serves on a port of its own.
       overrides: {
-        metrics: { readers: zeroCodeReaders(resolved.metrics.readers) },
+        distribution: { [EXTENSION]: { prometheus_on_app_port: false } },
       },
       logger: stderrReporter,
     });
-    if (telemetry.enabled && telemetry.serviceName === base.defaultServiceName)
+    if (telemetry.enabled && telemetry.serviceName === fallback)
       stderrReporter.warn(
-        `no service name is configured, so spans, metrics and logs carry service.name=${base.defaultServiceName}: set OTEL_SERVICE_NAME`,
+        `no service name is configured, so spans, metrics and logs carry service.name=${fallback}: set OTEL_SERVICE_NAME`,
       );
     if (telemetry.enabled) flushOnExit(telemetry);
     return telemetry;

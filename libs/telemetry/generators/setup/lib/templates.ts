@@ -60,24 +60,16 @@ export function telemetryTemplate({
   return `/**
  * OpenTelemetry for ${name}, written by \`nx g ${SETUP_MARKER}\`.
  *
- * main.ts imports this module before anything else: startTelemetry() must run before node:http
- * or express is loaded. Use \`telemetry.tracer\` for your own spans and \`telemetry.meter\` for
- * your own instruments. Configuration comes from OTEL_* variables (see the README).
+ * main.ts imports this module before anything else: telemetry must start before node:http or
+ * express is loaded. runService() is the library's start-up sequence: an unusable OTEL_* value
+ * stops the app here with one line naming the variable. Use \`telemetry.tracer\` for your own
+ * spans and \`telemetry.meter\` for your own instruments. Configuration comes from OTEL_*
+ * variables (see the README).
  */
-import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';
+import { runService, type Telemetry } from '@otel-dice/telemetry';
 
-export const telemetry: Telemetry = start();
-
-function start(): Telemetry {
-  try {
-    return startTelemetry({ defaultServiceName: '${name}'${version} });
-  } catch (error) {
-    // TelemetryConfigError: an unusable OTEL_* value. Its message names the variable.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(\`${name}: cannot start telemetry: \${message}\\n\`);
-    process.exit(1);
-  }
-}
+export const telemetry: Telemetry =
+  runService({ name: '${name}'${version} }) ?? process.exit(1);
 ${versionReader}`;
 }
 
@@ -111,17 +103,12 @@ export function startModuleTemplate({
  * and metricsHandler from @otel-dice/telemetry. Configuration comes from OTEL_* variables (see
  * the README).
  */
-import { flushOnExit, startTelemetry } from '@otel-dice/telemetry';
+import { runService } from '@otel-dice/telemetry';
 
-try {
-  // On SIGTERM/SIGINT: flush, then let the app's own handlers (closing its server) end it.
-  flushOnExit(startTelemetry({ defaultServiceName: '${name}'${version} }));
-} catch (error) {
-  // TelemetryConfigError: an unusable OTEL_* value. Its message names the variable.
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(\`${name}: cannot start telemetry: \${message}\\n\`);
-  process.exit(1);
-}
+// runService() is the library's start-up sequence: an unusable OTEL_* value stops the app here
+// with one line naming the variable. On SIGTERM/SIGINT it flushes, then lets the app's own
+// handlers (closing its server) end the process.
+if (!runService({ name: '${name}'${version}, flushOnExit: true })) process.exit(1);
 ${versionReader}`;
 }
 

@@ -1,5 +1,10 @@
 import { describeConfig } from './describe.js';
-import { resolveConfigFromEnv } from './from-env.js';
+import { resolveTelemetryConfig } from './resolve.js';
+
+const resolveConfigFromEnv = (
+  env: Record<string, string>,
+  { serviceName }: { serviceName: string },
+) => resolveTelemetryConfig({ env, defaultServiceName: serviceName });
 
 describe('describeConfig: the one start-up line', () => {
   it('states exporters, protocols and endpoints per signal', () => {

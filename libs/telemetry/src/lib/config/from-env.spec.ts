@@ -1,92 +1,113 @@
 import {
+  configFromEnv,
   resolveBatch,
-  resolveConfigFromEnv,
   resolveDetectors,
   resolveExportInterval,
   resolveInstrumentations,
   resolveSampler,
-  resolveServiceName,
   resolveSpanLimits,
 } from './from-env.js';
-import { DEFAULT_BSP, type TelemetryConfig } from './model.js';
-import type { Env } from './values.js';
+import { ENVIRONMENT, type Variables } from './known-variables.js';
+import { DEFAULT_BATCH, settingsOf, type TelemetryConfig } from './model.js';
+import { resolveTelemetryConfig } from './resolve.js';
+import { readVariables, type Env } from './values.js';
 
-const defaults = { serviceName: 'fallback', serviceVersion: '1.0.0' };
+/** The environment as the mappings get it: read once, parsed. */
+const vars = (env: Env): Variables => readVariables(env, ENVIRONMENT).values;
+
 const resolve = (env: Env): TelemetryConfig =>
-  resolveConfigFromEnv(env, defaults);
+  resolveTelemetryConfig({
+    env,
+    defaultServiceName: 'fallback',
+    serviceVersion: '1.0.0',
+  });
 
-describe('resolveConfigFromEnv: defaults are the seed’s', () => {
+const attribute = (config: TelemetryConfig, name: string) =>
+  config.resource?.attributes?.find((a) => a.name === name)?.value;
+
+describe('the environment mapped onto the model: defaults are the seed’s', () => {
   const config = resolve({});
 
   it('traces over OTLP/gRPC to localhost:4317 through a batch processor', () => {
-    expect(config.traces.pipelines).toEqual([
+    expect(config.tracer_provider?.processors).toEqual([
       {
-        exporter: {
-          kind: 'otlp',
-          otlp: expect.objectContaining({
-            protocol: 'grpc',
-            endpoint: 'http://localhost:4317',
-          }),
+        batch: {
+          ...DEFAULT_BATCH,
+          exporter: {
+            otlp_grpc: expect.objectContaining({
+              endpoint: 'http://localhost:4317',
+              compression: 'none',
+              timeout: 10_000,
+            }),
+          },
         },
-        processor: DEFAULT_BSP,
       },
     ]);
-    expect(config.traces.sampler).toEqual({
-      type: 'parentbased',
-      root: { type: 'always_on' },
+    expect(config.tracer_provider?.sampler).toEqual({
+      parent_based: { root: { always_on: {} } },
     });
   });
 
   it("metrics on the app's own /metrics, no logs exported, W3C propagation", () => {
-    expect(config.metrics.readers).toEqual([{ kind: 'prometheus' }]);
-    expect(config.logs.pipelines).toEqual([]);
-    expect(config.propagators).toEqual(['tracecontext', 'baggage']);
-    expect(config.instrumentations).toEqual(['http', 'express']);
-    expect(config.resource).toEqual({
-      serviceName: 'fallback',
-      serviceVersion: '1.0.0',
-      attributes: {},
-      detectors: ['host', 'os', 'process', 'service'],
-    });
+    expect(config.meter_provider?.readers).toEqual([
+      { pull: { exporter: { 'prometheus/development': {} } } },
+    ]);
+    expect(settingsOf(config).prometheus_on_app_port).toBe(true);
+    expect(config.logger_provider?.processors).toEqual([]);
+    expect(config.propagator?.composite).toEqual([
+      { tracecontext: {} },
+      { baggage: {} },
+    ]);
+    expect(settingsOf(config).instrumentations).toEqual(['http', 'express']);
+    expect(config.resource?.attributes).toEqual([
+      { name: 'service.name', value: 'fallback', type: 'string' },
+      { name: 'service.version', value: '1.0.0', type: 'string' },
+    ]);
+    expect(config.resource?.['detection/development']?.detectors).toEqual([
+      { host: {} },
+      { process: {} },
+      { service: {} },
+    ]);
     expect(config.disabled).toBe(false);
-    expect(config.notes).toEqual([]);
+    expect(settingsOf(config).source).toEqual({ kind: 'environment' });
+    expect(settingsOf(config).notes).toEqual([]);
   });
 });
 
-describe('resolveServiceName', () => {
+describe('the service name, decided in one place', () => {
   const all = {
     OTEL_SERVICE_NAME: 'from-otel',
     APP_SERVICE_NAME: 'from-seed',
+    OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs',
   };
-  const attrs = { 'service.name': 'from-attrs' };
   it.each([
-    ['OTEL_SERVICE_NAME beats the seed variable', all, attrs, 'from-otel'],
+    ['OTEL_SERVICE_NAME beats the seed variable', all, 'from-otel'],
     [
       'APP_SERVICE_NAME beats OTEL_RESOURCE_ATTRIBUTES',
-      { APP_SERVICE_NAME: 'from-seed' },
-      attrs,
+      { ...all, OTEL_SERVICE_NAME: '' },
       'from-seed',
     ],
-    ['service.name in the resource beats the default', {}, attrs, 'from-attrs'],
-    ['default when nothing is set', {}, {}, 'fallback'],
+    [
+      'service.name in the resource beats the default',
+      { OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' },
+      'from-attrs',
+    ],
+    ['default when nothing is set', {}, 'fallback'],
     [
       'blank values count as unset',
       { OTEL_SERVICE_NAME: ' ', APP_SERVICE_NAME: '' },
-      {},
       'fallback',
     ],
-  ])('%s', (_label, env, attributes, expected) => {
-    expect(resolveServiceName(env, attributes, 'fallback')).toBe(expected);
+  ])('%s', (_label, env, expected) => {
+    expect(attribute(resolve(env), 'service.name')).toBe(expected);
   });
 
-  it('reads service.name out of OTEL_RESOURCE_ATTRIBUTES', () => {
-    expect(
-      resolve({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=shop%20api,team=a' })
-        .resource,
-    ).toMatchObject({
-      serviceName: 'shop api',
-      attributes: { 'service.name': 'shop api', team: 'a' },
+  it('reads service.name out of OTEL_RESOURCE_ATTRIBUTES, percent-decoded', () => {
+    const config = resolve({
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=shop%20api,team=a',
     });
+    expect(attribute(config, 'service.name')).toBe('shop api');
+    expect(attribute(config, 'team')).toBe('a');
   });
 });
 
@@ -101,35 +122,47 @@ describe('exporters per signal', () => {
       OTEL_METRIC_EXPORT_INTERVAL: '5000',
       OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'DELTA',
     });
-    expect(
-      config.traces.pipelines.map((p) =>
-        p.exporter.kind === 'otlp'
-          ? `${p.processor.kind} ${p.exporter.otlp.protocol} ${p.exporter.otlp.endpoint}`
-          : `${p.processor.kind} console`,
-      ),
-    ).toEqual([
-      'batch http/protobuf http://collector:4318/v1/traces',
-      'simple console',
-    ]);
-    expect(config.metrics.readers).toEqual([
-      { kind: 'prometheus' },
+    expect(config.tracer_provider?.processors).toEqual([
       {
-        kind: 'periodic',
-        exporter: {
-          kind: 'otlp',
-          otlp: expect.objectContaining({
-            endpoint: 'http://collector:4318/v1/metrics',
-          }),
+        batch: expect.objectContaining({
+          exporter: {
+            otlp_http: expect.objectContaining({
+              endpoint: 'http://collector:4318/v1/traces',
+              encoding: 'protobuf',
+            }),
+          },
+        }),
+      },
+      { simple: { exporter: { console: {} } } },
+    ]);
+    expect(config.meter_provider?.readers).toEqual([
+      { pull: { exporter: { 'prometheus/development': {} } } },
+      {
+        periodic: {
+          interval: 5000,
+          timeout: 5000, // the 30 s default clamped to the interval
+          exporter: {
+            otlp_http: expect.objectContaining({
+              endpoint: 'http://collector:4318/v1/metrics',
+              temporality_preference: 'delta',
+              default_histogram_aggregation: 'explicit_bucket_histogram',
+            }),
+          },
         },
-        exportIntervalMillis: 5000,
-        exportTimeoutMillis: 5000, // the 30 s default clamped to the interval
-        temporality: 'delta',
-        histogramAggregation: 'explicit_bucket_histogram',
       },
     ]);
-    expect(config.logs.pipelines).toHaveLength(1);
+    expect(config.logger_provider?.processors).toHaveLength(1);
     // pino's log sending is what turns the app's lines into records
-    expect(config.instrumentations).toEqual(['http', 'express', 'pino']);
+    expect(settingsOf(config).instrumentations).toEqual([
+      'http',
+      'express',
+      'pino',
+    ]);
+    // where each endpoint came from, for the start-up line and errors
+    expect(settingsOf(config).sources).toMatchObject({
+      'tracer_provider.processors[0].batch.exporter.otlp_http.endpoint':
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+    });
   });
 
   it('none switches a signal off', () => {
@@ -138,18 +171,35 @@ describe('exporters per signal', () => {
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
     });
-    expect(config.traces.pipelines).toEqual([]);
-    expect(config.metrics.readers).toEqual([]);
-    expect(config.logs.pipelines).toEqual([]);
+    expect(config.tracer_provider?.processors).toEqual([]);
+    expect(config.meter_provider?.readers).toEqual([]);
+    expect(config.logger_provider?.processors).toEqual([]);
   });
 
   it('serves Prometheus on its own port when host or port is set', () => {
+    const own = (env: Env) => {
+      const config = resolve(env);
+      return {
+        readers: config.meter_provider?.readers,
+        appPort: settingsOf(config).prometheus_on_app_port,
+      };
+    };
+    expect(own({ OTEL_EXPORTER_PROMETHEUS_PORT: '9464' })).toEqual({
+      readers: [
+        {
+          pull: {
+            exporter: {
+              'prometheus/development': { host: 'localhost', port: 9464 },
+            },
+          },
+        },
+      ],
+      appPort: false,
+    });
     expect(
-      resolve({ OTEL_EXPORTER_PROMETHEUS_PORT: '9464' }).metrics.readers,
-    ).toEqual([{ kind: 'prometheus', host: 'localhost', port: 9464 }]);
-    expect(
-      resolve({ OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0' }).metrics.readers,
-    ).toEqual([{ kind: 'prometheus', host: '0.0.0.0', port: 9464 }]);
+      own({ OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0' }).readers?.[0].pull
+        ?.exporter['prometheus/development'],
+    ).toEqual({ host: '0.0.0.0', port: 9464 });
   });
 });
 
@@ -190,7 +240,11 @@ describe('loud on bad input: every unusable value names its variable', () => {
       'sometimes',
       /cumulative, delta, lowmemory/,
     ],
-    ['OTEL_METRICS_EXEMPLAR_FILTER', 'trace_based', /records no exemplars/],
+    [
+      'OTEL_METRICS_EXEMPLAR_FILTER',
+      'some',
+      /always_off, always_on, trace_based/,
+    ],
     ['OTEL_NODE_RESOURCE_DETECTORS', 'gcp', /supported values are env, host/],
     ['OTEL_RESOURCE_ATTRIBUTES', 'broken', /is not key=value/],
     [
@@ -200,18 +254,9 @@ describe('loud on bad input: every unusable value names its variable', () => {
     ],
   ])('%s=%s', (variable, value, accepted) => {
     const env: Record<string, string> = { [variable]: value };
-    // the metric/exporter settings are only read when their reader exists
-    if (variable.includes('METRICS_TEMPORALITY'))
-      env.OTEL_METRICS_EXPORTER = 'otlp';
-    if (variable === 'OTEL_EXPORTER_PROMETHEUS_PORT')
-      env.OTEL_METRICS_EXPORTER = 'prometheus';
-    if (variable === 'OTEL_METRIC_EXPORT_INTERVAL')
-      env.OTEL_METRICS_EXPORTER = 'otlp';
-    if (variable === 'OTEL_BLRP_SCHEDULE_DELAY')
-      env.OTEL_LOGS_EXPORTER = 'otlp';
     let error: Error | undefined;
     try {
-      resolve(env);
+      configFromEnv(readVariables(env, ENVIRONMENT));
     } catch (e) {
       error = e as Error;
     }
@@ -221,35 +266,55 @@ describe('loud on bad input: every unusable value names its variable', () => {
   });
 });
 
+describe('an exemplar filter the JS SDK cannot honour', () => {
+  it('is one warning naming it, not a refusal: exemplars are extra data, none is changed', () => {
+    const config = resolve({ OTEL_METRICS_EXEMPLAR_FILTER: 'trace_based' });
+    expect(config.meter_provider?.exemplar_filter).toBe('trace_based');
+    expect(settingsOf(config).notes).toEqual([
+      'OTEL_METRICS_EXEMPLAR_FILTER is trace_based, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars',
+    ]);
+    expect(
+      settingsOf(resolve({ OTEL_METRICS_EXEMPLAR_FILTER: 'always_off' })).notes,
+    ).toEqual([]);
+  });
+});
+
 describe('resolveSampler', () => {
   it('reads the ratio samplers with their argument', () => {
     expect(
-      resolveSampler({
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '0.1',
-      }),
+      resolveSampler(
+        vars({
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        }),
+      ),
     ).toEqual({
-      type: 'parentbased',
-      root: { type: 'traceidratio', ratio: 0.1 },
+      parent_based: { root: { trace_id_ratio_based: { ratio: 0.1 } } },
     });
-    expect(resolveSampler({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })).toEqual({
-      type: 'traceidratio',
-      ratio: 1,
+    expect(
+      resolveSampler(vars({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })),
+    ).toEqual({
+      trace_id_ratio_based: { ratio: 1 },
     });
   });
 
   it('refuses a ratio out of range and notes an argument nobody reads', () => {
     expect(() =>
-      resolveSampler({
-        OTEL_TRACES_SAMPLER: 'traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '2',
-      }),
+      resolveSampler(
+        vars({
+          OTEL_TRACES_SAMPLER: 'traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '2',
+        }),
+      ),
     ).toThrow(
       /^OTEL_TRACES_SAMPLER_ARG="2" is invalid: must be a number between 0 and 1$/,
     );
     const notes: string[] = [];
     resolveSampler(
-      { OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: '0.5' },
+      vars({
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_TRACES_SAMPLER_ARG: '0.5',
+      }),
       notes,
     );
     expect(notes).toEqual([
@@ -262,28 +327,28 @@ describe('resolveBatch', () => {
   it('reads OTEL_BSP_*, clamping a default batch size to a smaller queue', () => {
     expect(
       resolveBatch(
-        { OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_SCHEDULE_DELAY: '200' },
+        vars({
+          OTEL_BSP_MAX_QUEUE_SIZE: '100',
+          OTEL_BSP_SCHEDULE_DELAY: '200',
+        }),
         'OTEL_BSP',
-        DEFAULT_BSP,
       ),
     ).toEqual({
-      kind: 'batch',
-      scheduledDelayMillis: 200,
-      exportTimeoutMillis: 30_000,
-      maxQueueSize: 100,
-      maxExportBatchSize: 100,
+      schedule_delay: 200,
+      export_timeout: 30_000,
+      max_queue_size: 100,
+      max_export_batch_size: 100,
     });
   });
 
   it('refuses a batch size set larger than the queue', () => {
     expect(() =>
       resolveBatch(
-        {
+        vars({
           OTEL_BSP_MAX_QUEUE_SIZE: '100',
           OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '200',
-        },
+        }),
         'OTEL_BSP',
-        DEFAULT_BSP,
       ),
     ).toThrow(
       /^OTEL_BSP_MAX_EXPORT_BATCH_SIZE="200" is invalid: must not exceed OTEL_BSP_MAX_QUEUE_SIZE \(100\)$/,
@@ -294,14 +359,16 @@ describe('resolveBatch', () => {
 describe('resolveExportInterval', () => {
   it('refuses a timeout set longer than the interval', () => {
     expect(() =>
-      resolveExportInterval({
-        OTEL_METRIC_EXPORT_INTERVAL: '1000',
-        OTEL_METRIC_EXPORT_TIMEOUT: '2000',
-      }),
+      resolveExportInterval(
+        vars({
+          OTEL_METRIC_EXPORT_INTERVAL: '1000',
+          OTEL_METRIC_EXPORT_TIMEOUT: '2000',
+        }),
+      ),
     ).toThrow(/^OTEL_METRIC_EXPORT_TIMEOUT="2000" is invalid/);
-    expect(resolveExportInterval({})).toEqual({
-      exportIntervalMillis: 60_000,
-      exportTimeoutMillis: 30_000,
+    expect(resolveExportInterval(vars({}))).toEqual({
+      interval: 60_000,
+      timeout: 30_000,
     });
   });
 });
@@ -309,59 +376,66 @@ describe('resolveExportInterval', () => {
 describe('resolveSpanLimits', () => {
   it('takes the span-specific limit first, then the general one', () => {
     expect(
-      resolveSpanLimits({
-        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32',
-        OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
-        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
-        OTEL_SPAN_EVENT_COUNT_LIMIT: '8',
-        OTEL_SPAN_LINK_COUNT_LIMIT: '4',
-        OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2',
-        OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '1',
-      }),
+      resolveSpanLimits(
+        vars({
+          OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32',
+          OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
+          OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
+          OTEL_SPAN_EVENT_COUNT_LIMIT: '8',
+          OTEL_SPAN_LINK_COUNT_LIMIT: '4',
+          OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2',
+          OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '1',
+        }),
+      ),
     ).toEqual({
-      attributeValueLengthLimit: 32,
-      attributeCountLimit: 16,
-      eventCountLimit: 8,
-      linkCountLimit: 4,
-      attributePerEventCountLimit: 2,
-      attributePerLinkCountLimit: 1,
+      attribute_value_length_limit: 32,
+      attribute_count_limit: 16,
+      event_count_limit: 8,
+      link_count_limit: 4,
+      event_attribute_count_limit: 2,
+      link_attribute_count_limit: 1,
     });
   });
 
   it('applies the general limits to log records too', () => {
     expect(
-      resolve({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32' }).logs.limits,
-    ).toEqual({ attributeValueLengthLimit: 32, attributeCountLimit: 128 });
+      resolve({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32' }).logger_provider
+        ?.limits,
+    ).toEqual({ attribute_value_length_limit: 32, attribute_count_limit: 128 });
   });
 });
 
 describe('resolveDetectors', () => {
   it.each([
-    ['', ['host', 'os', 'process', 'service']],
+    ['', ['host', 'process', 'service']],
     ['none', []],
-    ['all', ['host', 'os', 'process', 'container', 'service']],
-    ['env,host', ['host', 'os']],
+    ['all', ['host', 'process', 'container', 'service']],
+    ['env,host', ['host']],
     ['serviceinstance,process,container', ['service', 'process', 'container']],
     ['os', ['os']],
+    ['os,host', ['host']],
   ])('OTEL_NODE_RESOURCE_DETECTORS=%j', (raw, detectors) => {
-    expect(resolveDetectors({ OTEL_NODE_RESOURCE_DETECTORS: raw })).toEqual(
-      detectors,
-    );
+    expect(
+      resolveDetectors(vars({ OTEL_NODE_RESOURCE_DETECTORS: raw })),
+    ).toEqual(detectors);
   });
 });
 
 describe('resolveInstrumentations', () => {
   it('follows OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS', () => {
-    expect(resolveInstrumentations({}, false)).toEqual(['http', 'express']);
+    expect(resolveInstrumentations(vars({}), false)).toEqual([
+      'http',
+      'express',
+    ]);
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' },
+        vars({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }),
         true,
       ),
     ).toEqual(['http', 'pino']);
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' },
+        vars({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' }),
         true,
       ),
     ).toEqual(['http', 'pg']);
@@ -371,12 +445,14 @@ describe('resolveInstrumentations', () => {
 describe('notes: what is set but not used', () => {
   it('names OTEL_* variables nothing reads (typos, other SDKs)', () => {
     expect(
-      resolve({
-        OTEL_EXPORTER_OTLP_ENDPIONT: 'http://c:4317',
-        OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://z:9411',
-        OTEL_SEMCONV_STABILITY_OPT_IN: 'http',
-        OTEL_UNSET: '',
-      }).notes,
+      settingsOf(
+        resolve({
+          OTEL_EXPORTER_OTLP_ENDPIONT: 'http://c:4317',
+          OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://z:9411',
+          OTEL_SEMCONV_STABILITY_OPT_IN: 'http',
+          OTEL_UNSET: '',
+        }),
+      ).notes,
     ).toEqual([
       'not used by @otel-dice/telemetry (misspelt, or meant for another SDK): OTEL_EXPORTER_OTLP_ENDPIONT, OTEL_EXPORTER_ZIPKIN_ENDPOINT',
     ]);
@@ -384,10 +460,12 @@ describe('notes: what is set but not used', () => {
 
   it('says when certificates are given for an endpoint without TLS', () => {
     expect(
-      resolve({
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317',
-        OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem',
-      }).notes,
+      settingsOf(
+        resolve({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317',
+          OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem',
+        }),
+      ).notes,
     ).toEqual([
       'OTEL_EXPORTER_OTLP_CERTIFICATE not used for trace export: its endpoint does not use TLS (use https:// to turn it on)',
     ]);
@@ -395,8 +473,13 @@ describe('notes: what is set but not used', () => {
 
   it('warns that the jaeger propagator is deprecated, and keeps it', () => {
     const config = resolve({ OTEL_PROPAGATORS: 'jaeger,tracecontext' });
-    expect(config.propagators).toEqual(['jaeger', 'tracecontext']);
-    expect(config.notes[0]).toMatch(/jaeger propagator is deprecated/);
+    expect(config.propagator?.composite).toEqual([
+      { jaeger: {} },
+      { tracecontext: {} },
+    ]);
+    expect(settingsOf(config).notes[0]).toMatch(
+      /jaeger propagator is deprecated/,
+    );
   });
 });
 
@@ -404,6 +487,15 @@ describe('OTEL_SDK_DISABLED', () => {
   it('is read strictly', () => {
     expect(resolve({ OTEL_SDK_DISABLED: 'TRUE' }).disabled).toBe(true);
     expect(resolve({ OTEL_SDK_DISABLED: 'false' }).disabled).toBe(false);
+  });
+});
+
+describe('OTEL_LOG_LEVEL', () => {
+  it('becomes the schema’s log_level; none and unset leave the diagnostics off', () => {
+    expect(resolve({ OTEL_LOG_LEVEL: 'debug' }).log_level).toBe('debug');
+    expect(resolve({ OTEL_LOG_LEVEL: 'verbose' }).log_level).toBe('trace');
+    expect(resolve({ OTEL_LOG_LEVEL: 'none' }).log_level).toBeUndefined();
+    expect(resolve({}).log_level).toBeUndefined();
   });
 });
 
@@ -422,15 +514,17 @@ describe('settings for a part that is off', () => {
 
   it('are named in a note, with the reason they do nothing', () => {
     expect(
-      resolve({
-        OTEL_TRACES_EXPORTER: 'console',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4317',
-        OTEL_EXPORTER_OTLP_HEADERS: 'a=b',
-        OTEL_METRIC_EXPORT_INTERVAL: '1000',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
-        OTEL_METRICS_EXPORTER: 'otlp',
-        OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
-      }).notes,
+      settingsOf(
+        resolve({
+          OTEL_TRACES_EXPORTER: 'console',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4317',
+          OTEL_EXPORTER_OTLP_HEADERS: 'a=b',
+          OTEL_METRIC_EXPORT_INTERVAL: '1000',
+          OTEL_BLRP_SCHEDULE_DELAY: '100',
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_PROMETHEUS_PORT: '9464',
+        }),
+      ).notes,
     ).toEqual([
       'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set but not used: traces are not exported over OTLP',
       'OTEL_BLRP_SCHEDULE_DELAY set but not used: no logs are exported (OTEL_LOGS_EXPORTER)',

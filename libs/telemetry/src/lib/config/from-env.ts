@@ -1,182 +1,146 @@
 /**
- * The configuration model from environment variables: the OpenTelemetry SDK environment
- * specification, the Node-specific OTEL_NODE_* variables, and the seed tutorial's
- * APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env in, config out).
+ * The environment mapped onto the configuration model (model.ts): the OpenTelemetry SDK
+ * environment-variable specification, the Node-specific OTEL_NODE_* variables, and the seed
+ * tutorial's TRACE_ENDPOINT at the lowest precedence (APP_SERVICE_NAME: resolve.ts). Pure: the
+ * variables as read once (known-variables.ts) in, the model out. The library's own TELEMETRY_*
+ * variables apply over it as over a file (http-env.ts, prometheus-env.ts).
+ *
+ * Each value was checked, naming its variable, when the environment was read; what is checked
+ * here are the rules between variables (a batch no larger than its queue, a push timeout within
+ * its interval), again naming the variable. What the schema cannot say in its own words (the
+ * app-port Prometheus reader, the edge rules, the instrumentations, how `/metrics` is served)
+ * goes into the extension.
  */
+import type {
+  ConfigurationModel,
+  PushMetricExporterConfigModel,
+} from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import { resolveHttpFromEnv } from './http-env.js';
-import { knownVariable } from './known-variables.js';
 import {
-  DEFAULT_BLRP,
-  DEFAULT_BSP,
-  DEFAULT_DETECTORS,
+  unusedVariableNotes,
+  type EnvSnapshot,
+  type Variables,
+} from './known-variables.js';
+import {
+  DEFAULT_BATCH,
+  DEFAULT_EDGE,
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
+  DEFAULT_PROMETHEUS,
   DEFAULT_PROMETHEUS_HOST,
   DEFAULT_PROMETHEUS_PORT,
-  DEFAULT_PROPAGATORS,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
-  PROPAGATOR_NAMES,
-  type BatchProcessorConfig,
-  type DiagLevelName,
-  type ExporterConfig,
-  type HistogramAggregation,
-  type LogRecordLimitsConfig,
-  type LogsConfig,
-  type MetricReaderConfig,
-  type MetricsConfig,
-  type PipelineConfig,
-  type PropagatorName,
-  type ResourceConfig,
-  type ResourceDetectorName,
-  type SamplerConfig,
+  EXTENSION,
+  type BatchModel,
+  type DetectorName,
+  type ExporterModel,
+  type ProcessorModel,
+  type SamplerModel,
   type Signal,
-  type SpanLimitsConfig,
   type TelemetryConfig,
-  type TemporalityPreference,
-  type TracesConfig,
 } from './model.js';
-import { resolveOtlpFromEnv } from './otlp-env.js';
-import { resolveOtlpSpanEncodingFromEnv } from './span-encoding-env.js';
-import {
-  parseBoolean,
-  parseEnum,
-  parseEnumList,
-  parseInteger,
-  parseKeyValueList,
-  parseMillis,
-  parseRatio,
-  readEnv,
-  readFirst,
-  type Env,
-} from './values.js';
+import { otlpFromEnv, type OtlpFromEnv } from './otlp-env.js';
+import { parseRatio } from './values.js';
 
-export interface ConfigDefaults {
-  /** Used when neither OTEL_SERVICE_NAME, APP_SERVICE_NAME nor the resource names the service. */
-  readonly serviceName: string;
-  readonly serviceVersion?: string;
-}
+/** Key path → variable, for messages about a setting after it has been mapped. */
+type Sources = Record<string, string>;
 
-/** The seed tutorial's variable for the service name. */
-export const SEED_SERVICE_NAME = 'APP_SERVICE_NAME';
+type Batch = Omit<BatchModel, 'exporter'>;
+type ExportInterval = { interval: number; timeout: number };
 
-export function resolveConfigFromEnv(
-  env: Env,
-  defaults: ConfigDefaults,
-): TelemetryConfig {
+export function configFromEnv(variables: EnvSnapshot): TelemetryConfig {
+  const vars = variables.values;
   const notes: string[] = [];
-  const logs = resolveLogs(env);
+  // Worked out whether or not the part they configure is on: settings that cannot work
+  // together should fail today, not the day someone turns that part on.
+  const otlp = otlpFromEnv(vars);
+  const spanBatch = resolveBatch(vars, 'OTEL_BSP');
+  const logBatch = resolveBatch(vars, 'OTEL_BLRP');
+  const push = resolveExportInterval(vars);
+  const sources: Sources = {};
+  const logs = resolveLogs(vars, otlp.logs, logBatch, sources);
+  const meter = resolveMetrics(vars, otlp.metrics, push, sources);
+  const exemplars = meter.provider.exemplar_filter;
+  // Exemplars are extra data, not a change to the data asked for: without them every stream is
+  // the same. So a filter that asks for some is a warning, not a refusal.
+  if (exemplars && exemplars !== 'always_off')
+    notes.push(
+      `OTEL_METRICS_EXEMPLAR_FILTER is ${exemplars}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
+    );
   const config: TelemetryConfig = {
-    source: { kind: 'environment' },
-    disabled: resolveDisabled(env),
-    diagLevel: resolveDiagLevel(env),
-    resource: resolveResource(env, defaults),
-    propagators: resolvePropagators(env, notes),
-    traces: resolveTraces(env, notes),
-    metrics: resolveMetrics(env),
-    logs,
-    http: resolveHttpFromEnv(env),
-    instrumentations: resolveInstrumentations(env, logs.pipelines.length > 0),
-    notes,
+    disabled: vars.OTEL_SDK_DISABLED ?? false,
+    ...logLevel(vars),
+    resource: resolveResource(vars),
+    propagator: { composite: resolvePropagators(vars, notes) },
+    attribute_limits: {
+      attribute_value_length_limit:
+        vars.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+        DEFAULT_SPAN_LIMITS.attribute_value_length_limit,
+      attribute_count_limit:
+        vars.OTEL_ATTRIBUTE_COUNT_LIMIT ??
+        DEFAULT_SPAN_LIMITS.attribute_count_limit,
+    },
+    tracer_provider: resolveTraces(
+      vars,
+      otlp.traces,
+      spanBatch,
+      notes,
+      sources,
+    ),
+    meter_provider: meter.provider,
+    logger_provider: logs,
+    distribution: {
+      [EXTENSION]: {
+        http: DEFAULT_EDGE,
+        instrumentations: resolveInstrumentations(
+          vars,
+          logs.processors.length > 0,
+        ),
+        prometheus_on_app_port: meter.onAppPort,
+        prometheus: DEFAULT_PROMETHEUS,
+        source: { kind: 'environment' },
+        sources,
+        notes,
+      },
+    },
   };
-  validateUnusedSettings(env);
   notes.push(
-    ...tlsNotes(config),
-    ...idleSettingNotes(env, config),
-    ...unusedVariableNotes(env),
+    ...idleSettingNotes(variables.set, config),
+    ...unusedVariableNotes(variables.set),
   );
   return config;
 }
 
-/**
- * Settings for a part that is not switched on (OTLP settings of a signal exported otherwise, push
- * intervals with Prometheus only, log batching with no logs exporter) are still checked: a bad value
- * should fail today, not the day someone turns that part on.
- */
-function validateUnusedSettings(env: Env): void {
-  for (const signal of ['traces', 'metrics', 'logs'] as const)
-    resolveOtlpFromEnv(env, signal);
-  resolveExportInterval(env);
-  resolveBatch(env, 'OTEL_BSP', DEFAULT_BSP);
-  resolveBatch(env, 'OTEL_BLRP', DEFAULT_BLRP);
-  resolvePrometheus(env);
-  metricPreferences(env);
-}
-
 // ---- general ----
 
-export function resolveDisabled(env: Env): boolean {
-  const raw = readEnv(env, 'OTEL_SDK_DISABLED');
-  return raw === undefined ? false : parseBoolean('OTEL_SDK_DISABLED', raw);
+/**
+ * OTEL_LOG_LEVEL as the schema's `log_level`. Unset and `none` leave it out: then the SDK's
+ * diagnostics stay off (diagnostics.ts), which is what an app that did not ask wants.
+ */
+function logLevel(vars: Variables): Pick<ConfigurationModel, 'log_level'> {
+  const level = vars.OTEL_LOG_LEVEL;
+  if (level === undefined || level === 'none') return {};
+  return {
+    log_level: level === 'verbose' || level === 'all' ? 'trace' : level,
+  };
 }
 
-const DIAG_LEVELS: readonly DiagLevelName[] = [
-  'none',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'verbose',
-  'all',
-];
-
-function resolveDiagLevel(env: Env): DiagLevelName | undefined {
-  const raw = readEnv(env, 'OTEL_LOG_LEVEL');
-  return raw === undefined
-    ? undefined
-    : parseEnum('OTEL_LOG_LEVEL', raw, DIAG_LEVELS);
-}
-
-/** option > OTEL_SERVICE_NAME > APP_SERVICE_NAME > service.name in OTEL_RESOURCE_ATTRIBUTES > default. */
-export function resolveServiceName(
-  env: Env,
-  attributes: Readonly<Record<string, unknown>>,
-  fallback: string,
-): string {
-  const fromAttributes = attributes['service.name'];
-  return (
-    readFirst(env, 'OTEL_SERVICE_NAME', SEED_SERVICE_NAME)?.value ??
-    (typeof fromAttributes === 'string' && fromAttributes.trim()
-      ? fromAttributes.trim()
-      : fallback)
-  );
-}
-
-const DETECTOR_WORDS = [
-  'env',
-  'host',
-  'os',
-  'process',
-  'container',
-  'service',
-  'serviceinstance',
-  'all',
-  'none',
-] as const;
-
-export function resolveDetectors(env: Env): ResourceDetectorName[] {
-  const raw = readEnv(env, 'OTEL_NODE_RESOURCE_DETECTORS');
-  if (raw === undefined) return [...DEFAULT_DETECTORS];
-  const words = parseEnumList(
-    'OTEL_NODE_RESOURCE_DETECTORS',
-    raw,
-    DETECTOR_WORDS,
-  );
-  if (words.includes('all'))
-    return ['host', 'os', 'process', 'container', 'service'];
-  const detectors = new Set<ResourceDetectorName>();
+/** OTEL_NODE_RESOURCE_DETECTORS; by default host (+os), process and service.instance.id. */
+export function resolveDetectors(vars: Variables): DetectorName[] {
+  const words = vars.OTEL_NODE_RESOURCE_DETECTORS;
+  if (words === undefined) return ['host', 'process', 'service'];
+  if (words.includes('all')) return ['host', 'process', 'container', 'service'];
+  const detectors = new Set<DetectorName>();
   for (const word of words) {
     switch (word) {
-      case 'host': // the SDK's current name covers host.* and os.*
-        detectors.add('host').add('os');
-        break;
       case 'serviceinstance':
       case 'service':
         detectors.add('service');
         break;
+      case 'host': // the SDK's current name covers host.* and os.*
       case 'os':
       case 'process':
       case 'container':
@@ -185,59 +149,62 @@ export function resolveDetectors(env: Env): ResourceDetectorName[] {
       // 'env' (OTEL_RESOURCE_ATTRIBUTES is always read) and 'none' add nothing
     }
   }
+  // host already brings os.*
+  if (detectors.has('host')) detectors.delete('os');
   return [...detectors];
 }
 
-function resolveResource(env: Env, defaults: ConfigDefaults): ResourceConfig {
-  const raw = readEnv(env, 'OTEL_RESOURCE_ATTRIBUTES');
-  const attributes =
-    raw === undefined ? {} : parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', raw);
+/**
+ * OTEL_RESOURCE_ATTRIBUTES and the detectors. The service name (OTEL_SERVICE_NAME,
+ * APP_SERVICE_NAME, or a `service.name` given here) is decided in resolve.ts, in one place.
+ */
+function resolveResource(
+  vars: Variables,
+): NonNullable<ConfigurationModel['resource']> {
   return {
-    serviceName: resolveServiceName(env, attributes, defaults.serviceName),
-    serviceVersion: defaults.serviceVersion,
-    attributes,
-    detectors: resolveDetectors(env),
+    attributes: Object.entries(vars.OTEL_RESOURCE_ATTRIBUTES ?? {}).map(
+      ([name, value]) => ({ name, value, type: 'string' as const }),
+    ),
+    'detection/development': {
+      detectors: resolveDetectors(vars).map((name) => ({ [name]: {} })),
+    },
   };
 }
 
-function resolvePropagators(env: Env, notes: string[]): PropagatorName[] {
-  const raw = readEnv(env, 'OTEL_PROPAGATORS');
-  if (raw === undefined) return [...DEFAULT_PROPAGATORS];
-  const names = parseEnumList('OTEL_PROPAGATORS', raw, [
-    ...PROPAGATOR_NAMES,
-    'none',
-  ] as const);
+function resolvePropagators(
+  vars: Variables,
+  notes: string[],
+): Array<Record<string, object>> {
+  const names = vars.OTEL_PROPAGATORS ?? ['tracecontext', 'baggage'];
   if (names.includes('jaeger'))
     notes.push(
       'OTEL_PROPAGATORS: the jaeger propagator is deprecated by the OpenTelemetry specification; keep it only while services with Jaeger clients still send uber-trace-id',
     );
-  return names.filter((name): name is PropagatorName => name !== 'none');
+  return names
+    .filter((name) => name !== 'none')
+    .map((name) => ({ [name]: {} }));
 }
 
 // ---- traces ----
 
-const SAMPLER_NAMES = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const;
-
-export function resolveSampler(env: Env, notes: string[] = []): SamplerConfig {
-  const raw = readEnv(env, 'OTEL_TRACES_SAMPLER');
-  const arg = readEnv(env, 'OTEL_TRACES_SAMPLER_ARG');
-  if (raw === undefined) {
+export function resolveSampler(
+  vars: Variables,
+  notes: string[] = [],
+): SamplerModel {
+  const name = vars.OTEL_TRACES_SAMPLER;
+  const arg = vars.OTEL_TRACES_SAMPLER_ARG;
+  if (name === undefined) {
     if (arg !== undefined)
       notes.push(
         'OTEL_TRACES_SAMPLER_ARG is set but OTEL_TRACES_SAMPLER is not; the default sampler parentbased_always_on takes no argument',
       );
     return DEFAULT_SAMPLER;
   }
-  const name = parseEnum('OTEL_TRACES_SAMPLER', raw, SAMPLER_NAMES);
-  const ratio = () =>
-    arg === undefined ? 1 : parseRatio('OTEL_TRACES_SAMPLER_ARG', arg);
+  const ratio = () => ({
+    trace_id_ratio_based: {
+      ratio: arg === undefined ? 1 : parseRatio('OTEL_TRACES_SAMPLER_ARG', arg),
+    },
+  });
   if (!name.endsWith('traceidratio') && arg !== undefined)
     notes.push(
       `OTEL_TRACES_SAMPLER_ARG is set but the sampler ${name} takes no argument`,
@@ -245,354 +212,243 @@ export function resolveSampler(env: Env, notes: string[] = []): SamplerConfig {
   switch (name) {
     case 'always_on':
     case 'always_off':
-      return { type: name };
+      return { [name]: {} };
     case 'traceidratio':
-      return { type: 'traceidratio', ratio: ratio() };
+      return ratio();
     case 'parentbased_always_on':
-      return { type: 'parentbased', root: { type: 'always_on' } };
+      return { parent_based: { root: { always_on: {} } } };
     case 'parentbased_always_off':
-      return { type: 'parentbased', root: { type: 'always_off' } };
+      return { parent_based: { root: { always_off: {} } } };
     case 'parentbased_traceidratio':
-      return {
-        type: 'parentbased',
-        root: { type: 'traceidratio', ratio: ratio() },
-      };
+      return { parent_based: { root: ratio() } };
   }
 }
 
 /**
- * OTEL_BSP_* / OTEL_BLRP_*. A batch larger than the queue is refused when both were set, and
- * clamped to the queue when only the queue was (the batch size then is the default, not a wish).
+ * OTEL_BSP_* / OTEL_BLRP_* as a batch processor's settings. A batch larger than the queue is
+ * refused when both were set, and clamped to the queue when only the queue was (the batch size
+ * then is the default, not a wish).
  */
 export function resolveBatch(
-  env: Env,
+  vars: Variables,
   prefix: 'OTEL_BSP' | 'OTEL_BLRP',
-  defaults: BatchProcessorConfig,
-): BatchProcessorConfig {
-  const millis = (name: string, fallback: number) => {
-    const raw = readEnv(env, name);
-    return raw === undefined ? fallback : parseMillis(name, raw);
-  };
-  const count = (name: string, fallback: number) => {
-    const raw = readEnv(env, name);
-    return raw === undefined ? fallback : parseInteger(name, raw, { min: 1 });
-  };
-  const batchVariable = `${prefix}_MAX_EXPORT_BATCH_SIZE`;
-  const maxQueueSize = count(`${prefix}_MAX_QUEUE_SIZE`, defaults.maxQueueSize);
-  let maxExportBatchSize = count(batchVariable, defaults.maxExportBatchSize);
-  if (maxExportBatchSize > maxQueueSize) {
-    if (readEnv(env, batchVariable) !== undefined)
-      throw invalidValue(
-        batchVariable,
-        String(maxExportBatchSize),
-        `must not exceed ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize})`,
-      );
-    maxExportBatchSize = maxQueueSize;
-  }
+): Batch {
+  const maxQueueSize =
+    vars[`${prefix}_MAX_QUEUE_SIZE`] ?? DEFAULT_BATCH.max_queue_size;
+  const batchSize = vars[`${prefix}_MAX_EXPORT_BATCH_SIZE`];
+  if (batchSize !== undefined && batchSize > maxQueueSize)
+    throw invalidValue(
+      `${prefix}_MAX_EXPORT_BATCH_SIZE`,
+      String(batchSize),
+      `must not exceed ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize})`,
+    );
   return {
-    kind: 'batch',
-    scheduledDelayMillis: millis(
-      `${prefix}_SCHEDULE_DELAY`,
-      defaults.scheduledDelayMillis,
+    schedule_delay:
+      vars[`${prefix}_SCHEDULE_DELAY`] ?? DEFAULT_BATCH.schedule_delay,
+    export_timeout:
+      vars[`${prefix}_EXPORT_TIMEOUT`] ?? DEFAULT_BATCH.export_timeout,
+    max_queue_size: maxQueueSize,
+    max_export_batch_size: Math.min(
+      batchSize ?? DEFAULT_BATCH.max_export_batch_size,
+      maxQueueSize,
     ),
-    exportTimeoutMillis: millis(
-      `${prefix}_EXPORT_TIMEOUT`,
-      defaults.exportTimeoutMillis,
-    ),
-    maxQueueSize,
-    maxExportBatchSize,
   };
 }
 
-/** The first set variable of `names` as a non-negative integer, else `fallback`. */
-function limit<F extends number | undefined>(
-  env: Env,
-  names: string[],
-  fallback: F,
-): number | F {
-  const set = readFirst(env, ...names);
-  return set ? parseInteger(set.name, set.value) : fallback;
-}
-
-export function resolveSpanLimits(env: Env): SpanLimitsConfig {
+export function resolveSpanLimits(
+  vars: Variables,
+): NonNullable<NonNullable<ConfigurationModel['tracer_provider']>['limits']> {
   const d = DEFAULT_SPAN_LIMITS;
   return {
-    attributeValueLengthLimit: limit(
-      env,
-      [
-        'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-        'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-      ],
-      d.attributeValueLengthLimit,
-    ),
-    attributeCountLimit: limit(
-      env,
-      ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
-      d.attributeCountLimit,
-    ),
-    eventCountLimit: limit(
-      env,
-      ['OTEL_SPAN_EVENT_COUNT_LIMIT'],
-      d.eventCountLimit,
-    ),
-    linkCountLimit: limit(
-      env,
-      ['OTEL_SPAN_LINK_COUNT_LIMIT'],
-      d.linkCountLimit,
-    ),
-    attributePerEventCountLimit: limit(
-      env,
-      ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'],
-      d.attributePerEventCountLimit,
-    ),
-    attributePerLinkCountLimit: limit(
-      env,
-      ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'],
-      d.attributePerLinkCountLimit,
-    ),
+    attribute_value_length_limit:
+      vars.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+      vars.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+      d.attribute_value_length_limit,
+    attribute_count_limit:
+      vars.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT ??
+      vars.OTEL_ATTRIBUTE_COUNT_LIMIT ??
+      d.attribute_count_limit,
+    event_count_limit: vars.OTEL_SPAN_EVENT_COUNT_LIMIT ?? d.event_count_limit,
+    link_count_limit: vars.OTEL_SPAN_LINK_COUNT_LIMIT ?? d.link_count_limit,
+    event_attribute_count_limit:
+      vars.OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT ?? d.event_attribute_count_limit,
+    link_attribute_count_limit:
+      vars.OTEL_LINK_ATTRIBUTE_COUNT_LIMIT ?? d.link_attribute_count_limit,
   };
 }
 
-function resolveLogLimits(env: Env): LogRecordLimitsConfig {
-  return {
-    attributeValueLengthLimit: limit(
-      env,
-      [
-        'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-        'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-      ],
-      DEFAULT_LOG_LIMITS.attributeValueLengthLimit,
-    ),
-    attributeCountLimit: limit(
-      env,
-      ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
-      DEFAULT_LOG_LIMITS.attributeCountLimit,
-    ),
-  };
+/** The signal's OTLP exporter as a model exporter, its variables recorded under `key`. */
+function otlpExporter(
+  otlp: OtlpFromEnv,
+  key: string,
+  sources: Sources,
+): ExporterModel {
+  for (const [relative, variable] of Object.entries(otlp.sources))
+    sources[`${key}.${otlp.kind}.${relative}`] = variable;
+  return { [otlp.kind]: otlp.settings };
 }
 
 /** `otlp` and `console` exporters, each in the processor the specification pairs it with. */
-function pipelines(
-  env: Env,
-  signal: 'traces' | 'logs',
+function processors(
   kinds: readonly ('otlp' | 'console' | 'none')[],
-  batch: BatchProcessorConfig,
-): PipelineConfig[] {
-  return kinds.flatMap((kind): PipelineConfig[] => {
-    switch (kind) {
-      case 'otlp':
-        return [
-          {
-            exporter: { kind: 'otlp', otlp: resolveOtlpFromEnv(env, signal) },
-            processor: batch,
-          },
-        ];
-      case 'console':
-        return [
-          { exporter: { kind: 'console' }, processor: { kind: 'simple' } },
-        ];
-      case 'none':
-        return [];
-    }
-  });
+  key: string,
+  batch: Batch,
+  otlp: OtlpFromEnv,
+  sources: Sources,
+): ProcessorModel[] {
+  return kinds
+    .filter((kind) => kind !== 'none')
+    .map((kind, i): ProcessorModel => {
+      if (kind === 'console') return { simple: { exporter: { console: {} } } };
+      const at = `${key}[${i}].batch.exporter`;
+      return { batch: { ...batch, exporter: otlpExporter(otlp, at, sources) } };
+    });
 }
 
-function resolveTraces(env: Env, notes: string[]): TracesConfig {
-  const raw = readEnv(env, 'OTEL_TRACES_EXPORTER');
-  const kinds = raw
-    ? parseEnumList('OTEL_TRACES_EXPORTER', raw, [
-        'otlp',
-        'console',
-        'none',
-      ] as const)
-    : (['otlp'] as const);
+function resolveTraces(
+  vars: Variables,
+  otlp: OtlpFromEnv,
+  batch: Batch,
+  notes: string[],
+  sources: Sources,
+): NonNullable<ConfigurationModel['tracer_provider']> {
   return {
-    pipelines: pipelines(
-      env,
-      'traces',
-      kinds,
-      resolveBatch(env, 'OTEL_BSP', DEFAULT_BSP),
-    ),
-    otlpEncoding: resolveOtlpSpanEncodingFromEnv(env),
-    sampler: resolveSampler(env, notes),
-    limits: resolveSpanLimits(env),
+    processors: processors(
+      vars.OTEL_TRACES_EXPORTER ?? ['otlp'],
+      'tracer_provider.processors',
+      batch,
+      otlp,
+      sources,
+    ) as NonNullable<ConfigurationModel['tracer_provider']>['processors'],
+    limits: resolveSpanLimits(vars),
+    sampler: resolveSampler(vars, notes),
   };
 }
 
 // ---- metrics ----
-
-const TEMPORALITIES: readonly TemporalityPreference[] = [
-  'cumulative',
-  'delta',
-  'lowmemory',
-];
-const HISTOGRAM_AGGREGATIONS: readonly HistogramAggregation[] = [
-  'explicit_bucket_histogram',
-  'base2_exponential_bucket_histogram',
-];
 
 /**
  * OTEL_METRIC_EXPORT_INTERVAL/_TIMEOUT. A timeout longer than the interval cannot work (the
  * reader refuses it): refused when both were set, clamped to the interval when only the interval
  * was (the timeout is then the 30 s default, not a choice).
  */
-export function resolveExportInterval(env: Env): {
-  exportIntervalMillis: number;
-  exportTimeoutMillis: number;
-} {
-  const intervalRaw = readEnv(env, 'OTEL_METRIC_EXPORT_INTERVAL');
-  const timeoutRaw = readEnv(env, 'OTEL_METRIC_EXPORT_TIMEOUT');
-  const exportIntervalMillis =
-    intervalRaw === undefined
-      ? DEFAULT_METRIC_EXPORT_INTERVAL_MS
-      : parseMillis('OTEL_METRIC_EXPORT_INTERVAL', intervalRaw);
-  let exportTimeoutMillis =
-    timeoutRaw === undefined
-      ? DEFAULT_METRIC_EXPORT_TIMEOUT_MS
-      : parseMillis('OTEL_METRIC_EXPORT_TIMEOUT', timeoutRaw);
-  if (exportTimeoutMillis > exportIntervalMillis) {
-    if (timeoutRaw !== undefined)
-      throw invalidValue(
-        'OTEL_METRIC_EXPORT_TIMEOUT',
-        timeoutRaw,
-        `must not exceed OTEL_METRIC_EXPORT_INTERVAL (${exportIntervalMillis} ms)`,
-      );
-    exportTimeoutMillis = exportIntervalMillis;
-  }
-  return { exportIntervalMillis, exportTimeoutMillis };
-}
-
-function resolvePrometheus(env: Env): MetricReaderConfig {
-  const host = readEnv(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
-  const portRaw = readEnv(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
-  if (host === undefined && portRaw === undefined)
-    return { kind: 'prometheus' };
-  if (host !== undefined && /\s/.test(host))
+export function resolveExportInterval(vars: Variables): ExportInterval {
+  const interval =
+    vars.OTEL_METRIC_EXPORT_INTERVAL ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
+  const timeout = vars.OTEL_METRIC_EXPORT_TIMEOUT;
+  if (timeout !== undefined && timeout > interval)
     throw invalidValue(
-      'OTEL_EXPORTER_PROMETHEUS_HOST',
-      host,
-      'must be a host name or IP address to bind',
+      'OTEL_METRIC_EXPORT_TIMEOUT',
+      String(timeout),
+      `must not exceed OTEL_METRIC_EXPORT_INTERVAL (${interval} ms)`,
     );
   return {
-    kind: 'prometheus',
-    host: host ?? DEFAULT_PROMETHEUS_HOST,
-    port:
-      portRaw === undefined
-        ? DEFAULT_PROMETHEUS_PORT
-        : parseInteger('OTEL_EXPORTER_PROMETHEUS_PORT', portRaw, {
-            min: 1,
-            max: 65535,
-          }),
+    interval,
+    timeout: Math.min(timeout ?? DEFAULT_METRIC_EXPORT_TIMEOUT_MS, interval),
   };
 }
 
-function resolveExemplarFilter(env: Env): void {
-  const raw = readEnv(env, 'OTEL_METRICS_EXEMPLAR_FILTER');
-  if (raw === undefined) return;
-  const filter = parseEnum('OTEL_METRICS_EXEMPLAR_FILTER', raw, [
-    'always_off',
-    'always_on',
-    'trace_based',
-  ] as const);
-  if (filter !== 'always_off')
-    throw invalidValue(
-      'OTEL_METRICS_EXEMPLAR_FILTER',
-      raw,
-      'the OpenTelemetry JS metrics SDK records no exemplars; only always_off can be honoured',
-    );
+/** OTEL_EXPORTER_PROMETHEUS_HOST/PORT; neither set: the app's own port (undefined). */
+function prometheusServer(
+  vars: Variables,
+): { host: string; port: number } | undefined {
+  const host = vars.OTEL_EXPORTER_PROMETHEUS_HOST;
+  const port = vars.OTEL_EXPORTER_PROMETHEUS_PORT;
+  if (host === undefined && port === undefined) return undefined;
+  return {
+    host: host ?? DEFAULT_PROMETHEUS_HOST,
+    port: port ?? DEFAULT_PROMETHEUS_PORT,
+  };
 }
 
 /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE and _DEFAULT_HISTOGRAM_AGGREGATION. */
-function metricPreferences(env: Env): {
-  temporality: TemporalityPreference;
-  histogramAggregation: HistogramAggregation;
-} {
-  const temporalityRaw = readEnv(
-    env,
-    'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-  );
-  const histogramRaw = readEnv(
-    env,
-    'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
-  );
+function metricPreferences(vars: Variables) {
+  const temporality =
+    vars.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE ?? 'cumulative';
   return {
-    temporality:
-      temporalityRaw === undefined
-        ? 'cumulative'
-        : parseEnum(
-            'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-            temporalityRaw,
-            TEMPORALITIES,
-          ),
-    histogramAggregation:
-      histogramRaw === undefined
-        ? 'explicit_bucket_histogram'
-        : parseEnum(
-            'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
-            histogramRaw,
-            HISTOGRAM_AGGREGATIONS,
-          ),
+    temporality_preference:
+      temporality === 'lowmemory' ? ('low_memory' as const) : temporality,
+    default_histogram_aggregation:
+      vars.OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION ??
+      'explicit_bucket_histogram',
   };
 }
 
-function resolveMetrics(env: Env): MetricsConfig {
-  resolveExemplarFilter(env);
-  const raw = readEnv(env, 'OTEL_METRICS_EXPORTER');
-  const kinds = raw
-    ? parseEnumList('OTEL_METRICS_EXPORTER', raw, [
-        'prometheus',
-        'otlp',
-        'console',
-        'none',
-      ] as const)
-    : (['prometheus'] as const);
-  const periodic = (exporter: ExporterConfig): MetricReaderConfig => ({
-    kind: 'periodic',
-    exporter,
-    ...resolveExportInterval(env),
-    ...metricPreferences(env),
-  });
-  return {
-    readers: kinds.flatMap((kind): MetricReaderConfig[] => {
-      switch (kind) {
-        case 'prometheus':
-          return [resolvePrometheus(env)];
-        case 'otlp':
-          return [
-            periodic({
-              kind: 'otlp',
-              otlp: resolveOtlpFromEnv(env, 'metrics'),
-            }),
-          ];
-        case 'console':
-          return [periodic({ kind: 'console' })];
-        case 'none':
-          return [];
+function resolveMetrics(
+  vars: Variables,
+  otlp: OtlpFromEnv,
+  push: ExportInterval,
+  sources: Sources,
+): {
+  provider: NonNullable<ConfigurationModel['meter_provider']>;
+  onAppPort: boolean;
+} {
+  const kinds = vars.OTEL_METRICS_EXPORTER ?? ['prometheus'];
+  const exemplarFilter = vars.OTEL_METRICS_EXEMPLAR_FILTER;
+  let onAppPort = false;
+  const readers = kinds
+    .filter((kind) => kind !== 'none')
+    .map((kind, i) => {
+      if (kind === 'prometheus') {
+        const own = prometheusServer(vars);
+        onAppPort ||= own === undefined;
+        return { pull: { exporter: { 'prometheus/development': own ?? {} } } };
       }
-    }),
+      const key = `meter_provider.readers[${i}].periodic.exporter`;
+      const exporter: ExporterModel =
+        kind === 'console'
+          ? { console: {} }
+          : {
+              [otlp.kind]: {
+                ...otlpExporter(otlp, key, sources)[otlp.kind],
+                ...metricPreferences(vars),
+              },
+            };
+      return {
+        periodic: {
+          ...push,
+          exporter: exporter as PushMetricExporterConfigModel,
+        },
+      };
+    });
+  return {
+    provider: {
+      readers,
+      ...(exemplarFilter === undefined
+        ? {}
+        : { exemplar_filter: exemplarFilter }),
+    },
+    onAppPort,
   };
 }
 
 // ---- logs ----
 
 /** The seed has no logs signal: unlike the specification's `otlp`, the default is `none`. */
-function resolveLogs(env: Env): LogsConfig {
-  const raw = readEnv(env, 'OTEL_LOGS_EXPORTER');
-  const kinds = raw
-    ? parseEnumList('OTEL_LOGS_EXPORTER', raw, [
-        'otlp',
-        'console',
-        'none',
-      ] as const)
-    : (['none'] as const);
+function resolveLogs(
+  vars: Variables,
+  otlp: OtlpFromEnv,
+  batch: Batch,
+  sources: Sources,
+): NonNullable<ConfigurationModel['logger_provider']> {
   return {
-    pipelines: pipelines(
-      env,
-      'logs',
-      kinds,
-      resolveBatch(env, 'OTEL_BLRP', DEFAULT_BLRP),
-    ),
-    limits: resolveLogLimits(env),
+    processors: processors(
+      vars.OTEL_LOGS_EXPORTER ?? ['none'],
+      'logger_provider.processors',
+      batch,
+      otlp,
+      sources,
+    ) as NonNullable<ConfigurationModel['logger_provider']>['processors'],
+    limits: {
+      attribute_value_length_limit:
+        vars.OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+        vars.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+        DEFAULT_LOG_LIMITS.attribute_value_length_limit,
+      attribute_count_limit:
+        vars.OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT ??
+        vars.OTEL_ATTRIBUTE_COUNT_LIMIT ??
+        DEFAULT_LOG_LIMITS.attribute_count_limit,
+    },
   };
 }
 
@@ -605,97 +461,46 @@ function resolveLogs(env: Env): LogsConfig {
  * records).
  */
 export function resolveInstrumentations(
-  env: Env,
+  vars: Variables,
   logsExported: boolean,
 ): string[] {
-  const list = (name: string) =>
-    (readEnv(env, name) ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-  for (const name of [
-    'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
-    'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
-  ]) {
-    const bad = list(name).find(
-      (entry) => !/^[a-z0-9][a-z0-9.-]*$/.test(entry),
-    );
-    if (bad !== undefined)
-      throw invalidValue(
-        name,
-        readEnv(env, name),
-        `${JSON.stringify(bad)} is not an instrumentation name (package suffixes such as http, express, pg)`,
-      );
-  }
-  const enabled = list('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
-  const disabled = new Set(list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'));
-  const chosen = enabled.length > 0 ? enabled : [...DEFAULT_INSTRUMENTATIONS];
+  const enabled = vars.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? [];
+  const disabled = new Set(vars.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? []);
+  const chosen =
+    enabled.length > 0 ? [...enabled] : [...DEFAULT_INSTRUMENTATIONS];
   if (logsExported && enabled.length === 0) chosen.push('pino');
   return [...new Set(chosen)].filter((name) => !disabled.has(name));
 }
 
 // ---- notes ----
 
-function signalName(signal: Signal): string {
-  return signal === 'traces'
-    ? 'trace'
-    : signal === 'metrics'
-      ? 'metric'
-      : 'log';
-}
-
-/** Certificates named for an endpoint that uses no TLS are not used: say so once. */
-function tlsNotes(config: TelemetryConfig): string[] {
-  const otlps: Array<{ signal: Signal; exporter: ExporterConfig }> = [
-    ...config.traces.pipelines.map((p) => ({
-      signal: 'traces' as const,
-      exporter: p.exporter,
-    })),
-    ...config.metrics.readers.flatMap((r) =>
-      r.kind === 'periodic'
-        ? [{ signal: 'metrics' as const, exporter: r.exporter }]
-        : [],
-    ),
-    ...config.logs.pipelines.map((p) => ({
-      signal: 'logs' as const,
-      exporter: p.exporter,
-    })),
-  ];
-  return otlps.flatMap(({ signal, exporter }) => {
-    if (exporter.kind !== 'otlp' || exporter.otlp.tls.secure) return [];
-    const { ca, clientKey, clientCertificate } = exporter.otlp.tls;
-    const unused = [ca, clientKey, clientCertificate].filter(
-      (ref) => ref !== undefined,
-    );
-    return unused.length === 0
-      ? []
-      : [
-          `${unused.map((ref) => ref.source).join(', ')} not used for ${signalName(signal)} export: its endpoint does not use TLS (use https:// to turn it on)`,
-        ];
-  });
+/** Whether the model exports `signal` over OTLP. */
+function exportsOverOtlp(config: TelemetryConfig, signal: Signal): boolean {
+  const exporters: ExporterModel[] =
+    signal === 'metrics'
+      ? (config.meter_provider?.readers ?? []).flatMap((r) =>
+          r.periodic ? [r.periodic.exporter as ExporterModel] : [],
+        )
+      : (
+          ((signal === 'traces'
+            ? config.tracer_provider?.processors
+            : config.logger_provider?.processors) ?? []) as ProcessorModel[]
+        ).map((p) => (p.batch ?? p.simple)?.exporter ?? {});
+  return exporters.some((e) => e.otlp_grpc || e.otlp_http);
 }
 
 /**
  * Valid settings for a part that is off: worth a line, because whoever set them expected an
  * effect (OTEL_METRIC_EXPORT_INTERVAL with OTEL_METRICS_EXPORTER=prometheus, say).
  */
-function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
-  const setNames = (match: (name: string) => boolean) =>
-    Object.keys(env)
-      .filter((name) => match(name) && readEnv(env, name) !== undefined)
-      .sort();
-  const otlp = (signal: Signal) =>
-    [
-      ...config.traces.pipelines.map((p) => ({
-        signal: 'traces',
-        e: p.exporter,
-      })),
-      ...config.metrics.readers.flatMap((r) =>
-        r.kind === 'periodic' ? [{ signal: 'metrics', e: r.exporter }] : [],
-      ),
-      ...config.logs.pipelines.map((p) => ({ signal: 'logs', e: p.exporter })),
-    ].some((x) => x.signal === signal && x.e.kind === 'otlp');
+function idleSettingNotes(
+  set: readonly string[],
+  config: TelemetryConfig,
+): string[] {
+  const setNames = (match: (name: string) => boolean) => set.filter(match);
+  const otlp = (signal: Signal) => exportsOverOtlp(config, signal);
   const anyOtlp = otlp('traces') || otlp('metrics') || otlp('logs');
+  const readers = config.meter_provider?.readers ?? [];
   const GENERIC_OTLP =
     /^OTEL_EXPORTER_OTLP_(ENDPOINT|PROTOCOL|HEADERS|COMPRESSION|TIMEOUT|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE|INSECURE)$/;
   const checks: Array<{ idle: boolean; names: string[]; why: string }> = [
@@ -712,39 +517,28 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
       why: 'no signal is exported over OTLP',
     },
     {
-      idle: !config.metrics.readers.some((r) => r.kind === 'periodic'),
+      idle: !readers.some((r) => r.periodic),
       names: setNames((n) => n.startsWith('OTEL_METRIC_EXPORT_')),
       why: 'no metrics are pushed (OTEL_METRICS_EXPORTER has no otlp or console)',
     },
     {
-      idle: config.logs.pipelines.length === 0,
+      idle: (config.logger_provider?.processors ?? []).length === 0,
       names: setNames(
         (n) => n.startsWith('OTEL_BLRP_') || n.startsWith('OTEL_LOGRECORD_'),
       ),
       why: 'no logs are exported (OTEL_LOGS_EXPORTER)',
     },
     {
-      idle: !config.metrics.readers.some((r) => r.kind === 'prometheus'),
-      names: setNames((n) => n.startsWith('OTEL_EXPORTER_PROMETHEUS_')),
+      idle: !readers.some((r) => r.pull),
+      names: setNames(
+        (n) =>
+          n.startsWith('OTEL_EXPORTER_PROMETHEUS_') ||
+          n.startsWith('TELEMETRY_PROMETHEUS_'),
+      ),
       why: 'OTEL_METRICS_EXPORTER has no prometheus',
     },
   ];
   return checks
     .filter((check) => check.idle && check.names.length > 0)
     .map((check) => `${check.names.join(', ')} set but not used: ${check.why}`);
-}
-
-/** OTEL_* variables that are set but that nothing reads: typos, or settings for another SDK. */
-export function unusedVariableNotes(env: Env): string[] {
-  const unused = Object.keys(env)
-    .filter(
-      (name) => name.startsWith('OTEL_') && readEnv(env, name) !== undefined,
-    )
-    .filter((name) => !knownVariable(name))
-    .sort();
-  return unused.length === 0
-    ? []
-    : [
-        `not used by @otel-dice/telemetry (misspelt, or meant for another SDK): ${unused.join(', ')}`,
-      ];
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromModel, loadConfigFile } from './from-file.js';
+import { loadConfigFile } from './from-file.js';
+import { settingsOf, type TelemetryConfig } from './model.js';
 import { resolveTelemetryConfig } from './resolve.js';
 
 let dir: string;
@@ -16,178 +17,146 @@ function file(name: string, yaml: string): string {
   return path;
 }
 
-const defaults = { serviceName: 'fallback' };
+const FIXTURE = join(__dirname, 'fixtures', 'stable-parts.yaml');
 
-const FULL = `file_format: "1.0"
-resource:
-  attributes:
-    - name: service.name
-      value: file-svc
-    - name: replicas
-      value: 3
-      type: int
-  attributes_list: "team=a,service.name=ignored"
-  detection/development:
-    detectors:
-      - host:
-      - service:
-propagator:
-  composite:
-    - tracecontext:
-    - b3multi:
-  composite_list: "baggage,tracecontext"
-tracer_provider:
-  processors:
-    - batch:
-        schedule_delay: 500
-        max_queue_size: 100
-        max_export_batch_size: 50
-        exporter:
-          otlp_http:
-            endpoint: https://c:4318/custom/traces
-            encoding: json
-            headers:
-              - name: Authorization
-                value: Bearer x
-            headers_list: "x-tenant=shop"
-            compression: gzip
-            timeout: 2000
-            tls:
-              ca_file: /ca.pem
-    - simple:
-        exporter:
-          console:
-  limits:
-    attribute_value_length_limit: 64
-  sampler:
-    parent_based:
-      root:
-        trace_id_ratio_based:
-          ratio: 0.25
-meter_provider:
-  readers:
-    - pull:
-        exporter:
-          prometheus/development:
-    - periodic:
-        interval: 10000
-        exporter:
-          otlp_grpc:
-            endpoint: collector:4317
-            tls:
-              insecure: true
-            temporality_preference: low_memory
-logger_provider:
-  processors:
-    - batch:
-        exporter:
-          otlp_grpc:
-            endpoint: http://c:4317
-attribute_limits:
-  attribute_count_limit: 32
-`;
+function fromFile(
+  path: string,
+  env: Record<string, string> = {},
+): TelemetryConfig {
+  return resolveTelemetryConfig({
+    defaultServiceName: 'fallback',
+    env: { OTEL_CONFIG_FILE: path, ...env },
+  });
+}
 
 describe('the declarative configuration file', () => {
-  it('maps every supported part of the schema onto the model', () => {
-    const path = file('full.yaml', FULL);
-    const config = configFromModel(loadConfigFile(path), path, defaults);
-    expect(config.source).toEqual({ kind: 'file', path });
+  const config = fromFile(FIXTURE);
+
+  it('is the model as it is, lists merged and the library defaults written in', () => {
+    expect(settingsOf(config).source).toEqual({ kind: 'file', path: FIXTURE });
+    expect(config.log_level).toBe('warn');
     expect(config.resource).toEqual({
-      serviceName: 'file-svc',
-      serviceVersion: undefined,
-      attributes: { 'service.name': 'file-svc', replicas: 3, team: 'a' },
-      detectors: ['host', 'os', 'service'],
+      schema_url: 'https://opentelemetry.io/schemas/1.30.0',
+      attributes: [
+        { name: 'team', value: 'a', type: 'string' },
+        { name: 'replicas', value: 3, type: 'int' },
+        { name: 'service.name', value: 'fixture-svc', type: 'string' },
+      ],
+      'detection/development': {
+        detectors: [{ host: {} }, { process: {} }, { service: {} }],
+        attributes: {
+          included: ['host.*', 'process.pid'],
+          excluded: ['host.id'],
+        },
+      },
     });
-    expect(config.propagators).toEqual(['tracecontext', 'b3multi', 'baggage']);
-    expect(config.traces.pipelines).toEqual([
+    expect(config.propagator?.composite).toEqual([
+      { tracecontext: {} },
+      { b3multi: {} },
+      { baggage: {} },
+    ]);
+    expect(config.tracer_provider?.processors).toEqual([
       {
-        exporter: {
-          kind: 'otlp',
-          otlp: {
-            protocol: 'http/json',
-            endpoint: 'https://c:4318/custom/traces',
-            endpointSource:
-              'tracer_provider.processors[0].batch.exporter.otlp_http.endpoint',
-            headers: { authorization: 'Bearer x', 'x-tenant': 'shop' },
-            compression: 'gzip',
-            timeoutMillis: 2000,
-            tls: {
-              secure: true,
-              ca: {
-                path: '/ca.pem',
-                source:
-                  'tracer_provider.processors[0].batch.exporter.otlp_http.tls.ca_file',
-              },
-              clientKey: undefined,
-              clientCertificate: undefined,
+        batch: {
+          schedule_delay: 500,
+          export_timeout: 30_000,
+          max_queue_size: 100,
+          max_export_batch_size: 50,
+          exporter: {
+            otlp_http: {
+              endpoint: 'https://collector.example:4318/custom/traces',
+              encoding: 'json',
+              headers: [
+                { name: 'x-tenant', value: 'shop' },
+                { name: 'authorization', value: 'Bearer x' },
+              ],
+              compression: 'gzip',
+              timeout: 2000,
+              tls: { ca_file: '/etc/ssl/collector-ca.pem' },
             },
           },
         },
-        processor: {
-          kind: 'batch',
-          scheduledDelayMillis: 500,
-          exportTimeoutMillis: 30_000,
-          maxQueueSize: 100,
-          maxExportBatchSize: 50,
-        },
       },
-      { exporter: { kind: 'console' }, processor: { kind: 'simple' } },
+      { simple: { exporter: { console: {} } } },
     ]);
-    expect(config.traces.sampler).toMatchObject({
-      type: 'parentbased',
-      root: { type: 'traceidratio', ratio: 0.25 },
+    expect(config.tracer_provider?.sampler).toEqual({
+      parent_based: {
+        root: { trace_id_ratio_based: { ratio: 0.25 } },
+      },
     });
-    expect(config.traces.limits).toMatchObject({
-      attributeValueLengthLimit: 64,
-      attributeCountLimit: 32,
+    expect(config.tracer_provider?.limits).toMatchObject({
+      attribute_value_length_limit: 64,
+      attribute_count_limit: 32,
     });
-    expect(config.metrics.readers).toEqual([
-      { kind: 'prometheus' },
-      expect.objectContaining({
-        kind: 'periodic',
-        exportIntervalMillis: 10_000,
-        exportTimeoutMillis: 10_000,
-        temporality: 'lowmemory',
+    expect(config.logger_provider?.limits?.attribute_count_limit).toBe(32);
+    expect(config.meter_provider?.readers[1]).toEqual({
+      periodic: expect.objectContaining({
+        interval: 10_000,
+        timeout: 10_000, // the 30 s default clamped to the interval
         exporter: {
-          kind: 'otlp',
-          otlp: expect.objectContaining({
-            protocol: 'grpc',
-            endpoint: 'collector:4317',
-            tls: expect.objectContaining({ secure: false }),
+          otlp_grpc: expect.objectContaining({
+            endpoint: 'collector.example:4317',
+            tls: { insecure: true },
+            temporality_preference: 'low_memory',
           }),
         },
+        cardinality_limits: { histogram: 20 },
       }),
+    });
+    expect(config.meter_provider?.views).toHaveLength(2);
+  });
+
+  it('serves a Prometheus reader without host and port on the app’s /metrics', () => {
+    expect(settingsOf(config).prometheus_on_app_port).toBe(true);
+  });
+
+  it('takes the library’s own section from distribution.otel-dice, and says another distribution’s is not used', () => {
+    expect(settingsOf(config).http).toEqual({
+      instrumentation: 'lean',
+      trusted_proxies: ['10.0.0.0/8'],
+      trust_incoming_context: false,
+    });
+    expect(settingsOf(config).notes).toContainEqual(
+      `${FIXTURE}: distribution.some-vendor: settings for another distribution, not used`,
+    );
+  });
+
+  it('honours instrumentation/development where an instrumentation offers the setting, one note for the rest', () => {
+    const general = config['instrumentation/development']?.general;
+    expect(general?.http).toEqual({
+      server: {
+        request_captured_headers: ['X-Request-Id'],
+        response_captured_headers: ['Content-Type'],
+      },
+      client: { request_captured_headers: ['X-Request-Id'] },
+    });
+    // the file's list replaces the defaults, as the schema says
+    expect(general?.sanitization?.url?.sensitive_query_parameters).toEqual([
+      'token',
+      'sig',
     ]);
-    expect(config.logs.pipelines).toHaveLength(1);
-    expect(config.logs.limits.attributeCountLimit).toBe(32);
-    expect(config.instrumentations).toEqual(['http', 'express', 'pino']);
-  });
-
-  it('refuses what the library cannot honour, naming the key', () => {
-    const path = file(
-      'views.yaml',
-      `file_format: "1.0"
-meter_provider:
-  readers:
-    - periodic:
-        exporter:
-          console:
-  views:
-    - selector:
-        instrument_name: x
-      stream:
-        name: y
-`,
-    );
-    expect(() => configFromModel(loadConfigFile(path), path, defaults)).toThrow(
-      `${path}: meter_provider.views is not supported by @otel-dice/telemetry; supported here: readers, exemplar_filter`,
+    // js.<name>.enabled switches an instrumentation on
+    expect(settingsOf(config).instrumentations).toEqual([
+      'http',
+      'express',
+      'pino',
+      'pg',
+    ]);
+    expect(settingsOf(config).notes).toContainEqual(
+      `${FIXTURE}: instrumentation/development: no Node instrumentation here offers general.http.server.known_methods, general.stability_opt_in_list, js.express.ignore_layers; not applied`,
     );
   });
 
-  it('refuses an exporter it does not build', () => {
+  it('warns once, naming it, about an exemplar filter the JS SDK cannot honour', () => {
+    expect(settingsOf(config).notes).toContainEqual(
+      `${FIXTURE}: meter_provider.exemplar_filter is trace_based, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
+    );
+  });
+
+  it('refuses an exporter it does not build, naming the key', () => {
     const path = file(
       'file-exporter.yaml',
-      `file_format: "1.0"
+      `file_format: "1.1"
 tracer_provider:
   processors:
     - simple:
@@ -196,9 +165,91 @@ tracer_provider:
             output_stream: stdout
 `,
     );
-    expect(() => configFromModel(loadConfigFile(path), path, defaults)).toThrow(
+    expect(() => fromFile(path)).toThrow(
       /tracer_provider\.processors\[0\]\.simple\.exporter\.otlp_file\/development is not supported.*otlp_http, otlp_grpc, console/,
     );
+  });
+
+  it.each([
+    [
+      'a tracer configurator (it would switch tracers off)',
+      `tracer_provider:
+  processors:
+    - simple:
+        exporter:
+          console:
+  tracer_configurator/development:
+    default_config:
+      enabled: false
+`,
+      /tracer_provider\.tracer_configurator\/development is not supported/,
+    ],
+    [
+      'a sampler the SDK does not have',
+      `tracer_provider:
+  processors:
+    - simple:
+        exporter:
+          console:
+  sampler:
+    probability/development:
+      ratio: 0.5
+`,
+      /tracer_provider\.sampler\.probability\/development is not supported/,
+    ],
+    [
+      'a view that renames a wildcard selection',
+      `meter_provider:
+  readers:
+    - pull:
+        exporter:
+          prometheus/development:
+  views:
+    - selector:
+        instrument_name: "http.*"
+      stream:
+        name: renamed
+`,
+      /meter_provider\.views\[0\]\.stream\.name renames a stream/,
+    ],
+    [
+      'an exponential histogram scale the SDK cannot cap',
+      `meter_provider:
+  readers:
+    - pull:
+        exporter:
+          prometheus/development:
+  views:
+    - selector:
+        instrument_type: histogram
+      stream:
+        aggregation:
+          base2_exponential_bucket_histogram:
+            max_scale: 5
+`,
+      /base2_exponential_bucket_histogram\.max_scale is not supported/,
+    ],
+    [
+      'a Prometheus name translation the exporter does not do',
+      `meter_provider:
+  readers:
+    - pull:
+        exporter:
+          prometheus/development:
+            translation_strategy: no_translation/development
+`,
+      /translation_strategy is no_translation\/development/,
+    ],
+  ])('refuses %s, naming the key', (_what, yaml, message) => {
+    const path = file('refused.yaml', `file_format: "1.1"\n${yaml}`);
+    let error: Error | undefined;
+    try {
+      fromFile(path);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('\n');
   });
 
   it('turns schema and YAML errors into one line naming OTEL_CONFIG_FILE', () => {
@@ -229,21 +280,36 @@ disabled: false
 log_level: debug
 `,
     );
-    const config = resolveTelemetryConfig({
-      defaultServiceName: 'fallback',
-      env: {
-        OTEL_CONFIG_FILE: path,
-        OTEL_TRACES_EXPORTER: 'console',
-        OTEL_SERVICE_NAME: 'env-name',
-      },
+    const small = fromFile(path, {
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_SERVICE_NAME: 'env-name',
     });
-    expect(config.source).toEqual({ kind: 'file', path });
-    expect(config.diagLevel).toBe('debug');
-    expect(config.traces.pipelines).toEqual([]);
-    expect(config.propagators).toEqual([]);
-    expect(config.resource.serviceName).toBe('fallback');
-    expect(config.notes).toEqual([
-      'OTEL_CONFIG_FILE is set, so these variables are not read (use ${VAR} in the file instead): OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER',
+    expect(settingsOf(small).source).toEqual({ kind: 'file', path });
+    expect(small.log_level).toBe('debug');
+    expect(small.tracer_provider?.processors).toEqual([]);
+    expect(small.propagator?.composite).toEqual([]);
+    expect(
+      small.resource?.attributes?.find((a) => a.name === 'service.name')?.value,
+    ).toBe('fallback');
+    expect(settingsOf(small).notes).toEqual([
+      'OTEL_CONFIG_FILE is set, so these variables count only where the file substitutes them (${VAR}): OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER',
     ]);
+  });
+
+  it('reads OTEL_SERVICE_NAME when the file asks for the service detector, which reads it by definition', () => {
+    const path = file(
+      'service.yaml',
+      `file_format: "1.1"
+resource:
+  detection/development:
+    detectors:
+      - service:
+`,
+    );
+    const named = fromFile(path, { OTEL_SERVICE_NAME: 'shop' });
+    expect(
+      named.resource?.attributes?.find((a) => a.name === 'service.name')?.value,
+    ).toBe('shop');
+    expect(settingsOf(named).notes).toEqual([]);
   });
 });

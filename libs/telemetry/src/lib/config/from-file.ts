@@ -1,60 +1,65 @@
 /**
  * The configuration model from an OpenTelemetry declarative configuration file
  * (OTEL_CONFIG_FILE). Reading and strict YAML parsing are read-config-file.ts's; `${VAR}`
- * substitution, schema validation and the file_format check @opentelemetry/configuration's
- * `parseConfig`; this file maps the validated model onto
- * ours, and refuses — naming the key — every part of the schema the library cannot honour,
- * instead of ignoring it.
+ * substitution, schema validation and the file_format check are @opentelemetry/configuration's
+ * `parseConfig`; the parsed object already has the model's shape (model.ts), so what is left
+ * here is to check it against what this library can honour and to normalize it (lists merged,
+ * defaults written in).
  *
- * As the specification requires, when a file is used the other OTEL_* variables are not read
- * (only through substitution inside the file). Substitution reads the process environment.
+ * The rules, key by key:
+ * - every stable part of the schema is honoured, views and cardinality limits included;
+ * - a setting the JS SDK cannot honour but whose absence changes no data the user asked for (an
+ *   exemplar filter: the JS metrics SDK records no exemplars) is one warning naming the key;
+ * - `instrumentation/development` is honoured where an instrumentation offers the setting
+ *   (captured HTTP headers, sensitive query parameters, `js.<name>.enabled`), one note names the
+ *   rest;
+ * - anything else that would change data silently if ignored (an exporter or sampler the
+ *   library does not build, a tracer configurator) is refused with its key path.
+ *
+ * The same checks apply to code options that override sections of the model (resolve.ts), with
+ * `options.overrides` in place of the file name. As the specification requires, when a file is
+ * used the other OTEL_* variables are not read (only through substitution inside the file).
  */
 import type {
   ConfigurationModel,
-  LogRecordExporterConfigModel,
-  NameStringValuePairConfigModel,
-  OtlpGrpcExporterConfigModel,
-  OtlpHttpExporterConfigModel,
   PushMetricExporterConfigModel,
   SamplerConfigModel,
-  SpanExporterConfigModel,
 } from '@opentelemetry/configuration';
 import { TelemetryConfigError } from './errors.js';
-import { resolveHttpFromEnv } from './http-env.js';
-import type { ConfigDefaults } from './from-env.js';
 import {
-  DEFAULT_BLRP,
-  DEFAULT_BSP,
+  DEFAULT_BATCH,
   DEFAULT_GRPC_ENDPOINT,
   DEFAULT_HTTP_ENDPOINT,
-  DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
   DEFAULT_OTLP_TIMEOUT_MS,
-  DEFAULT_OTLP_SPAN_ENCODING,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
+  DETECTOR_NAMES,
+  EXTENSION,
+  HTTP_INSTRUMENTATIONS,
   PROPAGATOR_NAMES,
-  type AttributeValue,
-  type BatchProcessorConfig,
-  type DiagLevelName,
-  type ExporterConfig,
-  type MetricReaderConfig,
-  type OtlpExporterConfig,
-  type PipelineConfig,
-  type ProcessorConfig,
-  type PropagatorName,
-  type ResourceDetectorName,
-  type SamplerConfig,
+  TARGET_INFO_MODES,
+  type TargetInfoMode,
+  type ExporterModel,
+  type HttpEdgeSettings,
+  type OtlpSettings,
+  type ProcessorModel,
   type Signal,
-  type TelemetryConfig,
-  type TemporalityPreference,
 } from './model.js';
+import { PROMETHEUS_NUMBERS } from './known-variables.js';
+import { withNumber, type PrometheusGiven } from './prometheus-env.js';
 import { appendSignalPath } from './otlp-env.js';
 import { readConfigFile } from './read-config-file.js';
 import { redactUrl } from './redact.js';
-import { parseEndpoint, parseHeaders, parseKeyValueList } from './values.js';
+import {
+  parseEndpoint,
+  parseHeaders,
+  parseKeyValueList,
+  PROXY_HINT,
+  validProxy,
+} from './values.js';
 
 /**
  * Reads, parses and validates the file (strictly, bounded: read-config-file.ts); any problem
@@ -66,13 +71,29 @@ export function loadConfigFile(path: string): ConfigurationModel {
 
 type Obj = Record<string, unknown>;
 
-/** Maps a parsed, schema-valid configuration model onto the library's model. Pure. */
-export function configFromModel(
+/** The model's sections, checked and normalized, and what the extension section said. */
+export interface CheckedModel {
+  readonly model: ConfigurationModel;
+  /** `distribution['otel-dice']` as given (only the keys that were set). */
+  readonly extension: {
+    readonly http?: Partial<HttpEdgeSettings>;
+    readonly instrumentations?: readonly string[];
+    readonly prometheus?: PrometheusGiven;
+  };
+  /** `instrumentation/development.js.<name>.enabled`, by name. */
+  readonly enabledByJs: Readonly<Record<string, boolean>>;
+  readonly notes: readonly string[];
+}
+
+/**
+ * Checks and normalizes a model — a parsed file, or the sections code options override. `at`
+ * names where it came from in errors and notes.
+ */
+export function checkModel(
   model: ConfigurationModel,
-  path: string,
-  defaults: ConfigDefaults,
-): TelemetryConfig {
-  const at = new KeyPath(path);
+  at: KeyPath,
+): CheckedModel {
+  const notes: string[] = [];
   at.only(model as Obj, '', [
     'file_format',
     'disabled',
@@ -83,94 +104,72 @@ export function configFromModel(
     'tracer_provider',
     'meter_provider',
     'logger_provider',
+    'instrumentation/development',
     'distribution',
   ]);
-  const notes: string[] = [];
-  if (model.distribution)
-    notes.push(
-      `${path}: "distribution" settings are for vendor distributions and are not used`,
-    );
-
-  at.only(model.meter_provider, 'meter_provider', [
-    'readers',
-    'exemplar_filter',
-  ]);
-  const exemplarFilter = model.meter_provider?.exemplar_filter;
-  if (exemplarFilter && exemplarFilter !== 'always_off')
-    throw at.invalid(
-      'meter_provider.exemplar_filter',
-      `is "${exemplarFilter}": the OpenTelemetry JS metrics SDK records no exemplars; only always_off can be honoured`,
-    );
-  at.only(model.logger_provider, 'logger_provider', ['processors', 'limits']);
-  const general = model.attribute_limits ?? {};
-  const resource = resourceFromModel(model, at, defaults);
-  const logsPipelines = (model.logger_provider?.processors ?? []).map((p, i) =>
-    pipelineFromModel(
-      p as Obj,
-      `logger_provider.processors[${i}]`,
-      'logs',
-      DEFAULT_BLRP,
+  const general = checkAttributeLimits(model.attribute_limits, at);
+  const out: ConfigurationModel = {};
+  if (model.disabled != null) out.disabled = model.disabled;
+  if (model.log_level != null) out.log_level = model.log_level;
+  if (model.attribute_limits != null) out.attribute_limits = general;
+  if (model.resource != null) out.resource = checkResource(model.resource, at);
+  if (model.propagator != null)
+    out.propagator = checkPropagator(model.propagator, at);
+  if (model.tracer_provider != null)
+    out.tracer_provider = checkTracerProvider(
+      model.tracer_provider,
+      general,
       at,
-    ),
+    );
+  if (model.meter_provider != null)
+    out.meter_provider = checkMeterProvider(model.meter_provider, at, notes);
+  if (model.logger_provider != null)
+    out.logger_provider = checkLoggerProvider(
+      model.logger_provider,
+      general,
+      at,
+    );
+  const instrumentation = checkInstrumentation(
+    model['instrumentation/development'],
+    at,
+    notes,
   );
+  if (instrumentation.model !== undefined)
+    out['instrumentation/development'] = instrumentation.model;
   return {
-    source: { kind: 'file', path },
-    disabled: model.disabled === true,
-    diagLevel: diagLevelFromSeverity(model.log_level ?? undefined),
-    resource,
-    propagators: propagatorsFromModel(model, at),
-    traces: {
-      pipelines: (model.tracer_provider?.processors ?? []).map((p, i) =>
-        pipelineFromModel(
-          p as Obj,
-          `tracer_provider.processors[${i}]`,
-          'traces',
-          DEFAULT_BSP,
-          at,
-        ),
-      ),
-      // The library's own variable, read by resolve.ts either way.
-      otlpEncoding: DEFAULT_OTLP_SPAN_ENCODING,
-      sampler: model.tracer_provider?.sampler
-        ? samplerFromModel(
-            model.tracer_provider.sampler,
-            'tracer_provider.sampler',
-            at,
-          )
-        : DEFAULT_SAMPLER,
-      limits: spanLimitsFromModel(model, general, at),
-    },
-    metrics: {
-      readers: (model.meter_provider?.readers ?? []).map((r, i) =>
-        readerFromModel(r as Obj, `meter_provider.readers[${i}]`, at),
-      ),
-    },
-    logs: {
-      pipelines: logsPipelines,
-      limits: {
-        attributeValueLengthLimit:
-          model.logger_provider?.limits?.attribute_value_length_limit ??
-          general.attribute_value_length_limit ??
-          DEFAULT_LOG_LIMITS.attributeValueLengthLimit,
-        attributeCountLimit:
-          model.logger_provider?.limits?.attribute_count_limit ??
-          general.attribute_count_limit ??
-          DEFAULT_LOG_LIMITS.attributeCountLimit,
-      },
-    },
-    // The edge settings are the library's own variables, read by resolve.ts either way.
-    http: resolveHttpFromEnv({}),
-    instrumentations: [
-      ...DEFAULT_INSTRUMENTATIONS,
-      ...(logsPipelines.length > 0 ? ['pino'] : []),
-    ],
+    model: out,
+    extension: checkDistribution(model.distribution, at, notes),
+    enabledByJs: instrumentation.enabledByJs,
     notes,
   };
 }
 
-/** Builds errors that name the file and the key. */
-class KeyPath {
-  constructor(private readonly file: string) {}
+/** Builds errors and notes that name where a key came from: the file, or the code options. */
+export class KeyPath {
+  private constructor(
+    /** `OTEL_CONFIG_FILE (key)` or `options.overrides.key`: the error's variable. */
+    private readonly variableOf: (key: string) => string,
+    /** How a message names the key: `/path/to/file.yaml: key` or `options.overrides.key`. */
+    readonly name: (key: string) => string,
+  ) {}
+
+  static file(path: string): KeyPath {
+    return new KeyPath(
+      (key) => `OTEL_CONFIG_FILE (${key})`,
+      (key) => `${path}: ${key}`,
+    );
+  }
+
+  static options(prefix: string): KeyPath {
+    return new KeyPath(
+      (key) => `${prefix}.${key}`,
+      (key) => `${prefix}.${key}`,
+    );
+  }
+
+  variable(key: string): string {
+    return this.variableOf(key);
+  }
 
   unsupported(
     key: string,
@@ -178,15 +177,15 @@ class KeyPath {
   ): TelemetryConfigError {
     const hint = supported ? `; supported here: ${supported.join(', ')}` : '';
     return new TelemetryConfigError(
-      `OTEL_CONFIG_FILE (${key})`,
-      `${this.file}: ${key} is not supported by @otel-dice/telemetry${hint}`,
+      this.variableOf(key),
+      `${this.name(key)} is not supported by @otel-dice/telemetry${hint}`,
     );
   }
 
   invalid(key: string, why: string): TelemetryConfigError {
     return new TelemetryConfigError(
-      `OTEL_CONFIG_FILE (${key})`,
-      `${this.file}: ${key} ${why}`,
+      this.variableOf(key),
+      `${this.name(key)} ${why}`,
     );
   }
 
@@ -205,7 +204,7 @@ class KeyPath {
 
   /** The one key set in a "one of" object (an exporter, a sampler, a processor). */
   choice(obj: Obj, key: string, allowed: readonly string[]): [string, Obj] {
-    const set = Object.entries(obj).filter(([, v]) => v !== undefined);
+    const set = Object.entries(obj ?? {}).filter(([, v]) => v !== undefined);
     if (set.length !== 1)
       throw this.invalid(key, `must set exactly one of ${allowed.join(', ')}`);
     const [name, value] = set[0];
@@ -215,99 +214,152 @@ class KeyPath {
   }
 }
 
-const SEVERITY_TO_DIAG: Array<[RegExp, DiagLevelName]> = [
-  [/^trace/, 'verbose'],
-  [/^debug/, 'debug'],
-  [/^info/, 'info'],
-  [/^warn/, 'warn'],
-  [/^(error|fatal)/, 'error'],
-];
+// ---- general ----
 
-function diagLevelFromSeverity(
-  level: string | undefined,
-): DiagLevelName | undefined {
-  if (level === undefined) return undefined;
-  return SEVERITY_TO_DIAG.find(([pattern]) => pattern.test(level))?.[1];
-}
+type Limits = NonNullable<ConfigurationModel['attribute_limits']>;
 
-function resourceFromModel(
-  model: ConfigurationModel,
-  at: KeyPath,
-  defaults: ConfigDefaults,
-): TelemetryConfig['resource'] {
-  const resource = model.resource ?? {};
-  at.only(resource as Obj, 'resource', [
-    'attributes',
-    'attributes_list',
-    'detection/development',
+function checkAttributeLimits(limits: Limits | null | undefined, at: KeyPath) {
+  at.only(limits, 'attribute_limits', [
+    'attribute_value_length_limit',
+    'attribute_count_limit',
   ]);
-  const attributes: Record<string, AttributeValue> = resource.attributes_list
-    ? parseKeyValueList(
-        `OTEL_CONFIG_FILE (resource.attributes_list)`,
-        resource.attributes_list,
-      )
-    : {};
-  for (const { name, value } of resource.attributes ?? [])
-    if (value !== null) attributes[name] = value;
-
-  const detection = resource['detection/development'];
-  at.only(detection as Obj, 'resource.detection/development', ['detectors']);
-  const detectors: ResourceDetectorName[] = [];
-  (detection?.detectors ?? []).forEach((detector, i) => {
-    const [name] = at.choice(
-      detector as Obj,
-      `resource.detection/development.detectors[${i}]`,
-      ['host', 'process', 'container', 'service'],
-    );
-    if (name === 'host') detectors.push('host', 'os');
-    else detectors.push(name as ResourceDetectorName);
-  });
-
-  const name = attributes['service.name'];
   return {
-    serviceName:
-      typeof name === 'string' && name.trim() ? name : defaults.serviceName,
-    serviceVersion: defaults.serviceVersion,
-    attributes,
-    detectors: [...new Set(detectors)],
+    attribute_value_length_limit:
+      limits?.attribute_value_length_limit ??
+      DEFAULT_SPAN_LIMITS.attribute_value_length_limit,
+    attribute_count_limit:
+      limits?.attribute_count_limit ??
+      DEFAULT_SPAN_LIMITS.attribute_count_limit,
   };
 }
 
-function propagatorsFromModel(
-  model: ConfigurationModel,
+// ---- resource ----
+
+function checkResource(
+  resource: NonNullable<ConfigurationModel['resource']>,
   at: KeyPath,
-): PropagatorName[] {
-  const propagator = model.propagator;
-  if (!propagator) return [];
+): NonNullable<ConfigurationModel['resource']> {
+  at.only(resource as Obj, 'resource', [
+    'attributes',
+    'attributes_list',
+    'schema_url',
+    'detection/development',
+  ]);
+  // Entries of `attributes` beat entries of `attributes_list`, as the schema says.
+  const listed = resource.attributes_list
+    ? parseKeyValueList(
+        at.variable('resource.attributes_list'),
+        resource.attributes_list,
+      )
+    : {};
+  const attributes = [
+    ...Object.entries(listed)
+      .filter(([name]) => !resource.attributes?.some((a) => a.name === name))
+      .map(([name, value]) => ({ name, value, type: 'string' as const })),
+    ...(resource.attributes ?? []).filter((a) => a.value !== null),
+  ];
+  const detection = resource['detection/development'];
+  at.only(detection as Obj, 'resource.detection/development', [
+    'detectors',
+    'attributes',
+  ]);
+  const detectors = (detection?.detectors ?? []).map((detector, i) => {
+    const [name] = at.choice(
+      detector as Obj,
+      `resource.detection/development.detectors[${i}]`,
+      DETECTOR_NAMES,
+    );
+    return { [name]: {} };
+  });
+  return {
+    attributes,
+    ...(resource.schema_url ? { schema_url: resource.schema_url } : {}),
+    'detection/development': {
+      detectors,
+      ...(detection?.attributes ? { attributes: detection.attributes } : {}),
+    },
+  };
+}
+
+function checkPropagator(
+  propagator: NonNullable<ConfigurationModel['propagator']>,
+  at: KeyPath,
+): NonNullable<ConfigurationModel['propagator']> {
   at.only(propagator as Obj, 'propagator', ['composite', 'composite_list']);
+  const allowed = [...PROPAGATOR_NAMES, 'none'];
   const names: string[] = (propagator.composite ?? []).map(
     (entry, i) =>
-      at.choice(entry as Obj, `propagator.composite[${i}]`, [
-        ...PROPAGATOR_NAMES,
-        'none',
-      ])[0],
+      at.choice(entry as Obj, `propagator.composite[${i}]`, allowed)[0],
   );
   for (const name of (propagator.composite_list ?? '').split(',')) {
     const trimmed = name.trim().toLowerCase();
     if (!trimmed) continue;
-    if (
-      trimmed !== 'none' &&
-      !PROPAGATOR_NAMES.includes(trimmed as PropagatorName)
-    )
-      throw at.unsupported(`propagator.composite_list (${trimmed})`, [
-        ...PROPAGATOR_NAMES,
-        'none',
-      ]);
+    if (!allowed.includes(trimmed))
+      throw at.unsupported(`propagator.composite_list (${trimmed})`, allowed);
     names.push(trimmed);
   }
-  return [...new Set(names)].filter((n): n is PropagatorName => n !== 'none');
+  return {
+    composite: [...new Set(names)]
+      .filter((n) => n !== 'none')
+      .map((name) => ({ [name]: {} })),
+  };
 }
 
-function samplerFromModel(
+// ---- traces ----
+
+type TracerProviderModel = NonNullable<ConfigurationModel['tracer_provider']>;
+
+function checkTracerProvider(
+  provider: TracerProviderModel,
+  general: Required<Limits>,
+  at: KeyPath,
+): TracerProviderModel {
+  at.only(provider as unknown as Obj, 'tracer_provider', [
+    'processors',
+    'limits',
+    'sampler',
+    'id_generator',
+  ]);
+  if (provider.id_generator)
+    at.choice(provider.id_generator as Obj, 'tracer_provider.id_generator', [
+      'random',
+    ]);
+  const limits = provider.limits ?? {};
+  at.only(limits, 'tracer_provider.limits', Object.keys(DEFAULT_SPAN_LIMITS));
+  const d = DEFAULT_SPAN_LIMITS;
+  return {
+    processors: (provider.processors ?? []).map((p, i) =>
+      checkProcessor(
+        p as Obj,
+        `tracer_provider.processors[${i}]`,
+        'traces',
+        at,
+      ),
+    ) as TracerProviderModel['processors'],
+    limits: {
+      attribute_value_length_limit:
+        limits.attribute_value_length_limit ??
+        general.attribute_value_length_limit,
+      attribute_count_limit:
+        limits.attribute_count_limit ?? general.attribute_count_limit,
+      event_count_limit: limits.event_count_limit ?? d.event_count_limit,
+      link_count_limit: limits.link_count_limit ?? d.link_count_limit,
+      event_attribute_count_limit:
+        limits.event_attribute_count_limit ?? d.event_attribute_count_limit,
+      link_attribute_count_limit:
+        limits.link_attribute_count_limit ?? d.link_attribute_count_limit,
+    },
+    sampler: provider.sampler
+      ? checkSampler(provider.sampler, 'tracer_provider.sampler', at)
+      : DEFAULT_SAMPLER,
+  };
+}
+
+function checkSampler(
   sampler: SamplerConfigModel,
   key: string,
   at: KeyPath,
-): SamplerConfig {
+): SamplerConfigModel {
   const [name, body] = at.choice(sampler as Obj, key, [
     'always_on',
     'always_off',
@@ -317,153 +369,89 @@ function samplerFromModel(
   switch (name) {
     case 'always_on':
     case 'always_off':
-      return { type: name };
+      return { [name]: {} };
     case 'trace_id_ratio_based': {
+      at.only(body, `${key}.trace_id_ratio_based`, ['ratio']);
       const ratio = (body['ratio'] as number | null | undefined) ?? 1;
       if (!(ratio >= 0 && ratio <= 1))
         throw at.invalid(
           `${key}.trace_id_ratio_based.ratio`,
           'must be between 0 and 1',
         );
-      return { type: 'traceidratio', ratio };
+      return { trace_id_ratio_based: { ratio } };
     }
     default: {
-      const child = (field: string): SamplerConfig | undefined => {
-        const value = body[field] as SamplerConfigModel | null | undefined;
-        return value
-          ? samplerFromModel(value, `${key}.parent_based.${field}`, at)
-          : undefined;
+      const slots = [
+        'root',
+        'remote_parent_sampled',
+        'remote_parent_not_sampled',
+        'local_parent_sampled',
+        'local_parent_not_sampled',
+      ];
+      at.only(body, `${key}.parent_based`, slots);
+      const parentBased: Record<string, SamplerConfigModel> = {
+        root: { always_on: {} },
       };
-      return {
-        type: 'parentbased',
-        root: child('root') ?? { type: 'always_on' },
-        remoteParentSampled: child('remote_parent_sampled'),
-        remoteParentNotSampled: child('remote_parent_not_sampled'),
-        localParentSampled: child('local_parent_sampled'),
-        localParentNotSampled: child('local_parent_not_sampled'),
-      };
+      for (const slot of slots) {
+        const value = body[slot] as SamplerConfigModel | null | undefined;
+        if (value)
+          parentBased[slot] = checkSampler(
+            value,
+            `${key}.parent_based.${slot}`,
+            at,
+          );
+      }
+      return { parent_based: parentBased };
     }
   }
 }
 
-function spanLimitsFromModel(
-  model: ConfigurationModel,
-  general: NonNullable<ConfigurationModel['attribute_limits']>,
-  at: KeyPath,
-): TelemetryConfig['traces']['limits'] {
-  const limits = model.tracer_provider?.limits ?? {};
-  at.only(model.tracer_provider, 'tracer_provider', [
-    'processors',
-    'limits',
-    'sampler',
-    'id_generator',
-  ]);
-  if (model.tracer_provider?.id_generator)
-    at.choice(
-      model.tracer_provider.id_generator as Obj,
-      'tracer_provider.id_generator',
-      ['random'],
-    );
-  const d = DEFAULT_SPAN_LIMITS;
-  return {
-    attributeValueLengthLimit:
-      limits.attribute_value_length_limit ??
-      general.attribute_value_length_limit ??
-      d.attributeValueLengthLimit,
-    attributeCountLimit:
-      limits.attribute_count_limit ??
-      general.attribute_count_limit ??
-      d.attributeCountLimit,
-    eventCountLimit: limits.event_count_limit ?? d.eventCountLimit,
-    linkCountLimit: limits.link_count_limit ?? d.linkCountLimit,
-    attributePerEventCountLimit:
-      limits.event_attribute_count_limit ?? d.attributePerEventCountLimit,
-    attributePerLinkCountLimit:
-      limits.link_attribute_count_limit ?? d.attributePerLinkCountLimit,
-  };
-}
-
-function pipelineFromModel(
+/** A span or log record processor, with its batch settings written in. */
+function checkProcessor(
   processor: Obj,
   key: string,
   signal: 'traces' | 'logs',
-  batchDefaults: BatchProcessorConfig,
   at: KeyPath,
-): PipelineConfig {
+): ProcessorModel {
   const [kind, body] = at.choice(processor, key, ['batch', 'simple']);
-  const exporterModel = body['exporter'] as
-    | SpanExporterConfigModel
-    | LogRecordExporterConfigModel;
-  const exporter = exporterFromModel(
-    exporterModel as Obj,
+  const exporter = checkExporter(
+    body['exporter'] as Obj,
     `${key}.${kind}.exporter`,
     signal,
     at,
   );
   if (kind === 'simple') {
     at.only(body, `${key}.simple`, ['exporter']);
-    return { exporter, processor: { kind: 'simple' } };
+    return { simple: { exporter } };
   }
-  at.only(body, `${key}.batch`, [
-    'exporter',
-    'schedule_delay',
-    'export_timeout',
-    'max_queue_size',
-    'max_export_batch_size',
-  ]);
-  const num = (field: string, fallback: number) =>
-    (body[field] as number | null | undefined) ?? fallback;
-  const batch: ProcessorConfig = {
-    kind: 'batch',
-    scheduledDelayMillis: num(
-      'schedule_delay',
-      batchDefaults.scheduledDelayMillis,
-    ),
-    exportTimeoutMillis: num(
-      'export_timeout',
-      batchDefaults.exportTimeoutMillis,
-    ),
-    maxQueueSize: num('max_queue_size', batchDefaults.maxQueueSize),
-    maxExportBatchSize: num(
-      'max_export_batch_size',
-      batchDefaults.maxExportBatchSize,
-    ),
-  };
-  if (batch.maxExportBatchSize > batch.maxQueueSize)
+  at.only(body, `${key}.batch`, ['exporter', ...Object.keys(DEFAULT_BATCH)]);
+  const num = (field: keyof typeof DEFAULT_BATCH, fallback?: number) =>
+    (body[field] as number | null | undefined) ??
+    fallback ??
+    DEFAULT_BATCH[field];
+  const maxQueueSize = num('max_queue_size');
+  const given = body['max_export_batch_size'] as number | null | undefined;
+  if (given != null && given > maxQueueSize)
     throw at.invalid(
       `${key}.batch.max_export_batch_size`,
-      `must not exceed max_queue_size (${batch.maxQueueSize})`,
+      `must not exceed max_queue_size (${maxQueueSize})`,
     );
-  return { exporter, processor: batch };
-}
-
-function exporterFromModel(
-  exporter: Obj,
-  key: string,
-  signal: Signal,
-  at: KeyPath,
-): ExporterConfig {
-  const [kind, body] = at.choice(exporter, key, [
-    'otlp_http',
-    'otlp_grpc',
-    'console',
-  ]);
-  if (kind === 'console') return { kind: 'console' };
+  for (const field of ['schedule_delay', 'export_timeout'] as const)
+    if (body[field] === 0)
+      throw at.invalid(
+        `${key}.batch.${field}`,
+        'is 0 (no limit), which the OpenTelemetry JS SDK does not support; give milliseconds',
+      );
   return {
-    kind: 'otlp',
-    otlp:
-      kind === 'otlp_http'
-        ? otlpHttpFromModel(
-            body as NonNullable<OtlpHttpExporterConfigModel>,
-            `${key}.otlp_http`,
-            signal,
-            at,
-          )
-        : otlpGrpcFromModel(
-            body as NonNullable<OtlpGrpcExporterConfigModel>,
-            `${key}.otlp_grpc`,
-            at,
-          ),
+    batch: {
+      schedule_delay: num('schedule_delay'),
+      export_timeout: num('export_timeout'),
+      max_queue_size: maxQueueSize,
+      // A queue smaller than the default batch: the batch is the queue, not a wish.
+      max_export_batch_size:
+        given ?? Math.min(DEFAULT_BATCH.max_export_batch_size, maxQueueSize),
+      exporter,
+    },
   };
 }
 
@@ -475,97 +463,133 @@ const OTLP_KEYS = [
   'compression',
   'timeout',
 ];
+const METRIC_EXPORTER_KEYS = [
+  'temporality_preference',
+  'default_histogram_aggregation',
+];
 
-function headersFromModel(
-  headers: NameStringValuePairConfigModel[] | undefined,
-  list: string | null | undefined,
+function checkExporter(
+  exporter: Obj,
   key: string,
-): Record<string, string> {
+  signal: Signal,
+  at: KeyPath,
+): ExporterModel {
+  const [kind, body] = at.choice(exporter, key, [
+    'otlp_http',
+    'otlp_grpc',
+    'console',
+  ]);
+  if (kind === 'console') {
+    // The JS console exporters take no settings (the metric one prints cumulative sums): a
+    // temporality preference here would be ignored, so it is refused.
+    at.only(body, `${key}.console`, []);
+    return { console: {} };
+  }
+  const extra = signal === 'metrics' ? METRIC_EXPORTER_KEYS : [];
+  return kind === 'otlp_http'
+    ? { otlp_http: checkOtlpHttp(body, `${key}.otlp_http`, signal, extra, at) }
+    : { otlp_grpc: checkOtlpGrpc(body, `${key}.otlp_grpc`, extra, at) };
+}
+
+function headersFromModel(body: Obj, key: string, at: KeyPath) {
+  const list = body['headers_list'] as string | null | undefined;
   const merged = list
-    ? parseHeaders(`OTEL_CONFIG_FILE (${key}.headers_list)`, list)
+    ? parseHeaders(at.variable(`${key}.headers_list`), list)
     : {};
-  const explicit = (headers ?? [])
+  const explicit = (
+    (body['headers'] ?? []) as Array<{
+      name: string;
+      value: string | null;
+    }>
+  )
     .filter((h) => h.value !== null)
     .map(
       (h) =>
         `${encodeURIComponent(h.name)}=${encodeURIComponent(h.value ?? '')}`,
     )
     .join(',');
-  return explicit
-    ? {
-        ...merged,
-        ...parseHeaders(`OTEL_CONFIG_FILE (${key}.headers)`, explicit),
-      }
+  const all = explicit
+    ? { ...merged, ...parseHeaders(at.variable(`${key}.headers`), explicit) }
     : merged;
+  return Object.entries(all).map(([name, value]) => ({ name, value }));
 }
 
-function commonOtlp(
-  body:
-    | NonNullable<OtlpHttpExporterConfigModel>
-    | NonNullable<OtlpGrpcExporterConfigModel>,
-  key: string,
-  at: KeyPath,
-) {
-  const compression = body.compression ?? 'none';
+function commonOtlp(body: Obj, key: string, at: KeyPath) {
+  const compression = (body['compression'] as string | null) ?? 'none';
   if (compression !== 'gzip' && compression !== 'none')
     throw at.invalid(
       `${key}.compression`,
       `is "${compression}"; supported values are gzip, none`,
     );
+  const timeout = body['timeout'] as number | null | undefined;
+  if (timeout === 0)
+    throw at.invalid(
+      `${key}.timeout`,
+      'is 0 (no limit), which the OpenTelemetry JS exporters do not support; give milliseconds',
+    );
+  const preferences: Partial<OtlpSettings> = {};
+  for (const name of METRIC_EXPORTER_KEYS)
+    if (body[name] != null) (preferences as Obj)[name] = body[name];
   return {
-    headers: headersFromModel(body.headers, body.headers_list, key),
+    headers: headersFromModel(body, key, at),
     compression,
-    timeoutMillis: body.timeout ?? DEFAULT_OTLP_TIMEOUT_MS,
+    timeout: timeout ?? DEFAULT_OTLP_TIMEOUT_MS,
+    ...preferences,
   } as const;
 }
 
-function pem(path: string | null | undefined, source: string) {
-  return path ? { path, source } : undefined;
+function checkTls(
+  tls: Obj | null | undefined,
+  key: string,
+  allowed: readonly string[],
+  at: KeyPath,
+): OtlpSettings['tls'] {
+  at.only(tls, `${key}.tls`, allowed);
+  const value = (name: string) => tls?.[name] as string | null | undefined;
+  if (!value('key_file') !== !value('cert_file'))
+    throw at.invalid(
+      `${key}.tls`,
+      'must set both key_file and cert_file for mTLS, or neither',
+    );
+  const out: Record<string, unknown> = {};
+  for (const name of allowed) if (tls?.[name] != null) out[name] = tls[name];
+  return out;
 }
 
-function otlpHttpFromModel(
-  body: NonNullable<OtlpHttpExporterConfigModel>,
+function checkOtlpHttp(
+  body: Obj,
   key: string,
   signal: Signal,
+  extra: readonly string[],
   at: KeyPath,
-): OtlpExporterConfig {
-  at.only(body as Obj, key, [
-    ...OTLP_KEYS,
-    'encoding',
-    'temporality_preference',
-    'default_histogram_aggregation',
-  ]);
-  at.only(body.tls as Obj, `${key}.tls`, ['ca_file', 'key_file', 'cert_file']);
-  const endpoint =
-    body.endpoint ?? appendSignalPath(DEFAULT_HTTP_ENDPOINT, signal);
-  const url = parseEndpoint(`OTEL_CONFIG_FILE (${key}.endpoint)`, endpoint);
+): OtlpSettings {
+  at.only(body, key, [...OTLP_KEYS, 'encoding', ...extra]);
+  const given = body['endpoint'] as string | null | undefined;
+  const endpoint = given ?? appendSignalPath(DEFAULT_HTTP_ENDPOINT, signal);
+  const url = parseEndpoint(at.variable(`${key}.endpoint`), endpoint);
   return {
-    protocol: body.encoding === 'json' ? 'http/json' : 'http/protobuf',
     endpoint: url.href,
-    endpointSource: body.endpoint ? `${key}.endpoint` : 'default',
     ...commonOtlp(body, key, at),
-    tls: tlsFromModel(body.tls, key, url.scheme === 'https', at),
+    encoding: body['encoding'] === 'json' ? 'json' : 'protobuf',
+    tls: checkTls(
+      body['tls'] as Obj,
+      key,
+      ['ca_file', 'key_file', 'cert_file'],
+      at,
+    ),
   };
 }
 
-function otlpGrpcFromModel(
-  body: NonNullable<OtlpGrpcExporterConfigModel>,
+function checkOtlpGrpc(
+  body: Obj,
   key: string,
+  extra: readonly string[],
   at: KeyPath,
-): OtlpExporterConfig {
-  at.only(body as Obj, key, [
-    ...OTLP_KEYS,
-    'temporality_preference',
-    'default_histogram_aggregation',
-  ]);
-  at.only(body.tls as Obj, `${key}.tls`, [
-    'ca_file',
-    'key_file',
-    'cert_file',
-    'insecure',
-  ]);
-  const endpoint = body.endpoint ?? DEFAULT_GRPC_ENDPOINT;
-  const url = parseEndpoint(`OTEL_CONFIG_FILE (${key}.endpoint)`, endpoint, {
+): OtlpSettings {
+  at.only(body, key, [...OTLP_KEYS, ...extra]);
+  const endpoint =
+    (body['endpoint'] as string | null | undefined) ?? DEFAULT_GRPC_ENDPOINT;
+  const url = parseEndpoint(at.variable(`${key}.endpoint`), endpoint, {
     allowNoScheme: true,
   });
   if (url.path !== '' && url.path !== '/')
@@ -573,112 +597,461 @@ function otlpGrpcFromModel(
       `${key}.endpoint`,
       `(${redactUrl(url.href)}) has a path; a gRPC endpoint has none`,
     );
-  const secure =
-    url.scheme === 'https' ||
-    (url.scheme === undefined && body.tls?.insecure !== true);
   return {
-    protocol: 'grpc',
     endpoint: url.href,
-    endpointSource: body.endpoint ? `${key}.endpoint` : 'default',
     ...commonOtlp(body, key, at),
-    tls: tlsFromModel(body.tls, key, secure, at),
+    tls: checkTls(
+      body['tls'] as Obj,
+      key,
+      ['ca_file', 'key_file', 'cert_file', 'insecure'],
+      at,
+    ),
   };
 }
 
-function tlsFromModel(
-  tls:
-    | {
-        ca_file?: string | null;
-        key_file?: string | null;
-        cert_file?: string | null;
-      }
-    | null
-    | undefined,
-  key: string,
-  secure: boolean,
+// ---- metrics ----
+
+type MeterProviderModel = NonNullable<ConfigurationModel['meter_provider']>;
+
+const CARDINALITY_KEYS = [
+  'default',
+  'counter',
+  'gauge',
+  'histogram',
+  'observable_counter',
+  'observable_gauge',
+  'observable_up_down_counter',
+  'up_down_counter',
+];
+
+function checkMeterProvider(
+  provider: MeterProviderModel,
   at: KeyPath,
-): OtlpExporterConfig['tls'] {
-  const clientKey = pem(tls?.key_file, `${key}.tls.key_file`);
-  const clientCertificate = pem(tls?.cert_file, `${key}.tls.cert_file`);
-  if ((clientKey === undefined) !== (clientCertificate === undefined))
-    throw at.invalid(
-      `${key}.tls`,
-      'must set both key_file and cert_file for mTLS, or neither',
+  notes: string[],
+): MeterProviderModel {
+  at.only(provider as unknown as Obj, 'meter_provider', [
+    'readers',
+    'views',
+    'exemplar_filter',
+  ]);
+  const filter = provider.exemplar_filter;
+  // Exemplars are extra data, not a change to the data asked for: without them every stream
+  // is the same. So a filter that asks for some is a warning, not a refusal.
+  if (filter && filter !== 'always_off')
+    notes.push(
+      `${at.name('meter_provider.exemplar_filter')} is ${filter}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
     );
+  // The JS SDK gives a view's streams its own limit or 2000, never the reader's: say so where
+  // both are configured, rather than let a cap silently differ from the file.
+  const readerLimits = (provider.readers ?? []).some(
+    (r) => (r.periodic ?? r.pull)?.cardinality_limits,
+  );
+  (provider.views ?? []).forEach((view, i) => {
+    if (readerLimits && view.stream?.aggregation_cardinality_limit == null)
+      notes.push(
+        `${at.name(`meter_provider.views[${i}].stream`)} sets no aggregation_cardinality_limit: the OpenTelemetry JS SDK then caps its streams at 2000, not at the reader's cardinality_limits`,
+      );
+  });
   return {
-    secure,
-    ca: pem(tls?.ca_file, `${key}.tls.ca_file`),
-    clientKey,
-    clientCertificate,
+    readers: (provider.readers ?? []).map((r, i) =>
+      checkReader(r as Obj, `meter_provider.readers[${i}]`, at, notes),
+    ),
+    views: (provider.views ?? []).map((v, i) =>
+      checkView(v as unknown as Obj, `meter_provider.views[${i}]`, at),
+    ),
+    ...(filter ? { exemplar_filter: filter } : {}),
   };
 }
 
-function readerFromModel(
+function checkCardinality(body: Obj, key: string, at: KeyPath): Obj {
+  const limits = body['cardinality_limits'] as Obj | null | undefined;
+  at.only(limits, `${key}.cardinality_limits`, CARDINALITY_KEYS);
+  return limits ? { cardinality_limits: limits } : {};
+}
+
+function checkReader(
   reader: Obj,
   key: string,
   at: KeyPath,
-): MetricReaderConfig {
+  notes: string[],
+): MeterProviderModel['readers'][number] {
   const [kind, body] = at.choice(reader, key, ['periodic', 'pull']);
   if (kind === 'pull') {
-    at.only(body, `${key}.pull`, ['exporter']);
+    at.only(body, `${key}.pull`, ['exporter', 'cardinality_limits']);
     const [, prometheus] = at.choice(
       body['exporter'] as Obj,
       `${key}.pull.exporter`,
       ['prometheus/development'],
     );
-    at.only(prometheus, `${key}.pull.exporter.prometheus/development`, [
+    const p = `${key}.pull.exporter.prometheus/development`;
+    at.only(prometheus, p, [
       'host',
       'port',
+      'scope_info_enabled',
+      'target_info_enabled/development',
+      'resource_constant_labels',
+      'translation_strategy',
     ]);
-    const host = prometheus['host'] as string | null | undefined;
-    const port = prometheus['port'] as number | null | undefined;
-    return host || port
-      ? { kind: 'prometheus', host: host ?? 'localhost', port: port ?? 9464 }
-      : { kind: 'prometheus' };
+    const strategy = prometheus['translation_strategy'];
+    if (strategy != null && strategy !== 'underscore_escaping_with_suffixes')
+      throw at.invalid(
+        `${p}.translation_strategy`,
+        `is ${String(strategy)}; the OpenTelemetry JS Prometheus exporter escapes names with underscores and adds _total to counters (underscore_escaping_with_suffixes)`,
+      );
+    if (strategy != null)
+      notes.push(
+        `${at.name(`${p}.translation_strategy`)}: the OpenTelemetry JS Prometheus exporter adds _total to counters but no unit suffixes`,
+      );
+    const labels = prometheus['resource_constant_labels'] as Obj | undefined;
+    at.only(labels, `${p}.resource_constant_labels`, ['included', 'excluded']);
+    const settings: Obj = {};
+    for (const [name, value] of Object.entries(prometheus))
+      if (value != null) settings[name] = value;
+    return {
+      pull: {
+        exporter: { 'prometheus/development': settings },
+        ...checkCardinality(body, `${key}.pull`, at),
+      },
+    };
   }
-  at.only(body, `${key}.periodic`, ['exporter', 'interval', 'timeout']);
-  const exporterModel = body['exporter'] as PushMetricExporterConfigModel;
-  const [, exporterBody] = at.choice(
-    exporterModel as Obj,
-    `${key}.periodic.exporter`,
-    ['otlp_http', 'otlp_grpc', 'console'],
-  );
-  const exportIntervalMillis =
+  at.only(body, `${key}.periodic`, [
+    'exporter',
+    'interval',
+    'timeout',
+    'cardinality_limits',
+    'max_export_batch_size/development',
+  ]);
+  const interval =
     (body['interval'] as number | null | undefined) ??
     DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   const timeout = body['timeout'] as number | null | undefined;
-  if (timeout != null && timeout > exportIntervalMillis)
+  if (timeout === 0 || interval === 0)
+    throw at.invalid(
+      `${key}.periodic.${timeout === 0 ? 'timeout' : 'interval'}`,
+      'is 0, which the OpenTelemetry JS metric reader does not support; give milliseconds',
+    );
+  if (timeout != null && timeout > interval)
     throw at.invalid(
       `${key}.periodic.timeout`,
-      `must not exceed interval (${exportIntervalMillis} ms)`,
+      `must not exceed interval (${interval} ms)`,
     );
-  const preference = exporterBody['temporality_preference'] as
-    | string
-    | null
-    | undefined;
-  const histogram = exporterBody['default_histogram_aggregation'] as
-    | string
+  const batch = body['max_export_batch_size/development'] as
+    | number
     | null
     | undefined;
   return {
-    kind: 'periodic',
-    exporter: exporterFromModel(
-      exporterModel as Obj,
-      `${key}.periodic.exporter`,
-      'metrics',
-      at,
-    ),
-    exportIntervalMillis,
-    exportTimeoutMillis: Math.min(
-      timeout ?? DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
-      exportIntervalMillis,
-    ),
-    temporality: (preference === 'low_memory'
-      ? 'lowmemory'
-      : (preference ?? 'cumulative')) as TemporalityPreference,
-    histogramAggregation:
-      histogram === 'base2_exponential_bucket_histogram'
-        ? histogram
-        : 'explicit_bucket_histogram',
+    periodic: {
+      interval,
+      timeout: Math.min(timeout ?? DEFAULT_METRIC_EXPORT_TIMEOUT_MS, interval),
+      exporter: checkExporter(
+        body['exporter'] as Obj,
+        `${key}.periodic.exporter`,
+        'metrics',
+        at,
+      ) as unknown as PushMetricExporterConfigModel,
+      ...checkCardinality(body, `${key}.periodic`, at),
+      ...(batch != null ? { 'max_export_batch_size/development': batch } : {}),
+    },
   };
+}
+
+const AGGREGATIONS = [
+  'default',
+  'drop',
+  'explicit_bucket_histogram',
+  'base2_exponential_bucket_histogram',
+  'last_value',
+  'sum',
+];
+
+function checkView(
+  view: Obj,
+  key: string,
+  at: KeyPath,
+): NonNullable<MeterProviderModel['views']>[number] {
+  at.only(view, key, ['selector', 'stream']);
+  const selector = (view['selector'] ?? {}) as Obj;
+  const stream = (view['stream'] ?? {}) as Obj;
+  at.only(selector, `${key}.selector`, [
+    'instrument_name',
+    'instrument_type',
+    'unit',
+    'meter_name',
+    'meter_version',
+    'meter_schema_url',
+  ]);
+  at.only(stream, `${key}.stream`, [
+    'name',
+    'description',
+    'aggregation',
+    'aggregation_cardinality_limit',
+    'attribute_keys',
+  ]);
+  if (Object.values(selector).every((v) => v == null))
+    throw at.invalid(`${key}.selector`, 'must select something');
+  const name = selector['instrument_name'] as string | null | undefined;
+  if (stream['name'] != null && (name == null || /[*?]/.test(name)))
+    throw at.invalid(
+      `${key}.stream.name`,
+      'renames a stream, so the selector must name one instrument (instrument_name without * or ?)',
+    );
+  if (stream['aggregation'] != null) {
+    const [kind, body] = at.choice(
+      stream['aggregation'] as Obj,
+      `${key}.stream.aggregation`,
+      AGGREGATIONS,
+    );
+    const k = `${key}.stream.aggregation.${kind}`;
+    if (kind === 'explicit_bucket_histogram')
+      at.only(body, k, ['boundaries', 'record_min_max']);
+    else if (kind === 'base2_exponential_bucket_histogram') {
+      // The JS SDK's exponential histogram takes a size but always starts at the highest scale:
+      // a max_scale it ignored would give finer buckets than asked.
+      at.only(body, k, ['max_size', 'record_min_max']);
+    } else at.only(body, k, []);
+  }
+  at.only(stream['attribute_keys'] as Obj, `${key}.stream.attribute_keys`, [
+    'included',
+    'excluded',
+  ]);
+  return view as unknown as NonNullable<MeterProviderModel['views']>[number];
+}
+
+// ---- logs ----
+
+type LoggerProviderModel = NonNullable<ConfigurationModel['logger_provider']>;
+
+function checkLoggerProvider(
+  provider: LoggerProviderModel,
+  general: Required<Limits>,
+  at: KeyPath,
+): LoggerProviderModel {
+  at.only(provider as unknown as Obj, 'logger_provider', [
+    'processors',
+    'limits',
+  ]);
+  const limits = provider.limits ?? {};
+  at.only(limits, 'logger_provider.limits', Object.keys(DEFAULT_LOG_LIMITS));
+  return {
+    processors: (provider.processors ?? []).map((p, i) =>
+      checkProcessor(p as Obj, `logger_provider.processors[${i}]`, 'logs', at),
+    ) as LoggerProviderModel['processors'],
+    limits: {
+      attribute_value_length_limit:
+        limits.attribute_value_length_limit ??
+        general.attribute_value_length_limit,
+      attribute_count_limit:
+        limits.attribute_count_limit ?? general.attribute_count_limit,
+    },
+  };
+}
+
+// ---- instrumentation/development ----
+
+type InstrumentationModel = NonNullable<
+  ConfigurationModel['instrumentation/development']
+>;
+
+/**
+ * What the Node instrumentations can do with `instrumentation/development`: capture the named
+ * HTTP headers on client and server spans, redact the named query parameters, and switch an
+ * instrumentation on or off (`js.<name>.enabled`). Every other key that is set is named in one
+ * note — it is experimental, so it is accepted, but nobody should think it works.
+ */
+function checkInstrumentation(
+  instrumentation: InstrumentationModel | null | undefined,
+  at: KeyPath,
+  notes: string[],
+): {
+  model: InstrumentationModel | undefined;
+  enabledByJs: Record<string, boolean>;
+} {
+  const key = 'instrumentation/development';
+  if (instrumentation == null) return { model: undefined, enabledByJs: {} };
+  const ignored: string[] = [];
+  const general = (instrumentation.general ?? {}) as Obj;
+  const http = (general['http'] ?? {}) as Obj;
+  const model: InstrumentationModel = { general: {} };
+  const kept: Obj = {};
+  for (const side of ['client', 'server'] as const) {
+    const body = (http[side] ?? {}) as Obj;
+    const captured: Obj = {};
+    for (const [name, value] of Object.entries(body)) {
+      if (value == null) continue;
+      if (
+        name === 'request_captured_headers' ||
+        name === 'response_captured_headers'
+      )
+        captured[name] = value;
+      else ignored.push(`general.http.${side}.${name}`);
+    }
+    if (Object.keys(captured).length > 0) kept[side] = captured;
+  }
+  if (Object.keys(kept).length > 0) (model.general as Obj)['http'] = kept;
+  if (http['semconv'] != null) ignored.push('general.http.semconv');
+  const sanitization = (general['sanitization'] ?? {}) as Obj;
+  const url = (sanitization['url'] ?? {}) as Obj;
+  const sensitive = url['sensitive_query_parameters'];
+  if (sensitive != null)
+    (model.general as Obj)['sanitization'] = {
+      url: { sensitive_query_parameters: sensitive },
+    };
+  for (const [name, value] of Object.entries(general))
+    if (value != null && name !== 'http' && name !== 'sanitization')
+      ignored.push(`general.${name}`);
+  const enabledByJs: Record<string, boolean> = {};
+  for (const [name, value] of Object.entries(
+    (instrumentation.js ?? {}) as Obj,
+  )) {
+    if (value == null) continue;
+    for (const [setting, v] of Object.entries(value as Obj)) {
+      if (v == null) continue;
+      if (setting !== 'enabled') {
+        ignored.push(`js.${name}.${setting}`);
+        continue;
+      }
+      if (typeof v !== 'boolean')
+        throw at.invalid(`${key}.js.${name}.enabled`, 'must be true or false');
+      if (!/^[a-z0-9][a-z0-9.-]*$/.test(name))
+        throw at.invalid(
+          `${key}.js.${name}`,
+          'is not an instrumentation name (package suffixes such as http, express, pg)',
+        );
+      enabledByJs[name] = v;
+    }
+  }
+  if (ignored.length > 0)
+    notes.push(
+      `${at.name(key)}: no Node instrumentation here offers ${ignored.join(', ')}; not applied`,
+    );
+  return { model, enabledByJs };
+}
+
+// ---- distribution ----
+
+function checkDistribution(
+  distribution: ConfigurationModel['distribution'] | null | undefined,
+  at: KeyPath,
+  notes: string[],
+): CheckedModel['extension'] {
+  const others = Object.keys(distribution ?? {}).filter(
+    (name) => name !== EXTENSION,
+  );
+  if (others.length > 0)
+    notes.push(
+      `${at.name(`distribution.${others.join(', distribution.')}`)}: settings for another distribution, not used`,
+    );
+  const own = distribution?.[EXTENSION] as Obj | undefined;
+  if (own == null) return {};
+  const key = `distribution.${EXTENSION}`;
+  at.only(own, key, ['http', 'instrumentations', 'prometheus']);
+  const http = own['http'] as Obj | undefined;
+  at.only(http, `${key}.http`, [
+    'instrumentation',
+    'trust_incoming_context',
+    'trusted_proxies',
+  ]);
+  const edge: Partial<HttpEdgeSettings> = {};
+  const instrumentation = http?.['instrumentation'];
+  if (instrumentation != null) {
+    if (!HTTP_INSTRUMENTATIONS.includes(instrumentation as 'lean'))
+      throw at.invalid(
+        `${key}.http.instrumentation`,
+        `is ${JSON.stringify(instrumentation)}; supported values are ${HTTP_INSTRUMENTATIONS.join(', ')}`,
+      );
+    (edge as Obj)['instrumentation'] = instrumentation;
+  }
+  if (http?.['trust_incoming_context'] != null) {
+    if (typeof http['trust_incoming_context'] !== 'boolean')
+      throw at.invalid(
+        `${key}.http.trust_incoming_context`,
+        'must be true or false',
+      );
+    (edge as Obj)['trust_incoming_context'] = http['trust_incoming_context'];
+  }
+  if (http?.['trusted_proxies'] != null) {
+    const proxies = http['trusted_proxies'];
+    if (!Array.isArray(proxies))
+      throw at.invalid(`${key}.http.trusted_proxies`, 'must be a list');
+    const bad = proxies.find((p) => typeof p !== 'string' || !validProxy(p));
+    if (bad !== undefined)
+      throw at.invalid(
+        `${key}.http.trusted_proxies`,
+        `has ${JSON.stringify(bad)}, which ${PROXY_HINT}`,
+      );
+    (edge as Obj)['trusted_proxies'] = proxies;
+  }
+  const list = own['instrumentations'];
+  if (
+    list != null &&
+    (!Array.isArray(list) ||
+      list.some(
+        (n) => typeof n !== 'string' || !/^[a-z0-9][a-z0-9.-]*$/.test(n),
+      ))
+  )
+    throw at.invalid(
+      `${key}.instrumentations`,
+      'must be a list of instrumentation names (package suffixes such as http, express, pg)',
+    );
+  const prometheus = checkPrometheus(
+    own['prometheus'],
+    `${key}.prometheus`,
+    at,
+  );
+  return {
+    ...(http ? { http: edge } : {}),
+    ...(list != null ? { instrumentations: list as string[] } : {}),
+    ...(prometheus ? { prometheus } : {}),
+  };
+}
+
+/** `distribution['otel-dice'].prometheus`, with the bounds of the TELEMETRY_PROMETHEUS_* variables. */
+function checkPrometheus(
+  section: unknown,
+  key: string,
+  at: KeyPath,
+): PrometheusGiven | undefined {
+  if (section == null) return undefined;
+  if (typeof section !== 'object' || Array.isArray(section))
+    throw at.invalid(key, 'must be a mapping');
+  const obj = section as Obj;
+  at.only(obj, key, ['target_info', 'cache', 'server']);
+  const server = obj['server'];
+  if (server != null && (typeof server !== 'object' || Array.isArray(server)))
+    throw at.invalid(`${key}.server`, 'must be a mapping');
+  at.only(
+    server as Obj | undefined,
+    `${key}.server`,
+    PROMETHEUS_NUMBERS.flatMap((n) =>
+      n.key.startsWith('server.') ? [n.key.slice('server.'.length)] : [],
+    ),
+  );
+  let given: PrometheusGiven = {};
+  const targetInfo = obj['target_info'];
+  if (targetInfo != null) {
+    if (!TARGET_INFO_MODES.includes(targetInfo as TargetInfoMode))
+      throw at.invalid(
+        `${key}.target_info`,
+        `is ${JSON.stringify(targetInfo)}; supported values are ${TARGET_INFO_MODES.join(', ')}`,
+      );
+    given = { target_info: targetInfo as TargetInfoMode };
+  }
+  for (const { key: name, min, max } of PROMETHEUS_NUMBERS) {
+    const value =
+      name === 'cache'
+        ? obj['cache']
+        : (server as Obj | undefined)?.[name.slice('server.'.length)];
+    if (value == null) continue;
+    if (
+      !Number.isSafeInteger(value) ||
+      (value as number) < min ||
+      (value as number) > max
+    )
+      throw at.invalid(
+        `${key}.${name}`,
+        `must be an integer between ${min} and ${max}`,
+      );
+    given = withNumber(given, name, value as number);
+  }
+  return given;
 }

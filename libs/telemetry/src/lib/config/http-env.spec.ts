@@ -1,34 +1,40 @@
 import { DEFAULT_REDACTED_QUERY_PARAMS } from '../http-edge.js';
-import { resolveHttpFromEnv } from './http-env.js';
+import { settingsOf } from './model.js';
+import { resolveTelemetryConfig } from './resolve.js';
 
-describe('resolveHttpFromEnv', () => {
+const resolve = (env: Record<string, string>) =>
+  resolveTelemetryConfig({ env, defaultServiceName: 'svc' });
+
+describe('TELEMETRY_HTTP_*, mapped onto the model', () => {
   it('defaults: the built-in redaction list, caller context trusted, no proxy trusted', () => {
-    expect(resolveHttpFromEnv({})).toEqual({
+    const config = resolve({});
+    expect(settingsOf(config).http).toEqual({
       instrumentation: 'lean',
-      redactedQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
-      trustIncomingContext: true,
-      trustedProxies: [],
+      trust_incoming_context: true,
+      trusted_proxies: [],
     });
+    expect(
+      config['instrumentation/development']?.general?.sanitization?.url
+        ?.sensitive_query_parameters,
+    ).toEqual(DEFAULT_REDACTED_QUERY_PARAMS);
   });
 
   it('extends the list and reads the edge settings', () => {
-    expect(
-      resolveHttpFromEnv({
-        TELEMETRY_HTTP_REDACT_QUERY_PARAMS: 'tenant, email',
-        TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT: 'false',
-        TELEMETRY_HTTP_TRUSTED_PROXIES: '10.0.0.7, 10.1.0.0/16, fd00::/8',
-        TELEMETRY_HTTP_INSTRUMENTATION: 'Upstream',
-      }),
-    ).toEqual({
-      instrumentation: 'upstream',
-      redactedQueryParams: [
-        ...DEFAULT_REDACTED_QUERY_PARAMS,
-        'tenant',
-        'email',
-      ],
-      trustIncomingContext: false,
-      trustedProxies: ['10.0.0.7', '10.1.0.0/16', 'fd00::/8'],
+    const config = resolve({
+      TELEMETRY_HTTP_REDACT_QUERY_PARAMS: 'tenant, email',
+      TELEMETRY_HTTP_TRUST_INCOMING_CONTEXT: 'false',
+      TELEMETRY_HTTP_TRUSTED_PROXIES: '10.0.0.7, 10.1.0.0/16, fd00::/8',
+      TELEMETRY_HTTP_INSTRUMENTATION: 'Upstream',
     });
+    expect(settingsOf(config).http).toEqual({
+      instrumentation: 'upstream',
+      trust_incoming_context: false,
+      trusted_proxies: ['10.0.0.7', '10.1.0.0/16', 'fd00::/8'],
+    });
+    expect(
+      config['instrumentation/development']?.general?.sanitization?.url
+        ?.sensitive_query_parameters,
+    ).toEqual([...DEFAULT_REDACTED_QUERY_PARAMS, 'tenant', 'email']);
   });
 
   it.each([
@@ -58,6 +64,8 @@ describe('resolveHttpFromEnv', () => {
       /"a b" is not a query parameter name/,
     ],
   ])('%s=%j is refused', (variable, value, message) => {
-    expect(() => resolveHttpFromEnv({ [variable]: value })).toThrow(message);
+    expect(() => resolve({ [variable]: value })).toThrow(
+      new RegExp(`^${variable}=.*${message.source}`),
+    );
   });
 });

@@ -1,300 +1,249 @@
 /**
- * The library's whole configuration as one typed object. It is resolved once — from the
- * environment (the OpenTelemetry SDK environment-variable specification plus the seed tutorial's
- * variables) or from an OpenTelemetry declarative configuration file — then code options are laid
- * over it, and the SDK is built from it. Nothing else in the library reads `process.env`.
+ * The library's whole configuration: ONE object in the shape of the OpenTelemetry declarative
+ * configuration (`ConfigurationModel` of @opentelemetry/configuration, schema 1.1), whichever the
+ * source — the environment is mapped onto it (from-env.ts), a file is parsed into it
+ * (from-file.ts), code options override fields of it (resolve.ts) — and every SDK part is built
+ * from it alone.
  *
- * Plain data only (no SDK objects), so it can be printed, compared and unit-tested.
+ * Why upstream's shape: a reader who knows the specification's configuration file knows this
+ * object; `telemetry.config` prints as a valid configuration file would read; and there is no
+ * second model to translate into and keep in step.
+ *
+ * What the schema has no place for — the edge rules of HTTP server spans, which instrumentations
+ * run, serving Prometheus on the app's own port, how `/metrics` is served and protected, and
+ * where each setting came from — lives in ONE extension, `distribution['otel-dice']`: the
+ * schema's own place for "distribution-specific settings that are not part of the OpenTelemetry
+ * configuration model". A configuration file may set its `http`, `instrumentations` and
+ * `prometheus` there too.
+ *
+ * The resolved object is normalized: lists merged (`attributes_list` into `attributes`,
+ * `headers_list` into `headers`, `composite_list` into `composite`), every OTLP endpoint explicit,
+ * and the library's defaults written in, so what it says is what runs. Plain data only.
  */
+import type {
+  ConfigurationModel,
+  SamplerConfigModel,
+} from '@opentelemetry/configuration';
+import { DEFAULT_CONNECTION_GUARD } from '../connection-guard.js';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
-export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
-export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = [
-  'grpc',
-  'http/protobuf',
-  'http/json',
-];
 
-export type Compression = 'gzip' | 'none';
+/** The key of the library's extension under `distribution`. */
+export const EXTENSION = 'otel-dice';
 
-/** A PEM file named by the configuration; read (and checked) before anything is built. */
-export interface PemFileRef {
-  readonly path: string;
-  /** Where the path came from, for the error when it cannot be read. */
-  readonly source: string;
-}
-
-export interface TlsConfig {
+/** The library-only settings (`distribution['otel-dice']`). */
+export interface OtelDiceSettings {
+  /** HTTP server spans: which code makes them, and what they believe about a request from outside. */
+  readonly http: {
+    /**
+     * `lean` (default): the library's server spans (http-server.ts, the Express route from
+     * express-route.ts), which build attributes only for spans that record; `upstream`:
+     * `@opentelemetry/instrumentation-http` and `-express`. The same spans either way (the
+     * conformance suite checks it); the switch is TELEMETRY_HTTP_INSTRUMENTATION.
+     */
+    readonly instrumentation: 'lean' | 'upstream';
+    /**
+     * Continue the caller's trace (traceparent, b3…). false, for a service facing the public:
+     * every request starts a new trace and links to the caller's context instead.
+     */
+    readonly trust_incoming_context: boolean;
+    /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
+    readonly trusted_proxies: readonly string[];
+  };
+  /** Instrumentations switched on, by package suffix (`http`, `express`, `pino`, `pg`, …). */
+  readonly instrumentations: readonly string[];
   /**
-   * Whether the connection uses TLS: `https://` endpoints always, `http://` never, and a gRPC
-   * `host:port` unless OTEL_EXPORTER_OTLP_INSECURE=true.
+   * The Prometheus reader that names no host and port is served by the app on its own port
+   * (the seed's `/metrics`, mounted through `metricsHandler`) instead of on a server of its own.
    */
-  readonly secure: boolean;
-  /** Trusted CA certificates instead of the system's (OTEL_EXPORTER_OTLP_CERTIFICATE). */
-  readonly ca?: PemFileRef;
-  /** mTLS: client private key and certificate chain, always both or neither. */
-  readonly clientKey?: PemFileRef;
-  readonly clientCertificate?: PemFileRef;
-}
-
-export interface OtlpExporterConfig {
-  readonly protocol: OtlpProtocol;
+  readonly prometheus_on_app_port: boolean;
   /**
-   * Where data is sent, final: for HTTP the full URL (generic endpoint + `/v1/<signal>`, or a
-   * signal-specific endpoint as given); for gRPC `scheme://host:port` or `host:port`.
+   * How `/metrics` is served, on the app's port and on the Prometheus port alike: set by the
+   * TELEMETRY_PROMETHEUS_* variables (config/prometheus-env.ts), a file's
+   * `distribution['otel-dice'].prometheus` or code. Durations in milliseconds, as the schema's.
    */
-  readonly endpoint: string;
-  /** Which setting gave the endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, `default`, …). */
-  readonly endpointSource: string;
-  /** Header names are lower-case. Values are secrets as far as printing goes. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly compression: Compression;
-  readonly timeoutMillis: number;
-  readonly tls: TlsConfig;
-}
-
-export interface BatchProcessorConfig {
-  readonly kind: 'batch';
-  readonly scheduledDelayMillis: number;
-  readonly exportTimeoutMillis: number;
-  readonly maxQueueSize: number;
-  readonly maxExportBatchSize: number;
-}
-export interface SimpleProcessorConfig {
-  readonly kind: 'simple';
-}
-export type ProcessorConfig = BatchProcessorConfig | SimpleProcessorConfig;
-
-export type ExporterConfig =
-  | { readonly kind: 'otlp'; readonly otlp: OtlpExporterConfig }
-  | { readonly kind: 'console' };
-
-/** One exporter and the processor that feeds it (spans and log records). */
-export interface PipelineConfig {
-  readonly exporter: ExporterConfig;
-  readonly processor: ProcessorConfig;
-}
-
-export type SamplerConfig =
-  | { readonly type: 'always_on' }
-  | { readonly type: 'always_off' }
-  | { readonly type: 'traceidratio'; readonly ratio: number }
-  | {
-      readonly type: 'parentbased';
-      readonly root: SamplerConfig;
-      readonly remoteParentSampled?: SamplerConfig;
-      readonly remoteParentNotSampled?: SamplerConfig;
-      readonly localParentSampled?: SamplerConfig;
-      readonly localParentNotSampled?: SamplerConfig;
+  readonly prometheus: {
+    /**
+     * What the `target_info` series shows of the resource: `service` (the default), who the
+     * service is (resource.ts, TARGET_INFO_ATTRIBUTES); `all`, every resource attribute, as
+     * the OpenTelemetry Prometheus exporters do; `none`, no `target_info`. A pull reader's
+     * `target_info_enabled/development: false` is `none` for that reader.
+     */
+    readonly target_info: 'service' | 'all' | 'none';
+    /** How long a rendered page is served again (prometheus-scrape.ts); 0 renders every scrape. */
+    readonly cache: number;
+    /**
+     * The Prometheus port's own server (a pull reader with a host or port; prometheus-server.ts).
+     * The app's port is the app's server, limited by the app's own settings.
+     */
+    readonly server: {
+      /** The request head must be complete within this; at most `request_timeout`. */
+      readonly headers_timeout: number;
+      /** The whole request must be received within this. */
+      readonly request_timeout: number;
+      /** An idle keep-alive connection is closed after this. */
+      readonly keep_alive_timeout: number;
+      /** Connections beyond this are closed as soon as they are accepted. */
+      readonly max_connections: number;
+      /** A connection whose response bytes the client does not take for this long is closed. */
+      readonly send_timeout: number;
+      /** Requests of one connection that may wait behind the one being handled; more close it. */
+      readonly max_pipelined_requests: number;
     };
-
-/** As the SDK's SpanLimits; `undefined` value length means unlimited. */
-export interface SpanLimitsConfig {
-  readonly attributeValueLengthLimit?: number;
-  readonly attributeCountLimit: number;
-  readonly eventCountLimit: number;
-  readonly linkCountLimit: number;
-  readonly attributePerEventCountLimit: number;
-  readonly attributePerLinkCountLimit: number;
-}
-
-export interface LogRecordLimitsConfig {
-  readonly attributeValueLengthLimit?: number;
-  readonly attributeCountLimit: number;
-}
-
-/**
- * When OTLP/protobuf spans are encoded (TELEMETRY_OTLP_SPAN_ENCODING): `on-end`, each sampled
- * span as it ends, so the batch queue holds bytes instead of span objects
- * (encoding-span-processor.ts); `upstream`, the upstream exporter serializes each batch when it
- * is sent. The same bytes reach the collector either way. Applies to OTLP gRPC and http/protobuf
- * pipelines with a batch processor; http/json, the console and a simple processor always take
- * spans as they are.
- *
- * The default is `upstream`: in the benchmark (docs/benchmarks.md) encoding on end made no
- * difference beyond the run-to-run spread (CPU per request 1.00× and 0.89× of upstream's in two
- * quiet runs), and a hand-written encoder is only worth its upkeep where it clearly pays.
- */
-export type OtlpSpanEncoding = 'on-end' | 'upstream';
-export const OTLP_SPAN_ENCODINGS: readonly OtlpSpanEncoding[] = [
-  'on-end',
-  'upstream',
-];
-export const DEFAULT_OTLP_SPAN_ENCODING: OtlpSpanEncoding = 'upstream';
-
-export interface TracesConfig {
-  /** Empty: spans are still made (and sampled), but go nowhere. */
-  readonly pipelines: readonly PipelineConfig[];
-  /** When OTLP/protobuf pipelines encode spans. */
-  readonly otlpEncoding: OtlpSpanEncoding;
-  readonly sampler: SamplerConfig;
-  readonly limits: SpanLimitsConfig;
-}
-
-export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
-export type HistogramAggregation =
-  | 'explicit_bucket_histogram'
-  | 'base2_exponential_bucket_histogram';
-
-export type MetricReaderConfig =
-  | {
-      /**
-       * Prometheus pull. Without host/port: served by the app on its own port (the seed's
-       * `/metrics`, mounted through `metricsHandler`); with them: the exporter's own server.
-       */
-      readonly kind: 'prometheus';
-      readonly host?: string;
-      readonly port?: number;
-    }
-  | {
-      readonly kind: 'periodic';
-      readonly exporter: ExporterConfig;
-      readonly exportIntervalMillis: number;
-      readonly exportTimeoutMillis: number;
-      readonly temporality: TemporalityPreference;
-      readonly histogramAggregation: HistogramAggregation;
-    };
-
-export interface MetricsConfig {
-  /** Empty: instruments still work, nothing reads them (`/metrics` answers 404). */
-  readonly readers: readonly MetricReaderConfig[];
-}
-
-export interface LogsConfig {
-  /** Empty: no LoggerProvider, the app's logs stay on stdout only. */
-  readonly pipelines: readonly PipelineConfig[];
-  readonly limits: LogRecordLimitsConfig;
-}
-
-export type PropagatorName =
-  | 'tracecontext'
-  | 'baggage'
-  | 'b3'
-  | 'b3multi'
-  | 'jaeger';
-export const PROPAGATOR_NAMES: readonly PropagatorName[] = [
-  'tracecontext',
-  'baggage',
-  'b3',
-  'b3multi',
-  'jaeger',
-];
-
-/**
- * Resource detectors. `host` includes the `os.*` attributes and `service` the random
- * `service.instance.id`, as in the SDK's current naming; `os`, `serviceinstance` and `env` are
- * accepted as the older names. OTEL_RESOURCE_ATTRIBUTES is always read.
- */
-export type ResourceDetectorName =
-  | 'host'
-  | 'os'
-  | 'process'
-  | 'container'
-  | 'service';
-
-export type AttributeValue =
-  | string
-  | number
-  | boolean
-  | string[]
-  | number[]
-  | boolean[];
-
-export interface ResourceConfig {
-  readonly serviceName: string;
-  readonly serviceVersion?: string;
-  /** OTEL_RESOURCE_ATTRIBUTES (or the file's resource attributes), below service.name/version. */
-  readonly attributes: Readonly<Record<string, AttributeValue>>;
-  readonly detectors: readonly ResourceDetectorName[];
-}
-
-/**
- * Which code makes HTTP server spans: `lean`, the library's own (http-server.ts, with the Express
- * route from express-route.ts), or `upstream`, `@opentelemetry/instrumentation-http` and
- * `-express`. Same spans either way (the conformance suite checks it); `lean` costs less per
- * request, most of all for requests the sampler turns down. Outgoing requests always go through
- * the upstream HTTP instrumentation.
- */
-export type HttpInstrumentationKind = 'lean' | 'upstream';
-export const HTTP_INSTRUMENTATION_KINDS: readonly HttpInstrumentationKind[] = [
-  'lean',
-  'upstream',
-];
-
-/** What the HTTP server spans believe and record about requests from outside. */
-export interface HttpConfig {
-  /** Which instrumentation makes server spans (TELEMETRY_HTTP_INSTRUMENTATION). */
-  readonly instrumentation: HttpInstrumentationKind;
-  /** Query parameters whose values are replaced by REDACTED (case-, `-`- and `_`-insensitive). */
-  readonly redactedQueryParams: readonly string[];
-  /**
-   * Continue the caller's trace (traceparent, b3…). false, for a service facing the public:
-   * every request starts a new trace and links to the caller's context instead.
-   */
-  readonly trustIncomingContext: boolean;
-  /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
-  readonly trustedProxies: readonly string[];
-}
-
-export type DiagLevelName =
-  | 'none'
-  | 'error'
-  | 'warn'
-  | 'info'
-  | 'debug'
-  | 'verbose'
-  | 'all';
-
-export interface TelemetryConfig {
+  };
   /** Where the configuration came from. */
   readonly source:
     | { readonly kind: 'environment' }
     | { readonly kind: 'file'; readonly path: string };
-  /** OTEL_SDK_DISABLED / `disabled: true`: no-op tracer and meter, nothing patched or exported. */
-  readonly disabled: boolean;
-  /** SDK diagnostics (OTEL_LOG_LEVEL); undefined keeps them off. */
-  readonly diagLevel?: DiagLevelName;
-  readonly resource: ResourceConfig;
-  /** Empty: no propagation (`none`). */
-  readonly propagators: readonly PropagatorName[];
-  readonly traces: TracesConfig;
-  readonly metrics: MetricsConfig;
-  readonly logs: LogsConfig;
-  readonly http: HttpConfig;
-  /** Instrumentation package suffixes (`http`, `express`, `pino`, `pg`, …). */
-  readonly instrumentations: readonly string[];
+  /**
+   * Which environment variable or option gave a setting, by key path
+   * (`tracer_provider.processors[0].batch.exporter.otlp_grpc.tls.ca_file` →
+   * `OTEL_EXPORTER_OTLP_CERTIFICATE`), so later messages name what the user wrote.
+   */
+  readonly sources: Readonly<Record<string, string>>;
   /** Things worth one line at start that do not stop it (unused OTEL_* variables, …). */
   readonly notes: readonly string[];
 }
 
+/** HTTP server span settings (the extension's `http`). */
+export type HttpEdgeSettings = OtelDiceSettings['http'];
+
+/** Which code makes HTTP server spans (see OtelDiceSettings' `http.instrumentation`). */
+export const HTTP_INSTRUMENTATIONS: readonly HttpEdgeSettings['instrumentation'][] =
+  ['lean', 'upstream'];
+
+/** How `/metrics` is served (the extension's `prometheus`). */
+export type PrometheusSettings = OtelDiceSettings['prometheus'];
+
+/** What `target_info` shows (see OtelDiceSettings' `prometheus.target_info`). */
+export type TargetInfoMode = PrometheusSettings['target_info'];
+export const TARGET_INFO_MODES: readonly TargetInfoMode[] = [
+  'service',
+  'all',
+  'none',
+];
+
+/** The resolved configuration: upstream's model plus the one extension. */
+export type TelemetryConfig = ConfigurationModel & {
+  readonly distribution: { readonly 'otel-dice': OtelDiceSettings };
+};
+
+/** The extension of a resolved configuration. */
+export function settingsOf(config: TelemetryConfig): OtelDiceSettings {
+  return config.distribution[EXTENSION];
+}
+
+/**
+ * Where a setting came from, for a message: the variable or option that set it, else the key
+ * in the configuration file.
+ */
+export function sourceOf(config: TelemetryConfig, key: string): string {
+  const settings = settingsOf(config);
+  return (
+    settings.sources[key] ??
+    (settings.source.kind === 'file' ? `OTEL_CONFIG_FILE (${key})` : key)
+  );
+}
+
+// ---- the normalized shapes the builders read (narrower than the schema's "one of" objects) ----
+
+/** The OTLP exporters' common settings, normalized: endpoint explicit, headers merged. */
+export interface OtlpSettings {
+  readonly endpoint: string;
+  readonly headers: Array<{ name: string; value: string | null }>;
+  readonly compression: 'gzip' | 'none';
+  /** Milliseconds. */
+  readonly timeout: number;
+  readonly tls?: {
+    readonly ca_file?: string | null;
+    readonly key_file?: string | null;
+    readonly cert_file?: string | null;
+    /** gRPC only: plaintext for a scheme-less `host:port`. */
+    readonly insecure?: boolean | null;
+  } | null;
+  /** otlp_http only. */
+  readonly encoding?: 'protobuf' | 'json' | null;
+  /** Metric exporters only. */
+  readonly temporality_preference?:
+    | 'cumulative'
+    | 'delta'
+    | 'low_memory'
+    | null;
+  readonly default_histogram_aggregation?:
+    | 'explicit_bucket_histogram'
+    | 'base2_exponential_bucket_histogram'
+    | null;
+}
+
+/** A span, log record or push metric exporter: exactly one of these. */
+export interface ExporterModel {
+  readonly otlp_grpc?: OtlpSettings;
+  readonly otlp_http?: OtlpSettings;
+  readonly console?: object | null;
+}
+
+export interface BatchModel {
+  readonly schedule_delay: number;
+  readonly export_timeout: number;
+  readonly max_queue_size: number;
+  readonly max_export_batch_size: number;
+  readonly exporter: ExporterModel;
+}
+
+/** A span or log record processor: exactly one of these. */
+export interface ProcessorModel {
+  readonly batch?: BatchModel;
+  readonly simple?: { readonly exporter: ExporterModel };
+}
+
+export type SamplerModel = SamplerConfigModel;
+
 // ---- defaults: the seed's where it has one, the specification's otherwise ----
 
 /** The seed sends traces over OTLP/gRPC to a local collector (the specification says HTTP). */
-export const DEFAULT_PROTOCOL: OtlpProtocol = 'grpc';
 export const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
 export const DEFAULT_HTTP_ENDPOINT = 'http://localhost:4318';
 export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
 
-/** The specification's, except a 1 s delay: traces show up in Jaeger sooner, at trivial cost. */
-export const DEFAULT_BSP: BatchProcessorConfig = {
-  kind: 'batch',
-  scheduledDelayMillis: 1000,
-  exportTimeoutMillis: 30_000,
-  maxQueueSize: 2048,
-  maxExportBatchSize: 512,
-};
-export const DEFAULT_BLRP: BatchProcessorConfig = {
-  kind: 'batch',
-  scheduledDelayMillis: 1000,
-  exportTimeoutMillis: 30_000,
-  maxQueueSize: 2048,
-  maxExportBatchSize: 512,
-};
+/** The specification's batch settings, except a 1 s delay: spans show up sooner, at trivial cost. */
+export const DEFAULT_BATCH = {
+  schedule_delay: 1000,
+  export_timeout: 30_000,
+  max_queue_size: 2048,
+  max_export_batch_size: 512,
+} as const;
 
 export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_METRIC_EXPORT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROMETHEUS_HOST = 'localhost';
 export const DEFAULT_PROMETHEUS_PORT = 9464;
+
+/** The edge rules when nothing sets them: trust callers' context, believe no proxy. */
+export const DEFAULT_EDGE: HttpEdgeSettings = {
+  instrumentation: 'lean',
+  trust_incoming_context: true,
+  trusted_proxies: [],
+};
+
+/**
+ * A page kept for 1 s: shorter than any scrape interval, so Prometheus sees fresh numbers, while
+ * a flood of scrapes costs one rendering a second. The Prometheus port's server gets the apps'
+ * timeouts for their own ports (libs/app-config) and the connection guard's defaults, and a
+ * small connection cap: a scrape needs one connection per Prometheus server, so 32 leave room
+ * for HA pairs, agents and a curl or two, far below the app port's share of the descriptors.
+ */
+export const DEFAULT_PROMETHEUS: PrometheusSettings = {
+  target_info: 'service',
+  cache: 1_000,
+  server: {
+    headers_timeout: 10_000,
+    request_timeout: 25_000,
+    keep_alive_timeout: 5_000,
+    max_connections: 32,
+    send_timeout: DEFAULT_CONNECTION_GUARD.sendTimeoutMs,
+    max_pipelined_requests: DEFAULT_CONNECTION_GUARD.maxPipelinedRequests,
+  },
+};
 
 /**
  * Attribute values are capped at 4 KiB of characters by default (the specification sets no
@@ -302,34 +251,112 @@ export const DEFAULT_PROMETHEUS_PORT = 9464;
  * and a trace store get filled with one client's input.
  */
 export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 4096;
+export const DEFAULT_ATTRIBUTE_COUNT_LIMIT = 128;
 
-export const DEFAULT_SPAN_LIMITS: SpanLimitsConfig = {
-  attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
-  attributeCountLimit: 128,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-};
-export const DEFAULT_LOG_LIMITS: LogRecordLimitsConfig = {
-  attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
-  attributeCountLimit: 128,
+export const DEFAULT_SPAN_LIMITS = {
+  attribute_value_length_limit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  attribute_count_limit: DEFAULT_ATTRIBUTE_COUNT_LIMIT,
+  event_count_limit: 128,
+  link_count_limit: 128,
+  event_attribute_count_limit: 128,
+  link_attribute_count_limit: 128,
+} as const;
+
+export const DEFAULT_LOG_LIMITS = {
+  attribute_value_length_limit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  attribute_count_limit: DEFAULT_ATTRIBUTE_COUNT_LIMIT,
+} as const;
+
+export const DEFAULT_SAMPLER: SamplerModel = {
+  parent_based: { root: { always_on: {} } },
 };
 
-export const DEFAULT_PROPAGATORS: readonly PropagatorName[] = [
+/** Propagator names the library builds (`jaeger` and `none` beyond the schema's four). */
+export const PROPAGATOR_NAMES = [
   'tracecontext',
   'baggage',
-];
-export const DEFAULT_SAMPLER: SamplerConfig = {
-  type: 'parentbased',
-  root: { type: 'always_on' },
-};
-/** host (+os), process, and a per-process service.instance.id. */
-export const DEFAULT_DETECTORS: readonly ResourceDetectorName[] = [
+  'b3',
+  'b3multi',
+  'jaeger',
+] as const;
+export type PropagatorName = (typeof PROPAGATOR_NAMES)[number];
+
+/**
+ * Resource detectors: the schema's four, where `host` includes the `os.*` attributes and
+ * `service` the random `service.instance.id`, plus `os` alone (OTEL_NODE_RESOURCE_DETECTORS=os).
+ */
+export const DETECTOR_NAMES = [
   'host',
   'os',
   'process',
+  'container',
   'service',
-];
+] as const;
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
 /** What an Express service needs; anything else comes from auto-instrumentations-node. */
 export const DEFAULT_INSTRUMENTATIONS: readonly string[] = ['http', 'express'];
+
+/**
+ * Whether an OTLP exporter's connection uses TLS: `https://` always, `http://` never, and a gRPC
+ * `host:port` without a scheme unless `tls.insecure` (OTEL_EXPORTER_OTLP_INSECURE=true).
+ */
+export function usesTls(
+  settings: Pick<OtlpSettings, 'endpoint' | 'tls'>,
+): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i
+    .exec(settings.endpoint.trim())?.[1]
+    ?.toLowerCase();
+  if (scheme !== undefined) return scheme === 'https';
+  return settings.tls?.insecure !== true;
+}
+
+/** Every OTLP exporter of the model, with its key path. */
+export function otlpExporters(config: TelemetryConfig): Array<{
+  key: string;
+  signal: 'traces' | 'metrics' | 'logs';
+  settings: OtlpSettings;
+}> {
+  const found: ReturnType<typeof otlpExporters> = [];
+  const add = (
+    signal: 'traces' | 'metrics' | 'logs',
+    key: string,
+    exporter: ExporterModel | undefined,
+  ) => {
+    for (const kind of ['otlp_grpc', 'otlp_http'] as const) {
+      const settings = exporter?.[kind];
+      if (settings) found.push({ key: `${key}.${kind}`, signal, settings });
+    }
+  };
+  const processors = (
+    signal: 'traces' | 'logs',
+    key: string,
+    list: ProcessorModel[],
+  ) =>
+    list.forEach((p, i) => {
+      const kind = p.batch ? 'batch' : 'simple';
+      add(
+        signal,
+        `${key}[${i}].${kind}.exporter`,
+        (p.batch ?? p.simple)?.exporter,
+      );
+    });
+  processors(
+    'traces',
+    'tracer_provider.processors',
+    (config.tracer_provider?.processors ?? []) as ProcessorModel[],
+  );
+  (config.meter_provider?.readers ?? []).forEach((r, i) =>
+    add(
+      'metrics',
+      `meter_provider.readers[${i}].periodic.exporter`,
+      r.periodic?.exporter as ExporterModel | undefined,
+    ),
+  );
+  processors(
+    'logs',
+    'logger_provider.processors',
+    (config.logger_provider?.processors ?? []) as ProcessorModel[],
+  );
+  return found;
+}

@@ -1,9 +1,15 @@
 import { TelemetryConfigError } from './errors.js';
+import { ENVIRONMENT, type Variables } from './known-variables.js';
+import { usesTls } from './model.js';
 import {
   appendSignalPath,
   resolveOtlpEndpoint,
   resolveOtlpFromEnv,
 } from './otlp-env.js';
+import { readVariables, type Env } from './values.js';
+
+/** The environment as the mappings get it: read once, parsed. */
+const vars = (env: Env): Variables => readVariables(env, ENVIRONMENT).values;
 
 describe('appendSignalPath', () => {
   it.each([
@@ -83,7 +89,7 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
       'default',
     ],
   ] as const)('%s', (_what, env, signal, protocol, endpoint, source) => {
-    expect(resolveOtlpEndpoint(env, signal, protocol)).toMatchObject({
+    expect(resolveOtlpEndpoint(vars(env), signal, protocol)).toMatchObject({
       endpoint,
       source,
     });
@@ -92,7 +98,7 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
   it('refuses a path on a gRPC endpoint and says which protocol would take it', () => {
     expect(() =>
       resolveOtlpEndpoint(
-        { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/v1/traces' },
+        vars({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/v1/traces' }),
         'traces',
         'grpc',
       ),
@@ -102,20 +108,19 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
 
 describe('resolveOtlpFromEnv', () => {
   it('defaults to the seed: OTLP/gRPC to localhost:4317, plain text', () => {
-    expect(resolveOtlpFromEnv({}, 'traces')).toEqual({
-      protocol: 'grpc',
-      endpoint: 'http://localhost:4317',
-      endpointSource: 'default',
-      headers: {},
-      compression: 'none',
-      timeoutMillis: 10_000,
-      tls: {
-        secure: false,
-        ca: undefined,
-        clientKey: undefined,
-        clientCertificate: undefined,
+    const otlp = resolveOtlpFromEnv(vars({}), 'traces');
+    expect(otlp).toEqual({
+      kind: 'otlp_grpc',
+      settings: {
+        endpoint: 'http://localhost:4317',
+        headers: [],
+        compression: 'none',
+        timeout: 10_000,
+        tls: {},
       },
+      sources: {},
     });
+    expect(usesTls(otlp.settings)).toBe(false);
   });
 
   it('takes every setting per signal first, then generic', () => {
@@ -132,30 +137,37 @@ describe('resolveOtlpFromEnv', () => {
       OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem',
       OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: '/logs-ca.pem',
     };
-    expect(resolveOtlpFromEnv(env, 'logs')).toEqual({
-      protocol: 'http/json',
-      endpoint: 'https://c:4318/v1/logs',
-      endpointSource: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-      headers: { authorization: 'Bearer logs', 'x-tenant': 'shop' },
-      compression: 'none',
-      timeoutMillis: 2000,
-      tls: {
-        secure: true,
-        ca: {
-          path: '/logs-ca.pem',
-          source: 'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
-        },
-        clientKey: undefined,
-        clientCertificate: undefined,
+    expect(resolveOtlpFromEnv(vars(env), 'logs')).toEqual({
+      kind: 'otlp_http',
+      settings: {
+        endpoint: 'https://c:4318/v1/logs',
+        encoding: 'json',
+        headers: [
+          { name: 'authorization', value: 'Bearer logs' },
+          { name: 'x-tenant', value: 'shop' },
+        ],
+        compression: 'none',
+        timeout: 2000,
+        tls: { ca_file: '/logs-ca.pem' },
+      },
+      sources: {
+        endpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'tls.ca_file': 'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
       },
     });
-    expect(resolveOtlpFromEnv(env, 'traces')).toMatchObject({
-      protocol: 'http/protobuf',
-      endpoint: 'https://c:4318/v1/traces',
-      headers: { authorization: 'Bearer a', 'x-tenant': 'shop' },
-      compression: 'gzip',
-      timeoutMillis: 5000,
-      tls: { secure: true, ca: { path: '/ca.pem' } },
+    expect(resolveOtlpFromEnv(vars(env), 'traces')).toMatchObject({
+      kind: 'otlp_http',
+      settings: {
+        endpoint: 'https://c:4318/v1/traces',
+        encoding: 'protobuf',
+        headers: [
+          { name: 'authorization', value: 'Bearer a' },
+          { name: 'x-tenant', value: 'shop' },
+        ],
+        compression: 'gzip',
+        timeout: 5000,
+        tls: { ca_file: '/ca.pem' },
+      },
     });
   });
 
@@ -187,14 +199,16 @@ describe('resolveOtlpFromEnv', () => {
       false,
     ],
   ])('gRPC: %s', (_what, env, secure) => {
-    expect(resolveOtlpFromEnv(env, 'traces').tls.secure).toBe(secure);
+    expect(usesTls(resolveOtlpFromEnv(vars(env), 'traces').settings)).toBe(
+      secure,
+    );
   });
 
   it('wants the mTLS key and certificate together', () => {
     let error: unknown;
     try {
       resolveOtlpFromEnv(
-        { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/client.pem' },
+        vars({ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/client.pem' }),
         'metrics',
       );
     } catch (e) {
@@ -217,8 +231,8 @@ describe('resolveOtlpFromEnv', () => {
     ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'ftp://c'],
     ['OTEL_EXPORTER_OTLP_HEADERS', 'novalue'],
   ])('refuses %s=%s, naming it', (variable, value) => {
-    expect(() => resolveOtlpFromEnv({ [variable]: value }, 'traces')).toThrow(
-      new RegExp(`^${variable}`),
-    );
+    expect(() =>
+      resolveOtlpFromEnv(vars({ [variable]: value }), 'traces'),
+    ).toThrow(new RegExp(`^${variable}`));
   });
 });

@@ -1,3 +1,4 @@
+import { resolveTelemetryConfig } from './resolve.js';
 import {
   describeHeaders,
   knownSecrets,
@@ -109,6 +110,30 @@ describe('knownSecrets', () => {
       ]),
     );
     expect(secrets).not.toContain('ab'); // too short to search for in free text
+  });
+
+  it('finds them in the resolved configuration model: headers as a list, endpoints, a file’s headers_list', () => {
+    const config = resolveTelemetryConfig({
+      env: {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:
+          'http://ci:pa55-word@127.0.0.1:4317',
+        OTEL_EXPORTER_OTLP_HEADERS:
+          'authorization=Bearer tok3n-xyz,x-team=dice',
+      },
+      defaultServiceName: 'svc',
+    });
+    expect(knownSecrets(config)).toEqual(
+      expect.arrayContaining([
+        'ci:pa55-word',
+        'pa55-word',
+        'Bearer tok3n-xyz',
+        'tok3n-xyz',
+        'dice',
+      ]),
+    );
+    expect(
+      knownSecrets({ otlp_http: { headers_list: 'api-key=k3y-value,x=1' } }),
+    ).toEqual(expect.arrayContaining(['k3y-value']));
   });
 
   it('takes the user info, the password and the query values of a URL', () => {

@@ -128,8 +128,9 @@ export const MIN_KNOWN_SECRET_LENGTH = 4;
 
 /**
  * The credentials a configuration holds, for redactText: the user info (whole, user name and
- * password), query values and fragment of every `endpoint`, and the values of every `headers` map
- * (whole, and the token after an `Authorization` scheme such as `Bearer `), found anywhere in
+ * password), query values and fragment of every `endpoint`, and the values of every `headers`
+ * list or map and `headers_list` (whole, and the token after an `Authorization` scheme such as
+ * `Bearer `), found anywhere in
  * `config` (arrays and objects are walked, so this does not depend on the shape of the model).
  * Percent-decoded, percent-encoded and quoted (JSON, util.inspect) forms are included too. Longest first, so a longer secret is masked before a
  * shorter one inside it.
@@ -147,6 +148,11 @@ export function knownSecrets(config: unknown): string[] {
       for (const encoded of urlEncodings(form)) found.add(encoded);
     }
   };
+  const addHeader = (header: string) => {
+    add(header);
+    const space = header.trim().lastIndexOf(' ');
+    if (space !== -1) add(header.trim().slice(space + 1));
+  };
   const seen = new Set<unknown>();
   const walk = (node: unknown): void => {
     if (node === null || typeof node !== 'object' || seen.has(node)) return;
@@ -154,23 +160,34 @@ export function knownSecrets(config: unknown): string[] {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'endpoint' && typeof value === 'string')
         urlSecrets(value).forEach(add);
-      else if (
-        key === 'headers' &&
-        value !== null &&
-        typeof value === 'object' &&
-        !Array.isArray(value)
-      ) {
-        for (const header of Object.values(value))
-          if (typeof header === 'string') {
-            add(header);
-            const space = header.trim().lastIndexOf(' ');
-            if (space !== -1) add(header.trim().slice(space + 1));
-          }
-      } else walk(value);
+      else if (key === 'headers' && value !== null && typeof value === 'object')
+        headerValues(value).forEach(addHeader);
+      else if (key === 'headers_list' && typeof value === 'string')
+        // `name=value,name=value` (the schema's headers_list, OTEL_EXPORTER_OTLP_HEADERS)
+        for (const entry of value.split(',')) {
+          const eq = entry.indexOf('=');
+          if (eq !== -1) addHeader(entry.slice(eq + 1).trim());
+        }
+      else walk(value);
     }
   };
   walk(config);
   return [...found].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A `headers` value's values: the configuration model's list (`[{ name, value }]`) or a
+ * name → value map.
+ */
+function headerValues(headers: object): string[] {
+  const values = Array.isArray(headers)
+    ? headers.map((h: unknown) =>
+        h !== null && typeof h === 'object'
+          ? (h as { value?: unknown }).value
+          : undefined,
+      )
+    : Object.values(headers);
+  return values.filter((v): v is string => typeof v === 'string');
 }
 
 /**
