@@ -78,6 +78,9 @@ class ExportHealth<T> {
   };
   private failedThisOutage = 0;
   private nextProbeAt = 0;
+  /** Exports sent so far, numbered; and how many had been sent when the outage began. */
+  private sent = 0;
+  private sentBeforeOutage = 0;
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
   private readonly endpoint: string;
@@ -104,8 +107,9 @@ class ExportHealth<T> {
     resultCallback: (result: ExportResult) => void,
   ): void {
     const items = this.count(batch);
+    const sentAs = this.sent + 1;
     const done = (result: ExportResult) => {
-      this.record(items, result);
+      this.record(items, result, sentAs);
       resultCallback(result);
     };
     if (this.stats.down && this.now() < this.nextProbeAt) {
@@ -118,6 +122,7 @@ class ExportHealth<T> {
       });
       return;
     }
+    this.sent = sentAs;
     try {
       send(batch, done);
     } catch (error) {
@@ -129,10 +134,13 @@ class ExportHealth<T> {
     return { ...this.stats };
   }
 
-  private record(items: number, result: ExportResult): void {
+  private record(items: number, result: ExportResult, sentAs: number): void {
     if (result.code === ExportResultCode.SUCCESS) {
       this.stats.exported += items;
-      if (this.stats.down) {
+      // Exports overlap (a batch processor's own timeout lets the next batch go while one is
+      // still waiting): an answer to a batch sent before the outage began says nothing about
+      // now. Only a batch sent since (a probe) ends the outage, so one outage stays one warning.
+      if (this.stats.down && sentAs > this.sentBeforeOutage) {
         this.stats.down = false;
         this.reporter.info(
           `${this.words.signal} export to ${this.endpoint} recovered; ${this.failedThisOutage} ${this.words.items} were lost during the outage`,
@@ -148,6 +156,7 @@ class ExportHealth<T> {
       this.stats.down = true;
       this.stats.outages += 1;
       this.failedThisOutage = 0;
+      this.sentBeforeOutage = this.sent;
       const reason = redactText(
         result.error?.message ?? 'unknown error',
         this.secrets,
