@@ -7,7 +7,8 @@ import {
 import { PARENT_PID_VARIABLE, parentFromEnv } from './config/from-env.js';
 import { EXTENSION, settingsOf, type TelemetryConfig } from './config/model.js';
 import { resolveConfig } from './config/resolve.js';
-import type { Env } from './config/values.js';
+import { ENVIRONMENT } from './config/known-variables.js';
+import { readVariables, type Env } from './config/values.js';
 
 /** A configuration as the register entry resolves it (zero-code.ts). */
 const registerConfig = (env: Env): TelemetryConfig =>
@@ -22,7 +23,8 @@ const registerConfig = (env: Env): TelemetryConfig =>
     'specification',
   );
 
-const parent = (env: Env) => parentFromEnv(env).parent;
+const parent = (env: Env) =>
+  parentFromEnv(readVariables(env, ENVIRONMENT).values).parent;
 
 describe('processRole', () => {
   it('is the app unless a parent with telemetry (or cluster) started it', () => {

@@ -118,6 +118,42 @@ describe('ExportHealthSpanExporter', () => {
     });
   });
 
+  it('keeps one outage when a batch sent before it began is answered late', async () => {
+    // Two exports in flight at once; the later one fails first, then the earlier one succeeds.
+    const pending: ((r: ExportResult) => void)[] = [];
+    const inner: SpanExporter = {
+      export: (_spans, cb) => void pending.push(cb),
+      shutdown: () => Promise.resolve(),
+    };
+    const warn = jest.fn();
+    const info = jest.fn();
+    const exporter = new ExportHealthSpanExporter(
+      inner,
+      'http://127.0.0.1:4317',
+      { warn, info },
+      { probeIntervalMs: 0 },
+    );
+    const early = exportOnce(exporter, 1);
+    const late = exportOnce(exporter, 2);
+    pending[1](fail);
+    pending[0](ok); // sent before the outage: not a sign of recovery
+    await Promise.all([early, late]);
+    expect(exporter.getStats()).toMatchObject({ down: true, outages: 1 });
+    expect(info).not.toHaveBeenCalled();
+
+    const probe = exportOnce(exporter, 3); // sent during the outage: its answer counts
+    pending[2](fail);
+    await probe;
+    const next = exportOnce(exporter, 4);
+    pending[3](ok);
+    await next;
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(info.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(/recovered; 5 span\(s\) were lost/),
+    ]);
+    expect(exporter.getStats()).toMatchObject({ down: false, outages: 1 });
+  });
+
   it('turns a synchronous throw into a failed result', async () => {
     const throwing: SpanExporter = {
       export: () => {

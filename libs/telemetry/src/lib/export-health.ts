@@ -11,7 +11,7 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from './config/otlp-env.js';
+import type { OtlpProtocol } from './config/known-variables.js';
 import { knownSecrets, redactText, redactUrl } from './config/redact.js';
 import { protocolHint } from './protocol-hint.js';
 
@@ -82,6 +82,9 @@ class ExportHealth<T> {
   };
   private failedThisOutage = 0;
   private nextProbeAt = 0;
+  /** Exports sent so far, numbered; and how many had been sent when the outage began. */
+  private sent = 0;
+  private sentBeforeOutage = 0;
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
   private readonly endpoint: string;
@@ -110,8 +113,9 @@ class ExportHealth<T> {
     resultCallback: (result: ExportResult) => void,
   ): void {
     const items = this.count(batch);
+    const sentAs = this.sent + 1;
     const done = (result: ExportResult) => {
-      this.record(items, result);
+      this.record(items, result, sentAs);
       resultCallback(result);
     };
     if (this.stats.down && this.now() < this.nextProbeAt) {
@@ -124,6 +128,7 @@ class ExportHealth<T> {
       });
       return;
     }
+    this.sent = sentAs;
     try {
       send(batch, done);
     } catch (error) {
@@ -135,10 +140,13 @@ class ExportHealth<T> {
     return { ...this.stats };
   }
 
-  private record(items: number, result: ExportResult): void {
+  private record(items: number, result: ExportResult, sentAs: number): void {
     if (result.code === ExportResultCode.SUCCESS) {
       this.stats.exported += items;
-      if (this.stats.down) {
+      // Exports overlap (a batch processor's own timeout lets the next batch go while one is
+      // still waiting): an answer to a batch sent before the outage began says nothing about
+      // now. Only a batch sent since (a probe) ends the outage, so one outage stays one warning.
+      if (this.stats.down && sentAs > this.sentBeforeOutage) {
         this.stats.down = false;
         this.reporter.info(
           `${this.words.signal} export to ${this.endpoint} recovered; ${this.failedThisOutage} ${this.words.items} were lost during the outage`,
@@ -154,6 +162,7 @@ class ExportHealth<T> {
       this.stats.down = true;
       this.stats.outages += 1;
       this.failedThisOutage = 0;
+      this.sentBeforeOutage = this.sent;
       const reason = redactText(
         result.error?.message ?? 'unknown error',
         this.secrets,

@@ -5,7 +5,7 @@
  * JSON sent where protobuf is expected. This turns those into the setting that would fit. Pure.
  */
 import type { ExporterModel } from './config/model.js';
-import type { OtlpProtocol } from './config/otlp-env.js';
+import type { OtlpProtocol } from './config/known-variables.js';
 
 const VARIABLE = 'OTEL_EXPORTER_OTLP_PROTOCOL';
 

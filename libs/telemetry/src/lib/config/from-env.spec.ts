@@ -7,6 +7,7 @@ import {
   resolveSampler,
   resolveSpanLimits,
 } from './from-env.js';
+import { ENVIRONMENT, type Variables } from './known-variables.js';
 import {
   DEFAULT_BATCH,
   DEFAULT_INSTRUMENTATIONS,
@@ -14,7 +15,10 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { resolveTelemetryConfig } from './resolve.js';
-import type { Env } from './values.js';
+import { readVariables, type Env } from './values.js';
+
+/** The environment as the mappings get it: read once, parsed. */
+const vars = (env: Env): Variables => readVariables(env, ENVIRONMENT).values;
 
 const resolve = (env: Env): TelemetryConfig =>
   resolveTelemetryConfig({
@@ -273,7 +277,7 @@ describe('loud on bad input: every unusable value names its variable', () => {
     const env: Record<string, string> = { [variable]: value };
     let error: Error | undefined;
     try {
-      configFromEnv(env);
+      configFromEnv(readVariables(env, ENVIRONMENT));
     } catch (e) {
       error = e as Error;
     }
@@ -299,30 +303,39 @@ describe('an exemplar filter the JS SDK cannot honour', () => {
 describe('resolveSampler', () => {
   it('reads the ratio samplers with their argument', () => {
     expect(
-      resolveSampler({
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '0.1',
-      }),
+      resolveSampler(
+        vars({
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        }),
+      ),
     ).toEqual({
       parent_based: { root: { trace_id_ratio_based: { ratio: 0.1 } } },
     });
-    expect(resolveSampler({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })).toEqual({
+    expect(
+      resolveSampler(vars({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })),
+    ).toEqual({
       trace_id_ratio_based: { ratio: 1 },
     });
   });
 
   it('refuses a ratio out of range and notes an argument nobody reads', () => {
     expect(() =>
-      resolveSampler({
-        OTEL_TRACES_SAMPLER: 'traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '2',
-      }),
+      resolveSampler(
+        vars({
+          OTEL_TRACES_SAMPLER: 'traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '2',
+        }),
+      ),
     ).toThrow(
       /^OTEL_TRACES_SAMPLER_ARG="2" is invalid: must be a number between 0 and 1$/,
     );
     const notes: string[] = [];
     resolveSampler(
-      { OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: '0.5' },
+      vars({
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_TRACES_SAMPLER_ARG: '0.5',
+      }),
       notes,
     );
     expect(notes).toEqual([
@@ -335,7 +348,10 @@ describe('resolveBatch', () => {
   it('reads OTEL_BSP_*, clamping a default batch size to a smaller queue', () => {
     expect(
       resolveBatch(
-        { OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_SCHEDULE_DELAY: '200' },
+        vars({
+          OTEL_BSP_MAX_QUEUE_SIZE: '100',
+          OTEL_BSP_SCHEDULE_DELAY: '200',
+        }),
         'OTEL_BSP',
       ),
     ).toEqual({
@@ -349,10 +365,10 @@ describe('resolveBatch', () => {
   it('refuses a batch size set larger than the queue', () => {
     expect(() =>
       resolveBatch(
-        {
+        vars({
           OTEL_BSP_MAX_QUEUE_SIZE: '100',
           OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '200',
-        },
+        }),
         'OTEL_BSP',
       ),
     ).toThrow(
@@ -364,12 +380,14 @@ describe('resolveBatch', () => {
 describe('resolveExportInterval', () => {
   it('refuses a timeout set longer than the interval', () => {
     expect(() =>
-      resolveExportInterval({
-        OTEL_METRIC_EXPORT_INTERVAL: '1000',
-        OTEL_METRIC_EXPORT_TIMEOUT: '2000',
-      }),
+      resolveExportInterval(
+        vars({
+          OTEL_METRIC_EXPORT_INTERVAL: '1000',
+          OTEL_METRIC_EXPORT_TIMEOUT: '2000',
+        }),
+      ),
     ).toThrow(/^OTEL_METRIC_EXPORT_TIMEOUT="2000" is invalid/);
-    expect(resolveExportInterval({})).toEqual({
+    expect(resolveExportInterval(vars({}))).toEqual({
       interval: 60_000,
       timeout: 30_000,
     });
@@ -379,15 +397,17 @@ describe('resolveExportInterval', () => {
 describe('resolveSpanLimits', () => {
   it('takes the span-specific limit first, then the general one', () => {
     expect(
-      resolveSpanLimits({
-        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32',
-        OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
-        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
-        OTEL_SPAN_EVENT_COUNT_LIMIT: '8',
-        OTEL_SPAN_LINK_COUNT_LIMIT: '4',
-        OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2',
-        OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '1',
-      }),
+      resolveSpanLimits(
+        vars({
+          OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32',
+          OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
+          OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
+          OTEL_SPAN_EVENT_COUNT_LIMIT: '8',
+          OTEL_SPAN_LINK_COUNT_LIMIT: '4',
+          OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2',
+          OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '1',
+        }),
+      ),
     ).toEqual({
       attribute_value_length_limit: 32,
       attribute_count_limit: 16,
@@ -416,20 +436,22 @@ describe('resolveDetectors', () => {
     ['os', ['os']],
     ['os,host', ['host']],
   ])('OTEL_NODE_RESOURCE_DETECTORS=%j', (raw, detectors) => {
-    expect(resolveDetectors({ OTEL_NODE_RESOURCE_DETECTORS: raw })).toEqual(
-      detectors,
-    );
+    expect(
+      resolveDetectors(vars({ OTEL_NODE_RESOURCE_DETECTORS: raw })),
+    ).toEqual(detectors);
   });
 });
 
 describe('resolveInstrumentations', () => {
   it('follows OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS', () => {
-    const byDefault = DEFAULT_INSTRUMENTATIONS.filter((n) => n !== 'aws-lambda');
-    expect(resolveInstrumentations({}, false)).toEqual(byDefault);
-    expect(resolveInstrumentations({}, false)).not.toContain('fs');
+    const byDefault = DEFAULT_INSTRUMENTATIONS.filter(
+      (n) => n !== 'aws-lambda',
+    );
+    expect(resolveInstrumentations(vars({}), false)).toEqual(byDefault);
+    expect(resolveInstrumentations(vars({}), false)).not.toContain('fs');
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,net' },
+        vars({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,net' }),
         true,
       ),
     ).toEqual([
@@ -438,7 +460,7 @@ describe('resolveInstrumentations', () => {
     ]);
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' },
+        vars({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' }),
         true,
       ),
     ).toEqual(['http', 'pg']);
@@ -447,12 +469,12 @@ describe('resolveInstrumentations', () => {
   it('has aws-lambda on by default inside an AWS Lambda function only', () => {
     expect(
       resolveInstrumentations(
-        { LAMBDA_TASK_ROOT: '/var/task', _HANDLER: 'index.handler' },
+        vars({ LAMBDA_TASK_ROOT: '/var/task', _HANDLER: 'index.handler' }),
         false,
       ),
     ).toContain('aws-lambda');
     expect(
-      resolveInstrumentations({ LAMBDA_TASK_ROOT: '/var/task' }, false),
+      resolveInstrumentations(vars({ LAMBDA_TASK_ROOT: '/var/task' }), false),
     ).not.toContain('aws-lambda');
   });
 });
@@ -550,11 +572,15 @@ describe('settings for a part that is off', () => {
 
 describe('the register entry’s defaults: the specification’s', () => {
   const readers = (env: Env) =>
-    configFromEnv(env, 'specification').meter_provider?.readers ?? [];
+    configFromEnv(readVariables(env, ENVIRONMENT), 'specification')
+      .meter_provider?.readers ?? [];
 
   it('pushes metrics and logs over OTLP where traces go, Prometheus only when asked', () => {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' };
-    const config = configFromEnv(env, 'specification');
+    const config = configFromEnv(
+      readVariables(env, ENVIRONMENT),
+      'specification',
+    );
     expect(readers(env)).toEqual([
       {
         periodic: expect.objectContaining({
@@ -583,15 +609,19 @@ describe('the register entry’s defaults: the specification’s', () => {
       { pull: { exporter: { 'prometheus/development': {} } } },
     ]);
     expect(
-      configFromEnv({ ...env, OTEL_LOGS_EXPORTER: 'none' }, 'specification')
-        .logger_provider?.processors,
+      configFromEnv(
+        readVariables({ ...env, OTEL_LOGS_EXPORTER: 'none' }, ENVIRONMENT),
+        'specification',
+      ).logger_provider?.processors,
     ).toEqual([]);
   });
 
   it('leaves the library’s defaults as the seed’s', () => {
-    expect(configFromEnv({}).meter_provider?.readers).toEqual([
-      { pull: { exporter: { 'prometheus/development': {} } } },
-    ]);
-    expect(configFromEnv({}).logger_provider?.processors).toEqual([]);
+    expect(
+      configFromEnv(readVariables({}, ENVIRONMENT)).meter_provider?.readers,
+    ).toEqual([{ pull: { exporter: { 'prometheus/development': {} } } }]);
+    expect(
+      configFromEnv(readVariables({}, ENVIRONMENT)).logger_provider?.processors,
+    ).toEqual([]);
   });
 });
