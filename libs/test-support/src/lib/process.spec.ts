@@ -116,7 +116,7 @@ describe('startNodeApp / spawnNodeProcess', () => {
       startNodeApp({
         main: HTTP_APP,
         healthPath: '/missing',
-        startTimeoutMs: 1_500,
+        startTimeoutMs: 5_000,
       }),
     ).rejects.toThrow(
       /waiting for http:\/\/127\.0\.0\.1:\d+\/missing to answer 200; last error: HTTP 404/,

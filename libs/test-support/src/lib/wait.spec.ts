@@ -45,6 +45,24 @@ describe('waitUntil', () => {
     expect(Date.now() - startedAt).toBeLessThan(1_000);
   });
 
+  it('reports the last answer, not the attempt the deadline cut short', async () => {
+    let attempts = 0;
+    await expect(
+      waitUntil(
+        () => {
+          attempts += 1;
+          if (attempts === 1) throw new Error('HTTP 404');
+          return new Promise<boolean>(() => undefined);
+        },
+        {
+          timeoutMs: 200,
+          intervalMs: 10,
+          what: 'an app that answers 404, then hangs',
+        },
+      ),
+    ).rejects.toThrow(/last error: HTTP 404/);
+  });
+
   it('stops early when aborted', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('gave up')), 20);

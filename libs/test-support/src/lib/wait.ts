@@ -54,7 +54,10 @@ export async function waitUntil<T>(
       last = { kind: 'value', value };
     } catch (error) {
       signal?.throwIfAborted();
-      last = { kind: 'error', error };
+      // An attempt the deadline cut short tells less than the answer before it (an app that
+      // kept answering 404 should be reported as such, not as "still pending" on a busy machine).
+      if (!(error instanceof AttemptPendingError) || last.kind === 'none')
+        last = { kind: 'error', error };
     }
     const pause = Math.min(intervalMs, deadline - Date.now());
     if (pause > 0)
@@ -73,6 +76,9 @@ export async function waitUntil<T>(
 
 const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
 
+/** An attempt still running when its share of the deadline ran out. */
+class AttemptPendingError extends Error {}
+
 /** Resolves like `promise`, or rejects once `ms` elapse or `signal` aborts; never leaves a timer behind. */
 async function withDeadline<T>(
   promise: Promise<T>,
@@ -90,7 +96,7 @@ async function withDeadline<T>(
     const result = await Promise.race([promise, expired]);
     if (result === ATTEMPT_TIMED_OUT) {
       signal?.throwIfAborted();
-      throw new Error(`attempt still pending after ${ms} ms`);
+      throw new AttemptPendingError(`attempt still pending after ${ms} ms`);
     }
     return result;
   } finally {
