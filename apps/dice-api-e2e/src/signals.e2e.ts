@@ -208,7 +208,7 @@ describe('per-signal settings', () => {
       .jsonLines()
       .find((line) => String(line['msg']).startsWith('telemetry: '));
     expect(startup?.['msg']).toBe(
-      `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on); ` +
+      `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on), tracer compact; ` +
         `metrics prometheus on the app's /metrics; logs otlp http/json ${http.endpoint}/v1/logs (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) gzip; ` +
         'propagators tracecontext,baggage; configured from the environment',
     );

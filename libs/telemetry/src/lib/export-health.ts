@@ -12,6 +12,7 @@ import type {
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { redactText, redactUrl } from './config/redact.js';
+import type { BatchExporter, EncodedBatch } from './tracer/batch-processor.js';
 
 /**
  * Where the library's own lines go: the start-up summary, configuration notes, export-outage
@@ -222,6 +223,31 @@ export class ExportHealthSpanExporter
       reporter,
       { signal: 'trace', items: 'span(s)' },
       (spans) => spans.length,
+      options,
+    );
+  }
+}
+
+/**
+ * The same for the compact tracer's batches: a batch is one encoded request; its spans are the
+ * items counted.
+ */
+export class ExportHealthBatchExporter
+  extends ExportHealthExporter<EncodedBatch>
+  implements BatchExporter
+{
+  constructor(
+    inner: BatchExporter,
+    endpoint: string,
+    reporter: TelemetryLogger,
+    options: ExportHealthOptions = {},
+  ) {
+    super(
+      inner,
+      endpoint,
+      reporter,
+      { signal: 'trace', items: 'span(s)' },
+      (batch) => batch.spans,
       options,
     );
   }

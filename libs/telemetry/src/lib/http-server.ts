@@ -61,6 +61,9 @@ import {
   ATTR_ERROR_TYPE,
   METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
+import type { Bindable } from './cells/instruments.js';
+import { cellMeterOf } from './cells/registry.js';
+import { DurationRecorders } from './http-duration.js';
 import type { UntrustedExtractPropagator } from './http-edge.js';
 import {
   durationAttributes,
@@ -155,7 +158,8 @@ export class HttpServerInstrumentation implements Instrumentation {
   readonly instrumentationName = HTTP_SERVER_INSTRUMENTATION_NAME;
   readonly instrumentationVersion = VERSION;
   private tracer: Tracer;
-  private duration!: Histogram;
+  private duration!: Histogram & Bindable;
+  private durations!: DurationRecorders;
   private patches: Patch[] = [];
 
   constructor(private readonly options: HttpServerInstrumentationOptions) {
@@ -171,14 +175,18 @@ export class HttpServerInstrumentation implements Instrumentation {
   }
 
   setMeterProvider(meterProvider: MeterProvider): void {
-    this.duration = meterProvider
-      .getMeter(HTTP_SERVER_INSTRUMENTATION_NAME, VERSION)
-      .createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
-        description: 'Duration of HTTP server requests.',
-        unit: 's',
-        valueType: ValueType.DOUBLE,
-        advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
-      });
+    // The library's meter provider records it in pre-resolved cells (http-duration.ts).
+    this.duration = cellMeterOf(
+      meterProvider,
+      HTTP_SERVER_INSTRUMENTATION_NAME,
+      VERSION,
+    ).createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
+    });
+    this.durations = new DurationRecorders(this.duration);
   }
 
   getConfig(): InstrumentationConfig {
@@ -342,12 +350,13 @@ export class HttpServerInstrumentation implements Instrumentation {
       if (name !== undefined) span.updateName(name);
     }
     span.end();
-    this.duration.record(
+    this.durations.record(
       (performance.now() - state.startedAt) / 1000,
-      durationAttributes(req.method, state.scheme, req.httpVersion, {
-        statusCode,
-        route,
-      }),
+      req.method,
+      state.scheme,
+      req.httpVersion,
+      statusCode,
+      route,
     );
   }
 

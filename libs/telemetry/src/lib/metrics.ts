@@ -10,8 +10,15 @@ import {
   PeriodicExportingMetricReader,
   type AggregationOption,
   type IMetricReader,
+  type MetricProducer,
+  type MetricReader,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import {
+  CellMetrics,
+  setCellMetrics,
+  type CellMeter,
+} from './cells/registry.js';
 import {
   DEFAULT_PROMETHEUS_HOST,
   DEFAULT_PROMETHEUS_PORT,
@@ -64,11 +71,17 @@ export interface Metrics {
   shutdown(): Promise<void>;
 }
 
+/**
+ * A reader given its producer of the fast path's metrics (cells/), which it must pass on as one
+ * of its `metricProducers`.
+ */
+export type ReaderFactory = (producer: MetricProducer) => IMetricReader;
+
 /** What only the library itself passes: things already built once, and test readers. */
 export interface MetricsInternals {
   readonly pem?: PemStore;
   /** Extra readers besides the configured ones (the testing entry's on-demand reader). */
-  readonly readers?: readonly IMetricReader[];
+  readonly readers?: readonly ReaderFactory[];
 }
 
 const warnOnStderr: TelemetryLogger = {
@@ -252,7 +265,26 @@ export function buildMetrics(
   let appPortExporter: PrometheusExporter | undefined;
   let exportHealth: ExportHealthMetricExporter | undefined;
 
-  const reader = (model: ReaderModel): IMetricReader => {
+  const views = (config.meter_provider?.views ?? []).map(viewOptions);
+  const resource = options.resource ?? createResource(config);
+  let built: MeterProvider | undefined;
+  const cells = new CellMetrics(views, resource, () => {
+    if (built === undefined)
+      throw new Error('internal: an instrument before the meter provider');
+    return built;
+  });
+  /** A reader with its producer of the fast path's metrics attached. */
+  const withCells = (make: ReaderFactory): IMetricReader => {
+    const producer = cells.producer();
+    const built = make(producer);
+    producer.attach(built as MetricReader);
+    return built;
+  };
+
+  const reader = (
+    model: ReaderModel,
+    producer: MetricProducer,
+  ): IMetricReader => {
     if (model.pull) {
       const p = model.pull.exporter['prometheus/development'] ?? {};
       // The first reader that names no host and port is the app's /metrics, when so configured.
@@ -278,6 +310,7 @@ export function buildMetrics(
           withResourceConstantLabels: constantLabels(
             p.resource_constant_labels,
           ),
+          metricProducers: [producer],
         },
         cardinalitySelector(model.pull.cardinality_limits),
       );
@@ -314,6 +347,7 @@ export function buildMetrics(
     const limits = periodic.cardinality_limits;
     return new PeriodicExportingMetricReader({
       exporter,
+      metricProducers: [producer],
       exportIntervalMillis: periodic.interval ?? undefined,
       exportTimeoutMillis: periodic.timeout ?? undefined,
       ...(limits
@@ -336,18 +370,22 @@ export function buildMetrics(
     });
   };
 
-  const provider = new MeterProvider({
-    resource: options.resource ?? createResource(config),
-    readers: [
-      ...(config.meter_provider?.readers ?? []).map(reader),
-      ...(internals.readers ?? []),
-    ],
-    views: (config.meter_provider?.views ?? []).map(viewOptions),
-  });
+  const readers = [
+    ...(config.meter_provider?.readers ?? []).map((model) =>
+      withCells((producer) => reader(model, producer)),
+    ),
+    ...(internals.readers ?? []).map(withCells),
+  ];
+  const provider = new MeterProvider({ resource, readers, views });
+  built = provider;
+  setCellMetrics(provider, cells);
   const unregister =
     options.register === false ? () => undefined : registerMetrics(provider);
   const meter = provider.getMeter(METER_NAME);
-  const requestCounter = registerSeedInstruments(meter);
+  const requestCounter = registerSeedInstruments(
+    meter,
+    cells.meter(METER_NAME),
+  );
   const served = appPortExporter;
   return {
     meterProvider: provider,
@@ -376,9 +414,16 @@ function notServedHere(_req: IncomingMessage, res: ServerResponse): void {
   );
 }
 
-/** The seed's two instruments, with its names, descriptions and units. */
-export function registerSeedInstruments(meter: Meter): Counter {
-  const requestCounter = meter.createCounter('request_counter', {
+/**
+ * The seed's two instruments, with its names, descriptions and units: `request_counter` on the
+ * fast path (counted on every request: one pre-resolved cell), the CPU time observed on the SDK
+ * meter at each collection.
+ */
+export function registerSeedInstruments(
+  meter: Meter,
+  cells: CellMeter,
+): Counter {
+  const requestCounter = cells.createCounter('request_counter', {
     description: 'Number of requests',
     unit: '1',
   });

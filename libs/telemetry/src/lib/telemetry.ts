@@ -12,7 +12,6 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import { settingsOf, type TelemetryConfig } from './config/model.js';
@@ -36,7 +35,7 @@ import type { ExportHealthStats, TelemetryLogger } from './export-health.js';
 import { createInstrumentations } from './instrumentations.js';
 import { initLogs } from './logs.js';
 import { UntrustedExtractPropagator } from './http-edge.js';
-import { buildMetrics } from './metrics.js';
+import { buildMetrics, type ReaderFactory } from './metrics.js';
 import { createPropagator, propagatorNames } from './propagators.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
@@ -116,7 +115,7 @@ export interface StartInternals {
   readonly logExporter?: LogRecordExporter;
   /** The exporters above in simple processors instead of the configured ones. */
   readonly simple?: boolean;
-  readonly metricReaders?: readonly IMetricReader[];
+  readonly metricReaders?: readonly ReaderFactory[];
 }
 
 /**

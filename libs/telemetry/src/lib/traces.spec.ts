@@ -20,7 +20,7 @@ describe('initTraces', () => {
       },
       { exporter },
     );
-    const tracer = traces.provider.getTracer('t');
+    const tracer = traces.tracerProvider.getTracer('t');
     // register: false installs no context manager, so the parent is passed explicitly
     const parent = tracer.startSpan('parent');
     tracer
@@ -42,16 +42,27 @@ describe('initTraces', () => {
     expect(child.resource.attributes['service.name']).toBe('traces-test');
   });
 
-  it('starts spans through the lean tracer unless the stock path is asked for', async () => {
-    const lean = buildTraces({ config: config({}), resource, register: false });
-    expect(lean.tracerProvider).not.toBe(lean.provider);
-    const stock = buildTraces({
-      config: config({ TELEMETRY_HTTP_INSTRUMENTATION: 'upstream' }),
-      resource,
-      register: false,
-    });
-    expect(stock.tracerProvider).toBe(stock.provider);
-    await Promise.all([lean.shutdown(), stock.shutdown()]);
+  it('makes spans with the compact tracer where it covers the configuration, else the SDK', async () => {
+    const built = (env: Record<string, string>) =>
+      buildTraces({ config: config(env), resource, register: false });
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'compact'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'compact'],
+      [{ OTEL_TRACES_EXPORTER: 'none' }, 'compact'],
+      [{ TELEMETRY_TRACER: 'sdk' }, 'sdk: TELEMETRY_TRACER=sdk'],
+      [{ OTEL_TRACES_EXPORTER: 'console' }, 'sdk: a simple span processor'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'sdk: OTLP http/json'],
+      [{ OTEL_TRACES_EXPORTER: 'otlp,console' }, 'sdk: 2 span processors'],
+    ];
+    for (const [env, expected] of cases) {
+      const traces = built(env);
+      const { path } = traces;
+      expect([
+        env,
+        path.kind === 'sdk' ? `sdk: ${path.reason}` : path.kind,
+      ]).toEqual([env, expected]);
+      await traces.shutdown();
+    }
   });
 
   it('honours OTEL_TRACES_SAMPLER=always_off', async () => {
@@ -64,7 +75,7 @@ describe('initTraces', () => {
       },
       { exporter },
     );
-    traces.provider.getTracer('t').startSpan('dropped').end();
+    traces.tracerProvider.getTracer('t').startSpan('dropped').end();
     await traces.shutdown();
     expect(exporter.getFinishedSpans()).toHaveLength(0);
   });

@@ -11,7 +11,7 @@ describe('describeConfig: the one start-up line', () => {
     expect(
       describeConfig(resolveConfigFromEnv({}, { serviceName: 'dice-api' })),
     ).toBe(
-      "service dice-api; traces otlp grpc http://localhost:4317, sampler parentbased(always_on); metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment",
+      "service dice-api; traces otlp grpc http://localhost:4317, sampler parentbased(always_on), tracer compact; metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment",
     );
   });
 
@@ -34,7 +34,7 @@ describe('describeConfig: the one start-up line', () => {
       ),
     );
     expect(line).toBe(
-      'service svc; traces otlp http/protobuf https://***@collector:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls, sampler parentbased(traceidratio(0.1)); ' +
+      'service svc; traces otlp http/protobuf https://***@collector:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls, sampler parentbased(traceidratio(0.1)), tracer compact; ' +
         'metrics otlp http/protobuf https://***@collector:4318/v1/metrics (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls every 60000 ms; logs console; propagators none; configured from the environment',
     );
     expect(line).not.toMatch(/s3cr3t|pa55word|shop/);

@@ -11,6 +11,7 @@ import {
   type SamplerModel,
   type TelemetryConfig,
 } from './model.js';
+import { describeTracerPath, tracerPath } from '../tracer/tracer-path.js';
 import { describeHeaders, redactUrl } from './redact.js';
 
 function describeOtlp(
@@ -128,7 +129,7 @@ export function describeConfig(config: TelemetryConfig): string {
   const { http } = settings;
   return [
     `service ${String(service)}`,
-    `traces ${describeProcessors(config, 'tracer_provider.processors', config.tracer_provider?.processors as ProcessorModel[])}, sampler ${describeSampler(config.tracer_provider?.sampler)}`,
+    `traces ${describeProcessors(config, 'tracer_provider.processors', config.tracer_provider?.processors as ProcessorModel[])}, sampler ${describeSampler(config.tracer_provider?.sampler)}, ${describeTracerPath(tracerPath(config))}`,
     `metrics ${describeReaders(config)}`,
     `logs ${describeProcessors(config, 'logger_provider.processors', config.logger_provider?.processors as ProcessorModel[])}`,
     `propagators ${propagators.length === 0 ? 'none' : propagators.join(',')}${

@@ -40,6 +40,7 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { resolveOtlpFromEnv } from './otlp-env.js';
+import { DEFAULT_TRACER, resolveTracerFromEnv } from './tracer-env.js';
 import {
   parseBoolean,
   parseEnum,
@@ -72,6 +73,7 @@ export function configFromEnv(env: Env): TelemetryConfig {
       `OTEL_METRICS_EXEMPLAR_FILTER is ${exemplars}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
     );
   const http = resolveHttpFromEnv(env);
+  const tracer = resolveTracerFromEnv(env) ?? DEFAULT_TRACER;
   const config: TelemetryConfig = {
     disabled: resolveDisabled(env),
     ...logLevel(env),
@@ -107,6 +109,7 @@ export function configFromEnv(env: Env): TelemetryConfig {
     distribution: {
       [EXTENSION]: {
         http: { ...DEFAULT_EDGE, ...http.edge },
+        tracer,
         instrumentations: resolveInstrumentations(
           env,
           logs.processors.length > 0,

@@ -46,6 +46,7 @@ import {
 } from './model.js';
 import { HTTP_INSTRUMENTATIONS, PROXY_HINT, validProxy } from './http-env.js';
 import { appendSignalPath } from './otlp-env.js';
+import { TRACERS, type TracerChoice } from './tracer-env.js';
 import { redactUrl } from './redact.js';
 import { parseEndpoint, parseHeaders, parseKeyValueList } from './values.js';
 
@@ -75,6 +76,7 @@ export interface CheckedModel {
   readonly extension: {
     readonly http?: Partial<HttpEdgeSettings>;
     readonly instrumentations?: readonly string[];
+    readonly tracer?: TracerChoice;
   };
   /** `instrumentation/development.js.<name>.enabled`, by name. */
   readonly enabledByJs: Readonly<Record<string, boolean>>;
@@ -940,7 +942,13 @@ function checkDistribution(
   const own = distribution?.[EXTENSION] as Obj | undefined;
   if (own == null) return {};
   const key = `distribution.${EXTENSION}`;
-  at.only(own, key, ['http', 'instrumentations']);
+  at.only(own, key, ['http', 'instrumentations', 'tracer']);
+  const tracer = own['tracer'];
+  if (tracer != null && !TRACERS.includes(tracer as TracerChoice))
+    throw at.invalid(
+      `${key}.tracer`,
+      `is ${JSON.stringify(tracer)}; supported values are ${TRACERS.join(', ')}`,
+    );
   const http = own['http'] as Obj | undefined;
   at.only(http, `${key}.http`, [
     'instrumentation',
@@ -992,5 +1000,6 @@ function checkDistribution(
   return {
     ...(http ? { http: edge } : {}),
     ...(list != null ? { instrumentations: list as string[] } : {}),
+    ...(tracer != null ? { tracer: tracer as TracerChoice } : {}),
   };
 }

@@ -34,6 +34,7 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { redactUrl } from './redact.js';
+import { DEFAULT_TRACER, resolveTracerFromEnv } from './tracer-env.js';
 import { parseEndpoint, readEnv, readFirst, type Env } from './values.js';
 
 /**
@@ -172,6 +173,10 @@ function configFromFile(path: string, env: Env): TelemetryConfig {
     distribution: {
       [EXTENSION]: {
         http: { ...DEFAULT_EDGE, ...checked.extension.http, ...http.edge },
+        tracer:
+          resolveTracerFromEnv(env) ??
+          checked.extension.tracer ??
+          DEFAULT_TRACER,
         instrumentations,
         prometheus_on_app_port: (model.meter_provider?.readers ?? []).some(
           (r) => {
