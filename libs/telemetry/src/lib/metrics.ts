@@ -267,18 +267,13 @@ export function buildMetrics(
 
   const views = (config.meter_provider?.views ?? []).map(viewOptions);
   const resource = options.resource ?? createResource(config);
-  let built: MeterProvider | undefined;
-  const cells = new CellMetrics(views, resource, () => {
-    if (built === undefined)
-      throw new Error('internal: an instrument before the meter provider');
-    return built;
-  });
+  const cells = new CellMetrics(views, resource);
   /** A reader with its producer of the fast path's metrics attached. */
   const withCells = (make: ReaderFactory): IMetricReader => {
     const producer = cells.producer();
-    const built = make(producer);
-    producer.attach(built as MetricReader);
-    return built;
+    const made = make(producer);
+    producer.attach(made as MetricReader);
+    return made;
   };
 
   const reader = (
@@ -377,7 +372,7 @@ export function buildMetrics(
     ...(internals.readers ?? []).map(withCells),
   ];
   const provider = new MeterProvider({ resource, readers, views });
-  built = provider;
+  cells.fallBackTo(provider);
   setCellMetrics(provider, cells);
   const unregister =
     options.register === false ? () => undefined : registerMetrics(provider);

@@ -95,6 +95,8 @@ export interface TracesInternals {
   readonly simple?: boolean;
   /** The propagator to register (startTelemetry's, which knows the edge rules). */
   readonly propagator?: TextMapPropagator;
+  /** Replaces the compact tracer's OTLP exporter (tests: the bytes it would send). */
+  readonly batchExporter?: BatchExporter;
 }
 
 export interface BuiltTraces extends Traces {
@@ -207,7 +209,14 @@ export function buildTraces(
     : tracerPath(config);
   const built =
     path.kind === 'compact'
-      ? compactTraces(config, resource, pem, reporter, options.meterProvider)
+      ? compactTraces(
+          config,
+          resource,
+          pem,
+          reporter,
+          options.meterProvider,
+          internals.batchExporter,
+        )
       : sdkTraces(config, resource, pem, reporter, options, internals);
   const unregister =
     options.register === false
@@ -240,6 +249,7 @@ function compactTraces(
   pem: PemStore,
   reporter: TelemetryLogger,
   meterProvider: MeterProvider | undefined,
+  replacement: BatchExporter | undefined,
 ): Built {
   const batch = (
     (config.tracer_provider?.processors ?? []) as ProcessorModel[]
@@ -247,7 +257,7 @@ function compactTraces(
   let health: ExportHealthBatchExporter | undefined;
   let pipeline = NOWHERE;
   if (batch !== undefined) {
-    const exporter: BatchExporter = createBatchExporter(batch.exporter, pem);
+    const exporter = replacement ?? createBatchExporter(batch.exporter, pem);
     const endpoint = otlpEndpoint(batch.exporter) as string;
     health = new ExportHealthBatchExporter(exporter, endpoint, reporter);
     pipeline = new BatchProcessor(

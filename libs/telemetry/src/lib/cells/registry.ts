@@ -18,7 +18,9 @@ import {
   type Attributes,
   type Counter,
   type Histogram,
+  type Meter,
   type MeterProvider,
+  type ObservableResult,
   type MetricOptions,
   type UpDownCounter,
 } from '@opentelemetry/api';
@@ -102,14 +104,14 @@ export interface CellMeter {
   createHistogram(name: string, options?: MetricOptions): Histogram & Bindable;
   /**
    * An observable up-down counter of one attribute set whose value is read at each collection
-   * (the span processor's queue size).
+   * (the span processor's queue size), until the returned function is called.
    */
   observeUpDownCounter(
     name: string,
     options: MetricOptions,
     attributes: Attributes,
     read: () => number,
-  ): void;
+  ): () => void;
 }
 
 export class CellMetrics {
@@ -120,15 +122,21 @@ export class CellMetrics {
   >();
   private readonly instruments = new Map<string, unknown>();
 
-  /**
-   * `sdk`: the meter provider whose instruments stand in for those the cells cannot make (asked
-   * for only then: the provider is built after the readers, which need the producers first).
-   */
+  /** Stands in for the instruments the cells cannot make (fallBackTo). */
+  private sdk: MeterProvider | undefined = undefined;
+
   constructor(
     private readonly views: readonly ViewOptions[],
     private readonly resource: Resource,
-    private readonly sdk: () => MeterProvider,
   ) {}
+
+  /**
+   * The meter provider whose instruments stand in for those the cells cannot make: set once it
+   * is built (after the readers, which need their producers first).
+   */
+  fallBackTo(provider: MeterProvider): void {
+    this.sdk = provider;
+  }
 
   /**
    * A producer for one reader: give it to the reader's `metricProducers`, then `attach` the
@@ -148,8 +156,15 @@ export class CellMetrics {
   meter(name: string, version?: string, schemaUrl?: string): CellMeter {
     // As the SDK's MeterProvider.getMeter has it: no version is the empty one.
     const scope: MeterScope = { name, version: version ?? '', schemaUrl };
-    const sdkMeter = () =>
-      this.sdk().getMeter(name, version, schemaUrl ? { schemaUrl } : undefined);
+    const sdkMeter = () => {
+      if (this.sdk === undefined)
+        throw new Error('internal: an instrument before the meter provider');
+      return this.sdk.getMeter(
+        name,
+        version,
+        schemaUrl ? { schemaUrl } : undefined,
+      );
+    };
     return {
       createCounter: (n, options) =>
         this.sync(scope, n, InstrumentType.COUNTER, options, CellCounter, () =>
@@ -175,9 +190,7 @@ export class CellMetrics {
         ),
       observeUpDownCounter: (n, options, attributes, read) =>
         this.observe(scope, n, options, attributes, read, () =>
-          sdkMeter()
-            .createObservableUpDownCounter(n, options)
-            .addCallback((result) => result.observe(read(), attributes)),
+          observeOn(sdkMeter(), n, options, attributes, read),
         ),
     };
   }
@@ -246,8 +259,8 @@ export class CellMetrics {
     options: MetricOptions,
     attributes: Attributes,
     read: () => number,
-    sdkInstrument: () => void,
-  ): void {
+    sdkInstrument: () => () => void,
+  ): () => void {
     const type = InstrumentType.OBSERVABLE_UP_DOWN_COUNTER;
     const descriptor = descriptorOf(name, type, options);
     const readers = this.readers as Reader[];
@@ -255,16 +268,16 @@ export class CellMetrics {
     if (
       specs === 'unsupported' ||
       specs.some((s) => s.aggregation.kind !== 'sum')
-    ) {
-      sdkInstrument();
-      return;
-    }
+    )
+      return sdkInstrument();
+    let observing = true;
     for (const spec of specs) {
       const state = spec.readers.map(() => ({ startMs: 0, last: 0 }));
       this.register(scope, {
         readers: spec.readers,
         type,
         collect: (slot, temporality, ms) => {
+          if (!observing) return undefined;
           const value = read();
           const s = state[slot] as { startMs: number; last: number };
           if (s.startMs === 0) s.startMs = ms;
@@ -292,6 +305,9 @@ export class CellMetrics {
         },
       });
     }
+    return () => {
+      observing = false;
+    };
   }
 
   private collect(index: number): CollectionResult {
@@ -358,8 +374,21 @@ export function cellMeterOf(
     createHistogram: (n, options) =>
       bindableSdkInstrument(meter.createHistogram(n, options)),
     observeUpDownCounter: (n, options, attributes, read) =>
-      meter
-        .createObservableUpDownCounter(n, options)
-        .addCallback((result) => result.observe(read(), attributes)),
+      observeOn(meter, n, options, attributes, read),
   };
+}
+
+/** An SDK observable up-down counter reporting `read()`; the returned function stops it. */
+function observeOn(
+  meter: Meter,
+  name: string,
+  options: MetricOptions,
+  attributes: Attributes,
+  read: () => number,
+): () => void {
+  const instrument = meter.createObservableUpDownCounter(name, options);
+  const callback = (result: ObservableResult) =>
+    result.observe(read(), attributes);
+  instrument.addCallback(callback);
+  return () => instrument.removeCallback(callback);
 }

@@ -132,7 +132,10 @@ export class BatchProcessor implements SpanPipeline {
   }
 
   private doShutdown(): Promise<void> {
-    return this.flushAll().then(() => this.exporter.shutdown());
+    return this.flushAll().then(() => {
+      this.metrics.shutdown();
+      return this.exporter.shutdown();
+    });
   }
 
   private flushAll(): Promise<void> {

@@ -57,16 +57,47 @@ export interface Fixed64Sink {
 }
 
 /**
- * `perfMs` (milliseconds on the monotonic clock, negative for times before it started) as Unix
- * nanoseconds, written as a fixed64 (two unsigned words: no allocation, no precision lost to a
- * double of 1.7e18).
+ * A span time: `performance.now()` milliseconds (every time the clock gives, and times given in
+ * Unix milliseconds or as a Date, which convert exactly); or, for a time given as HrTime, its
+ * exact Unix nanoseconds as a bigint — a double of milliseconds cannot hold nanoseconds of a
+ * time far from now.
+ */
+export type SpanTime = number | bigint;
+
+/** A span time as Unix nanoseconds. Pure. */
+export function epochNanos(anchor: ClockAnchor, time: SpanTime): bigint {
+  if (typeof time === 'bigint') return time;
+  return BigInt(anchor.epochMs) * 1_000_000n + BigInt(Math.round(time * 1e6));
+}
+
+/** Whether `a` is before `b`. Pure. */
+export function isBefore(
+  anchor: ClockAnchor,
+  a: SpanTime,
+  b: SpanTime,
+): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a < b;
+  return epochNanos(anchor, a) < epochNanos(anchor, b);
+}
+
+/**
+ * A span time as Unix nanoseconds, written as a fixed64: from milliseconds on the monotonic
+ * clock by adding the anchor in two unsigned words (no allocation, no precision lost to a double
+ * of 1.7e18).
  */
 export function writeEpochNanos(
   out: Fixed64Sink,
   anchor: ClockAnchor,
-  perfMs: number,
+  time: SpanTime,
 ): void {
-  const delta = Math.round(perfMs * 1e6);
+  if (typeof time === 'bigint') {
+    out.fixed64(
+      Number(time & 0xffffffffn),
+      Number((time >> 32n) & 0xffffffffn),
+    );
+    return;
+  }
+  const delta = Math.round(time * 1e6);
   const deltaHi = Math.floor(delta / TWO_32);
   let lo = anchor.lo + (delta - deltaHi * TWO_32);
   let hi = anchor.hi + deltaHi;
@@ -79,14 +110,14 @@ export function writeEpochNanos(
 
 /**
  * A time given through the API (`TimeInput`: Unix milliseconds, `performance.now()`
- * milliseconds, a Date, or HrTime) in `performance.now()` milliseconds against `anchor` — the
- * SDK's reading of the same inputs. Undefined input: undefined. Pure.
+ * milliseconds, a Date, or HrTime) as a span time against `anchor` — the SDK's reading of the
+ * same inputs. Anything else: undefined. Pure.
  */
-export function toPerfMs(
+export function toSpanTime(
   input: unknown,
   anchor: ClockAnchor,
   perfNow: number,
-): number | undefined {
+): SpanTime | undefined {
   if (typeof input === 'number') {
     // The SDK's rule: a number no larger than performance.now() is on the monotonic clock.
     return input <= perfNow ? input : input - anchor.epochMs;
@@ -98,8 +129,11 @@ export function toPerfMs(
     typeof input[0] === 'number' &&
     typeof input[1] === 'number'
   ) {
-    // HrTime: [seconds, nanoseconds] since the Unix epoch.
-    return input[0] * 1e3 - anchor.epochMs + input[1] / 1e6;
+    // HrTime: [seconds, nanoseconds] since the Unix epoch, kept exact.
+    return (
+      BigInt(Math.trunc(input[0])) * 1_000_000_000n +
+      BigInt(Math.trunc(input[1]))
+    );
   }
   return undefined;
 }

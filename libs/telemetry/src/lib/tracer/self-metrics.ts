@@ -29,6 +29,8 @@ export interface SpanMetrics {
 export interface ProcessorMetrics {
   dropped(count: number): void;
   finished(count: number, error: Error | undefined): void;
+  /** The processor shut down: its queue size is no longer reported (as the SDK's). */
+  shutdown(): void;
 }
 
 const NOTHING = { record: () => undefined };
@@ -41,6 +43,7 @@ export const NO_SPAN_METRICS: SpanMetrics = {
 export const NO_PROCESSOR_METRICS: ProcessorMetrics = {
   dropped: () => undefined,
   finished: () => undefined,
+  shutdown: () => undefined,
 };
 
 export function spanMetrics(meterProvider: MeterProvider): SpanMetrics {
@@ -107,7 +110,7 @@ export function processorMetrics(
         'The maximum number of spans the queue of a given instance of an SDK span processor can hold.',
     })
     .add(capacity, standard);
-  meter.observeUpDownCounter(
+  const stopObserving = meter.observeUpDownCounter(
     'otel.sdk.processor.span.queue.size',
     {
       unit: '{span}',
@@ -125,5 +128,6 @@ export function processorMetrics(
       if (error === undefined) ok.record(count);
       else processed.add(count, { ...standard, 'error.type': error.name });
     },
+    shutdown: stopObserving,
   };
 }

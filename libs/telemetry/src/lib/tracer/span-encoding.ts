@@ -122,7 +122,7 @@ function writeEvent(w: ProtobufWriter, span: CompactSpan, event: SpanEvent) {
   w.byte(0x5a);
   const body = w.begin();
   w.byte(0x09);
-  writeEpochNanos(w, span.anchor, event.timeMs);
+  writeEpochNanos(w, span.anchor, event.time);
   w.byte(0x12);
   w.string(event.name);
   if (event.attributes) writeAttributeObject(w, 0x1a, event.attributes);
@@ -186,9 +186,9 @@ export function writeSpan(w: ProtobufWriter, span: CompactSpan): void {
   w.byte(0x30); // kind: OTLP's numbering is the API's plus one
   w.varint(span.kind + 1);
   w.byte(0x39);
-  writeEpochNanos(w, span.anchor, span.startMs);
+  writeEpochNanos(w, span.anchor, span.startAt);
   w.byte(0x41);
-  writeEpochNanos(w, span.anchor, span.endMs);
+  writeEpochNanos(w, span.anchor, span.endAt);
   const { keys, values } = span;
   for (let i = 0; i < keys.length; i++) {
     w.byte(0x4a);

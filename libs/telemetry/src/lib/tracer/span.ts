@@ -35,7 +35,12 @@ import {
   type AttributeLimits,
   type AttributeStore,
 } from './attributes.js';
-import { toPerfMs, type ClockAnchor } from './clock.js';
+import {
+  isBefore,
+  toSpanTime,
+  type ClockAnchor,
+  type SpanTime,
+} from './clock.js';
 import { wordHex } from './ids.js';
 
 /** The SDK's span limits, resolved (Infinity where there is none). */
@@ -49,8 +54,7 @@ export interface SpanLimits {
 
 export interface SpanEvent {
   readonly name: string;
-  /** performance.now() milliseconds. */
-  readonly timeMs: number;
+  readonly time: SpanTime;
   readonly attributes: Attributes | undefined;
   readonly dropped: number;
 }
@@ -104,8 +108,8 @@ export class CompactSpan implements Span, SpanIds, AttributeStore {
   /** The API's SpanKind (INTERNAL = 0). */
   kind = 0;
   anchor: ClockAnchor;
-  startMs = 0;
-  endMs = 0;
+  startAt: SpanTime = 0;
+  endAt: SpanTime = 0;
   startTimeGiven = false;
   readonly keys: string[] = [];
   readonly values: unknown[] = [];
@@ -187,7 +191,7 @@ export class CompactSpan implements Span, SpanIds, AttributeStore {
     });
     events.push({
       name,
-      timeMs: this.timeOf(time),
+      time: this.timeOf(time),
       attributes: cleaned.attributes,
       dropped: cleaned.droppedAttributesCount ?? 0,
     });
@@ -246,12 +250,12 @@ export class CompactSpan implements Span, SpanIds, AttributeStore {
       );
       return;
     }
-    this.endMs = this.timeOf(endTime);
-    if (this.endMs < this.startMs) {
+    this.endAt = this.timeOf(endTime);
+    if (isBefore(this.anchor, this.endAt, this.startAt)) {
       diag.warn(
         'Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.',
       );
-      this.endMs = this.startMs;
+      this.endAt = this.startAt;
     }
     if (this.droppedEvents > 0)
       diag.warn(
@@ -292,10 +296,10 @@ export class CompactSpan implements Span, SpanIds, AttributeStore {
    * given — then the wall clock, as the SDK does (a given start and a monotonic end would not
    * share a clock).
    */
-  private timeOf(input: TimeInput | undefined): number {
+  private timeOf(input: TimeInput | undefined): SpanTime {
     const now = performance.now();
     const given =
-      input === undefined ? undefined : toPerfMs(input, this.anchor, now);
+      input === undefined ? undefined : toSpanTime(input, this.anchor, now);
     if (given !== undefined) return given;
     return this.startTimeGiven ? Date.now() - this.anchor.epochMs : now;
   }

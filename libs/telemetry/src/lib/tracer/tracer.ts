@@ -25,7 +25,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { addInitialAttributes } from './attributes.js';
-import { currentAnchor, toPerfMs } from './clock.js';
+import { currentAnchor, toSpanTime } from './clock.js';
 import { hexWord, type IdPool } from './ids.js';
 import { foldTraceId, Parent, type Decide } from './sampling.js';
 import type { Origin, SpanMetrics } from './self-metrics.js';
@@ -191,11 +191,11 @@ export class CompactTracer implements Tracer, SpanOwner {
       if (options.startTime !== undefined) {
         span.startTimeGiven = true;
         const now = performance.now();
-        span.startMs =
-          toPerfMs(options.startTime, anchor, now) ??
+        span.startAt =
+          toSpanTime(options.startTime, anchor, now) ??
           Date.now() - anchor.epochMs;
       } else {
-        span.startMs = performance.now();
+        span.startAt = performance.now();
       }
       if (options.links !== undefined && options.links.length > 0) {
         const limit = this.limits.linkCount;
@@ -208,7 +208,7 @@ export class CompactTracer implements Tracer, SpanOwner {
       if (options.attributes !== undefined)
         addInitialAttributes(span, options.attributes, this.limits.attributes);
     } else {
-      span.startMs = performance.now();
+      span.startAt = performance.now();
     }
     return span;
   }
