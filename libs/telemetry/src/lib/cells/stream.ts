@@ -41,8 +41,8 @@ interface Series {
   readonly accumulation: Accumulation;
   /** Unix milliseconds. */
   startMs: number;
-  /** Delta only: reported at the reader's last collection (then its start moves). */
-  reported: boolean;
+  /** Recorded into since the reader's last collection (delta reports only these). */
+  fresh: boolean;
 }
 
 export class Cell implements Recorder {
@@ -161,11 +161,12 @@ export class Stream {
           series = {
             accumulation: emptyAccumulation(this.spec.aggregation),
             startMs: cell.startMs,
-            reported: false,
+            fresh: true,
           };
           cell.series[r] = series;
         }
         mergeInto(series.accumulation, cell.current);
+        series.fresh = true;
       }
       clear(cell.current);
       cell.touched = false;
@@ -175,7 +176,7 @@ export class Stream {
     for (const cell of this.recorded) {
       const series = cell.series[slot];
       if (series === undefined) continue;
-      if (temporality === AggregationTemporality.DELTA && series.reported) {
+      if (temporality === AggregationTemporality.DELTA && !series.fresh) {
         // Not recorded into since this reader's last collection: nothing to report, and its
         // next data point starts from its own first record, as the SDK has it.
         cell.series[slot] = undefined;
@@ -188,7 +189,7 @@ export class Stream {
       for (const { series } of points) {
         clear(series.accumulation);
         series.startMs = collectionMs;
-        series.reported = true;
+        series.fresh = false;
       }
     return data;
   }
