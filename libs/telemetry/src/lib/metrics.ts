@@ -15,9 +15,9 @@ import {
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import {
+  cellBackedMeter,
   CellMetrics,
   setCellMetrics,
-  type CellMeter,
 } from './cells/registry.js';
 import {
   DEFAULT_PROMETHEUS_HOST,
@@ -376,11 +376,12 @@ export function buildMetrics(
   setCellMetrics(provider, cells);
   const unregister =
     options.register === false ? () => undefined : registerMetrics(provider);
-  const meter = provider.getMeter(METER_NAME);
-  const requestCounter = registerSeedInstruments(
-    meter,
+  // The app's own counters and histograms (telemetry.meter) record into cells too.
+  const meter = cellBackedMeter(
+    provider.getMeter(METER_NAME),
     cells.meter(METER_NAME),
   );
+  const requestCounter = registerSeedInstruments(meter);
   const served = appPortExporter;
   return {
     meterProvider: provider,
@@ -410,15 +411,12 @@ function notServedHere(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * The seed's two instruments, with its names, descriptions and units: `request_counter` on the
- * fast path (counted on every request: one pre-resolved cell), the CPU time observed on the SDK
- * meter at each collection.
+ * The seed's two instruments, with its names, descriptions and units. On the library's meter
+ * `request_counter` records into one cell (it has no attributes: counting a request is one
+ * addition), and the CPU time is observed at each collection.
  */
-export function registerSeedInstruments(
-  meter: Meter,
-  cells: CellMeter,
-): Counter {
-  const requestCounter = cells.createCounter('request_counter', {
+export function registerSeedInstruments(meter: Meter): Counter {
+  const requestCounter = meter.createCounter('request_counter', {
     description: 'Number of requests',
     unit: '1',
   });

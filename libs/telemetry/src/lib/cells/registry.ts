@@ -392,3 +392,18 @@ function observeOn(
   instrument.addCallback(callback);
   return () => instrument.removeCallback(callback);
 }
+
+/**
+ * A Meter whose counters, up-down counters and histograms are the fast path's and whose every
+ * other instrument is `sdkMeter`'s (an object whose prototype is the SDK meter: gauges,
+ * observables and batch callbacks are its own).
+ */
+export function cellBackedMeter(sdkMeter: Meter, cells: CellMeter): Meter {
+  const meter = Object.create(sdkMeter) as Meter;
+  meter.createCounter = (name, options) => cells.createCounter(name, options);
+  meter.createUpDownCounter = (name, options) =>
+    cells.createUpDownCounter(name, options);
+  meter.createHistogram = (name, options) =>
+    cells.createHistogram(name, options);
+  return meter;
+}

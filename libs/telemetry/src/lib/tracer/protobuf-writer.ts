@@ -96,17 +96,58 @@ export class ProtobufWriter {
     this.pos = pos;
   }
 
+  // Fixed-width numbers byte by byte: Buffer's writeUInt32LE checks its arguments on every call.
   fixed32(value: number): void {
     this.ensure(4);
-    this.buf.writeUInt32LE(value >>> 0, this.pos);
-    this.pos += 4;
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = value;
+    buf[pos + 1] = value >>> 8;
+    buf[pos + 2] = value >>> 16;
+    buf[pos + 3] = value >>> 24;
+    this.pos = pos + 4;
   }
 
   fixed64(lo: number, hi: number): void {
     this.ensure(8);
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = lo;
+    buf[pos + 1] = lo >>> 8;
+    buf[pos + 2] = lo >>> 16;
+    buf[pos + 3] = lo >>> 24;
+    buf[pos + 4] = hi;
+    buf[pos + 5] = hi >>> 8;
+    buf[pos + 6] = hi >>> 16;
+    buf[pos + 7] = hi >>> 24;
+    this.pos = pos + 8;
+  }
+
+  /** A 32-bit word big-endian (ids are big-endian byte strings); room already ensured. */
+  wordBE(value: number): void {
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = value >>> 24;
+    buf[pos + 1] = value >>> 16;
+    buf[pos + 2] = value >>> 8;
+    buf[pos + 3] = value;
+    this.pos = pos + 4;
+  }
+
+  /**
+   * The bytes of an ASCII string without its length (the caller knows it), or false, with nothing
+   * written, at the first character that is not ASCII. Room already ensured.
+   */
+  ascii(value: string): boolean {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 127) return false;
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+    return true;
   }
 
   double(value: number): void {

@@ -9,7 +9,7 @@ import type { Attributes, SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { writeEpochNanos } from './clock.js';
 import { hexWord } from './ids.js';
-import { ProtobufWriter } from './protobuf-writer.js';
+import { ProtobufWriter, varintSize } from './protobuf-writer.js';
 import type { CompactSpan, SpanEvent, SpanLink } from './span.js';
 
 const MIN_INT64 = -(2 ** 63);
@@ -114,8 +114,70 @@ function writeHexId(w: ProtobufWriter, hex: string): void {
 }
 
 function writeWord(w: ProtobufWriter, word: number): void {
-  w.buf.writeUInt32BE(word, w.pos);
-  w.pos += 4;
+  w.wordBE(word);
+}
+
+/**
+ * A span attribute (Span.attributes, tag 0x4a) whose key and value are short: an ASCII string,
+ * a small non-negative integer or a boolean — the attributes of an HTTP server span. Every
+ * length is known before writing, so nothing is patched; false (nothing written) for anything
+ * else, which takes the general path. The bytes are the general path's.
+ */
+function writeShortAttribute(
+  w: ProtobufWriter,
+  key: string,
+  value: unknown,
+): boolean {
+  const keyLength = key.length;
+  if (keyLength > 48) return false;
+  let valueLength: number;
+  if (typeof value === 'string') {
+    if (value.length > 64) return false;
+    valueLength = 2 + value.length;
+  } else if (typeof value === 'number') {
+    if (!(value >= 0 && value < 0x10000000 && Number.isInteger(value)))
+      return false;
+    valueLength = 1 + varintSize(value);
+  } else if (typeof value === 'boolean') {
+    valueLength = 2;
+  } else {
+    return false;
+  }
+  // KeyValue: key (tag, length, bytes), value (tag, length, AnyValue); all lengths below 128.
+  const entryLength = 2 + keyLength + 2 + valueLength;
+  const start = w.pos;
+  w.ensure(2 + entryLength);
+  const buf = w.buf;
+  buf[w.pos++] = 0x4a;
+  buf[w.pos++] = entryLength;
+  buf[w.pos++] = 0x0a;
+  buf[w.pos++] = keyLength;
+  if (!w.ascii(key)) {
+    w.pos = start;
+    return false;
+  }
+  buf[w.pos++] = 0x12;
+  buf[w.pos++] = valueLength;
+  if (typeof value === 'string') {
+    buf[w.pos++] = 0x0a;
+    buf[w.pos++] = value.length;
+    if (!w.ascii(value)) {
+      w.pos = start;
+      return false;
+    }
+  } else if (typeof value === 'number') {
+    buf[w.pos++] = 0x18;
+    let v = value;
+    while (v > 127) {
+      buf[w.pos++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buf[w.pos++] = v;
+  } else {
+    buf[w.pos++] = 0x10;
+    buf[w.pos++] = value ? 1 : 0;
+  }
+  return true;
 }
 
 function writeEvent(w: ProtobufWriter, span: CompactSpan, event: SpanEvent) {
@@ -191,9 +253,12 @@ export function writeSpan(w: ProtobufWriter, span: CompactSpan): void {
   writeEpochNanos(w, span.anchor, span.endAt);
   const { keys, values } = span;
   for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = values[i];
+    if (writeShortAttribute(w, key, value)) continue;
     w.byte(0x4a);
     const entry = w.begin();
-    writeKeyValue(w, keys[i] as string, values[i]);
+    writeKeyValue(w, key, value);
     w.finish(entry);
   }
   w.byte(0x50);
