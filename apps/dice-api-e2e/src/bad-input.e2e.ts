@@ -134,6 +134,27 @@ describe('GET /rolldice with an invalid rolls parameter answers 400', () => {
   });
 });
 
+describe('a rolls after 1,000 other query parameters', () => {
+  it('answers 400 naming the limit, instead of rolling once as if rolls were not there', async () => {
+    const response = await httpGet(
+      `${baseUrl()}/rolldice?${'a=1&'.repeat(1_000)}rolls=3`,
+      { timeoutMs: 10_000 },
+    );
+    expect({ status: response.status, body: parseJson(response.body) }).toEqual(
+      {
+        status: 400,
+        body: {
+          error: 'too_many_parameters',
+          limit: 1_000,
+          message: 'a query may have at most 1000 parameters',
+        },
+      },
+    );
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    await expectStillHealthy();
+  });
+});
+
 describe('unknown routes answer 404', () => {
   it.each([
     '/nope',
@@ -204,23 +225,37 @@ describe('an invalid APP_PORT stops the process at start-up', () => {
     ).toEqual([]);
   });
 
-  it('an unusable OTEL_* value exits 1 with one line naming the variable', async () => {
-    const child = await spawnNodeProcess({
-      main: DICE_API_MAIN,
-      env: { OTEL_BSP_SCHEDULE_DELAY: 'soon' },
-    });
-    const exit = await withDeadline(
-      child.exited,
-      15_000,
-      'the app to exit on an invalid OTEL_BSP_SCHEDULE_DELAY',
-    );
-    expect(exit).toEqual({ code: 1, signal: null });
-    expect(child.stderrLines).toEqual([
-      expect.stringMatching(
-        /^dice-api: cannot start telemetry: .*OTEL_BSP_SCHEDULE_DELAY/,
-      ),
-    ]);
-  });
+  it.each([
+    [{ OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY'],
+    [
+      { TELEMETRY_PROMETHEUS_TARGET_INFO: 'everything' },
+      'TELEMETRY_PROMETHEUS_TARGET_INFO',
+    ],
+    [{ TELEMETRY_PROMETHEUS_CACHE_MS: '1s' }, 'TELEMETRY_PROMETHEUS_CACHE_MS'],
+    [
+      {
+        TELEMETRY_PROMETHEUS_HEADERS_TIMEOUT_MS: '30000',
+        TELEMETRY_PROMETHEUS_REQUEST_TIMEOUT_MS: '20000',
+      },
+      'TELEMETRY_PROMETHEUS_HEADERS_TIMEOUT_MS',
+    ],
+  ])(
+    'an unusable telemetry value (%j) exits 1 with one line naming %s',
+    async (env, variable) => {
+      const child = await spawnNodeProcess({ main: DICE_API_MAIN, env });
+      const exit = await withDeadline(
+        child.exited,
+        15_000,
+        `the app to exit on an invalid ${variable}`,
+      );
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(child.stderrLines).toEqual([
+        expect.stringMatching(
+          new RegExp(`^dice-api: cannot start telemetry: ${variable}=`),
+        ),
+      ]);
+    },
+  );
 
   it('a port already in use exits 1 with a one-line reason', async () => {
     const port = await getFreePort();

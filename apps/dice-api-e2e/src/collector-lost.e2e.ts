@@ -15,7 +15,10 @@
  * at ~1 KiB), ~180 MiB after three.
  */
 import {
+  formatMiB,
   getFreePort,
+  MiB,
+  readRssBytes,
   startOtlpReceiver,
   stopAllProcesses,
   waitUntil,
@@ -33,7 +36,6 @@ import {
   spanPipelineCounts,
   type SpanPipelineCounts,
 } from './support/metrics-text.js';
-import { formatMiB, MiB, readRssBytes } from './support/proc-status.js';
 import { startTcpLink, type TcpLink } from './support/tcp-link.js';
 import { serverSpans } from './support/traces.js';
 

@@ -160,6 +160,36 @@ describe('the resource and /metrics', () => {
     );
   });
 
+  it('show a scraper the service in target_info, and nothing about the process, runtime, kernel or host (ISSUE 20)', async () => {
+    const app = await start({
+      OTEL_RESOURCE_ATTRIBUTES:
+        'k8s.node.name=node-3,deployment.environment.name=test',
+    });
+    const span = await serverSpanOf(app, '/rolldice');
+    // the collector still gets all of it
+    for (const key of [
+      'process.executable.path',
+      'process.runtime.version',
+      'os.version',
+      'host.name',
+      'k8s.node.name',
+    ])
+      expect(span.resource[key]).toBeDefined();
+    const metrics = await httpGet(`${app.baseUrl}/metrics`);
+    const targetInfo = metrics.body
+      .split('\n')
+      .find((line) => line.startsWith('target_info{'));
+    const labels = [...(targetInfo ?? '').matchAll(/(\w+)="/g)].map(
+      (m) => m[1],
+    );
+    expect(labels.sort()).toEqual([
+      'deployment_environment_name',
+      'service_instance_id',
+      'service_name',
+      'service_version',
+    ]);
+  });
+
   it('routes exactly: /Metrics and /metrics/ are not /metrics', async () => {
     const app = await start();
     expect((await httpGet(`${app.baseUrl}/metrics`)).status).toBe(200);

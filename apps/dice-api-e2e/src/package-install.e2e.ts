@@ -140,6 +140,11 @@ require('./server.cjs');
 
 const ESM_START = `// An ES module start module, loaded with node --import ./telemetry.mjs server.mjs
 import { flushOnExit, startTelemetry } from '@otel-dice/telemetry';
+// The redact entry, the one a configuration module loads before the SDK.
+import { redactUrl } from '@otel-dice/telemetry/redact';
+
+if (redactUrl('http://u:p@collector:4318') !== 'http://***@collector:4318')
+  throw new Error('@otel-dice/telemetry/redact: redactUrl did not redact');
 
 flushOnExit(startTelemetry({ defaultServiceName: 'installed-esm', serviceVersion: '1.2.3' }));
 `;
@@ -240,16 +245,20 @@ describeIfRegistry(
             'CHANGELOG.md',
             'dist/index.js',
             'dist/index.d.ts',
-            'dist/index.mjs',
-            'dist/index.d.mts',
+            'dist/esm/index.mjs',
+            'dist/esm/index.d.mts',
             'dist/register.js',
             'dist/register.d.ts',
-            'dist/register.mjs',
-            'dist/register.d.mts',
+            'dist/esm/register.mjs',
+            'dist/esm/register.d.mts',
             'dist/testing.js',
             'dist/testing.d.ts',
-            'dist/testing.mjs',
-            'dist/testing.d.mts',
+            'dist/esm/testing.mjs',
+            'dist/esm/testing.d.mts',
+            'dist/redact.js',
+            'dist/redact.d.ts',
+            'dist/esm/redact.mjs',
+            'dist/esm/redact.d.mts',
           ]),
         );
         expect(
@@ -386,6 +395,10 @@ function writeApp(app: string, tarball: string): void {
     surfaceCheck('@otel-dice/telemetry/testing', 'telemetry-testing.api.md'),
   );
   write(
+    'surface-redact.mts',
+    surfaceCheck('@otel-dice/telemetry/redact', 'telemetry-redact.api.md'),
+  );
+  write(
     'tsconfig.json',
     `${JSON.stringify(
       {
@@ -404,6 +417,7 @@ function writeApp(app: string, tarball: string): void {
           'types-cjs.cts',
           'surface-main.mts',
           'surface-testing.mts',
+          'surface-redact.mts',
         ],
       },
       null,

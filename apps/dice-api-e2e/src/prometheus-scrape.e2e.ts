@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  getFreePort,
   prometheusSkipReason,
   startOtlpReceiver,
   startPrometheus,
@@ -136,3 +137,50 @@ describeWithPrometheus('a real Prometheus scraping /metrics', () => {
     });
   });
 });
+
+describeWithPrometheus(
+  'a real Prometheus scraping the Prometheus port (ISSUE 20)',
+  () => {
+    let receiver: OtlpReceiver | undefined;
+    let prometheus: RunningPrometheus | undefined;
+
+    afterAll(async () => {
+      await prometheus?.stop();
+      await stopAllProcesses();
+      await receiver?.stop();
+    });
+
+    it("ingests the library's own server: up == 1, and its scrapes counted", async () => {
+      receiver = await startOtlpReceiver();
+      const metricsPort = await getFreePort();
+      await startDiceApi({
+        traceEndpoint: receiver.endpoint,
+        env: {
+          OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+          OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+        },
+      });
+      prometheus = await startPrometheus({
+        targets: [`127.0.0.1:${metricsPort}`],
+        jobName: 'own-port',
+        scrapeIntervalSeconds: 1,
+        startTimeoutMs: 60_000,
+      });
+      const running = prometheus;
+      await running.waitForQuery(
+        'up{job="own-port"}',
+        (samples) => single(samples) === 1,
+        { timeoutMs: QUERY_DEADLINE_MS, what: 'the Prometheus port to be up' },
+      );
+      // each page shows the scrapes answered before it: the second scrape sees the first
+      await running.waitForQuery(
+        'sum(promhttp_metric_handler_requests_total{job="own-port",code="200"})',
+        (samples) => (single(samples) ?? 0) >= 1,
+        {
+          timeoutMs: QUERY_DEADLINE_MS,
+          what: 'promhttp_metric_handler_requests_total to count the scrapes',
+        },
+      );
+    }, 120_000);
+  },
+);

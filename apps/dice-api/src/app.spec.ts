@@ -246,6 +246,19 @@ describe('dice-api routes', () => {
       },
     );
 
+    it('answers 400 JSON for a rolls after 1,000 other parameters, which the query parser would drop', async () => {
+      const res = await get(`/rolldice?${'a=1&'.repeat(1_000)}rolls=3`, {
+        random: faces(),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'too_many_parameters',
+        limit: 1_000,
+        message: 'a query may have at most 1000 parameters',
+      });
+      expect(spansNamed('do_roll')).toHaveLength(0);
+    });
+
     it('ignores bracket syntax, which the simple query parser treats as another key', async () => {
       const res = await get('/rolldice?rolls[x]=5', { random: faces(3) });
       expect(res.status).toBe(200);

@@ -20,7 +20,7 @@ import {
   type RandomInt,
 } from './dice.js';
 import { attachErrorToRequestLog } from './logging.js';
-import { parseRolls } from './validation.js';
+import { checkQueryLength, parseRolls } from './validation.js';
 
 /** The part of @otel-dice/telemetry the routes use; tests can supply just this. */
 export type AppTelemetry = Pick<
@@ -73,6 +73,11 @@ function rollDiceHandler(dice: Dice, requestCounter: Counter): RequestHandler {
     requestCounter.add(1);
     res.set('Cache-Control', 'no-store');
 
+    const tooLong = checkQueryLength(req.url);
+    if (tooLong !== undefined) {
+      res.status(400).json(tooLong);
+      return;
+    }
     const request = parseRolls(req.query['rolls']);
     if (request.kind === 'invalid') {
       res.status(400).json(request.error);

@@ -365,7 +365,10 @@ describe('built dice-api: bundle shape', () => {
   const bundle = readFileSync(MAIN, 'utf8');
   const required = [
     ...new Set(
-      [...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]),
+      // require("x"), and require.resolve("x") for a package loaded from its own directory
+      [...bundle.matchAll(/\brequire(?:\.resolve)?\("([^"]+)"\)/g)].map(
+        (match) => match[1],
+      ),
     ),
   ];
 
@@ -384,17 +387,20 @@ describe('built dice-api: bundle shape', () => {
       (specifier) => !specifier.startsWith('node:'),
     );
     expect(
-      packages.filter(
-        (name) =>
-          !(
-            name === 'express' ||
-            name === 'pino' ||
-            name.startsWith('@opentelemetry/')
-          ),
-      ),
-      // The one other package: the Forwarded header parser of the upstream HTTP
-      // instrumentation, which the library's server spans use to read headers the same way.
-    ).toEqual(['forwarded-parse']);
+      packages
+        .filter(
+          (name) =>
+            !(
+              name === 'express' ||
+              name === 'pino' ||
+              name.startsWith('@opentelemetry/')
+            ),
+        )
+        .sort(),
+      // The two other packages: the Forwarded header parser of the upstream HTTP
+      // instrumentation, which the library's server spans use to read headers the same way, and
+      // the YAML parser of @opentelemetry/configuration, which reads OTEL_CONFIG_FILE strictly.
+    ).toEqual(['forwarded-parse', 'yaml']);
   });
 
   it('declares exactly the packages the bundle requires, so the pruned lockfile can install them', () => {

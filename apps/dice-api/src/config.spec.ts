@@ -22,6 +22,8 @@ describe('loadConfig', () => {
         requestTimeoutMs: 25_000,
         keepAliveTimeoutMs: 5_000,
         maxConnections: 1_000,
+        sendTimeoutMs: 10_000,
+        maxPipelinedRequests: 32,
       },
     });
   });
@@ -38,6 +40,8 @@ describe('loadConfig', () => {
         APP_REQUEST_TIMEOUT_MS: '8000',
         APP_KEEP_ALIVE_TIMEOUT_MS: '1000',
         APP_MAX_CONNECTIONS: '50',
+        APP_SEND_TIMEOUT_MS: '3000',
+        APP_MAX_PIPELINED_REQUESTS: '8',
       }),
     ).toEqual({
       host: '127.0.0.1',
@@ -49,6 +53,8 @@ describe('loadConfig', () => {
         requestTimeoutMs: 8000,
         keepAliveTimeoutMs: 1000,
         maxConnections: 50,
+        sendTimeoutMs: 3000,
+        maxPipelinedRequests: 8,
       },
     });
   });

@@ -36,7 +36,8 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /**
    * Slow-client protection: APP_HEADERS_TIMEOUT_MS, APP_REQUEST_TIMEOUT_MS,
-   * APP_KEEP_ALIVE_TIMEOUT_MS, APP_MAX_CONNECTIONS (see @otel-dice/app-config).
+   * APP_KEEP_ALIVE_TIMEOUT_MS, APP_MAX_CONNECTIONS, APP_SEND_TIMEOUT_MS,
+   * APP_MAX_PIPELINED_REQUESTS (see @otel-dice/app-config).
    */
   readonly server: ServerLimits;
 }

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { startTelemetry, type Telemetry } from '@otel-dice/telemetry';
+import { waitUntil } from '@otel-dice/test-support';
 import { createApp } from './app.js';
 
 describe('GET /metrics (real telemetry library)', () => {
@@ -112,8 +113,15 @@ describe('GET /metrics (real telemetry library)', () => {
   it('keeps counting across scrapes (cumulative counters)', async () => {
     const before = sample((await scrape()).body, 'request_counter_total') ?? 0;
     await fetch(`${baseUrl}/rolldice`);
-    expect(sample((await scrape()).body, 'request_counter_total')).toBe(
-      before + 1,
+    // The library renders the page at most once a second, so the next one may still be the
+    // same page for a moment.
+    await waitUntil(
+      async () =>
+        sample((await scrape()).body, 'request_counter_total') === before + 1,
+      {
+        what: `request_counter_total to reach ${before + 1}`,
+        timeoutMs: 5_000,
+      },
     );
   });
 });

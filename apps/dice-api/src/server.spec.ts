@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:http';
+import { DEFAULT_CONNECTION_GUARD } from '@otel-dice/telemetry';
 import { waitUntil } from '@otel-dice/test-support';
 import { loadConfig } from './config.js';
 import { createLogger } from './logging.js';
@@ -113,5 +114,12 @@ describe('runServer', () => {
       expect.arrayContaining(['shutdown started', 'shutdown complete']),
     );
     await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('the connection guard', () => {
+  it('has the defaults of APP_SEND_TIMEOUT_MS and APP_MAX_PIPELINED_REQUESTS', () => {
+    // app-config reads the numbers before the library is loaded, so it keeps its own copy
+    expect(loadConfig({}).server).toMatchObject(DEFAULT_CONNECTION_GUARD);
   });
 });

@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { serverOptions } from '@otel-dice/app-config';
 import type { AddressInfo } from 'node:net';
-import type { Telemetry } from '@otel-dice/telemetry';
+import { guardConnections, type Telemetry } from '@otel-dice/telemetry';
 import { createApp, type AppTelemetry } from './app.js';
 import type { AppConfig } from './config.js';
 import type { RandomInt } from './dice.js';
@@ -62,9 +62,12 @@ export async function runServer(
       level: config.logLevel,
     });
 
-  // Timeouts and a connection cap against slow clients (APP_HEADERS_TIMEOUT_MS and friends).
+  // Timeouts and a connection cap against slow clients (APP_HEADERS_TIMEOUT_MS and friends),
+  // and a bound on what a client that does not read its answers can make us hold
+  // (APP_SEND_TIMEOUT_MS, APP_MAX_PIPELINED_REQUESTS).
   const server = createServer(serverOptions(config.server));
   server.maxConnections = config.server.maxConnections;
+  guardConnections(server, config.server);
   // Registered before the app's listener so the drainer sees every request first.
   const drainer = trackForDrain(server);
   const app = createApp({

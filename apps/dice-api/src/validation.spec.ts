@@ -1,4 +1,11 @@
-import { MAX_ROLLS, parseRolls, type InvalidReason } from './validation.js';
+import { parse } from 'node:querystring';
+import {
+  checkQueryLength,
+  MAX_QUERY_PARAMETERS,
+  MAX_ROLLS,
+  parseRolls,
+  type InvalidReason,
+} from './validation.js';
 
 describe('parseRolls', () => {
   it('treats a missing parameter as the single-roll request', () => {
@@ -44,4 +51,42 @@ describe('parseRolls', () => {
       },
     });
   });
+});
+
+describe('checkQueryLength', () => {
+  const tooMany = {
+    error: 'too_many_parameters',
+    limit: MAX_QUERY_PARAMETERS,
+    message: `a query may have at most ${MAX_QUERY_PARAMETERS} parameters`,
+  };
+  const query = (pieces: string[]) => `/rolldice?${pieces.join('&')}`;
+
+  it('lets through what the query parser reads whole', () => {
+    expect(checkQueryLength('/rolldice')).toBeUndefined();
+    expect(checkQueryLength('/rolldice?')).toBeUndefined();
+    expect(checkQueryLength('/rolldice?rolls=3')).toBeUndefined();
+    const limit = query([
+      ...Array(MAX_QUERY_PARAMETERS - 1).fill('a=1'),
+      'rolls=3',
+    ]);
+    expect(checkQueryLength(limit)).toBeUndefined();
+    // the parser agrees: nothing was dropped
+    expect(parse(limit.split('?')[1] ?? '').rolls).toBe('3');
+  });
+
+  it.each([
+    ['parameters', 'a=1'],
+    ['empty pieces', ''],
+    ['bare keys', 'a'],
+  ])(
+    'refuses a rolls after 1,000 %s, which the parser would drop',
+    (_what, piece) => {
+      const url = query([
+        ...Array(MAX_QUERY_PARAMETERS).fill(piece),
+        'rolls=3',
+      ]);
+      expect(parse(url.split('?')[1] ?? '').rolls).toBeUndefined();
+      expect(checkQueryLength(url)).toEqual(tooMany);
+    },
+  );
 });

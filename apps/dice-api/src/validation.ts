@@ -10,6 +10,20 @@
 /** Upper bound for `rolls`: one request may not ask for more spans than a trace view can show. */
 export const MAX_ROLLS = 100;
 
+/**
+ * node:querystring (Express's "simple" query parser) reads the first 1,000 `&`-separated pieces
+ * of a query and silently drops the rest, so a `rolls` after them would be a single roll. A query
+ * with more pieces is refused instead.
+ */
+export const MAX_QUERY_PARAMETERS = 1_000;
+
+/** The 400 response body for a query with more than MAX_QUERY_PARAMETERS parameters. */
+export interface TooManyParametersBody {
+  readonly error: 'too_many_parameters';
+  readonly limit: number;
+  readonly message: string;
+}
+
 export type RollsRequest =
   /** No `rolls` parameter: the seed's single roll answered as plain text. */
   | { readonly kind: 'single' }
@@ -56,4 +70,24 @@ function invalid(reason: InvalidReason): RollsRequest {
       message: `rolls must be an integer between 1 and ${MAX_ROLLS}`,
     },
   };
+}
+
+/**
+ * The 400 body if the query of `url` (a request target) has more parameters than the query parser
+ * reads, counted as it counts them: every `&`-separated piece, empty ones included. Pure.
+ */
+export function checkQueryLength(
+  url: string,
+): TooManyParametersBody | undefined {
+  const start = url.indexOf('?');
+  if (start === -1 || start === url.length - 1) return undefined;
+  let pieces = 1;
+  for (let i = url.indexOf('&', start); i !== -1; i = url.indexOf('&', i + 1))
+    if (++pieces > MAX_QUERY_PARAMETERS)
+      return {
+        error: 'too_many_parameters',
+        limit: MAX_QUERY_PARAMETERS,
+        message: `a query may have at most ${MAX_QUERY_PARAMETERS} parameters`,
+      };
+  return undefined;
 }

@@ -12,6 +12,11 @@ import { resolve } from 'node:path';
 import {
   getFreePort,
   httpGet,
+  MiB,
+  pipelineAndStall,
+  probeHealth,
+  readRssBytes,
+  serverConnections,
   spawnNodeProcess,
   startNodeApp,
   startOtlpHttpReceiver,
@@ -21,6 +26,7 @@ import {
   type NodeProcess,
   type OtlpReceiver,
   type ReceivedSpan,
+  watchServer,
 } from '@otel-dice/test-support';
 import { byLabel, parseSamples } from './prometheus-text';
 
@@ -448,6 +454,31 @@ describe('slow clients', () => {
       (await httpGet(`http://127.0.0.1:${player.port}/healthz`)).status,
     ).toBe(200);
   });
+
+  it('closes status-server connections that pipeline 1,800 scrapes and never read, and keeps answering (ISSUE 20)', async () => {
+    const player = await startPlayer('http://127.0.0.1:9');
+    const idleRss = readRssBytes(player.pid);
+    const health = probeHealth(`http://127.0.0.1:${player.port}/healthz`);
+    const clients = Array.from({ length: 3 }, () =>
+      pipelineAndStall(player.port, '/metrics', 1_800),
+    );
+    try {
+      const ports = new Set(await Promise.all(clients.map((c) => c.localPort)));
+      const watch = await watchServer(
+        player.pid,
+        () => serverConnections(player.port, ports),
+        40_000,
+      );
+      const report = await health.stop();
+      expect(watch.allClosedAfterMs).toBeLessThan(30_000);
+      expect(watch.peakRssBytes - idleRss).toBeLessThan(150 * MiB);
+      expect(report.failed).toBe(0);
+      expect(player.exitInfo).toBeUndefined();
+    } finally {
+      await health.stop();
+      for (const client of clients) client.socket.destroy();
+    }
+  }, 60_000);
 });
 
 describe('bad configuration', () => {

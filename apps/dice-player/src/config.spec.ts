@@ -1,3 +1,4 @@
+import { redactValue } from '@otel-dice/telemetry/redact';
 import { DEFAULT_SERVER_LIMITS } from '@otel-dice/app-config';
 import {
   DEFAULTS,
@@ -101,8 +102,24 @@ describe('parseConfig', () => {
     expect(rest).toEqual([]);
     expect(problem).toContain(`${variable}: ${variable} `);
     expect(problem).toContain(expected);
-    expect(problem).toContain(`got ${JSON.stringify(value)}`);
+    expect(problem).toContain(`got ${JSON.stringify(redactValue(value))}`);
   });
+
+  it.each([
+    ['http://player:p/ss@dice-api:5000', 'http://***@dice-api:5000'],
+    ['player:s3cret@dice-api:5000', '***@dice-api:5000'],
+    [
+      'http://dice-api:5000/?api_key=s3cret',
+      'http://dice-api:5000/?api_key=***',
+    ],
+  ])(
+    'never echoes the credentials of an unusable PLAYER_TARGET_URL=%j',
+    (value, shown) => {
+      const [problem] = problems({ PLAYER_TARGET_URL: value });
+      expect(problem).toContain(`got "${shown}"`);
+      expect(problem).not.toMatch(/p\/ss|s3cret/);
+    },
+  );
 
   it('rejects a variable that is set but empty', () => {
     expect(problems({ PLAYER_RATE: '  ' })).toEqual([

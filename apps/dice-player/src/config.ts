@@ -43,7 +43,8 @@ export interface PlayerConfig {
   readonly logLevel: LogLevel;
   /**
    * Slow-client protection of the status server: PLAYER_HEADERS_TIMEOUT_MS,
-   * PLAYER_REQUEST_TIMEOUT_MS, PLAYER_KEEP_ALIVE_TIMEOUT_MS, PLAYER_MAX_CONNECTIONS.
+   * PLAYER_REQUEST_TIMEOUT_MS, PLAYER_KEEP_ALIVE_TIMEOUT_MS, PLAYER_MAX_CONNECTIONS,
+   * PLAYER_SEND_TIMEOUT_MS, PLAYER_MAX_PIPELINED_REQUESTS.
    */
   readonly server: ServerLimits;
 }

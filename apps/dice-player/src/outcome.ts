@@ -4,6 +4,7 @@
  * dice-api's single roll (GET /rolldice) answers 200 with the face as plain text, or 500 with
  * "something went wrong!" when the die shows its impossible seventh face.
  */
+import { redactText } from '@otel-dice/telemetry/redact';
 
 export const FACES = [1, 2, 3, 4, 5, 6] as const;
 export type Face = (typeof FACES)[number];
@@ -61,7 +62,10 @@ export function classifyResponse(status: number, body: string): Outcome {
 
 /** A request that got no response at all. */
 export function classifyFailure(error: unknown, timedOut: boolean): Outcome {
-  const detail = error instanceof Error ? error.message : String(error);
+  // Node's messages name hosts, not credentials; redacted anyway, as everything the apps print.
+  const detail = redactText(
+    error instanceof Error ? error.message : String(error),
+  );
   return timedOut
     ? {
         kind: 'error',

@@ -6,7 +6,8 @@
  * main.ts requires this module only after telemetry started (runService), because importing it
  * loads node:http, which the instrumentation must patch first.
  */
-import { redactUrl, type Telemetry } from '@otel-dice/telemetry';
+import type { Telemetry } from '@otel-dice/telemetry';
+import { redactUrl } from '@otel-dice/telemetry/redact';
 import { rollDiceUrl, type PlayerConfig } from './config.js';
 
 import { createLogger, type Logger } from './logging.js';

@@ -76,6 +76,8 @@ describe('status server against slow clients (raw sockets)', () => {
     requestTimeoutMs: 1000,
     keepAliveTimeoutMs: 500,
     maxConnections: 2,
+    sendTimeoutMs: 500,
+    maxPipelinedRequests: 2,
   };
   let server: Server;
   let port: number;
@@ -92,16 +94,42 @@ describe('status server against slow clients (raw sockets)', () => {
   });
 
   /** Resolves with ms until the server closed the connection; writes `head` once connected. */
-  function connectAndWait(head: string): Promise<number> {
+  function connectAndWait(
+    head: string,
+    received: string[] = [],
+  ): Promise<number> {
     const socket = connect({ host: '127.0.0.1', port });
     open.push(socket);
     socket.on('error', () => undefined);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => received.push(chunk));
     const started = Date.now();
     socket.once('connect', () => socket.write(head));
     return new Promise((resolve) =>
       socket.once('close', () => resolve(Date.now() - started)),
     );
   }
+
+  const scrape = 'GET /metrics HTTP/1.1\r\nHost: p\r\n\r\n';
+
+  it('answers pipelined requests within PLAYER_MAX_PIPELINED_REQUESTS in order', async () => {
+    const received: string[] = [];
+    void connectAndWait(scrape.repeat(3), received);
+    const deadline = Date.now() + 5_000;
+    while ((received.join('').match(/ok\n/g) ?? []).length < 3) {
+      if (Date.now() > deadline) throw new Error(`got ${received.join('')}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+
+  it('closes a connection that pipelines more than PLAYER_MAX_PIPELINED_REQUESTS', async () => {
+    const received: string[] = [];
+    expect(await connectAndWait(scrape.repeat(6), received)).toBeLessThan(
+      1_000,
+    );
+    // the first answer was written before the rest were dropped with the connection
+    expect((received.join('').match(/ok\n/g) ?? []).length).toBeLessThan(6);
+  });
 
   it('closes connections beyond the cap at once', async () => {
     void connectAndWait('');

@@ -16,11 +16,13 @@ import {
   serverOptions,
   type ServerLimits,
 } from '@otel-dice/app-config';
-import type { Telemetry } from '@otel-dice/telemetry';
+import { guardConnections, type Telemetry } from '@otel-dice/telemetry';
 
 /**
  * Timeouts and a connection cap (PLAYER_*_TIMEOUT_MS, PLAYER_MAX_CONNECTIONS) against slow
- * clients; a scrape that stalls also cannot keep shutdown waiting on its socket for long.
+ * clients, and the connection guard (PLAYER_SEND_TIMEOUT_MS, PLAYER_MAX_PIPELINED_REQUESTS)
+ * against clients that do not read their answers; a scrape that stalls also cannot keep
+ * shutdown waiting on its socket for long.
  */
 export function createStatusServer(
   metricsHandler: Telemetry['metricsHandler'],
@@ -30,6 +32,7 @@ export function createStatusServer(
     route(req, res, metricsHandler),
   );
   server.maxConnections = limits.maxConnections;
+  guardConnections(server, limits);
   return server;
 }
 

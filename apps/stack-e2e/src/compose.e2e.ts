@@ -6,7 +6,8 @@ import {
   parseDotEnv,
   portBindings,
 } from './support/compose.js';
-import { paths, repoPath } from './support/paths.js';
+import { toolchain } from './support/node-toolchain.js';
+import { paths, repoPath, repoRoot } from './support/paths.js';
 import {
   imageOf,
   loadStackCompose,
@@ -159,11 +160,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('pins the Node base image to the exact release the workspace runs on, in .env and in the Dockerfile', () => {
-    const nodeRelease = (
-      JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as {
-        devDependencies: Record<string, string>;
-      }
-    ).devDependencies['node'];
+    // The release package-lock.json pins for node_modules/.bin/node (scripts/node-toolchain.cjs).
+    const { pkg, lock } = toolchain.readWorkspace(repoRoot);
+    const nodeRelease = toolchain.pinnedRelease(pkg, lock);
     expect(nodeRelease).toMatch(/^\d+\.\d+\.\d+$/);
     const pinned = `node:${nodeRelease}-bookworm-slim`;
     for (const name of ['dice-api', 'dice-player'])

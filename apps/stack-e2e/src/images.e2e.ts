@@ -369,7 +369,20 @@ describeImages(
       const REQUESTS = 5;
       for (let i = 0; i < REQUESTS; i++)
         expect((await httpGet(appUrl(ok, '/rolldice'))).status).toBe(200);
-      const after = await read();
+      // The library renders the page at most once a second: the next one may still be the same.
+      const after = await waitUntil(
+        async () => {
+          const samples = await read();
+          return sumOf(samples, 'request_counter_total') >
+            sumOf(before, 'request_counter_total')
+            ? samples
+            : undefined;
+        },
+        {
+          timeoutMs: 10_000,
+          what: 'a /metrics page rendered after the requests',
+        },
+      );
 
       // Exactly the requests sent, counted by the seed's request_counter and by dice.rolls.
       expect(

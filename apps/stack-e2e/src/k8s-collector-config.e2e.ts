@@ -10,6 +10,8 @@ import {
   argsOf,
   configMapFile,
   envOf,
+  loadedCollectorConfig,
+  mainContainer,
   mountHolding,
   podOf,
   resolveTargetPort,
@@ -106,13 +108,16 @@ const { describeWithKubectl, objectsOf } = kubectlSuite(
   'Kubernetes collector and Jaeger config checks',
 );
 
+/** The agent's config as the collector loads it: every --config file of its container, merged. */
 const agentConfig = (o: Overlay): YamlMap =>
-  yamlOf(configMapFile(objectsOf(o), 'otel-agent-config', 'config.yaml'));
-/** The gateway's config as the collector loads it: its role file, then the overlay's Loki connection. */
+  loadedCollectorConfig(objectsOf(o), 'DaemonSet', 'otel-agent', mergeConfigs);
+/** The gateway's: its role file, the overlay's Loki connection, (production) its TLS. */
 const gatewayConfig = (o: Overlay): YamlMap =>
-  mergeConfigs(
-    yamlOf(configMapFile(objectsOf(o), 'otel-gateway-config', 'config.yaml')),
-    yamlOf(configMapFile(objectsOf(o), 'otel-gateway-config', 'loki.yaml')),
+  loadedCollectorConfig(
+    objectsOf(o),
+    'StatefulSet',
+    'otel-gateway',
+    mergeConfigs,
   );
 const jaegerConfig = (o: Overlay, role: 'collector' | 'query'): YamlMap =>
   mergeConfigs(
@@ -554,11 +559,14 @@ describeWithKubectl('collector and Jaeger configs as deployed', () => {
       }
     });
 
-    it("gateway: loads its role file, then the overlay's Loki connection", () => {
+    it("gateway: loads its role file, then the overlay's Loki connection (and in production its TLS)", () => {
       expect(argsOf(objectsOf(overlay), 'StatefulSet', 'otel-gateway')).toEqual(
         [
           '--config=/etc/otelcol/config.yaml',
           '--config=/etc/otelcol/loki.yaml',
+          ...(overlay === 'production'
+            ? ['--config=/etc/otelcol/tls.yaml']
+            : []),
         ],
       );
       // The overlay file only says where Loki is and how to reach it: no pipelines, no other component.
@@ -833,3 +841,204 @@ describeWithKubectl('Prometheus on Kubernetes', () => {
     },
   );
 });
+
+/** The value at a path of a config, or undefined (no throwing: absence is what some checks want). */
+function at(config: unknown, ...keys: string[]): unknown {
+  let value: unknown = config;
+  for (const key of keys) value = isMap(value) ? value[key] : undefined;
+  return value;
+}
+
+describeWithKubectl(
+  'scale-out that loses nothing: the collector configs',
+  () => {
+    describe.each(OVERLAYS)('%s', (overlay) => {
+      it('agent: the load balancer re-routes failed batches (per-gateway queue, retry and timeout off; one durable queue)', () => {
+        const lb = at(agentConfig(overlay), 'exporters', 'load_balancing');
+        const otlp = at(lb, 'protocol', 'otlp');
+        // Upstream's resilience guidance: nothing waits inside a per-gateway sub-exporter, where a
+        // gateway leaving the ring would take it along.
+        expect({
+          subQueue: at(otlp, 'sending_queue', 'enabled'),
+          subRetry: at(otlp, 'retry_on_failure', 'enabled'),
+          subTimeout: at(otlp, 'timeout'),
+        }).toEqual({ subQueue: false, subRetry: false, subTimeout: '0s' });
+        // A failed attempt goes back to the exporter-level retry, which routes it over the current ring,
+        // from a queue that is spelled enabled and durable.
+        const queue = at(lb, 'sending_queue') as YamlMap;
+        expect({
+          enabled: queue['enabled'],
+          storage: queue['storage'],
+          retry: at(lb, 'retry_on_failure', 'enabled'),
+          timeout: at(lb, 'timeout'),
+        }).toEqual({
+          enabled: true,
+          storage: 'file_storage/queue',
+          retry: true,
+          timeout: expect.stringMatching(/^\d+s$/),
+        });
+        expect(durableQueues(agentConfig(overlay))['load_balancing']).toBe(
+          '/var/lib/otelcol/queue',
+        );
+      });
+
+      it('agent: gateways join the ring by pod hostname, which the StatefulSet gives them under the headless Service', () => {
+        const objects = objectsOf(overlay);
+        const k8s = at(
+          agentConfig(overlay),
+          'exporters',
+          'load_balancing',
+          'resolver',
+          'k8s',
+        ) as YamlMap;
+        expect(k8s['return_hostnames']).toBe(true);
+        // Endpoints carry a hostname only for pods whose subdomain names the Service: a StatefulSet's
+        // pods get hostname = pod name and subdomain = serviceName.
+        const gateway = findObject(objects, 'StatefulSet', 'otel-gateway');
+        expect((gateway['spec'] as YamlMap)['serviceName']).toBe(
+          k8s['service'],
+        );
+      });
+
+      it('agent: hands connections over on a rollout (gRPC connections recycled, no OTLP/HTTP keep-alive)', () => {
+        const grpc = at(
+          agentConfig(overlay),
+          'receivers',
+          'otlp',
+          'protocols',
+          'grpc',
+        );
+        const http = at(
+          agentConfig(overlay),
+          'receivers',
+          'otlp',
+          'protocols',
+          'http',
+        );
+        expect(
+          at(grpc, 'keepalive', 'server_parameters', 'max_connection_age'),
+        ).toMatch(/^\d+s$/);
+        expect(
+          at(
+            grpc,
+            'keepalive',
+            'server_parameters',
+            'max_connection_age_grace',
+          ),
+        ).toMatch(/^\d+s$/);
+        expect(at(http, 'keep_alives_enabled')).toBe(false);
+      });
+
+      it('gateway: span metrics keep their series across gateway restarts, within a cardinality limit', () => {
+        const config = gatewayConfig(overlay);
+        const connector = at(config, 'connectors', 'span_metrics') as YamlMap;
+        // No per-process collector.instance.id dimension (the connector adds it by default since 0.136).
+        expect(connector['exclude_dimensions']).toEqual([
+          'collector.instance.id',
+        ]);
+        expect(
+          Number(connector['aggregation_cardinality_limit']),
+        ).toBeGreaterThan(0);
+        // The metrics pipeline trims the resource to the key attributes, the same on every gateway.
+        const metrics = pipelines(config).filter((p) =>
+          p.receivers.includes('span_metrics'),
+        );
+        expect(metrics).toHaveLength(1);
+        const [transformId] = metrics[0].processors;
+        expect(componentType(transformId)).toBe('transform');
+        const statements = (
+          at(
+            config,
+            'processors',
+            transformId,
+            'metric_statements',
+          ) as YamlMap[]
+        ).filter(isMap);
+        expect(statements).toHaveLength(1);
+        expect(statements[0]['context']).toBe('resource');
+        const kept = /^keep_keys\(attributes, \[(.*)\]\)$/.exec(
+          String((statements[0]['statements'] as string[])[0]),
+        );
+        expect(kept).not.toBeNull();
+        expect(JSON.parse(`[${kept?.[1] ?? ''}]`)).toEqual(
+          connector['resource_metrics_key_attributes'],
+        );
+        // Prometheus labels the series with the pod's name, stable in a StatefulSet, not its IP.
+        const job = (
+          yamlOf(
+            configMapFile(
+              objectsOf(overlay),
+              'prometheus-config',
+              'prometheus.yml',
+            ),
+          )['scrape_configs'] as YamlMap[]
+        ).find((j) => j['job_name'] === 'otel-collector-span-metrics');
+        const instance = ((job?.['relabel_configs'] ?? []) as YamlMap[]).find(
+          (r) => r['target_label'] === 'instance',
+        );
+        expect(instance?.['source_labels']).toEqual([
+          '__meta_kubernetes_pod_name',
+          '__meta_kubernetes_pod_container_port_number',
+        ]);
+      });
+
+      it('agents to gateways: mutual TLS in production, from the Secrets; plaintext in dev', () => {
+        const objects = objectsOf(overlay);
+        const agent = agentConfig(overlay);
+        const gateway = gatewayConfig(overlay);
+        const clientTls = [
+          at(agent, 'exporters', 'load_balancing', 'protocol', 'otlp', 'tls'),
+          at(agent, 'exporters', 'otlp_grpc/gateway', 'tls'),
+        ] as YamlMap[];
+        const serverTls = at(
+          gateway,
+          'receivers',
+          'otlp',
+          'protocols',
+          'grpc',
+          'tls',
+        ) as YamlMap | undefined;
+        if (overlay === 'dev') {
+          for (const tls of clientTls) expect(tls).toEqual({ insecure: true });
+          expect(serverTls).toBeUndefined();
+          return;
+        }
+        const secretOf = (kind: string, name: string, file: string): string => {
+          const mount = mountHolding(allMounts(objects, kind, name), file);
+          expect({ file, volume: mount?.volume }).toEqual({
+            file,
+            volume: 'secret',
+          });
+          const volumeName = (
+            mainContainer(objects, kind, name)['volumeMounts'] as YamlMap[]
+          ).find((m) => m['mountPath'] === mount?.mountPath)?.['name'];
+          const volume = (
+            podOf(objects, kind, name).spec['volumes'] as YamlMap[]
+          ).find((v) => v['name'] === volumeName);
+          return String((volume?.['secret'] as YamlMap)['secretName']);
+        };
+        const gatewayService = 'otel-gateway-headless';
+        for (const tls of clientTls) {
+          expect(tls['insecure']).toBe(false);
+          // Both exporters check the gateways' one certificate for the headless Service's name.
+          expect(tls['server_name_override']).toBe(
+            `${gatewayService}.otel-dice.svc`,
+          );
+          for (const key of ['ca_file', 'cert_file', 'key_file'])
+            expect(secretOf('DaemonSet', 'otel-agent', String(tls[key]))).toBe(
+              'otel-agent-tls',
+            );
+          expect(tls['reload_interval']).toMatch(/^\d+m$/);
+        }
+        expect(serverTls).toBeDefined();
+        for (const key of ['cert_file', 'key_file', 'client_ca_file'])
+          expect(
+            secretOf('StatefulSet', 'otel-gateway', String(serverTls?.[key])),
+          ).toBe('otel-gateway-tls');
+        expect(serverTls?.['client_ca_file_reload']).toBe(true);
+        expect(serverTls?.['reload_interval']).toMatch(/^\d+m$/);
+        expect(findObject(objects, 'Service', gatewayService)).toBeDefined();
+      });
+    });
+  },
+);

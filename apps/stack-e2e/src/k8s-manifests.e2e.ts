@@ -102,6 +102,7 @@ describeWithKubectl('deploy/k8s overlays', () => {
         'Namespace',
         'ClusterRole',
         'ClusterRoleBinding',
+        'PriorityClass',
       ]);
       for (const o of objectsOf(overlay).filter(
         (o) => !clusterScoped.has(o.kind),
@@ -136,6 +137,9 @@ describeWithKubectl('deploy/k8s overlays', () => {
       'Service/prometheus',
       'Deployment/grafana',
       'Service/grafana',
+      'PriorityClass/otel-dice-agent',
+      'PriorityClass/otel-dice-gateway',
+      'NetworkPolicy/default-deny',
     ])
       expect(ids).toContain(id);
     // The trace store and the log store: in the cluster for dev, external (Secrets the operator

@@ -29,12 +29,18 @@ export { initMetrics } from './lib/metrics.js';
 export type { Metrics, MetricsOptions } from './lib/metrics.js';
 export { cpuTimeCallback } from './lib/cpu.js';
 
+// The apps' own servers: clients that pipeline requests and never read the answers
+export {
+  DEFAULT_CONNECTION_GUARD,
+  guardConnections,
+} from './lib/connection-guard.js';
+export type { ConnectionGuardOptions } from './lib/connection-guard.js';
+
 // Reaching the running telemetry (an app started with `node --import`)
 export { getTelemetry, metricsHandler } from './lib/active.js';
 export { flushOnExit } from './lib/exit.js';
 
-// What the library prints, and how
-export { redactUrl } from './lib/config/redact.js';
+// What the library prints, and how (its redaction routine is `@otel-dice/telemetry/redact`)
 export type {
   ExportHealthStats,
   TelemetryLogger,

@@ -63,3 +63,5 @@ export {
   type TcpRelay,
   type TcpRelayOptions,
 } from './lib/tcp-relay.js';
+export * from './lib/proc-status.js';
+export * from './lib/stalled-clients.js';

@@ -21,11 +21,16 @@ describe('parseBenchArgs', () => {
       baseline: undefined,
       only: undefined,
       profileVariant: 'on',
+      floorSec: 3,
+      floorWarmupSec: 1,
     });
   });
 
   it('picks built-in variants with --only (always with off and on) and the profiled variant', () => {
-    expect(parseBenchArgs(['--only', 'ratio10,peer']).only).toEqual(['off', 'on', 'ratio10', 'peer']);
+    expect(parseBenchArgs(['--only', 'ratio10,peer']).only).toEqual(['off', 'on', 'ratio10', 'peer', 'peer-off']);
+    expect(parseBenchArgs(['--only', 'dd']).only).toEqual(['off', 'on', 'dd', 'dd-off']);
+    expect(parseBenchArgs(['--cpu-prof-variant', 'dd']).profileVariant).toBe('dd');
+    expect(() => parseBenchArgs(['--cpu-prof-variant', 'dd-off'])).toThrow(/--cpu-prof-variant takes one of on, down, ratio10, peer, dd,/);
     expect(() => parseBenchArgs(['--only', 'gzip'])).toThrow(/--only takes built-in variant ids/);
     expect(parseBenchArgs(['--cpu-prof', '--cpu-prof-variant', 'peer']).profileVariant).toBe('peer');
     expect(() => parseBenchArgs(['--cpu-prof-variant', 'off'])).toThrow(/--cpu-prof-variant takes one of/);
@@ -33,7 +38,8 @@ describe('parseBenchArgs', () => {
 
   it('--quick shortens everything, explicit flags still win', () => {
     const options = parseBenchArgs(['--quick', '--rounds', '2']);
-    expect(options).toMatchObject({ quick: true, rounds: 2, durationSec: 3, fixedRate: 200, fixedDurationSec: 5 });
+    expect(options).toMatchObject({ quick: true, rounds: 2, durationSec: 3, fixedRate: 200, fixedDurationSec: 5, floorSec: 1 });
+    expect(parseBenchArgs(['--floor', '0']).floorSec).toBe(0);
   });
 
   it('reads modes, environment additions and extra variants', () => {
@@ -73,6 +79,9 @@ describe('parseBenchArgs', () => {
     [['--variant', 'on:A=1'], /id "on" is already taken/],
     [['--variant', 'x:A=1', '--variant', 'x:B=2'], /id "x" is already taken/],
     [['--variant', 'baseline:A=1'], /id "baseline" is already taken/],
+    [['--variant', 'dd:A=1'], /id "dd" is already taken/],
+    [['--variant', 'floor:A=1'], /id "floor" is already taken/],
+    [['--floor', '1.5'], /--floor must be a whole number/],
     [['--variant', 'Bad:A=1'], /short lower-case id/],
     [['--variant', 'x:'], /sets no variables/],
   ])('rejects %j', (argv, message) => {

@@ -2,6 +2,7 @@
  * Command line of the benchmark. Pure: argv in, options out (or a UsageError saying what is wrong).
  */
 import { parseArgs } from 'node:util';
+import { withOwnOffs } from './variants.js';
 
 export interface ExtraVariant {
   /** Short id used in the tables, e.g. "gzip". */
@@ -34,8 +35,12 @@ export interface BenchOptions {
   baseline: string | undefined;
   /** Built-in variants to run (default all); extras and the baseline always run. */
   only: string[] | undefined;
-  /** --cpu-prof: the variant profiled against "off" (default "on"). */
+  /** --cpu-prof: the variant profiled against its own off (default "on", against "off"). */
   profileVariant: string;
+  /** Seconds the floor microbenchmark runs in each round (0: no floor). */
+  floorSec: number;
+  /** Its unmeasured warm-up in each round. */
+  floorWarmupSec: number;
 }
 
 export class UsageError extends Error {
@@ -51,6 +56,8 @@ const FULL = {
   fixedDurationSec: 60,
   fixedWarmupSec: 10,
   scrapes: 200,
+  floorSec: 3,
+  floorWarmupSec: 1,
 } as const;
 
 /** --quick: a smoke run in well under a minute, to see that everything works end to end. */
@@ -63,6 +70,8 @@ const QUICK = {
   fixedDurationSec: 5,
   fixedWarmupSec: 2,
   scrapes: 20,
+  floorSec: 1,
+  floorWarmupSec: 1,
 } as const;
 
 export const USAGE = `Usage: npx nx run bench:bench [-- options]
@@ -71,7 +80,10 @@ export const USAGE = `Usage: npx nx run bench:bench [-- options]
 Measures the throughput, latency, CPU and memory cost of dice-api's telemetry: a bare node:http
 "limit", dice-api with OTEL_SDK_DISABLED=true ("off"), fully on with a live OTLP receiver ("on"),
 fully on with nothing listening on the OTLP port ("down"), 10 % of traces sampled ("ratio10"),
-and the getting-started OpenTelemetry setup on the same app ("peer"), in interleaved rounds.
+and two peers on the same app, each with its own off: the getting-started OpenTelemetry setup
+("peer", "peer-off") and Datadog's dd-trace to a stand-in agent ("dd", "dd-off"), in
+interleaved rounds; and in each round the "floor", the same telemetry done the cheapest
+correct way (a microbenchmark, see \`main.js floor --help\`).
 
 Options:
   --quick                 short smoke run (1 round of 3 s, 5 s fixed-rate run at 200 req/s)
@@ -84,14 +96,18 @@ Options:
   --fixed-warmup S        warm-up before the sustained run (default ${FULL.fixedWarmupSec})
   --skip-fixed-rate       leave the sustained run out
   --scrapes N             sequential /metrics scrapes to time (default ${FULL.scrapes})
-  --only ID[,ID]          run only these built-in variants (limit, off, on, down, ratio10, peer);
-                          extras and the baseline always run, "off" and "on" are always added
-  --on-env K=V            extra environment for every SDK-on variant, the peer's too (repeatable)
+  --only ID[,ID]          run only these built-in variants (limit, off, on, down, ratio10,
+                          peer, peer-off, dd, dd-off); extras and the baseline always run,
+                          "off" and "on" are always added, and a peer's own off with the peer
+  --on-env K=V            extra environment for every SDK-on variant, the getting-started peer's
+                          too, not dd-trace's (repeatable)
   --variant ID:K=V[,K=V]  an extra SDK-on variant with this environment, measured in the same
                           rounds (repeatable), e.g. --variant gzip:OTEL_EXPORTER_OTLP_COMPRESSION=gzip
   --cpu-prof              instead of the comparison: profile "off" and "on" under load
                           (node --cpu-prof) and print where "on" spends its extra time
-  --cpu-prof-variant ID   profile this built-in variant instead of "on" (e.g. ratio10, peer)
+  --cpu-prof-variant ID   profile this built-in variant instead of "on" (e.g. ratio10, peer, dd),
+                          against its own off (peer-off, dd-off)
+  --floor S               seconds of the floor microbenchmark per round (default ${FULL.floorSec}; 0: none)
   --out FILE              also write the Markdown report to FILE
   --app FILE              dice-api bundle to run (default apps/dice-api/dist/main.js)
   --baseline FILE         another dice-api bundle (e.g. built before a change), run fully on as
@@ -125,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         baseline: { type: 'string' },
         only: { type: 'string' },
         'cpu-prof-variant': { type: 'string' },
+        floor: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -158,11 +175,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     baseline: v.baseline,
     only: v.only === undefined ? undefined : parseOnly(v.only),
     profileVariant: parseProfileVariant(v['cpu-prof-variant']),
+    floorSec: integer('--floor', v.floor, base.floorSec, 0, 600),
+    floorWarmupSec: base.floorWarmupSec,
   };
 }
 
 /** The built-in variants --only may pick from. */
-export const BUILT_IN_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer'];
+export const BUILT_IN_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer', 'peer-off', 'dd', 'dd-off'];
+
+/** The offs: nothing to profile against themselves. */
+const OFF_IDS: readonly string[] = ['off', 'peer-off', 'dd-off'];
 
 function parseOnly(text: string): string[] {
   const ids = text.split(',').map((id) => id.trim()).filter(Boolean);
@@ -170,20 +192,22 @@ function parseOnly(text: string): string[] {
   if (ids.length === 0 || unknown.length > 0) {
     throw new UsageError(`--only takes built-in variant ids (${BUILT_IN_IDS.join(', ')}), got ${JSON.stringify(text)}`);
   }
-  // on and off anchor every ratio, the fixed-rate run and the scrape timing.
-  return [...new Set(['off', 'on', ...ids])];
+  // on and off anchor every ratio, the fixed-rate run and the scrape timing; a peer is measured
+  // against its own off.
+  return withOwnOffs([...new Set(['off', 'on', ...ids])]);
 }
 
 function parseProfileVariant(id: string | undefined): string {
   if (id === undefined) return 'on';
-  if (!BUILT_IN_IDS.includes(id) || id === 'off') {
-    throw new UsageError(`--cpu-prof-variant takes one of ${BUILT_IN_IDS.filter((i) => i !== 'off').join(', ')}, got ${JSON.stringify(id)}`);
+  if (!BUILT_IN_IDS.includes(id) || OFF_IDS.includes(id) || id === 'limit') {
+    const ids = BUILT_IN_IDS.filter((i) => !OFF_IDS.includes(i) && i !== 'limit');
+    throw new UsageError(`--cpu-prof-variant takes one of ${ids.join(', ')}, got ${JSON.stringify(id)}`);
   }
   return id;
 }
 
 /** Ids of the built-in variants. */
-export const RESERVED_IDS: readonly string[] = ['limit', 'off', 'on', 'down', 'ratio10', 'peer', 'baseline'];
+export const RESERVED_IDS: readonly string[] = [...BUILT_IN_IDS, 'baseline', 'floor'];
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;

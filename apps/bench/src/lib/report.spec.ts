@@ -21,10 +21,10 @@ function round(variantId: string, r: number, requests: number, spans?: RoundMeas
   };
 }
 
-const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true };
-const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true, appCounters: true };
-const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false, appCounters: true };
-const peerSpans = { created: 0, sampled: 0, received: 20_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: false };
+const spans = { created: 4000, sampled: 4000, received: 4000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true };
+const downSpans = { created: 4000, sampled: 4000, received: undefined, droppedQueueFull: 1000, exportFailed: 3000, exporting: true, appCounters: true, pipelineCounters: true };
+const noExporter = { created: 4000, sampled: 4000, received: 0, droppedQueueFull: 0, exportFailed: 0, exporting: false, appCounters: true, pipelineCounters: true };
+const peerSpans = { created: 0, sampled: 0, received: 20_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: false, pipelineCounters: false };
 const rounds = [
   round('limit', 0, 100_000),
   round('off', 0, 50_000),
@@ -103,7 +103,7 @@ describe('formatReport', () => {
 
   it('lists the targets with their status and the raw rounds', () => {
     expect(text).toMatch(/on\/off throughput ≥ 0\.50 +\| 0\.77× +\| met/);
-    expect(text).toMatch(/on\/peer throughput ≥ 2\.00 \(the getting-started setup\) +\| 4\.25× +\| met/);
+    expect(text).toMatch(/on\/best peer throughput ≥ 2\.00 \(the fastest peer: peer\) +\| 4\.25× +\| met/);
     expect(text).toMatch(/10 % sampled \(ratio10\)\/off throughput ≥ 0\.80 +\| – +\| not measured/);
     expect(text).toMatch(/100 % of spans delivered.*\| not measured/);
     expect(text).toMatch(/\| +2 \| limit +\| +12,000 \| +9\.76 ms \| +9\.00 \| +4\.00 \| +0\.50 \| +90\.0 MiB \|/);
@@ -128,6 +128,16 @@ describe('ratioPairs', () => {
       ['peer', 'off'],
       ['ratio10', 'on'],
     ]);
+    expect(ratioPairs(['off', 'on', 'peer', 'peer-off', 'dd', 'dd-off'])).toEqual([
+      ['on', 'off'],
+      ['on', 'dd'],
+      ['on', 'peer'],
+      ['dd', 'dd-off'],
+      ['peer', 'peer-off'],
+      ['peer', 'off'],
+      ['dd-off', 'off'],
+      ['peer-off', 'off'],
+    ]);
     expect(ratioPairs(['on', 'off'])).toEqual([['on', 'off']]);
   });
 
@@ -137,5 +147,45 @@ describe('ratioPairs', () => {
       ['baseline', 'on'],
       ['baseline', 'off'],
     ]);
+  });
+});
+
+describe('formatReport with peers and the floor', () => {
+  const ddSpans = { created: 25_000, sampled: 25_000, received: 25_000, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: false };
+  const peerRounds = [
+    ...rounds,
+    round('dd', 0, 5_000, ddSpans),
+    round('dd', 1, 5_000, ddSpans),
+    round('dd-off', 0, 30_000),
+    round('dd-off', 1, 30_000),
+  ];
+  const families: Record<string, { family: 'ours' | 'peer' | 'none'; offId?: string }> = {
+    on: { family: 'ours', offId: 'off' },
+    dd: { family: 'peer', offId: 'dd-off' },
+  };
+  const summaries = ['off', 'on', 'dd', 'dd-off'].map((id) =>
+    summariseVariant({ id, label: `${id} label`, ...(families[id] ?? { family: 'none' }) }, peerRounds, memory),
+  );
+  const text = formatReport({
+    ...input,
+    variants: summaries,
+    rounds: peerRounds,
+    floor: [{ round: 0, requestUs: 4, request10Us: 1 }, { round: 1, requestUs: 6, request10Us: 1 }],
+    agentNotes: ['Stand-in Datadog agent of dd: nothing else.'],
+  });
+
+  it('leads with CPU per request: telemetry against its own off, × the floor, throughput vs ours', () => {
+    const section = text.slice(text.indexOf('## CPU per request'), text.indexOf('## Throughput'));
+    // every round 9 CPU-s; on 40,000 + 45,000 requests, off 50,000 + 60,000: per round 225 − 180
+    // and 200 − 150 µs; dd 5,000 + 5,000, dd-off 30,000 + 30,000; floor median 5 µs
+    expect(section).toMatch(/\| on label +\| +0\.09 \| +211\.8 \| +off: 163\.6 \| +48\.1 \| +45\.0–47\.5–50\.0 \| +9\.63× \| +4,250 \| +1\.00× \|/);
+    expect(section).toMatch(/\| dd label +\| +5\.00 \| +1,800\.0 \| +dd-off: 300\.0 \| +1,500\.0 \| +1,500\.0–1,500\.0–1,500\.0 \| +300\.00× \| +500 \| +0\.12× \|/);
+    expect(section).toMatch(/\| floor: .* \| +3\.00 \| +5\.0 \| +– \| +5\.0 \| +4\.0–5\.0–6\.0 \| +– \| +– \| +– \|/);
+    expect(section).toContain('**Ours (on): 211.8 µs CPU per request, 48.1 µs of it telemetry.** Best peer (dd, least telemetry CPU)');
+  });
+
+  it("shows dd-trace's finished and received spans, not its pipeline counters, and the agent's note", () => {
+    expect(text).toMatch(/\| dd +\| +50,000 \| +50,000 \| +50,000 \| +5\.00 \| +100\.00 % \| +– \| +– \| +2\.0 \|/);
+    expect(text).toContain('Stand-in Datadog agent of dd: nothing else.');
   });
 });

@@ -18,6 +18,7 @@ import {
 } from './results.js';
 import { percentile } from './stats.js';
 import { deliveryRatio, metLabel, type TargetResult } from './targets.js';
+import { telemetryCost, type CostRow, type FloorRound, type TelemetryCost } from './telemetry-cost.js';
 
 export interface MachineInfo {
   date: string;
@@ -49,6 +50,10 @@ export interface ReportInput {
   targets: readonly TargetResult[];
   /** Extra lines for the reader, e.g. about other tenants on the machine. */
   notes: readonly string[];
+  /** The floor microbenchmark, once per round; empty when it was not run. */
+  floor?: readonly FloorRound[];
+  /** What the stand-in Datadog agent saw, per dd-trace variant (spans by name, metrics, strays). */
+  agentNotes?: readonly string[];
 }
 
 export function formatReport(input: ReportInput): string {
@@ -64,11 +69,13 @@ export function formatReport(input: ReportInput): string {
       `${settings.rounds} interleaved round(s) of ${settings.durationSec} s per variant after ${settings.warmupSec} s of warm-up each.`,
     ...input.notes.map((note) => `> ${note}`),
     '',
+    ...costSection(telemetryCost(input.variants, input.rounds, input.floor ?? [])),
     '## Throughput, latency, CPU and memory',
     '',
     variantTable(input.variants),
     '',
     ...spanSection(input.variants),
+    ...(input.agentNotes?.length ? [...input.agentNotes, ''] : []),
     '## Ratios',
     '',
     ratioTable(input.variants, input.rounds),
@@ -134,13 +141,17 @@ function spanSection(variants: readonly VariantSummary[]): string[] {
   if (withSpans.length === 0) return [];
   const counted = (spans: NonNullable<VariantSummary['spans']>, value: number) =>
     spans.appCounters ? formatNumber(value) : NOT_APPLICABLE;
+  const pipeline = (spans: NonNullable<VariantSummary['spans']>, value: number) =>
+    spans.pipelineCounters ? formatNumber(value) : NOT_APPLICABLE;
   return [
     '## Spans (measured rounds)',
     '',
     'created = `otel_sdk_span_started_total` on the app\'s /metrics; sampled = those with ' +
       '`otel_span_sampling_result="RECORD_AND_SAMPLE"`; received = counted by the OTLP receiver; delivered = received/sampled; ' +
       'dropped = `otel_sdk_processor_span_processed_total{error_type="queue_full"}`; export failed = processed with any other error_type. ' +
-      'The getting-started setup (peer) publishes no such counters: for it only the receiver\'s count is known.',
+      'The getting-started setup (peer) publishes no such counters: for it only the receiver\'s count is known. ' +
+      'For dd-trace (dd), created = sampled = spans it finished (counted in the app from its `dd-trace:span:finish` channel; it ships ' +
+      'every trace and leaves dropping to the agent) and received = spans the stand-in agent decoded; it counts nothing dropped or failed.',
     '',
     markdownTable(
       [
@@ -165,8 +176,8 @@ function spanSection(variants: readonly VariantSummary[]): string[] {
           spans.exporting && spans.appCounters
             ? formatPercent(deliveryRatio(spans.sampled, spans.received), 2)
             : NOT_APPLICABLE,
-          counted(spans, spans.droppedQueueFull),
-          counted(spans, spans.exportFailed),
+          pipeline(spans, spans.droppedQueueFull),
+          pipeline(spans, spans.exportFailed),
           v.receiverCpuSeconds === undefined ? NOT_APPLICABLE : formatNumber(v.receiverCpuSeconds, 1),
         ];
       }),
@@ -184,14 +195,19 @@ export function ratioPairs(ids: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [
     ['on', 'off'],
     ['ratio10', 'off'],
+    ['on', 'dd'],
     ['on', 'peer'],
+    ['dd', 'dd-off'],
+    ['peer', 'peer-off'],
     ['peer', 'off'],
+    ['dd-off', 'off'],
+    ['peer-off', 'off'],
     ['on', 'limit'],
     ['off', 'limit'],
     ['down', 'on'],
     ['ratio10', 'on'],
   ];
-  const builtIn = ['limit', 'off', 'on', 'down', 'ratio10', 'peer'];
+  const builtIn = ['limit', 'off', 'on', 'down', 'ratio10', 'peer', 'peer-off', 'dd', 'dd-off'];
   for (const id of ids) if (!builtIn.includes(id)) pairs.push([id, 'on']);
   if (ids.includes('baseline')) pairs.push(['baseline', 'off']);
   return pairs.filter(([a, b]) => ids.includes(a) && ids.includes(b));
@@ -218,6 +234,76 @@ function ratioTable(variants: readonly VariantSummary[], rounds: readonly RoundM
     ['ratio', 'throughput', 'throughput, per round', 'p50 latency', 'p99 latency', 'CPU per request'],
     rows,
   );
+}
+
+/**
+ * The headline: CPU per request, what the telemetry costs (on − its own off), against the best
+ * peer and against the floor, and throughput against ours.
+ */
+function costSection(cost: TelemetryCost): string[] {
+  if (cost.rows.length === 0) return [];
+  const lines = [
+    '## CPU per request',
+    '',
+    'CPU = user + system time of the app process (every thread) per request. Telemetry CPU = CPU per request minus that of ' +
+      'the same app with its telemetry off (ours: dice-api with OTEL_SDK_DISABLED=true; each peer: the peer app with its ' +
+      'tracer not started), pooled over the rounds, and per round (that round\'s on minus that round\'s off). The floor is ' +
+      'the same telemetry done the cheapest correct way (`main.js floor`), measured in each round: all its CPU is telemetry.',
+    '',
+    markdownTable(
+      [
+        'variant',
+        'spans / request',
+        'CPU µs / request',
+        'its off',
+        'telemetry CPU µs / request',
+        'per round (min–median–max)',
+        '× the floor',
+        'req/s',
+        'throughput vs ours',
+      ],
+      cost.rows.map((row) => [
+        row.label,
+        formatNumber(row.spansPerRequest, 2),
+        formatNumber(row.cpuUs, 1),
+        row.offId === undefined ? NOT_APPLICABLE : `${row.offId}: ${formatNumber(row.offCpuUs, 1)}`,
+        formatNumber(row.telemetryUs, 1),
+        row.telemetryUsPerRound
+          ? `${formatNumber(row.telemetryUsPerRound.min, 1)}–${formatNumber(row.telemetryUsPerRound.median, 1)}–${formatNumber(row.telemetryUsPerRound.max, 1)}`
+          : NOT_APPLICABLE,
+        row.family === 'floor' || row.telemetryUs === undefined || row.floorUs === undefined
+          ? NOT_APPLICABLE
+          : formatRatio(row.telemetryUs / row.floorUs),
+        formatNumber(row.reqPerSec),
+        formatRatio(row.throughputVsOurs),
+      ]),
+    ),
+    '',
+  ];
+  const summary = headline(cost.ours, cost.bestPeer, cost.floor);
+  if (summary) lines.push(summary, '');
+  return lines;
+}
+
+/** One sentence: ours against the best peer and against the floor. */
+export function headline(ours: CostRow | undefined, bestPeer: CostRow | undefined, floor: CostRow | undefined): string | undefined {
+  if (!ours || ours.telemetryUs === undefined) return undefined;
+  const parts = [
+    `**Ours (on): ${formatNumber(ours.cpuUs, 1)} µs CPU per request, ${formatNumber(ours.telemetryUs, 1)} µs of it telemetry.**`,
+  ];
+  if (bestPeer && bestPeer.telemetryUs !== undefined) {
+    parts.push(
+      `Best peer (${bestPeer.id}, least telemetry CPU): ${formatNumber(bestPeer.telemetryUs, 1)} µs — ours is ` +
+        `${formatRatio(ours.telemetryUs / bestPeer.telemetryUs)} of it, at ${formatRatio(ours.reqPerSec === undefined || bestPeer.reqPerSec === undefined ? undefined : ours.reqPerSec / bestPeer.reqPerSec)} its throughput.`,
+    );
+  }
+  if (floor && floor.telemetryUs !== undefined) {
+    parts.push(
+      `Floor: ${formatNumber(floor.telemetryUs, 2)} µs — ours is ${formatRatio(ours.telemetryUs / floor.telemetryUs)} the floor ` +
+        `(${formatNumber(ours.telemetryUs - floor.telemetryUs, 1)} µs above it).`,
+    );
+  }
+  return parts.join(' ');
 }
 
 function scrapeSection(scrape: ScrapeResult | undefined): string[] {

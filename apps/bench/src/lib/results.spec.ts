@@ -47,13 +47,13 @@ describe('summariseVariant', () => {
   });
 
   it('adds span counts and receiver CPU when every round has them', () => {
-    const spans = { created: 40, sampled: 40, received: 40, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true };
+    const spans = { created: 40, sampled: 40, received: 40, droppedQueueFull: 0, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true };
     const rounds = [
       round('on', 0, 10, { spans, receiverCpuSeconds: 1 }),
       round('on', 1, 10, { spans: { ...spans, received: 39, droppedQueueFull: 1 }, receiverCpuSeconds: 2 }),
     ];
     const summary = summariseVariant({ id: 'on', label: 'on' }, rounds, memory);
-    expect(summary.spans).toEqual({ created: 80, sampled: 80, received: 79, droppedQueueFull: 1, exportFailed: 0, exporting: true, appCounters: true });
+    expect(summary.spans).toEqual({ created: 80, sampled: 80, received: 79, droppedQueueFull: 1, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true });
     expect(summary.receiverCpuSeconds).toBe(3);
   });
 
@@ -75,8 +75,8 @@ describe('sumSpans', () => {
   it('keeps "received" unknown when any part had no receiver', () => {
     expect(
       sumSpans([
-        { created: 1, sampled: 1, received: undefined, droppedQueueFull: 1, exportFailed: 0, exporting: true, appCounters: true },
-        { created: 2, sampled: 1, received: 2, droppedQueueFull: 0, exportFailed: 3, exporting: true, appCounters: true },
+        { created: 1, sampled: 1, received: undefined, droppedQueueFull: 1, exportFailed: 0, exporting: true, appCounters: true, pipelineCounters: true },
+        { created: 2, sampled: 1, received: 2, droppedQueueFull: 0, exportFailed: 3, exporting: true, appCounters: true, pipelineCounters: true },
         undefined,
       ]),
     ).toEqual({
@@ -86,7 +86,7 @@ describe('sumSpans', () => {
       droppedQueueFull: 1,
       exportFailed: 3,
       exporting: true,
-      appCounters: true,
+      appCounters: true, pipelineCounters: true,
     });
     expect(sumSpans([undefined])).toBeUndefined();
   });

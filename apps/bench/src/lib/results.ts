@@ -22,6 +22,11 @@ export interface SpanCounts {
    * `received` is measured, and created/sampled/dropped/failed are 0 for want of a source.
    */
   appCounters: boolean;
+  /**
+   * Whether dropped/failed are measured (the OTel SDK's processor counters). dd-trace's count
+   * is of finished spans only: created and sampled are known, dropped and failed are not.
+   */
+  pipelineCounters: boolean;
 }
 
 /** One variant under load for one round. */
@@ -62,6 +67,10 @@ export interface MemoryMarks {
 export interface VariantSummary extends MemoryMarks {
   id: string;
   label: string;
+  /** The variant that is this one's app with its telemetry off (see VariantSpec.offId). */
+  offId?: string;
+  /** Whose telemetry: the library's, a peer's, or none. */
+  family?: 'ours' | 'peer' | 'none';
   rounds: number;
   /** Mean of the rounds' req/s (rounds have equal length, so this is total/duration too). */
   reqPerSec: number;
@@ -82,7 +91,7 @@ export interface VariantSummary extends MemoryMarks {
 }
 
 export function summariseVariant(
-  variant: { id: string; label: string },
+  variant: { id: string; label: string; offId?: string; family?: 'ours' | 'peer' | 'none' },
   rounds: readonly RoundMeasurement[],
   memory: MemoryMarks,
 ): VariantSummary {
@@ -95,6 +104,8 @@ export function summariseVariant(
   return {
     id: variant.id,
     label: variant.label,
+    ...(variant.offId === undefined ? {} : { offId: variant.offId }),
+    ...(variant.family === undefined ? {} : { family: variant.family }),
     rounds: mine.length,
     reqPerSec: mean(rates),
     reqPerSecMin: Math.min(...rates),
@@ -125,6 +136,7 @@ export function sumSpans(parts: readonly (SpanCounts | undefined)[]): SpanCounts
     exportFailed: sum(present.map((p) => p.exportFailed)),
     exporting: present.every((p) => p.exporting),
     appCounters: present.every((p) => p.appCounters),
+    pipelineCounters: present.every((p) => p.pipelineCounters),
   };
 }
 

@@ -1,4 +1,4 @@
-import { variantSpecs } from './variants.js';
+import { DATADOG_ENV, servesMetrics, variantSpecs, withOwnOffs } from './variants.js';
 
 describe('variantSpecs', () => {
   it('runs the built-in variants, extras and the baseline fully on', () => {
@@ -14,8 +14,25 @@ describe('variantSpecs', () => {
       ['down', 'dice-api', 'down'],
       ['ratio10', 'dice-api', 'up'],
       ['peer', 'peer', 'up'],
+      ['peer-off', 'peer', undefined],
+      ['dd', 'datadog', 'up'],
+      ['dd-off', 'datadog', undefined],
       ['gzip', 'dice-api', 'up'],
       ['baseline', 'baseline', 'up'],
+    ]);
+    // every instrumented variant names its own off; ours all share dice-api's
+    expect(specs.map((s) => [s.id, s.family, s.offId])).toEqual([
+      ['limit', 'none', undefined],
+      ['off', 'none', undefined],
+      ['on', 'ours', 'off'],
+      ['down', 'ours', 'off'],
+      ['ratio10', 'ours', 'off'],
+      ['peer', 'peer', 'peer-off'],
+      ['peer-off', 'none', undefined],
+      ['dd', 'peer', 'dd-off'],
+      ['dd-off', 'none', undefined],
+      ['gzip', 'ours', 'off'],
+      ['baseline', 'ours', 'off'],
     ]);
     const on = specs.find((s) => s.id === 'on');
     const baseline = specs.find((s) => s.id === 'baseline');
@@ -38,6 +55,32 @@ describe('variantSpecs', () => {
       OTEL_TRACES_SAMPLER: 'always_on',
       OTEL_BSP_MAX_QUEUE_SIZE: '8192',
     });
+    // the offs: the same apps, tracer not started
+    expect(specs.find((s) => s.id === 'peer-off')?.env).toEqual({ PEER_TRACER: 'off' });
+    expect(specs.find((s) => s.id === 'dd-off')?.env).toEqual({ PEER_TRACER: 'off' });
+    // dd-trace: its defaults and what stops it sending anything but traces, no OTEL_* variables
+    // (dd-trace reads OTEL_TRACES_SAMPLER too, and would then apply its 100 traces/s limit)
+    const dd = specs.find((s) => s.id === 'dd')?.env ?? {};
+    expect(dd).toEqual(DATADOG_ENV);
+    expect(Object.keys(dd).filter((k) => !k.startsWith('DD_'))).toEqual([]);
+    expect(dd).toMatchObject({
+      DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+      DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+      DD_PROFILING_ENABLED: 'false',
+      DD_APPSEC_ENABLED: 'false',
+    });
+  });
+
+  it('scrapes only the apps with a Prometheus page', () => {
+    const scraped = variantSpecs({}, [], true)
+      .filter(servesMetrics)
+      .map((s) => s.id);
+    expect(scraped).toEqual(['off', 'on', 'down', 'ratio10', 'peer', 'baseline']);
+  });
+
+  it('adds each peer\'s own off', () => {
+    expect(withOwnOffs(['off', 'on', 'dd'])).toEqual(['off', 'on', 'dd', 'dd-off']);
+    expect(withOwnOffs(['peer', 'peer-off'])).toEqual(['peer', 'peer-off']);
   });
 
   it('keeps only the built-in variants asked for, extras and the baseline always', () => {
@@ -58,6 +101,9 @@ describe('variantSpecs', () => {
       'down',
       'ratio10',
       'peer',
+      'peer-off',
+      'dd',
+      'dd-off',
     ]);
   });
 });

@@ -1,51 +1,42 @@
 /**
- * The "peer" variant's app: Express 5 with dice-api's routes and dice logic, instrumented only by
- * the getting-started setup (peer-telemetry.ts). GET /rolldice draws a face 1..6 in a `do_roll`
- * span (attribute `roll.value`, counter `dice.rolls`), runs `do_important_job` in its own span,
- * counts `request_counter` and answers the face as text with `Cache-Control: no-store` — what
- * dice-api does for a single roll with DICE_FAULT=off, with the same Express settings. /metrics
- * is the Prometheus exporter's page, /healthz and the JSON 404 as in dice-api.
+ * The peers' app: Express 5 with dice-api's routes and dice logic, instrumented only through a
+ * `PeerTracing` — the getting-started OpenTelemetry setup (peer-telemetry.ts) or Datadog's
+ * dd-trace (datadog-peer.ts), or either one's no-op when its tracer is not started (the peer's
+ * own "off"). GET /rolldice draws a face 1..6 in a `do_roll` span (attribute `roll.value`,
+ * counter `dice.rolls`), runs `do_important_job` in its own span, counts `request_counter` and
+ * answers the face as text with `Cache-Control: no-store` — what dice-api does for a single roll
+ * with DICE_FAULT=off, with the same Express settings. /metrics is the tracer's Prometheus page
+ * where it has one, /healthz and the JSON 404 as in dice-api.
  *
- * What dice-api does on top, and the peer does not: the `rolls` query parameter (absent in the
+ * What dice-api does on top, and the peers do not: the `rolls` query parameter (absent in the
  * bench's requests, so one regex test of `undefined`) and the access-log wrapper (pino at warn:
  * a `close` listener and a level check per request). Both are dice-api's own cost, counted
  * against the library in the comparison.
  *
- * Loaded only after startPeerTelemetry(), so the instrumentations patch express and http.
+ * Loaded only after the tracer started, so its instrumentations can patch express and http.
  */
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { metrics, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import express from 'express';
-import type { PeerTelemetry } from './peer-telemetry.js';
 
-const tracer = trace.getTracer('dice-peer');
-
-function inSpan<T>(name: string, work: (span: Span) => T): T {
-  return tracer.startActiveSpan(name, (span) => {
-    try {
-      return work(span);
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+/**
+ * What the app asks of a tracer. `S` is the tracer's own span type: the app sets its one
+ * attribute through `setAttribute`, so each tracer is called exactly as its users call it
+ * (`span.setAttribute` for OpenTelemetry, `span.setTag` for dd-trace).
+ */
+export interface PeerTracing<S> {
+  /** Runs `work` in a new child span of the active one, made active; ended afterwards, a throw recorded. */
+  inSpan<T>(name: string, work: (span: S) => T): T;
+  setAttribute(span: S, key: string, value: number): void;
+  /** The seed's `request_counter`, +1. */
+  countRequest(): void;
+  /** `dice.rolls` +1 with attribute `roll.value`. */
+  countRoll(face: number): void;
+  /** The Prometheus page, for a tracer whose metrics are scraped; undefined when none is served. */
+  metricsHandler?: express.RequestHandler;
 }
 
-export function createPeerApp(telemetry: PeerTelemetry): express.Express {
-  const meter = metrics.getMeter('dice-peer');
-  const requestCounter = meter.createCounter('request_counter', {
-    description: 'Number of requests',
-    unit: '1',
-  });
-  const rollCounter = meter.createCounter('dice.rolls', {
-    description: 'Dice rolls by face shown',
-    unit: '{roll}',
-  });
-
+export function createPeerApp<S>(tracing: PeerTracing<S>): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -54,22 +45,21 @@ export function createPeerApp(telemetry: PeerTelemetry): express.Express {
   app.set('strict routing', true);
 
   app.get('/rolldice', (_req, res) => {
-    requestCounter.add(1);
+    tracing.countRequest();
     res.set('Cache-Control', 'no-store');
-    const face = inSpan('do_roll', (span) => {
+    const face = tracing.inSpan('do_roll', (span) => {
       const value = randomInt(1, 7);
-      span.setAttribute('roll.value', value);
-      rollCounter.add(1, { 'roll.value': value });
+      tracing.setAttribute(span, 'roll.value', value);
+      tracing.countRoll(value);
       return value;
     });
-    inSpan('do_important_job', () => {
+    tracing.inSpan('do_important_job', () => {
       randomInt(1, 10_001);
     });
     res.status(200).type('text/plain').send(String(face));
   });
-  app.get('/metrics', (req, res) =>
-    telemetry.prometheus.getMetricsRequestHandler(req, res),
-  );
+  const { metricsHandler } = tracing;
+  if (metricsHandler) app.get('/metrics', metricsHandler);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -81,7 +71,8 @@ export function createPeerApp(telemetry: PeerTelemetry): express.Express {
 
 /** Child-process entry: listen on APP_HOST_NAME:APP_PORT, flush and stop on SIGTERM/SIGINT. */
 export function servePeer(
-  telemetry: PeerTelemetry,
+  app: express.Express,
+  shutdown: () => Promise<void>,
   env: NodeJS.ProcessEnv = process.env,
 ): Server | undefined {
   const host = env['APP_HOST_NAME'] ?? '127.0.0.1';
@@ -93,10 +84,10 @@ export function servePeer(
     process.exitCode = 1;
     return undefined;
   }
-  const server = createServer(createPeerApp(telemetry));
+  const server = createServer(app);
   const stop = () => {
     server.close(() => {
-      void telemetry.shutdown().finally(() => process.exit(0));
+      void shutdown().finally(() => process.exit(0));
     });
     server.closeAllConnections();
   };

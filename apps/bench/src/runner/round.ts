@@ -4,6 +4,7 @@
  */
 import type { RoundMeasurement, SpanCounts } from '../lib/results.js';
 import { runLoad, type LoadResult } from './load.js';
+import { servesMetrics } from '../lib/variants.js';
 import { startScrapeLoop } from './metrics-client.js';
 import { ownCpuSeconds, readCpuSeconds, readMachineCpu, readMemory, startRssPolling } from './proc-sampler.js';
 import { spanSnapshot, waitForDelivery, type RunningVariant, type SpanSnapshot } from './variant-process.js';
@@ -114,12 +115,16 @@ export function spanDelta(before: SpanSnapshot, after: SpanSnapshot): SpanCounts
       after.received === undefined || before.received === undefined ? undefined : after.received - before.received,
     droppedQueueFull: after.droppedQueueFull - before.droppedQueueFull,
     exportFailed: after.exportFailed - before.exportFailed,
-    exporting: after.queueSize !== undefined || !after.appCounters,
-    appCounters: after.appCounters,
+    exporting: after.source !== 'otel-sdk' || after.queueSize !== undefined,
+    appCounters: after.source !== 'receiver',
+    pipelineCounters: after.source === 'otel-sdk',
   };
 }
 
-/** Every dice-api build (this one or --baseline) serves /metrics and is scraped once a second. */
+/**
+ * Every variant with a Prometheus page (dice-api builds, the getting-started peer with its SDK)
+ * is scraped once a second, as Prometheus would; dd-trace pushes its metrics instead.
+ */
 function scrapeLoopFor(variant: RunningVariant): ReturnType<typeof startScrapeLoop> | undefined {
-  return variant.spec.program === 'limit' ? undefined : startScrapeLoop(variant.app.baseUrl);
+  return servesMetrics(variant.spec) ? startScrapeLoop(variant.app.baseUrl) : undefined;
 }

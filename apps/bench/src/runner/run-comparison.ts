@@ -2,7 +2,7 @@
  * The side-by-side run: start every variant, warm each up, run interleaved measured rounds, time
  * /metrics scrapes, then the sustained fixed-rate run on a fresh "on" process; build the report.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { BenchOptions } from '../lib/args.js';
 import { formatNumber } from '../lib/format.js';
@@ -11,12 +11,15 @@ import { summariseVariant, type FixedRateResult, type RoundMeasurement, type Scr
 import { schedule } from '../lib/schedule.js';
 import { percentile } from '../lib/stats.js';
 import { evaluateTargets } from '../lib/targets.js';
+import { fastestPeer, type FloorRound } from '../lib/telemetry-cost.js';
 import { variantSpecs } from '../lib/variants.js';
+import type { FloorMeasurement } from '../floor/run-floor.js';
 import { runFixedRate, timeScrapes } from './extras.js';
 import { readMemory } from './proc-sampler.js';
 import { measureRound, warmUp, type SpanBaseline } from './round.js';
 import {
   isListening,
+  readAgentCounts,
   spanSnapshot,
   startVariant,
   stopVariant,
@@ -61,7 +64,15 @@ export async function runComparison(
 
   const allPids = () => running.flatMap((v) => [v.app.pid, ...(v.receiver ? [v.receiver.process.pid] : [])]);
   const rounds: RoundMeasurement[] = [];
+  const floor: FloorRound[] = [];
   for (const { round, variant } of schedule(running, options.rounds)) {
+    if (options.floorSec > 0 && !floor.some((f) => f.round === round)) {
+      const measured = await measureFloor(context.benchMain, options.floorSec, options.floorWarmupSec);
+      floor.push({ round, ...measured });
+      progress(
+        `round ${round + 1}/${options.rounds} floor  ${measured.requestUs.toFixed(2)} µs/request (10 % sampled: ${measured.request10Us.toFixed(2)})`,
+      );
+    }
     const m = await measureRound(round, variant, settings, allPids, baseline, notes);
     rounds.push(m);
     progress(
@@ -71,6 +82,11 @@ export async function runComparison(
     );
   }
   await checkDeadEndpoints(running, notes, 'after the rounds');
+
+  const agentNotes: string[] = [];
+  for (const variant of running) {
+    if (variant.receiver?.kind === 'datadog-agent') agentNotes.push(await agentNote(variant));
+  }
 
   const summaries = running.map((variant) => {
     const memory = readMemory(variant.app.pid);
@@ -130,11 +146,59 @@ export async function runComparison(
       on: byId('on'),
       down: byId('down'),
       sampled: byId('ratio10'),
-      peer: byId('peer'),
+      peer: fastestPeer(summaries),
       fixedRate,
     }),
     notes,
+    floor,
+    agentNotes,
   });
+}
+
+/**
+ * The floor microbenchmark (`main.js floor`) as a child process, like every measured server, so
+ * it runs alone on its event loop with the variants idle: fully sampled and at 10 %.
+ */
+function measureFloor(benchMain: string, seconds: number, warmupSeconds: number): Promise<Omit<FloorRound, 'round'>> {
+  const args = [benchMain, 'floor', '--json', '--parts', 'request,request-10', '--duration', String(seconds), '--warmup', String(warmupSeconds)];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      args,
+      { timeout: (2 * (seconds + warmupSeconds) + 30) * 1000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`floor microbenchmark failed: ${error.message}\n${stderr}`));
+          return;
+        }
+        const results = JSON.parse(stdout) as FloorMeasurement[];
+        const us = (id: string) => {
+          const found = results.find((r) => r.id === id);
+          if (!found) throw new Error(`floor microbenchmark reported no "${id}"`);
+          return found.cpuUs;
+        };
+        resolve({ requestUs: us('request'), request10Us: us('request-10') });
+      },
+    );
+  });
+}
+
+/** What the stand-in agent saw over the whole run, warm-up included: one line for the report. */
+async function agentNote(variant: RunningVariant): Promise<string> {
+  const counts = await readAgentCounts(variant.receiver as NonNullable<RunningVariant['receiver']>);
+  const tally = (t: Record<string, number>) =>
+    Object.entries(t)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${formatNumber(n)}`)
+      .join(', ') || 'none';
+  return (
+    `Stand-in Datadog agent of ${variant.spec.id} (whole run, warm-up included): ${formatNumber(counts.payloads)} trace payloads ` +
+    `(${tally(counts.payloadsByPath)}), ` +
+    `${formatNumber(counts.traces)} traces, ${formatNumber(counts.spans)} spans (${formatNumber(counts.keptSpans)} with sampling priority > 0); ` +
+    `spans by name: ${tally(counts.spanNames)}. DogStatsD lines by metric: ${tally(counts.metricLines)}. ` +
+    `Refused: ${formatNumber(counts.refused)}${counts.lastRefusal ? ` (last: ${counts.lastRefusal})` : ''}. ` +
+    `Requests to anything else: ${tally(counts.unexpected)}.`
+  );
 }
 
 /** The "down" variants must really have nothing on their OTLP port, or they measure something else. */

@@ -23,17 +23,19 @@ export async function runCpuProfile(options: BenchOptions, context: ProfileConte
   const specs = variantSpecs(options.onEnv, []);
   const pick = (id: string) => specs.find((s) => s.id === id) as VariantSpec;
   const loadSec = options.durationSec * 2;
-  const off = await profileVariant(pick('off'), options, context, loadSec, progress);
   const id = options.profileVariant;
+  // A peer is profiled against its own app with the tracer off; ours against dice-api's off.
+  const offId = pick(id).offId ?? 'off';
+  const off = await profileVariant(pick(offId), options, context, loadSec, progress);
   const on = await profileVariant(pick(id), options, context, loadSec, progress);
 
   const machine = machineInfo([], context.workspaceRoot);
   return [
-    `# CPU profile of dice-api, "off" vs "${id}" — ${machine.date}`,
+    `# CPU profile, "${offId}" vs "${id}" — ${machine.date}`,
     '',
     `Node ${machine.nodeVersion}, ${machine.cpus} × ${machine.cpuModel}${machine.code ? `, code ${machine.code}` : ''}. Each variant: ${options.warmupSec} s warm-up, ` +
       `then ${loadSec} s of autocannon with ${options.connections} connections, profiled with node --cpu-prof; only ` +
-      `that window is counted. off served ${formatNumber(off.run.requests)} requests (${formatNumber(off.rate)} req/s), ` +
+      `that window is counted. ${offId} served ${formatNumber(off.run.requests)} requests (${formatNumber(off.rate)} req/s), ` +
       `${id} ${formatNumber(on.run.requests)} (${formatNumber(on.rate)} req/s)` +
       `${on.delivered ? '' : `; ${id}: NOT all spans were delivered`}.`,
     ...Object.entries(options.onEnv).map(([k, v]) => `Extra environment for "${id}": ${k}=${v}`),
@@ -41,7 +43,7 @@ export async function runCpuProfile(options: BenchOptions, context: ProfileConte
     'Times are wall-clock samples of the main thread: a syscall that hands the CPU to another process ' +
       '(writing the response wakes the load generator) is charged to the function that made it, e.g. writeUtf8String.',
     '',
-    `## Where "${id}" spends more per request than "off"`,
+    `## Where "${id}" spends more per request than "${offId}"`,
     '',
     formatProfileComparison(off.run, on.run, 20),
     '',

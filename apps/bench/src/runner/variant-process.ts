@@ -1,16 +1,19 @@
 /**
- * Starting a variant: its app process and, for collector-up variants, its own OTLP receiver
- * process (one per variant, so span counts never mix).
+ * Starting a variant: its app process and, for collector-up variants, its own receiver process
+ * (one per variant, so span counts never mix): the OTLP receiver, or for dd-trace the stand-in
+ * Datadog agent.
  */
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getFreePort, startNodeApp, type NodeProcess } from '@otel-dice/test-support';
-import { endpointEnv, type VariantSpec } from '../lib/variants.js';
+import type { DatadogAgentCounts } from '../roles/datadog-agent.js';
+import { datadogEndpointEnv, endpointEnv, type VariantSpec } from '../lib/variants.js';
 import { readSpanCounters } from './metrics-client.js';
 
 export interface ReceiverProcess {
   process: NodeProcess;
   endpoint: string;
+  kind: 'otlp' | 'datadog-agent';
 }
 
 export interface RunningVariant {
@@ -19,6 +22,8 @@ export interface RunningVariant {
   receiver: ReceiverProcess | undefined;
   /** For 'down': the port nothing listens on. */
   deadEndpoint: string | undefined;
+  /** dd-trace with its agent: where the app serves its count of finished spans. */
+  spansPort?: number;
 }
 
 export interface LaunchContext {
@@ -28,6 +33,8 @@ export interface LaunchContext {
   limitServerMain: string;
   /** The getting-started setup's bundle (the "peer" variant). */
   peerServerMain: string;
+  /** dd-trace on the same app (the "dd" variant). */
+  datadogPeerMain: string;
   /** The built dice-api. */
   diceApiMain: string;
   /** The --baseline bundle's snapshot, when one was given. */
@@ -46,7 +53,45 @@ export async function startReceiver(context: LaunchContext): Promise<ReceiverPro
     env: { OTLP_PORT: String(otlpPort) },
     startTimeoutMs: START_TIMEOUT_MS,
   });
-  return { process, endpoint: `http://127.0.0.1:${otlpPort}` };
+  return { process, endpoint: `http://127.0.0.1:${otlpPort}`, kind: 'otlp' };
+}
+
+/** The stand-in Datadog agent (roles/datadog-agent.ts) as its own process. */
+export async function startDatadogAgent(context: LaunchContext): Promise<ReceiverProcess & { dogstatsdPort: number }> {
+  const agentPort = await getFreePort();
+  // A free TCP port number; the UDP one of the same number is as good as always free too.
+  const dogstatsdPort = await getFreePort();
+  const process = await startNodeApp({
+    main: context.benchMain,
+    args: ['serve-datadog-agent'],
+    env: { AGENT_PORT: String(agentPort), DOGSTATSD_PORT: String(dogstatsdPort) },
+    startTimeoutMs: START_TIMEOUT_MS,
+  });
+  return { process, endpoint: `http://127.0.0.1:${agentPort}`, kind: 'datadog-agent', dogstatsdPort };
+}
+
+/** Everything the stand-in agent has counted (its /count). */
+export async function readAgentCounts(receiver: ReceiverProcess): Promise<DatadogAgentCounts> {
+  const response = await fetch(`${receiver.process.baseUrl}/count`, { signal: AbortSignal.timeout(5_000) });
+  if (response.status !== 200) throw new Error(`datadog agent /count answered ${response.status}`);
+  return (await response.json()) as DatadogAgentCounts;
+}
+
+/** The dd peer's count of finished spans: one JSON line from its TCP port (datadog-peer.ts). */
+export function readEndedSpans(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no span count from 127.0.0.1:${port} within 5 s`)));
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.once('error', reject);
+    socket.once('end', () => {
+      const ended = (JSON.parse(text) as { ended?: unknown }).ended;
+      if (typeof ended === 'number') resolve(ended);
+      else reject(new Error(`unexpected span count ${JSON.stringify(text)} from 127.0.0.1:${port}`));
+    });
+  });
 }
 
 export async function readReceived(receiver: ReceiverProcess): Promise<number> {
@@ -68,8 +113,14 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
 
   let receiver: ReceiverProcess | undefined;
   let deadEndpoint: string | undefined;
+  let spansPort: number | undefined;
   let endpoint: Record<string, string> = {};
-  if (spec.collector === 'up') {
+  if (spec.collector === 'up' && spec.program === 'datadog') {
+    const agent = await startDatadogAgent(context);
+    receiver = agent;
+    spansPort = await getFreePort();
+    endpoint = datadogEndpointEnv(agent.endpoint, agent.dogstatsdPort, spansPort);
+  } else if (spec.collector === 'up') {
     receiver = await startReceiver(context);
     endpoint = endpointEnv(receiver.endpoint);
   } else if (spec.collector === 'down') {
@@ -82,7 +133,9 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
       ? context.baselineMain
       : spec.program === 'peer'
         ? context.peerServerMain
-        : context.diceApiMain;
+        : spec.program === 'datadog'
+          ? context.datadogPeerMain
+          : context.diceApiMain;
   if (main === undefined) throw new Error(`variant ${spec.id} needs --baseline`);
   const app = await startNodeApp({
     main,
@@ -90,7 +143,7 @@ export async function startVariant(spec: VariantSpec, context: LaunchContext): P
     nodeArgs: context.nodeArgs,
     startTimeoutMs: START_TIMEOUT_MS,
   });
-  return { spec, app, receiver, deadEndpoint };
+  return { spec, app, receiver, deadEndpoint, spansPort };
 }
 
 export async function stopVariant(variant: RunningVariant): Promise<void> {
@@ -121,10 +174,13 @@ export interface SpanSnapshot {
   /** Spans the variant's receiver has counted; undefined without a receiver. */
   received: number | undefined;
   /**
-   * False for the "peer" (the getting-started setup publishes no otel.sdk.* self-metrics) and for
-   * variants without the Prometheus endpoint: only `received` is known (the counters above are 0).
+   * Where the counts above come from. 'otel-sdk': the app's otel_sdk_* counters, all of them.
+   * 'ended': dd-trace's finished spans only (`started` = `sampled` = spans finished, since
+   * dd-trace ships every trace and leaves dropping to the agent; no queue or failure counts).
+   * 'receiver': nothing from the app — the getting-started peer publishes no self-metrics, nor
+   * does a variant without the Prometheus endpoint: only `received` is known (the rest are 0).
    */
-  appCounters: boolean;
+  source: 'otel-sdk' | 'ended' | 'receiver';
 }
 
 /**
@@ -133,7 +189,7 @@ export interface SpanSnapshot {
  * measured to see what the metrics cost).
  */
 export function hasSpanCounters(spec: VariantSpec): boolean {
-  if (spec.program === 'peer') return false;
+  if (spec.program === 'peer' || spec.program === 'datadog') return false;
   const exporters = spec.env['OTEL_METRICS_EXPORTER'];
   return (
     exporters === undefined ||
@@ -142,24 +198,22 @@ export function hasSpanCounters(spec: VariantSpec): boolean {
 }
 
 export async function spanSnapshot(variant: RunningVariant): Promise<SpanSnapshot> {
+  const none = { started: 0, sampled: 0, exported: 0, droppedQueueFull: 0, exportFailed: 0, queueSize: undefined };
+  if (variant.spansPort !== undefined) {
+    // Finished before received is read: every span the agent counted was finished first.
+    const ended = await readEndedSpans(variant.spansPort);
+    const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
+    return { ...none, started: ended, sampled: ended, received, source: 'ended' };
+  }
   if (!hasSpanCounters(variant.spec)) {
     const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
-    return {
-      started: 0,
-      sampled: 0,
-      exported: 0,
-      droppedQueueFull: 0,
-      exportFailed: 0,
-      queueSize: undefined,
-      received,
-      appCounters: false,
-    };
+    return { ...none, received, source: 'receiver' };
   }
   const counters = await readSpanCounters(variant.app.baseUrl);
   // Read after the counters: a batch counted as exported was acknowledged by the receiver first,
   // so received ≥ exported holds for this pair of reads.
   const received = variant.receiver ? await readReceived(variant.receiver) : undefined;
-  return { ...counters, received, appCounters: true };
+  return { ...counters, received, source: 'otel-sdk' };
 }
 
 /**
@@ -182,13 +236,17 @@ export async function waitForDelivery(
 ): Promise<{ snapshot: SpanSnapshot; settled: boolean; waitedMs: number }> {
   const startedAt = performance.now();
   const deadline = startedAt + timeoutMs;
-  if (!hasSpanCounters(variant.spec)) return waitForQuietReceiver(variant, startedAt, deadline);
+  if (variant.spansPort === undefined && !hasSpanCounters(variant.spec)) {
+    return waitForQuietReceiver(variant, startedAt, deadline);
+  }
   for (;;) {
     const snapshot = await spanSnapshot(variant);
     const processed = snapshot.exported + snapshot.droppedQueueFull + snapshot.exportFailed;
     const settled =
-      snapshot.queueSize === undefined ||
-      (snapshot.queueSize === 0 && processed >= snapshot.sampled && (snapshot.received ?? 0) >= snapshot.exported);
+      snapshot.source === 'ended'
+        ? (snapshot.received ?? 0) >= snapshot.sampled
+        : snapshot.queueSize === undefined ||
+          (snapshot.queueSize === 0 && processed >= snapshot.sampled && (snapshot.received ?? 0) >= snapshot.exported);
     const waitedMs = performance.now() - startedAt;
     if (settled || performance.now() >= deadline) return { snapshot, settled, waitedMs };
     await sleep(100);

@@ -55,6 +55,22 @@ export function startConfiguredDiceApi(
   });
 }
 
+/**
+ * How long the app serves the same rendered /metrics page (the library renders at most once a
+ * second, see its README): a page read sooner after another may not show what happened since.
+ */
+export const METRICS_PAGE_KEPT_MS = 1_000;
+
+/** GET /metrics once the page read last, if any, has expired: it shows everything done before. */
+export async function readFreshAppMetrics(
+  app: NodeProcess,
+): Promise<MetricSample[]> {
+  await new Promise((resolve) =>
+    setTimeout(resolve, METRICS_PAGE_KEPT_MS + 100),
+  );
+  return readAppMetrics(app);
+}
+
 /** GET /metrics of the app itself, parsed. */
 export async function readAppMetrics(
   app: NodeProcess,

@@ -229,6 +229,14 @@ const TAIL_SAMPLING_POLICY: KeySpec = {
   drop: ANY,
 };
 
+/** A transform processor statement group; a plain statement string is accepted as well. */
+const TRANSFORM_GROUP: KeySpec = {
+  context: ANY,
+  conditions: ANY,
+  statements: ANY,
+  error_mode: ANY,
+};
+
 /** One component type of a distribution: its upstream module and the keys it accepts. */
 export interface ComponentSpec {
   readonly module: string;
@@ -321,6 +329,19 @@ export const OTELCOL_CONTRIB_0_159: Distribution = {
             node_from_env_var: ANY,
             resource_attributes: ANY,
           },
+        },
+      },
+      // processor/transformprocessor config.go (error_mode and the three *_statements lists, each
+      // either plain OTTL strings or groups) and internal/common/config.go (a group's keys).
+      transform: {
+        module: 'processor/transformprocessor',
+        keys: {
+          error_mode: ANY,
+          trace_statements: list(TRANSFORM_GROUP),
+          metric_statements: list(TRANSFORM_GROUP),
+          log_statements: list(TRANSFORM_GROUP),
+          profile_statements: list(TRANSFORM_GROUP),
+          flatten_data: ANY,
         },
       },
       tail_sampling: {

@@ -43,13 +43,29 @@ describe('server limits', () => {
       PLAYER_REQUEST_TIMEOUT_MS: '1000',
       PLAYER_KEEP_ALIVE_TIMEOUT_MS: '0',
       PLAYER_MAX_CONNECTIONS: 'lots',
+      PLAYER_SEND_TIMEOUT_MS: '-5',
+      PLAYER_MAX_PIPELINED_REQUESTS: '10001',
     });
     readServerLimits(reader, 'PLAYER');
     expect(reader.problems.map((p) => p.message)).toEqual([
       'PLAYER_REQUEST_TIMEOUT_MS must not be shorter than PLAYER_HEADERS_TIMEOUT_MS (2000 ms), got "1000"',
       'PLAYER_KEEP_ALIVE_TIMEOUT_MS must be an integer number of milliseconds between 1 and 3600000, got "0"',
       'PLAYER_MAX_CONNECTIONS must be an integer between 1 and 1000000, got "lots"',
+      'PLAYER_SEND_TIMEOUT_MS must be an integer number of milliseconds between 1 and 3600000, got "-5"',
+      'PLAYER_MAX_PIPELINED_REQUESTS must be an integer between 1 and 10000, got "10001"',
     ]);
+  });
+
+  it('reads the send timeout and the pipelining bound', () => {
+    const reader = new SettingsReader({
+      APP_SEND_TIMEOUT_MS: '2500',
+      APP_MAX_PIPELINED_REQUESTS: '4',
+    });
+    expect(readServerLimits(reader, 'APP')).toMatchObject({
+      sendTimeoutMs: 2_500,
+      maxPipelinedRequests: 4,
+    });
+    expect(reader.problems).toEqual([]);
   });
 
   it('keeps the request timeout at least the headers timeout when only the latter is raised', () => {

@@ -4,6 +4,10 @@
  * byte at a time, each holding a socket and a file descriptor). Node's defaults are 60 s for the
  * headers, 300 s for the whole request, checked only every 30 s, and no connection cap: a few
  * thousand slow clients exhaust the process's file descriptors and every normal request fails.
+ * And against clients that send requests but do not read the answers: how long written bytes
+ * may wait for them, and how many pipelined requests may wait their turn (the mechanism is
+ * `guardConnections` of @otel-dice/telemetry, used by the apps and the library's Prometheus port;
+ * only the numbers are read here, before the telemetry library is loaded).
  *
  * Read like every other setting (SettingsReader), with a prefix per app: APP_* for dice-api,
  * PLAYER_* for dice-player.
@@ -26,14 +30,25 @@ export interface ServerLimits {
   readonly keepAliveTimeoutMs: number;
   /** Connections beyond this are closed as soon as they are accepted. */
   readonly maxConnections: number;
+  /** A connection whose written response bytes the client does not take for this long is closed. */
+  readonly sendTimeoutMs: number;
+  /** Requests of one connection that may wait behind the one being handled; more close it. */
+  readonly maxPipelinedRequests: number;
 }
 
-/** Slow headers are cut within ~11 s, a slow body within ~26 s (both checked every second). */
+/**
+ * Slow headers are cut within ~11 s, a slow body within ~26 s (both checked every second), a
+ * client that stops reading within ~11 s; 32 pipelined requests leave room for the clients that
+ * pipeline (benchmarks, 16 deep) and keep what one connection can queue small. The send timeout
+ * and the pipelining bound are @otel-dice/telemetry's DEFAULT_CONNECTION_GUARD.
+ */
 export const DEFAULT_SERVER_LIMITS = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 25_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1_000,
+  sendTimeoutMs: 10_000,
+  maxPipelinedRequests: 32,
 } as const;
 
 /** How often Node looks for requests past their headers/request timeout (its default is 30 s). */
@@ -78,16 +93,19 @@ function millis(max: number): (raw: string) => Parsed<number> {
   };
 }
 
-function count(raw: string): Parsed<number> {
-  const n = /^[0-9]+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  return n >= 1 && n <= 1_000_000
-    ? valid(n)
-    : invalid('must be an integer between 1 and 1000000');
+function count(max: number): (raw: string) => Parsed<number> {
+  return (raw) => {
+    const n = /^[0-9]+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+    return n >= 1 && n <= max
+      ? valid(n)
+      : invalid(`must be an integer between 1 and ${max}`);
+  };
 }
 
 /**
  * `<PREFIX>_HEADERS_TIMEOUT_MS`, `_REQUEST_TIMEOUT_MS`, `_KEEP_ALIVE_TIMEOUT_MS`,
- * `_MAX_CONNECTIONS`. The headers timeout cannot exceed the request timeout (Node refuses it).
+ * `_MAX_CONNECTIONS`, `_SEND_TIMEOUT_MS`, `_MAX_PIPELINED_REQUESTS`. The headers timeout cannot
+ * exceed the request timeout (Node refuses it).
  */
 export function readServerLimits(
   reader: SettingsReader,
@@ -122,8 +140,18 @@ export function readServerLimits(
     ),
     maxConnections: reader.read(
       `${prefix}_MAX_CONNECTIONS`,
-      count,
+      count(1_000_000),
       maxConnectionsFor(fdSoftLimit),
+    ),
+    sendTimeoutMs: reader.read(
+      `${prefix}_SEND_TIMEOUT_MS`,
+      millis(hour),
+      DEFAULT_SERVER_LIMITS.sendTimeoutMs,
+    ),
+    maxPipelinedRequests: reader.read(
+      `${prefix}_MAX_PIPELINED_REQUESTS`,
+      count(10_000),
+      DEFAULT_SERVER_LIMITS.maxPipelinedRequests,
     ),
   };
 }

@@ -33,6 +33,16 @@ describe('SettingsReader', () => {
     ]);
   });
 
+  it('echoes a value with the credentials of anything URL-shaped in it masked', () => {
+    const reader = new SettingsReader({
+      APP_PORT: 'http://admin:p@ss/w0rd@10.0.0.1:5000/?token=t0k3n',
+    });
+    reader.read('APP_PORT', parsePort, 5000);
+    expect(reader.problems[0].message).toBe(
+      'APP_PORT must be an integer between 1 and 65535, got "http://***@10.0.0.1:5000/?token=***"',
+    );
+  });
+
   it('rejects set-but-blank values with the parser’s own expectation', () => {
     const reader = new SettingsReader({ APP_SERVICE_NAME: '' });
     reader.read('APP_SERVICE_NAME', parseText('service name'), 'dice-api');

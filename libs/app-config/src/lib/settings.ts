@@ -6,7 +6,12 @@
  * mistake and is reported, because an empty value in a compose file or manifest is almost never
  * intended. (The OTEL_* variables follow the OpenTelemetry specification instead, where empty
  * means unset; @otel-dice/telemetry reads those.)
+ *
+ * A value echoed in a problem goes through the telemetry library's redaction first (credentials
+ * in anything URL-shaped are masked), whatever the variable: a URL with a password pasted into
+ * the wrong variable is not printed either.
  */
+import { redactValue } from '@otel-dice/telemetry/redact';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,7 +28,7 @@ export const invalid = (expected: string): Parsed<never> => ({
 
 export interface ConfigProblem {
   readonly variable: string;
-  /** The raw value as set. */
+  /** The raw value as set (never printed: `message` holds it redacted). */
   readonly value: string;
   /** `APP_PORT must be an integer between 1 and 65535, got "abc"` */
   readonly message: string;
@@ -51,7 +56,7 @@ export class SettingsReader {
     this.found.push({
       variable,
       value: raw,
-      message: `${variable} ${parsed.expected}, got ${JSON.stringify(raw)}`,
+      message: `${variable} ${parsed.expected}, got ${JSON.stringify(redactValue(raw))}`,
     });
     return fallback;
   }

@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
+  addProjectConfiguration,
   logger,
   readJson,
   readProjectConfiguration,
@@ -30,15 +31,17 @@ const LIBRARY_VERSION = (
   ) as { version: string }
 ).version;
 
-type Framework = 'express' | 'none';
+type Framework = 'express' | 'fastify' | 'koa' | 'none';
 
 async function createNodeApp(
   tree: Tree,
   framework: Framework,
   name = 'shop',
+  projectName?: string,
 ): Promise<void> {
   await applicationGenerator(tree, {
     directory: `apps/${name}`,
+    ...(projectName ? { name: projectName } : {}),
     framework,
     bundler: 'esbuild',
     unitTestRunner: 'none',
@@ -272,14 +275,28 @@ describe('setup generator', () => {
   });
 
   describe('refuses instead of overwriting', () => {
-    it('when app.ts already exists, naming the option to use', async () => {
+    it('when app.ts and server.ts already exist, naming the option to use', async () => {
       const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
       await createNodeApp(tree, 'express');
       tree.write('apps/shop/src/app.ts', 'export const mine = 1;\n');
+      tree.write('apps/shop/src/server.ts', 'export const mine = 2;\n');
       await expect(
         setupGenerator(tree, { project: 'shop', skipFormat: true }),
       ).rejects.toThrow(
         'apps/shop/src/app.ts already exists, so the current entry apps/shop/src/main.ts cannot move there. Pass --appFile=<name>',
+      );
+      expect(read(tree, 'apps/shop/src/app.ts')).toBe(
+        'export const mine = 1;\n',
+      );
+    });
+
+    it('moves the entry to server.ts when app.ts is taken', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
+      tree.write('apps/shop/src/app.ts', 'export const mine = 1;\n');
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+      expect(read(tree, 'apps/shop/src/main.ts')).toContain(
+        "require('./server.js')",
       );
       expect(read(tree, 'apps/shop/src/app.ts')).toBe(
         'export const mine = 1;\n',
@@ -292,13 +309,13 @@ describe('setup generator', () => {
       tree.write('apps/shop/src/app.ts', 'export const mine = 1;\n');
       await setupGenerator(tree, {
         project: 'shop',
-        appFile: 'server',
+        appFile: 'web',
         skipFormat: true,
       });
       expect(read(tree, 'apps/shop/src/main.ts')).toContain(
-        "require('./server.js')",
+        "require('./web.js')",
       );
-      expect(read(tree, 'apps/shop/src/server.ts')).toContain(
+      expect(read(tree, 'apps/shop/src/web.ts')).toContain(
         "app.get('/metrics'",
       );
     });
@@ -314,11 +331,30 @@ describe('setup generator', () => {
       );
     });
 
-    it('for an unknown project', async () => {
+    it('for an unknown project, listing the applications', async () => {
       const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express');
       await expect(
         setupGenerator(tree, { project: 'nope', skipFormat: true }),
-      ).rejects.toThrow(/nope/);
+      ).rejects.toThrow(
+        'Cannot find project "nope" (by name, directory or short name). Applications in this workspace: shop (apps/shop).',
+      );
+    });
+
+    it('for a framework it cannot wire, in one line, changing nothing', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'none');
+      tree.write(
+        'apps/shop/src/main.ts',
+        "import Hapi from '@hapi/hapi';\n\nconst server = Hapi.server({ port: 3000 });\nvoid server.start();\n",
+      );
+      const before = snapshot(tree);
+      await expect(
+        setupGenerator(tree, { project: 'shop', skipFormat: true }),
+      ).rejects.toThrow(
+        /^shop runs on hapi, which the setup generator cannot wire \(it wires Express, Fastify, Koa, NestJS on Express and plain Node apps\); nothing was changed\.$/,
+      );
+      expect(snapshot(tree)).toEqual(before);
     });
   });
 
@@ -400,6 +436,209 @@ describe('setup generator', () => {
     });
   });
 
+  describe('finds the project the way a user names it', () => {
+    let tree: Tree;
+
+    beforeEach(async () => {
+      // What Nx 23 does in a TS-solution workspace: the project is named after its package.
+      tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'express', 'shop', '@acme/shop');
+    });
+
+    it.each(['@acme/shop', 'apps/shop', './apps/shop/', 'shop'])(
+      'as %s',
+      async (requested) => {
+        await setupGenerator(tree, { project: requested, skipFormat: true });
+        expect(read(tree, 'apps/shop/src/main.ts')).toContain(
+          "require('./app.js')",
+        );
+        // The service is named after the project, without its npm scope.
+        expect(read(tree, 'apps/shop/src/telemetry.ts')).toContain(
+          "runService({ name: 'shop' })",
+        );
+      },
+    );
+
+    it('and not when the short name is ambiguous', async () => {
+      await createNodeApp(tree, 'express', 'other/shop', '@other/shop');
+      await expect(
+        setupGenerator(tree, { project: 'shop', skipFormat: true }),
+      ).rejects.toThrow(
+        '"shop" names more than one project: @acme/shop (apps/shop), @other/shop (apps/other/shop). Pass one of these names.',
+      );
+    });
+  });
+
+  describe('on a Fastify app (the Nx template, bundle: false)', () => {
+    let tree: Tree;
+    let install: unknown;
+
+    beforeEach(async () => {
+      tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'fastify');
+      writeJson(tree, 'apps/shop/package.json', {
+        name: '@acme/shop',
+        dependencies: { fastify: '~5.2.1', '@fastify/autoload': '~6.0.3' },
+      });
+      install = await setupGenerator(tree, {
+        project: 'shop',
+        skipFormat: true,
+      });
+    });
+
+    it("moves the entry to server.ts (src/app/ is the template's) and wires the route, the instrumentation and shutdown", () => {
+      expect(read(tree, 'apps/shop/src/main.ts')).toContain(
+        "require('./server.js')",
+      );
+      const server = read(tree, 'apps/shop/src/server.ts');
+      expect(server).toContain("import './instrumentation.js';");
+      expect(server).toContain("server.get('/metrics', (request, reply) => {");
+      expect(server).toContain('onShutdown(() => server.close());');
+      expect(server).toContain("import { app } from './app/app';");
+      const instrumentation = read(tree, 'apps/shop/src/instrumentation.ts');
+      expect(instrumentation).toContain('new FastifyOtelInstrumentation({');
+      expect(readJson(tree, 'apps/shop/package.json').dependencies).toEqual({
+        '@fastify/autoload': '~6.0.3',
+        '@fastify/otel': '^0.21.2',
+        '@otel-dice/telemetry': `^${LIBRARY_VERSION}`,
+        fastify: '~5.2.1',
+      });
+      expect(read(tree, 'apps/shop/README.md')).toContain(
+        "`instrumentation.ts` creates `@fastify/otel`'s instrumentation",
+      );
+    });
+
+    it('prints what it changes, and installs the new dependencies afterwards', () => {
+      expect(infos).toEqual([
+        'Telemetry for shop (apps/shop) (Fastify, CommonJS, not bundled):',
+        `  - package.json: @otel-dice/telemetry@^${LIBRARY_VERSION}, @fastify/otel@^0.21.2 (installed when the run is over)`,
+        '  - src/main.ts moves to src/server.ts; the new main.ts starts telemetry first, then loads it',
+        '  - src/telemetry.ts: runService() for service shop',
+        '  - src/shutdown.ts: on SIGTERM/SIGINT: close the server, flush telemetry, exit 0',
+        '  - src/instrumentation.ts: @fastify/otel, which names the server spans after the Fastify routes',
+        '  - src/server.ts: imports ./instrumentation.js before it creates its Fastify instance',
+        '  - src/server.ts: GET /metrics, and the server closed on SIGTERM/SIGINT before telemetry flushes',
+        '  - README.md: a Telemetry section (files, /metrics, variables)',
+      ]);
+      expect(typeof install).toBe('function');
+      // Not bundled: @fastify/autoload finds its plugin files, nothing to warn about.
+      expect(warnings).toEqual([]);
+    });
+
+    it('changes nothing when run a second time, and says so', async () => {
+      const before = snapshot(tree);
+      infos.length = 0;
+      const again = await setupGenerator(tree, {
+        project: 'shop',
+        skipFormat: true,
+      });
+      expect(snapshot(tree)).toEqual(before);
+      expect(again).toBeUndefined();
+      expect(infos).toEqual([
+        'shop (apps/shop) is already set up: nothing to change.',
+      ]);
+    });
+
+    it('warns that a bundled Nx Fastify app cannot find its plugins, with or without telemetry', async () => {
+      const bundled = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(bundled, 'fastify');
+      useBundle(bundled, 'shop');
+      writeJson(bundled, 'apps/shop/package.json', {
+        name: '@acme/shop',
+        dependencies: { fastify: '~5.2.1', '@fastify/autoload': '~6.0.3' },
+      });
+      await setupGenerator(bundled, { project: 'shop', skipFormat: true });
+      expect(warnings.join('\n')).toContain('ENOENT on dist/plugins');
+    });
+  });
+
+  describe('on an ES module Fastify app', () => {
+    it('imports the instrumentation and serves /metrics from the library in the entry it keeps', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'fastify');
+      writeJson(tree, 'apps/shop/package.json', {
+        name: '@acme/shop',
+        type: 'module',
+        dependencies: { fastify: '~5.2.1' },
+      });
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+      const main = read(tree, 'apps/shop/src/main.ts');
+      expect(main).toContain("import './instrumentation.js';");
+      expect(main).toContain(
+        "import { metricsHandler } from '@otel-dice/telemetry';",
+      );
+      expect(main).toContain('  metricsHandler(request.raw, reply.raw);');
+      expect(main).toContain(
+        "for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close());",
+      );
+      expect(tree.exists('apps/shop/src/server.ts')).toBe(false);
+      expect(tree.exists('apps/shop/src/instrumentation.ts')).toBe(true);
+    });
+  });
+
+  describe('on a Koa app (the Nx template)', () => {
+    it('serves /metrics ahead of the other middleware, closes the server, and says how Koa routes get named', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      await createNodeApp(tree, 'koa');
+      await setupGenerator(tree, { project: 'shop', skipFormat: true });
+      const app = read(tree, 'apps/shop/src/app.ts');
+      expect(app).toContain("if (ctx.path === '/metrics') {");
+      expect(app).toContain('const server = app.listen(port, host, () => {');
+      expect(tree.exists('apps/shop/src/instrumentation.ts')).toBe(false);
+      expect(warnings.join('\n')).toContain(
+        'add koa to OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+      );
+    });
+  });
+
+  describe('on a Nest app (the shape @nx/nest 23 writes: webpack build inferred from webpack.config.js)', () => {
+    it('moves the entry to server.ts, serves /metrics on the HTTP adapter, and reads the version from the bundle', async () => {
+      const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+      addProjectConfiguration(tree, 'api', {
+        root: 'apps/api',
+        sourceRoot: 'apps/api/src',
+        projectType: 'application',
+        targets: {},
+      });
+      tree.write(
+        'apps/api/webpack.config.js',
+        "const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');\nmodule.exports = { plugins: [new NxAppWebpackPlugin({ target: 'node', compiler: 'tsc', main: './src/main.ts' })] };\n",
+      );
+      writeJson(tree, 'apps/api/package.json', {
+        name: '@acme/api',
+        version: '0.0.1',
+        dependencies: {
+          '@nestjs/core': '^11.0.0',
+          '@nestjs/platform-express': '^11.0.0',
+        },
+      });
+      tree.write(
+        'apps/api/src/main.ts',
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app/app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\n\nbootstrap();\n",
+      );
+      tree.write(
+        'apps/api/src/app/app.module.ts',
+        'export class AppModule {}\n',
+      );
+
+      await setupGenerator(tree, { project: 'api', skipFormat: true });
+
+      expect(read(tree, 'apps/api/src/main.ts')).toContain(
+        "require('./server.js')",
+      );
+      expect(read(tree, 'apps/api/src/server.ts')).toContain(
+        "  app.getHttpAdapter().get('/metrics', (req, res) => telemetry.metricsHandler(req, res));\n",
+      );
+      expect(read(tree, 'apps/api/src/telemetry.ts')).toContain(
+        "require('../package.json')",
+      );
+      expect(infos[0]).toBe(
+        'Telemetry for api (apps/api) (NestJS on Express, CommonJS, bundled):',
+      );
+      expect(warnings).toEqual([]);
+    });
+  });
+
   describe('dry run', () => {
     let root: string;
 
@@ -454,6 +693,10 @@ describe('setup generator', () => {
         'UPDATE apps/shop/src/main.ts',
       ]);
       expect(diskState(root)).toEqual(before);
+      // What it will change, in words, before Nx lists the files.
+      expect(infos).toContain(
+        '  - src/main.ts moves to src/app.ts; the new main.ts starts telemetry first, then loads it',
+      );
     });
   });
 });

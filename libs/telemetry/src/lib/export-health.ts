@@ -11,7 +11,7 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { redactText, redactUrl } from './config/redact.js';
+import { knownSecrets, redactText, redactUrl } from './config/redact.js';
 import type { BatchExporter, EncodedBatch } from './tracer/batch-processor.js';
 
 /**
@@ -82,6 +82,8 @@ class ExportHealth<T> {
   private readonly probeIntervalMs: number;
   private readonly now: () => number;
   private readonly endpoint: string;
+  /** The endpoint's own credentials, masked wherever an exporter's message quotes them. */
+  private readonly secrets: readonly string[];
 
   constructor(
     endpoint: string,
@@ -91,6 +93,7 @@ class ExportHealth<T> {
     options: ExportHealthOptions,
   ) {
     this.endpoint = redactUrl(endpoint);
+    this.secrets = knownSecrets({ endpoint });
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
   }
@@ -146,7 +149,10 @@ class ExportHealth<T> {
       this.stats.down = true;
       this.stats.outages += 1;
       this.failedThisOutage = 0;
-      const reason = redactText(result.error?.message ?? 'unknown error');
+      const reason = redactText(
+        result.error?.message ?? 'unknown error',
+        this.secrets,
+      );
       this.reporter.warn(
         `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected`,
       );

@@ -8,10 +8,15 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   clientAddress,
   DEFAULT_REDACTED_QUERY_PARAMS,
+  forwardedHost,
+  isSensitiveName,
+  lastForwardedValue,
+  nameWords,
   proxyMatcher,
   redactQuery,
   sensitiveNames,
   UntrustedExtractPropagator,
+  validPort,
 } from './http-edge.js';
 
 describe('redactQuery', () => {
@@ -28,6 +33,17 @@ describe('redactQuery', () => {
     );
   });
 
+  it('redacts by part and by word, not only whole names (issue 20)', () => {
+    expect(
+      redactQuery(
+        'rolls=2&myPassword=hunter2&otp=123456&pageToken=t&x-api-key=k&email=a',
+        sensitive,
+      ),
+    ).toBe(
+      'rolls=2&myPassword=REDACTED&otp=REDACTED&pageToken=REDACTED&x-api-key=REDACTED&email=a',
+    );
+  });
+
   it('keeps the rest as sent, and follows an extended list', () => {
     expect(redactQuery('rolls=3&colour=red', sensitive)).toBe(
       'rolls=3&colour=red',
@@ -39,6 +55,139 @@ describe('redactQuery', () => {
       ),
     ).toBe('tenant=REDACTED&rolls=1');
     expect(redactQuery('token', sensitive)).toBe('token=REDACTED');
+  });
+});
+
+describe('the sensitive-name rule', () => {
+  it.each([
+    // issue 20: whole-name matching let these through
+    'myPassword',
+    'otp',
+    // a sensitive part anywhere, whatever the case and separators
+    'new_passwd',
+    'user-pwd',
+    'PASSPHRASE',
+    'client_secret',
+    'X-Amz-Security-Token',
+    'pageToken',
+    'x-api-key',
+    'AWSAccessKeyId',
+    'private.key',
+    'X-Goog-Signature',
+    'X-Amz-Credential',
+    'oauth_verifier',
+    'authorization',
+    'JSESSIONID',
+    'cookie',
+    'bearer',
+    'jwt',
+    'otp_attempt',
+    'totp',
+    // a sensitive word
+    'key',
+    'api_key',
+    'apiKey',
+    'sig',
+    'X-Sig',
+    'pass',
+    'pin',
+    'code',
+    'auth_code',
+    'sid',
+    'hmac',
+    'mfa',
+    'ssn',
+    'cvv',
+  ])('%s is sensitive', (name) => {
+    expect(isSensitiveName(name)).toBe(true);
+  });
+
+  it.each([
+    'rolls',
+    'colour',
+    'page',
+    'q',
+    'sort',
+    'limit',
+    'monkey',
+    'keyboard',
+    'passenger',
+    'compass',
+    'signal',
+    'codec',
+    'spinner',
+    'email',
+  ])('%s is not', (name) => {
+    expect(isSensitiveName(name)).toBe(false);
+  });
+
+  it('splits words at separators and case changes', () => {
+    expect(nameWords('myAPIKey_v2')).toEqual(['my', 'api', 'key', 'v2']);
+    expect(nameWords('X-Amz-Signature')).toEqual(['x', 'amz', 'signature']);
+  });
+
+  it('adds configured names, matched as a whole name or a word of one', () => {
+    const sensitive = sensitiveNames(['email', 'x-tenant']);
+    for (const name of ['email', 'user_email', 'emailAddress', 'X_Tenant'])
+      expect([name, sensitive(name)]).toEqual([name, true]);
+    expect(sensitive('tenant')).toBe(false);
+    expect(sensitive('emails')).toBe(false);
+    expect(sensitive('token')).toBe(true);
+  });
+
+  it('covers every name of the exact-match list', () => {
+    for (const name of DEFAULT_REDACTED_QUERY_PARAMS)
+      expect([name, isSensitiveName(name)]).toEqual([name, true]);
+  });
+});
+
+describe('forwarding headers for the server', () => {
+  const trusted = proxyMatcher(['10.0.0.0/8']);
+
+  it('forwardedHost walks from the right past trusted proxies', () => {
+    const elements = [
+      { for: '198.51.100.7', host: 'forged.example' },
+      { for: '203.0.113.9:4711', host: 'edge.example', proto: 'https' },
+      { for: '10.0.0.2', host: 'inner.example' },
+    ];
+    expect(forwardedHost(elements, trusted)).toEqual({
+      host: 'edge.example',
+      proto: 'https',
+    });
+    // every hop a trusted proxy: the leftmost element is the best there is
+    expect(
+      forwardedHost(
+        [{ for: '10.0.0.3', host: 'a' }, { for: '10.0.0.2' }],
+        trusted,
+      ),
+    ).toEqual({ host: 'a', proto: undefined });
+    // `for` hidden or garbage: that element is the edge; without a host it states none
+    expect(forwardedHost([{ for: '_hidden' }], trusted)).toBeUndefined();
+    expect(forwardedHost([], trusted)).toBeUndefined();
+  });
+
+  it('lastForwardedValue takes the value the nearest proxy appended', () => {
+    expect(lastForwardedValue('evil.example, dice.example')).toBe(
+      'dice.example',
+    );
+    expect(lastForwardedValue(['a', 'b, c'])).toBe('c');
+    expect(lastForwardedValue(' , ')).toBeUndefined();
+    expect(lastForwardedValue(undefined)).toBeUndefined();
+  });
+
+  it.each([
+    ['443', 443],
+    ['1', 1],
+    ['65535', 65535],
+    ['0', undefined],
+    ['65536', undefined],
+    ['notaport', undefined],
+    ['', undefined],
+    [' 80', undefined],
+    ['0x50', undefined],
+    [undefined, undefined],
+  ])('validPort(%j) is %j', (port, expected) => {
+    expect(validPort(port)).toBe(expected);
   });
 });
 

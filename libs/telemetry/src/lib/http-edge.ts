@@ -1,7 +1,7 @@
 /**
  * What an HTTP server span may believe and record about a request from outside: which query
- * values are secrets, who the client is behind proxies, and whether the caller's trace context
- * is trusted. Pure functions plus the propagator wrapper; wired into the HTTP instrumentation's
+ * values are secrets, who the client is and which host it asked for behind proxies, and whether
+ * the caller's trace context is trusted. Pure functions plus the propagator wrapper; wired into the HTTP instrumentation's
  * hooks in instrumentations.ts.
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
@@ -19,9 +19,10 @@ import {
 export const REDACTED = 'REDACTED';
 
 /**
- * Query parameters whose values are redacted by default: the HTTP instrumentation's own list
- * (AWS, Google Cloud signed URLs) plus common credential names. Matched case-insensitively,
- * ignoring `-` and `_` (`API-Key`, `api_key` and `apikey` are one name).
+ * Query parameters named for exact matching where only exact names can be given: the upstream HTTP
+ * instrumentation's own list (AWS, Google Cloud signed URLs) plus common credential names, used
+ * for outgoing requests (which the upstream instrumentation redacts by exact name). Server spans
+ * apply the broader rule of `isSensitiveName`, which covers every one of these.
  */
 export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
   'sig',
@@ -52,16 +53,92 @@ export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
   'credentials',
 ];
 
+/**
+ * A name holding one of these anywhere is sensitive. Compared on the name's letters and digits,
+ * lower-cased, so case and separators do not matter: `myPassword`, `new-passwd`, `X-Amz-Security-
+ * Token`, `client_secret`, `AWSAccessKeyId`, `oauth_verifier`, `otp_attempt` all match. Errs
+ * towards hiding (`author` matches `auth`): a redacted harmless value costs less than a leaked
+ * credential.
+ */
+export const SENSITIVE_NAME_PARTS: readonly string[] = [
+  'passw',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'accesskey',
+  'privatekey',
+  'signature',
+  'credential',
+  'auth',
+  'session',
+  'cookie',
+  'bearer',
+  'jwt',
+  'otp',
+];
+
+/**
+ * Too short to look for inside other words (`key` is in `monkey`): sensitive as a whole word of
+ * the name, words being split at separators and at lower-to-upper case changes (`key`, `api_key`,
+ * `apiKey`, `sig`, `X-Sig`, `pin`, `otp`, `pass`, `code`, `auth_code`).
+ */
+export const SENSITIVE_NAME_WORDS: readonly string[] = [
+  'key',
+  'sig',
+  'pass',
+  'pw',
+  'pin',
+  'code',
+  'sid',
+  'hmac',
+  'mfa',
+  'ssn',
+  'cvv',
+  'cvc',
+];
+
+const PARTS = new RegExp(SENSITIVE_NAME_PARTS.join('|'));
+const WORDS = new Set(SENSITIVE_NAME_WORDS);
+
+/** `X-Amz-Security-Token` → `xamzsecuritytoken`. */
 function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_]/g, '');
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-/** A matcher for the given names (see DEFAULT_REDACTED_QUERY_PARAMS for the matching rule). */
+/** `myAPIKey_v2` → `my`, `api`, `key`, `v2`. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+function matches(name: string, extra: ReadonlySet<string>): boolean {
+  const normalized = normalizeName(name);
+  if (PARTS.test(normalized) || extra.has(normalized)) return true;
+  return nameWords(name).some((word) => WORDS.has(word) || extra.has(word));
+}
+
+/** The built-in rule: a sensitive part anywhere in the name, or a sensitive word of it. */
+export function isSensitiveName(name: string): boolean {
+  return matches(name, NO_NAMES);
+}
+
+/**
+ * A matcher: the built-in rule (isSensitiveName), or a name that is — or has a word that is — one
+ * of `names` (compared like the parts: `tenant` matches `tenant`, `Tenant-Id` and `x_tenant`).
+ */
 export function sensitiveNames(
   names: readonly string[],
 ): (name: string) => boolean {
-  const set = new Set(names.map(normalizeName));
-  return (name) => set.has(normalizeName(name));
+  const extra = new Set(names.map(normalizeName));
+  return (name) => matches(name, extra);
 }
 
 /**
@@ -108,6 +185,59 @@ export function clientAddress(
     if (!isTrusted(hop)) return hop;
   }
   return hops.length > 0 ? stripPort(hops[0]) : peer;
+}
+
+/** A `Forwarded` element, as forwarded-parse gives it. */
+export interface ForwardedElement {
+  readonly for?: string;
+  readonly host?: string;
+  readonly proto?: string;
+}
+
+/**
+ * The host (and proto) the outermost trusted proxy states in RFC 7239 `Forwarded`, read only
+ * when the peer is a trusted proxy. Each element is appended by the proxy that received the
+ * request from its `for`, so — as X-Forwarded-For — the elements are walked from the right past
+ * those whose `for` is itself a trusted proxy; the one reached was written by the proxy that
+ * faced the client. Elements further left came from the client and are not read. Undefined when
+ * that element names no host.
+ */
+export function forwardedHost(
+  elements: readonly ForwardedElement[],
+  isTrusted: (address: string) => boolean,
+): { host: string; proto?: string } | undefined {
+  for (let i = elements.length - 1; i >= 0; i--) {
+    const element = elements[i];
+    const from = element.for === undefined ? '' : stripPort(element.for);
+    const viaProxy = (isIPv4(from) || isIPv6(from)) && isTrusted(from);
+    if (viaProxy && i > 0) continue;
+    return element.host
+      ? { host: element.host, proto: element.proto }
+      : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The value a trusted proxy set in a list-valued forwarding header (X-Forwarded-Host,
+ * X-Forwarded-Proto): the last non-empty one. A proxy that appends puts its value last, after
+ * whatever the client sent; one that overwrites leaves only its own.
+ */
+export function lastForwardedValue(
+  header: string | string[] | undefined,
+): string | undefined {
+  const values = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean);
+  return values[values.length - 1];
+}
+
+/** `8080` → 8080; anything but 1–65535 in decimal digits → undefined (never NaN). */
+export function validPort(port: string | undefined): number | undefined {
+  if (port === undefined || !/^[0-9]{1,5}$/.test(port)) return undefined;
+  const n = Number(port);
+  return n >= 1 && n <= 65535 ? n : undefined;
 }
 
 function stripPort(hop: string): string {

@@ -104,7 +104,9 @@ describe('parseHostHeader / serverAddress', () => {
     expect(parseHostHeader(header, proto)).toEqual(expected);
   });
 
-  it('prefers Forwarded, then X-Forwarded-Host, then Host', () => {
+  const proxies = proxyMatcher(['10.0.0.0/8']);
+
+  it('from a trusted proxy, prefers Forwarded, then X-Forwarded-Host, then Host', () => {
     expect(
       serverAddress(
         {
@@ -113,8 +115,9 @@ describe('parseHostHeader / serverAddress', () => {
           host: 'c.example',
         },
         'http',
+        proxies,
       ),
-    ).toEqual({ host: 'a.example', port: '443' });
+    ).toEqual({ host: 'a.example', port: 443 });
     expect(
       serverAddress(
         {
@@ -123,14 +126,79 @@ describe('parseHostHeader / serverAddress', () => {
           host: 'c.example',
         },
         'http',
+        proxies,
       ),
-    ).toEqual({ host: 'b.example', port: '443' });
-    expect(serverAddress({ host: 'c.example' }, 'http')).toEqual({
+    ).toEqual({ host: 'b.example', port: 443 });
+    expect(serverAddress({ host: 'c.example' }, 'http', proxies)).toEqual({
       host: 'c.example',
-      port: '80',
+      port: 80,
     });
-    expect(serverAddress({ forwarded: 'garbage;;=' }, 'http')).toBeUndefined();
-    expect(serverAddress({}, 'http')).toBeUndefined();
+    expect(
+      serverAddress({ forwarded: 'garbage;;=' }, 'http', proxies),
+    ).toBeUndefined();
+    expect(serverAddress({}, 'http', proxies)).toBeUndefined();
+  });
+
+  it('from any other peer, reads Host only (issue 20)', () => {
+    const headers = {
+      forwarded: 'for=1.2.3.4;host=evil.example;proto=https',
+      'x-forwarded-host': 'evil.example:666',
+      host: 'c.example:8080',
+    };
+    expect(serverAddress(headers, 'http')).toEqual({
+      host: 'c.example',
+      port: 8080,
+    });
+  });
+
+  it('reads what the outermost trusted proxy wrote, not what the client sent ahead of it', () => {
+    // the client sent its own Forwarded / X-Forwarded-Host; the proxies appended theirs
+    expect(
+      serverAddress(
+        {
+          forwarded:
+            'for=198.51.100.7;host=evil.example, for=203.0.113.9;host=dice.example;proto=https, for=10.0.0.2;host="internal:8080"',
+          host: 'x',
+        },
+        'http',
+        proxies,
+      ),
+    ).toEqual({ host: 'dice.example', port: 443 });
+    expect(
+      serverAddress(
+        {
+          'x-forwarded-host': 'evil.example, dice.example',
+          'x-forwarded-proto': 'http, https',
+          host: 'x',
+        },
+        'http',
+        proxies,
+      ),
+    ).toEqual({ host: 'dice.example', port: 443 });
+    // an empty X-Forwarded-Host states nothing: Host
+    expect(
+      serverAddress(
+        { 'x-forwarded-host': '', host: 'c.example' },
+        'http',
+        proxies,
+      ),
+    ).toEqual({ host: 'c.example', port: 80 });
+  });
+
+  it.each([
+    ['evil.example:notaport'],
+    ['evil.example:0'],
+    ['evil.example:65536'],
+    ['evil.example:'],
+    ['evil.example:+80'],
+    ['evil.example:8e1'],
+  ])('leaves out the port of %j, never NaN', (value) => {
+    expect(
+      serverAddress({ 'x-forwarded-host': value, host: 'c' }, 'http', proxies),
+    ).toEqual({ host: 'evil.example' });
+    expect(serverAddress({ host: value }, 'http')).toEqual({
+      host: 'evil.example',
+    });
   });
 });
 
@@ -178,6 +246,29 @@ describe('serverSpanAttributes', () => {
         edge,
       )['client.address'],
     ).toBe('198.51.100.1');
+  });
+
+  it('believes forwarding headers for server.address/server.port only from a trusted proxy', () => {
+    const headers = {
+      host: 'dice.internal:5000',
+      'x-forwarded-host': 'evil.example:notaport',
+    };
+    const direct = serverSpanAttributes(
+      request({ headers, peer: '192.0.2.7' }),
+      'http',
+      edge,
+    );
+    expect([direct['server.address'], direct['server.port']]).toEqual([
+      'dice.internal',
+      5000,
+    ]);
+    const proxied = serverSpanAttributes(
+      request({ headers, peer: '10.1.2.3' }),
+      'http',
+      edge,
+    );
+    expect(proxied['server.address']).toBe('evil.example');
+    expect('server.port' in proxied).toBe(false);
   });
 
   it('names unknown methods _OTHER and keeps the original', () => {

@@ -2,7 +2,8 @@
  * What an HTTP server span and the `http.server.request.duration` histogram say about a request:
  * the stable HTTP semantic conventions exactly as `@opentelemetry/instrumentation-http` 0.300
  * writes them (span name, attributes, status, `error.type`), with this library's edge rules on
- * top (query values redacted, `client.address` from X-Forwarded-For only behind a trusted proxy;
+ * top (query values redacted; `client.address` from X-Forwarded-For and `server.address`/
+ * `server.port` from the forwarding headers only behind a trusted proxy, invalid ports left out;
  * see http-edge.ts). Pure functions over the request's fields, used by http-server.ts; the
  * conformance suite (apps/dice-api-e2e/src/conformance.e2e.ts) checks the result against
  * the upstream instrumentation request by request.
@@ -30,7 +31,13 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import { clientAddress, redactQuery } from './http-edge.js';
+import {
+  clientAddress,
+  forwardedHost,
+  lastForwardedValue,
+  redactQuery,
+  validPort,
+} from './http-edge.js';
 
 /** `url.scheme`: which module's server received the request. */
 export type HttpScheme = 'http' | 'https';
@@ -39,7 +46,7 @@ export type HttpScheme = 'http' | 'https';
 export interface EdgeRules {
   /** Query parameter names whose values are replaced by REDACTED. */
   readonly isSensitive: (name: string) => boolean;
-  /** Peers whose X-Forwarded-For is believed for `client.address`. */
+  /** Peers whose forwarding headers are believed (`client.address`, `server.*`). */
   readonly isTrustedProxy: (address: string) => boolean;
 }
 
@@ -148,37 +155,54 @@ function firstOf(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * `server.address`/`server.port`: the first `Forwarded` host, else `X-Forwarded-Host` (with
- * `X-Forwarded-Proto`), else `Host` — the order of the semantic conventions (1.27) and of the
- * upstream instrumentation.
+ * `server.address`/`server.port`. The order of the semantic conventions (1.27) and of the upstream
+ * instrumentation — `Forwarded` host, else `X-Forwarded-Host` (with `X-Forwarded-Proto`), else
+ * `Host` — but the forwarding headers only when the peer is a trusted proxy: `isTrustedProxy` is
+ * given exactly then (see http-edge.ts for which of their values are read). From any other peer
+ * only `Host` counts: anyone can send forwarding headers. A port that is not 1–65535 is left
+ * out; the scheme's default port applies when none is given.
  */
 export function serverAddress(
   headers: IncomingHttpHeaders,
   scheme: HttpScheme,
+  isTrustedProxy?: (address: string) => boolean,
+): { host: string; port?: number } | undefined {
+  const found = isTrustedProxy
+    ? forwardedServer(headers, isTrustedProxy)
+    : undefined;
+  const host = headers['host'];
+  const parsed =
+    found ??
+    (typeof host === 'string' && host.length > 0
+      ? parseHostHeader(host, scheme)
+      : undefined);
+  if (parsed === undefined) return undefined;
+  const port = validPort(parsed.port);
+  return port === undefined
+    ? { host: parsed.host }
+    : { host: parsed.host, port };
+}
+
+/** What a trusted proxy says in `Forwarded` or, failing that, `X-Forwarded-Host`. */
+function forwardedServer(
+  headers: IncomingHttpHeaders,
+  isTrustedProxy: (address: string) => boolean,
 ): { host: string; port?: string } | undefined {
   const forwarded = headers['forwarded'];
   if (forwarded) {
-    for (const entry of parseForwarded(forwarded))
-      if (entry.host) return parseHostHeader(entry.host, entry.proto);
+    const stated = forwardedHost(parseForwarded(forwarded), isTrustedProxy);
+    if (stated) return parseHostHeader(stated.host, stated.proto);
   }
-  // Node joins repeated X-Forwarded-* headers into one string; an array (a header object built
-  // by hand) counts by its first non-empty value. An empty string still counts, as upstream.
-  const xForwardedHost = headers['x-forwarded-host'] as
-    | string
-    | string[]
-    | undefined;
-  const forwardedHost = Array.isArray(xForwardedHost)
-    ? xForwardedHost[0] || undefined
-    : xForwardedHost;
-  if (forwardedHost !== undefined)
-    return parseHostHeader(
-      forwardedHost,
-      firstOf(headers['x-forwarded-proto'] as string | string[] | undefined),
-    );
-  const host = headers['host'];
-  if (typeof host === 'string' && host.length > 0)
-    return parseHostHeader(host, scheme);
-  return undefined;
+  const forwardedHostHeader = lastForwardedValue(
+    headers['x-forwarded-host'] as string | string[] | undefined,
+  );
+  if (forwardedHostHeader === undefined) return undefined;
+  return parseHostHeader(
+    forwardedHostHeader,
+    lastForwardedValue(
+      headers['x-forwarded-proto'] as string | string[] | undefined,
+    ),
+  );
 }
 
 /** Path characters the WHATWG URL parser leaves exactly as they are (no dot segments, no `%`). */
@@ -277,8 +301,9 @@ function withoutPort(input: string): string {
 
 /**
  * Every attribute of an HTTP server span known when the request arrives. The edge rules decide
- * `url.query` (sensitive values redacted) and `client.address` (X-Forwarded-For only from a
- * trusted proxy); everything else is the upstream instrumentation's.
+ * `url.query` (sensitive values redacted), `client.address` and `server.address`/`server.port`
+ * (forwarding headers only from a trusted proxy, ports 1–65535 only); everything else is the
+ * upstream instrumentation's.
  */
 export function serverSpanAttributes(
   req: IncomingMessage,
@@ -289,7 +314,13 @@ export function serverSpanAttributes(
   const socket = req.socket as IncomingMessage['socket'] | undefined;
   const peer = socket?.remoteAddress;
   const normalized = normalizeMethod(method);
-  const server = serverAddress(headers, scheme);
+  const server = serverAddress(
+    headers,
+    scheme,
+    peer !== undefined && edge.isTrustedProxy(peer)
+      ? edge.isTrustedProxy
+      : undefined,
+  );
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: normalized,
     [ATTR_URL_SCHEME]: scheme,
@@ -313,8 +344,7 @@ export function serverSpanAttributes(
     clientAddress(peer, headers['x-forwarded-for'], edge.isTrustedProxy) ??
     headerClientAddress(headers, peer);
   if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
-  if (server?.port !== undefined)
-    attributes[ATTR_SERVER_PORT] = Number(server.port);
+  if (server?.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
   if (method !== normalized && method !== undefined)
     attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
   return attributes;

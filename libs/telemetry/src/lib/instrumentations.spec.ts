@@ -3,6 +3,8 @@ import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { resolveTelemetryConfig } from './config/resolve.js';
 import {
   createInstrumentations,
+  httpEdgeHooks,
+  httpRules,
   ignoredExpressLayers,
   isIgnoredRequest,
   requestPath,
@@ -27,6 +29,49 @@ describe('requestPath / isIgnoredRequest', () => {
       false,
     );
     expect(isIgnoredRequest(req('/metrics/extra'), ['/metrics'])).toBe(false);
+  });
+});
+
+describe('httpEdgeHooks (TELEMETRY_HTTP_INSTRUMENTATION=upstream)', () => {
+  const hook = (trustedProxies: string[]) =>
+    httpEdgeHooks(
+      httpRules(
+        resolveTelemetryConfig({
+          env: {
+            TELEMETRY_HTTP_INSTRUMENTATION: 'upstream',
+            TELEMETRY_HTTP_TRUSTED_PROXIES: trustedProxies.join(','),
+          },
+          defaultServiceName: 'svc',
+        }),
+      ),
+    ).startIncomingSpanHook as (
+      req: IncomingMessage,
+    ) => Record<string, unknown>;
+  const req = (peer: string) =>
+    ({
+      url: '/rolldice?rolls=1&myPassword=x&otp=1',
+      headers: {
+        host: 'dice.internal:5000',
+        'x-forwarded-host': 'evil.example:notaport',
+        forwarded: 'host=evil.example',
+      },
+      socket: { remoteAddress: peer },
+    }) as unknown as IncomingMessage;
+
+  it('overrides server.address/server.port with Host for an untrusted peer', () => {
+    expect(hook([])(req('192.0.2.7'))).toMatchObject({
+      'server.address': 'dice.internal',
+      'server.port': 5000,
+      'url.query': 'rolls=1&myPassword=REDACTED&otp=REDACTED',
+    });
+  });
+
+  it('believes a trusted proxy, and removes a port that is not one', () => {
+    const attributes = hook(['10.0.0.0/8'])(req('10.0.0.2'));
+    expect(attributes['server.address']).toBe('evil.example');
+    // present and undefined: it replaces the instrumentation's NaN, and the SDK drops it
+    expect('server.port' in attributes).toBe(true);
+    expect(attributes['server.port']).toBeUndefined();
   });
 });
 

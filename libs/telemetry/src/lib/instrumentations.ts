@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Attributes } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import {
   ExpressInstrumentation,
@@ -8,6 +9,8 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import {
   ATTR_CLIENT_ADDRESS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   ATTR_URL_QUERY,
 } from '@opentelemetry/semantic-conventions';
 import { TelemetryConfigError } from './config/errors.js';
@@ -22,7 +25,7 @@ import {
   type UntrustedExtractPropagator,
 } from './http-edge.js';
 import { HttpServerInstrumentation } from './http-server.js';
-import type { EdgeRules } from './http-server-attributes.js';
+import { serverAddress, type EdgeRules } from './http-server-attributes.js';
 
 /** Scrapes and probes: a span per Prometheus scrape (every second) is noise, not signal. */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = [
@@ -106,10 +109,11 @@ function clientRedactedQueryParams(http: HttpRules): string[] {
 
 /**
  * The upstream HTTP instrumentation's configuration at the edge (TELEMETRY_HTTP_INSTRUMENTATION
- * =upstream): `url.query` with sensitive values
- * redacted (case-insensitively, unlike the instrumentation's own exact-name list),
- * `client.address` from X-Forwarded-For only when the peer is a trusted proxy, and a link to the
- * caller's span context when that context is not continued.
+ * =upstream), the same rules as the lean server spans: `url.query` with sensitive values redacted
+ * (by part and word of the name, unlike the instrumentation's own exact-name list),
+ * `client.address` and `server.address`/`server.port` from forwarding headers only when the peer
+ * is a trusted proxy (ports 1–65535 only, never NaN), and a link to the caller's span context
+ * when that context is not continued.
  */
 export function httpEdgeHooks(
   http: HttpRules,
@@ -121,17 +125,29 @@ export function httpEdgeHooks(
   const { isSensitive, isTrustedProxy: isTrusted } = edgeRules(http);
   return {
     startIncomingSpanHook: (request) => {
-      const attributes: Record<string, string> = {};
+      const attributes: Attributes = {};
       const url = request.url ?? '';
       const q = url.indexOf('?');
       if (q !== -1 && q < url.length - 1)
         attributes[ATTR_URL_QUERY] = redactQuery(url.slice(q + 1), isSensitive);
+      const peer = request.socket?.remoteAddress;
       const client = clientAddress(
-        request.socket?.remoteAddress,
+        peer,
         request.headers['x-forwarded-for'],
         isTrusted,
       );
       if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
+      // Replaces what the instrumentation read from the forwarding headers of any peer (and its
+      // Number() of any port); `undefined` removes the attribute.
+      const server = serverAddress(
+        request.headers,
+        (request.socket as { encrypted?: boolean } | undefined)?.encrypted
+          ? 'https'
+          : 'http',
+        peer !== undefined && isTrusted(peer) ? isTrusted : undefined,
+      );
+      attributes[ATTR_SERVER_ADDRESS] = server?.host;
+      attributes[ATTR_SERVER_PORT] = server?.port;
       return attributes;
     },
     requestHook: untrusted

@@ -26,7 +26,6 @@ import {
   type ExporterModel,
   type TelemetryConfig,
 } from './config/model.js';
-import { resolveTelemetryConfig } from './config/resolve.js';
 import { cpuTimeCallback } from './cpu.js';
 import {
   ExportHealthMetricExporter,
@@ -36,6 +35,13 @@ import {
 import { createMetricExporter } from './exporters.js';
 import { registerMetrics } from './globals.js';
 import { globMatcher, globSource } from './glob.js';
+import { PrometheusScrape } from './prometheus-scrape.js';
+import {
+  prometheusServerLimits,
+  startPrometheusServer,
+  type PrometheusServer,
+} from './prometheus-server.js';
+import { standalone, stderrReporter } from './reporter.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -83,11 +89,6 @@ export interface MetricsInternals {
   /** Extra readers besides the configured ones (the testing entry's on-demand reader). */
   readonly readers?: readonly ReaderFactory[];
 }
-
-const warnOnStderr: TelemetryLogger = {
-  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
-  info: (message) => process.stderr.write(`[otel] ${message}\n`),
-};
 
 type ReaderModel = NonNullable<
   ConfigurationModel['meter_provider']
@@ -250,19 +251,21 @@ export function viewOptions(view: ViewModel): ViewOptions {
  * `request_counter` and `system.cpu.time` instruments.
  */
 export function initMetrics(options: MetricsOptions = {}): Metrics {
-  return buildMetrics(options);
+  return buildMetrics(standalone(options));
 }
 
 export function buildMetrics(
-  options: MetricsOptions,
+  options: MetricsOptions & { readonly config: TelemetryConfig },
   internals: MetricsInternals = {},
 ): Metrics {
-  const config =
-    options.config ?? resolveTelemetryConfig({ defaultServiceName: '' });
-  const reporter = options.logger ?? warnOnStderr;
+  const { config } = options;
+  const reporter = options.logger ?? stderrReporter;
   const pem = internals.pem ?? readPemFiles(config);
-  const onAppPort = settingsOf(config).prometheus_on_app_port;
-  let appPortExporter: PrometheusExporter | undefined;
+  const settings = settingsOf(config);
+  const onAppPort = settings.prometheus_on_app_port;
+  let appPortScrape: PrometheusScrape | undefined;
+  const scrapes: PrometheusScrape[] = [];
+  const servers: Promise<PrometheusServer | undefined>[] = [];
   let exportHealth: ExportHealthMetricExporter | undefined;
 
   const views = (config.meter_provider?.views ?? []).map(viewOptions);
@@ -287,37 +290,40 @@ export function buildMetrics(
         onAppPort &&
         p.host == null &&
         p.port == null &&
-        appPortExporter === undefined
+        appPortScrape === undefined
       );
       const host = p.host ?? DEFAULT_PROMETHEUS_HOST;
       const port = p.port ?? DEFAULT_PROMETHEUS_PORT;
+      // The exporter collects; it never serves, and its page is rendered by PrometheusScrape
+      // (prometheus-scrape.ts and prometheus-server.ts say why).
       const exporter = new LimitedPrometheusExporter(
-        {
-          host,
-          port,
-          preventServerStart: true,
-          ...(p.scope_info_enabled != null
-            ? { withoutScopeInfo: !p.scope_info_enabled }
-            : {}),
-          ...(p['target_info_enabled/development'] != null
-            ? { withoutTargetInfo: !p['target_info_enabled/development'] }
-            : {}),
-          withResourceConstantLabels: constantLabels(
-            p.resource_constant_labels,
-          ),
-          metricProducers: [producer],
-        },
+        { preventServerStart: true, metricProducers: [producer] },
         cardinalitySelector(model.pull.cardinality_limits),
       );
-      if (!ownServer) appPortExporter ??= exporter;
+      const scrape = new PrometheusScrape(exporter, {
+        cacheMs: settings.prometheus.cache,
+        targetInfo:
+          p['target_info_enabled/development'] === false
+            ? 'none'
+            : settings.prometheus.target_info,
+        withoutScopeInfo: p.scope_info_enabled === false,
+        withResourceConstantLabels: constantLabels(p.resource_constant_labels),
+      });
+      scrapes.push(scrape);
+      if (!ownServer) appPortScrape ??= scrape;
       else
-        exporter
-          .startServer()
-          .catch((error: unknown) =>
+        servers.push(
+          startPrometheusServer(scrape.handle, {
+            host,
+            port,
+            limits: prometheusServerLimits(settings.prometheus.server),
+          }).catch((error: unknown) => {
             reporter.warn(
               `cannot serve Prometheus metrics on ${host}:${port}: ${(error as Error).message}`,
-            ),
-          );
+            );
+            return undefined;
+          }),
+        );
       return exporter;
     }
     const periodic = model.periodic;
@@ -382,18 +388,20 @@ export function buildMetrics(
     cells.meter(METER_NAME),
   );
   const requestCounter = registerSeedInstruments(meter);
-  const served = appPortExporter;
+  for (const scrape of scrapes) scrape.countOn(meter);
+  const served = appPortScrape;
   return {
     meterProvider: provider,
     meter,
     requestCounter,
     exportHealth: () => exportHealth?.getStats(),
-    metricsHandler: served
-      ? (req, res) => served.getMetricsRequestHandler(req, res)
-      : notServedHere,
+    metricsHandler: served ? served.handle : notServedHere,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
-      await provider.shutdown();
+      await Promise.all([
+        provider.shutdown(),
+        ...servers.map(async (server) => (await server)?.close()),
+      ]);
       unregister();
     },
   };

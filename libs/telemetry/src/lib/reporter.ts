@@ -6,6 +6,9 @@
  * everything else. If the process ends before that (a start-up failure), held lines are written
  * to the fallback (plain stderr lines) instead of being lost.
  */
+import type { TelemetryConfig } from './config/model.js';
+import { knownSecrets, redactText } from './config/redact.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import type { TelemetryLogger } from './export-health.js';
 
 export interface DeferredReporter extends TelemetryLogger {
@@ -55,4 +58,55 @@ export function stderrLines(prefix: string): TelemetryLogger {
     warn: (message) => process.stderr.write(`${prefix}: warning: ${message}\n`),
     info: (message) => process.stderr.write(`${prefix}: ${message}\n`),
   };
+}
+
+/**
+ * Every line through the one redaction routine (config/redact.ts): URL-shaped words masked, and
+ * `secrets` — the configuration's own credentials (knownSecrets) — masked wherever they occur,
+ * so a message from an exporter or the SDK cannot print them in a form the URL rule misses.
+ */
+export function redactingReporter(
+  target: TelemetryLogger,
+  secrets: readonly string[] = [],
+): TelemetryLogger {
+  return {
+    warn: (message) => target.warn(redactText(message, secrets)),
+    info: (message) => target.info(redactText(message, secrets)),
+  };
+}
+
+/** The library's own lines when the app gives no logger: one plain line each on stderr. */
+export const stderrReporter: TelemetryLogger = {
+  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
+  info: (message) => process.stderr.write(`[otel] ${message}\n`),
+};
+
+/**
+ * Where the library prints for `config`: the app's logger (or stderr), every line redacted with
+ * the configuration's own credentials. What startTelemetry, initTraces and initMetrics print
+ * through.
+ */
+export function libraryLogger(
+  config: TelemetryConfig,
+  logger: TelemetryLogger = stderrReporter,
+): TelemetryLogger {
+  return redactingReporter(logger, knownSecrets(config));
+}
+
+/**
+ * The options of initTraces()/initMetrics() called on their own: the configuration resolved once
+ * (from the environment, as startTelemetry() would) unless given, and the library's lines through
+ * libraryLogger — what startTelemetry() hands its own parts.
+ */
+export function standalone<
+  O extends {
+    readonly config?: TelemetryConfig;
+    readonly logger?: TelemetryLogger;
+  },
+>(
+  options: O,
+): O & { readonly config: TelemetryConfig; readonly logger: TelemetryLogger } {
+  const config =
+    options.config ?? resolveTelemetryConfig({ defaultServiceName: '' });
+  return { ...options, config, logger: libraryLogger(config, options.logger) };
 }

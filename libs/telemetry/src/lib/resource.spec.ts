@@ -1,6 +1,6 @@
 import type { TelemetryConfig } from './config/model.js';
 import { resolveTelemetryConfig } from './config/resolve.js';
-import { createResource } from './resource.js';
+import { createResource, targetInfoAttributes } from './resource.js';
 
 /** A resolved configuration whose resource section is the given one. */
 function withResource(
@@ -107,5 +107,43 @@ describe('createResource', () => {
     expect(resource.attributes['process.pid']).toBe(process.pid);
     expect(resource.attributes['process.runtime.name']).toBeUndefined();
     expect(resource.attributes['os.type']).toBeUndefined();
+  });
+});
+
+describe('targetInfoAttributes', () => {
+  const detected = createResource(
+    resolveTelemetryConfig({
+      env: {
+        OTEL_RESOURCE_ATTRIBUTES:
+          'deployment.environment.name=prod,k8s.pod.name=dice-api-7f9c-abcde,k8s.node.name=node-3',
+        OTEL_NODE_RESOURCE_DETECTORS: 'host,os,process,service',
+      },
+      defaultServiceName: 'dice-api',
+      serviceVersion: '1.2.3',
+    }),
+  ).attributes;
+
+  it('shows a scraper who the service is, and nothing about where or on what it runs', () => {
+    const shown = targetInfoAttributes(detected, 'service');
+    expect(Object.keys(shown).sort()).toEqual([
+      'deployment.environment.name',
+      'service.instance.id',
+      'service.name',
+      'service.version',
+    ]);
+    // what the detectors found is there to be dropped
+    for (const key of [
+      'process.executable.path',
+      'process.runtime.version',
+      'os.version',
+      'host.arch',
+      'host.name',
+    ])
+      expect(detected[key]).toBeDefined();
+  });
+
+  it('shows everything with `all`, and nothing with `none`', () => {
+    expect(targetInfoAttributes(detected, 'all')).toBe(detected);
+    expect(targetInfoAttributes(detected, 'none')).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import type { AttributeValue } from '@opentelemetry/api';
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import {
   defaultResource,
   detectResources,
@@ -10,7 +10,11 @@ import {
   type Resource,
   type ResourceDetector,
 } from '@opentelemetry/resources';
-import type { DetectorName, TelemetryConfig } from './config/model.js';
+import type {
+  DetectorName,
+  TargetInfoMode,
+  TelemetryConfig,
+} from './config/model.js';
 import { globMatcher } from './glob.js';
 
 /**
@@ -38,6 +42,37 @@ export const safeProcessDetector: ResourceDetector = {
     };
   },
 };
+
+/**
+ * The resource attributes `target_info` keeps by default: the service's identity, what a scraper
+ * joins on. What the detectors add — the executable's path and name, the process id, the Node and
+ * SDK versions, the kernel version, the host's name, id and architecture — and whatever else the
+ * resource carries (pod and node names) goes to the collector over OTLP, not to anyone who can
+ * reach a metrics port: it tells an attacker what to attack and is no use to Prometheus, which
+ * knows its targets from service discovery.
+ */
+export const TARGET_INFO_ATTRIBUTES: readonly string[] = [
+  'service.name',
+  'service.namespace',
+  'service.version',
+  'service.instance.id',
+  'deployment.environment.name',
+  'deployment.environment',
+];
+
+/** The resource attributes `target_info` shows in `mode`. Pure. */
+export function targetInfoAttributes(
+  attributes: Attributes,
+  mode: TargetInfoMode,
+): Attributes {
+  if (mode === 'all') return attributes;
+  if (mode === 'none') return {};
+  return Object.fromEntries(
+    Object.entries(attributes).filter(([key]) =>
+      TARGET_INFO_ATTRIBUTES.includes(key),
+    ),
+  );
+}
 
 function detectors(name: string): ResourceDetector[] {
   switch (name as DetectorName) {

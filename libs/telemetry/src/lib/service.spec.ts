@@ -61,4 +61,34 @@ describe('runService: the start-up sequence', () => {
     expect(lines()).toEqual([]);
     await telemetry?.shutdown();
   });
+
+  it('masks the configuration’s credentials in the line of an app that cannot start', async () => {
+    let exit: jest.SpyInstance | undefined;
+    const exited = new Promise<void>((resolve) => {
+      exit = jest.spyOn(process, 'exit').mockImplementation(() => {
+        resolve();
+        return undefined as never;
+      });
+    });
+    runService({
+      name: 'shop',
+      env: {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:
+          'http://ci:s3cr3t-pass@127.0.0.1:9/v1/traces',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+      instrumentations: [],
+      esmLoaderHook: false,
+      main: () =>
+        Promise.reject(new Error('cannot reach ci (password s3cr3t-pass)')),
+    });
+    await exited;
+    exit?.mockRestore();
+    const failed = lines().filter((line) => line.includes('failed to start'));
+    expect(failed).toEqual([
+      'shop: failed to start: cannot reach ci (password ***)\n',
+    ]);
+    expect(lines().join('')).not.toContain('s3cr3t');
+  });
 });

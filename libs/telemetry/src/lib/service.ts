@@ -12,7 +12,11 @@
  * 4. the app itself, loaded by `main` — with require() at that point, never a static import
  *   that a bundler or formatter could move above step 2. If it cannot start (a port in use),
  *    one line `<name>: failed to start: …`, telemetry flushed, exit 1.
+ *
+ * Both last-resort lines pass the library's one redaction routine (config/redact.ts), the second
+ * with the running configuration's own credentials: an error's message is text nobody checked.
  */
+import { knownSecrets, redactText } from './config/redact.js';
 import type { TelemetryLogger } from './export-health.js';
 import { flushOnExit } from './exit.js';
 import { createDeferredReporter, stderrLines } from './reporter.js';
@@ -74,7 +78,7 @@ export function runService<L extends TelemetryLogger = TelemetryLogger>(
     // e.g. TelemetryConfigError for an unusable OTEL_* value; its message names the variable.
     reporter?.flush();
     process.stderr.write(
-      `${name}: cannot start telemetry: ${describe(error)}\n`,
+      `${name}: cannot start telemetry: ${redactText(describe(error))}\n`,
     );
     process.exitCode = 1;
     return undefined;
@@ -85,7 +89,9 @@ export function runService<L extends TelemetryLogger = TelemetryLogger>(
   if (main === undefined) return telemetry;
   const failed = async (error: unknown) => {
     // Typically EADDRINUSE or EACCES from listen(); one line, then leave with telemetry flushed.
-    process.stderr.write(`${name}: failed to start: ${describe(error)}\n`);
+    process.stderr.write(
+      `${name}: failed to start: ${redactText(describe(error), knownSecrets(telemetry.config))}\n`,
+    );
     await telemetry.shutdown();
     process.exit(1);
   };

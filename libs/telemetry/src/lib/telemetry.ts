@@ -15,6 +15,7 @@ import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import { settingsOf, type TelemetryConfig } from './config/model.js';
+import { knownSecrets } from './config/redact.js';
 import {
   resolveTelemetryConfig,
   type ConfigOverrides,
@@ -37,10 +38,11 @@ import { initLogs } from './logs.js';
 import { UntrustedExtractPropagator } from './http-edge.js';
 import { buildMetrics, type ReaderFactory } from './metrics.js';
 import { createPropagator, propagatorNames } from './propagators.js';
+import { libraryLogger } from './reporter.js';
 import { createResource } from './resource.js';
 import { createShutdown } from './shutdown.js';
 import { readPemFiles } from './tls.js';
-import { buildTraces, stderrReporter } from './traces.js';
+import { buildTraces } from './traces.js';
 
 export interface TelemetryOptions {
   /** Used when neither `serviceName`, the environment nor the configuration file names the service. */
@@ -136,8 +138,11 @@ export function start(
   options: TelemetryOptions,
   internals: StartInternals = {},
 ): Telemetry {
-  const logger = options.logger ?? stderrReporter;
   const config = resolveTelemetryConfig(options);
+  // Every line the library prints passes the one redaction routine, which knows this
+  // configuration's credentials (config/redact.ts).
+  const secrets = knownSecrets(config);
+  const logger = libraryLogger(config, options.logger);
   if (config.disabled) return disabledTelemetry(config);
   // Every file the configuration names is read (and checked) before anything is built.
   const pem = readPemFiles(config);
@@ -164,7 +169,7 @@ export function start(
           mode: options.esmLoaderHook,
         });
 
-  configureDiagnostics(config.log_level ?? undefined);
+  configureDiagnostics(config.log_level ?? undefined, secrets);
   const resource = createResource(config);
   const metrics = buildMetrics(
     { config, resource, logger },

@@ -23,7 +23,6 @@ import {
   type SamplerModel,
   type TelemetryConfig,
 } from './config/model.js';
-import { resolveTelemetryConfig } from './config/resolve.js';
 import {
   ExportHealthBatchExporter,
   ExportHealthSpanExporter,
@@ -33,6 +32,7 @@ import {
 import { createSpanExporter } from './exporters.js';
 import { registerTracing } from './globals.js';
 import { createPropagator, propagatorNames } from './propagators.js';
+import { standalone, stderrReporter } from './reporter.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 import {
@@ -127,11 +127,6 @@ export function createSampler(sampler: SamplerModel | undefined): Sampler {
   });
 }
 
-export const stderrReporter: TelemetryLogger = {
-  warn: (message) => process.stderr.write(`[otel] warning: ${message}\n`),
-  info: (message) => process.stderr.write(`[otel] ${message}\n`),
-};
-
 /** The model's span limits, each as the SDK defaults it when unset. */
 function limitsOf(config: TelemetryConfig) {
   const l = config.tracer_provider?.limits ?? {};
@@ -192,15 +187,14 @@ const NOWHERE: SpanPipeline = {
  * TracerProvider (tracer-path.ts decides, the start-up line says which).
  */
 export function initTraces(options: TracesOptions = {}): Traces {
-  return buildTraces(options);
+  return buildTraces(standalone(options));
 }
 
 export function buildTraces(
-  options: TracesOptions,
+  options: TracesOptions & { readonly config: TelemetryConfig },
   internals: TracesInternals = {},
 ): BuiltTraces {
-  const config =
-    options.config ?? resolveTelemetryConfig({ defaultServiceName: '' });
+  const { config } = options;
   const reporter = options.logger ?? stderrReporter;
   const pem = internals.pem ?? readPemFiles(config);
   const resource = options.resource ?? createResource(config);

@@ -20,7 +20,7 @@ import { EXTENSION } from './config/model.js';
 import type { Env } from './config/values.js';
 import { flushOnExit } from './exit.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
-import { stderrReporter } from './traces.js';
+import { stderrReporter } from './reporter.js';
 
 export interface ZeroCodeOptions {
   readonly env?: Env;

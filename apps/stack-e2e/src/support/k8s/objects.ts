@@ -217,3 +217,78 @@ export function resolveTargetPort(
     .find((p) => p['name'] === targetPort);
   return found ? Number(found['containerPort']) : undefined;
 }
+
+/**
+ * A collector's configuration as it loads it: every `--config=<file>` of the main container, in
+ * order, read from the ConfigMap mounted where the file is, merged the way the collector merges
+ * (maps key by key, later files win). Throws when a file is not in a mounted ConfigMap.
+ */
+export function loadedCollectorConfig(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+  merge: (...configs: YamlMap[]) => YamlMap,
+): YamlMap {
+  return merge(
+    ...configFilesOf(objects, kind, name).map((f) => yamlOf(f.text)),
+  );
+}
+
+/** The `--config=` files of a workload's main container, with the ConfigMap key each comes from. */
+export function configFilesOf(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+): {
+  readonly path: string;
+  readonly configMap: string;
+  readonly key: string;
+  readonly text: string;
+}[] {
+  const pod = podOf(objects, kind, name);
+  const container = mainContainer(objects, kind, name);
+  const volumes = (
+    Array.isArray(pod.spec['volumes']) ? pod.spec['volumes'] : []
+  ).filter(isMap);
+  const mounts = (
+    Array.isArray(container['volumeMounts']) ? container['volumeMounts'] : []
+  ).filter(isMap);
+  const files = argsOf(objects, kind, name)
+    .filter((a) => a.startsWith('--config='))
+    .map((a) => a.slice('--config='.length));
+  if (files.length === 0)
+    throw new Error(`${kind}/${name} has no --config= argument`);
+  return files.map((path) => {
+    const mount = mounts
+      .filter((m) =>
+        path.startsWith(`${String(m['mountPath']).replace(/\/$/, '')}/`),
+      )
+      .sort(
+        (a, b) => String(b['mountPath']).length - String(a['mountPath']).length,
+      )[0];
+    const volume = volumes.find((v) => v['name'] === mount?.['name']);
+    const cm = isMap(volume?.['configMap']) ? volume['configMap'] : undefined;
+    if (!mount || !cm)
+      throw new Error(`${kind}/${name}: ${path} is not in a mounted ConfigMap`);
+    const relative = path.slice(
+      String(mount['mountPath']).replace(/\/$/, '').length + 1,
+    );
+    const items = Array.isArray(cm['items'])
+      ? cm['items'].filter(isMap)
+      : undefined;
+    const key = items
+      ? String(items.find((i) => i['path'] === relative)?.['key'])
+      : relative;
+    const configMap = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === cm['name'],
+    );
+    const data =
+      configMap && isMap(configMap['data']) ? configMap['data'] : undefined;
+    const text = data?.[key];
+    if (typeof text !== 'string')
+      throw new Error(
+        `${kind}/${name}: ${path}: no key ${key} in ConfigMap ${String(cm['name'])}`,
+      );
+    return { path, configMap: String(cm['name']), key, text };
+  });
+}

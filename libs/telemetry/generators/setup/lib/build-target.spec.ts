@@ -97,4 +97,33 @@ describe('keepDependenciesExternal', () => {
       'inferred by a plugin',
     );
   });
+
+  it('reads an inferred webpack build from webpack.config (Nx 23 Nest apps): bundled, external by default', () => {
+    // The shape @nx/nest 23 writes: NxAppWebpackPlugin, no externalDependencies.
+    const nest = `module.exports = { plugins: [new NxAppWebpackPlugin({ target: 'node', main: './src/main.ts' })] };`;
+    expect(keepDependenciesExternal(undefined, nest)).toEqual({
+      target: undefined,
+      changed: false,
+      bundles: true,
+      notes: [],
+    });
+    expect(
+      keepDependenciesExternal(
+        undefined,
+        nest.replace(
+          "target: 'node'",
+          "externalDependencies: 'all', target: 'node'",
+        ),
+      ).notes,
+    ).toEqual([]);
+    expect(
+      keepDependenciesExternal(
+        undefined,
+        nest.replace(
+          "target: 'node'",
+          "externalDependencies: ['pg'], target: 'node'",
+        ),
+      ).notes.join(),
+    ).toContain("externalDependencies is ['pg']");
+  });
 });

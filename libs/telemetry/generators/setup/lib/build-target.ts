@@ -24,7 +24,11 @@ type Options = Record<string, unknown>;
 
 export function keepDependenciesExternal(
   target: TargetConfiguration | undefined,
+  /** The project's webpack.config.* source, read when the build target is not in its configuration. */
+  webpackConfig?: string,
 ): BuildTargetEdit {
+  if (target === undefined && webpackConfig !== undefined)
+    return inferredWebpack(webpackConfig);
   if (target === undefined) {
     return {
       target,
@@ -105,4 +109,21 @@ function webpack(target: TargetConfiguration): BuildTargetEdit {
           `webpack externalDependencies is ${JSON.stringify(external)}: set it to "all" (or list express and every @opentelemetry instrumented package) so they can be patched.`,
         ];
   return { target, changed: false, bundles: true, notes };
+}
+
+/**
+ * A build inferred by @nx/webpack/plugin from webpack.config.* (Nx 23's Nest apps): Nx's webpack
+ * plugins keep npm packages external by default; only an `externalDependencies` that is not
+ * 'all' needs a word.
+ */
+function inferredWebpack(config: string): BuildTargetEdit {
+  const setting = /externalDependencies\s*:\s*([^,\n}]+)/.exec(config);
+  const external = setting?.[1]?.trim();
+  const notes =
+    external === undefined || /^['"]all['"]$/.test(external)
+      ? []
+      : [
+          `webpack.config externalDependencies is ${external}: set it to 'all' (or list express and every instrumented package) so they can be patched.`,
+        ];
+  return { target: undefined, changed: false, bundles: true, notes };
 }

@@ -56,19 +56,25 @@ type Manifest = {
   [key: string]: unknown;
 };
 
-/** Adds the dependency unless the manifest already has it (in either section). Pure. */
+/** Adds the library unless the manifest already has it (in either section). Pure. */
 export function withLibraryDependency<T extends Manifest>(
   manifest: T,
   versionRange: string,
 ): T | undefined {
-  if (
-    manifest.dependencies?.[LIBRARY_PACKAGE] ||
-    manifest.devDependencies?.[LIBRARY_PACKAGE]
-  )
+  return withDependency(manifest, LIBRARY_PACKAGE, versionRange);
+}
+
+/** Adds `name` to dependencies unless the manifest already has it (in either section). Pure. */
+export function withDependency<T extends Manifest>(
+  manifest: T,
+  name: string,
+  versionRange: string,
+): T | undefined {
+  if (manifest.dependencies?.[name] || manifest.devDependencies?.[name])
     return undefined;
   const dependencies = {
     ...(manifest.dependencies ?? {}),
-    [LIBRARY_PACKAGE]: versionRange,
+    [name]: versionRange,
   };
   const sorted = Object.fromEntries(
     Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)),

@@ -1,12 +1,14 @@
 /**
  * The environment mapped onto the configuration model (model.ts): the OpenTelemetry SDK
  * environment-variable specification, the Node-specific OTEL_NODE_* variables, the library's
- * TELEMETRY_HTTP_* variables, and the seed tutorial's APP_SERVICE_NAME and TRACE_ENDPOINT at the
- * lowest precedence. Pure (env in, model out).
+ * TELEMETRY_HTTP_* (http-env.ts) and TELEMETRY_PROMETHEUS_* (prometheus-env.ts) variables, and
+ * the seed tutorial's APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env
+ * in, model out).
  *
  * Every value is checked here, where the variable it came from is known: an unusable one throws
  * a TelemetryConfigError naming the variable. What the schema cannot say in its own words (the
- * app-port Prometheus reader, the edge rules, the instrumentations) goes into the extension.
+ * app-port Prometheus reader, the edge rules, the instrumentations, how `/metrics` is served)
+ * goes into the extension.
  */
 import type {
   ConfigurationModel,
@@ -18,7 +20,7 @@ import {
   redactedQueryParams,
   resolveHttpFromEnv,
 } from './http-env.js';
-import { knownVariable } from './known-variables.js';
+import { checkedByName, knownVariable } from './known-variables.js';
 import {
   DEFAULT_BATCH,
   DEFAULT_INSTRUMENTATIONS,
@@ -40,6 +42,7 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { resolveOtlpFromEnv } from './otlp-env.js';
+import { prometheusFromEnv } from './prometheus-env.js';
 import { DEFAULT_TRACER, resolveTracerFromEnv } from './tracer-env.js';
 import {
   parseBoolean,
@@ -74,6 +77,8 @@ export function configFromEnv(env: Env): TelemetryConfig {
     );
   const http = resolveHttpFromEnv(env);
   const tracer = resolveTracerFromEnv(env) ?? DEFAULT_TRACER;
+  const prometheus = prometheusFromEnv(env);
+  Object.assign(sources, prometheus.sources);
   const config: TelemetryConfig = {
     disabled: resolveDisabled(env),
     ...logLevel(env),
@@ -115,6 +120,7 @@ export function configFromEnv(env: Env): TelemetryConfig {
           logs.processors.length > 0,
         ),
         prometheus_on_app_port: meter.onAppPort,
+        prometheus: prometheus.settings,
         source: { kind: 'environment' },
         sources,
         notes,
@@ -757,7 +763,11 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
     },
     {
       idle: !readers.some((r) => r.pull),
-      names: setNames((n) => n.startsWith('OTEL_EXPORTER_PROMETHEUS_')),
+      names: setNames(
+        (n) =>
+          n.startsWith('OTEL_EXPORTER_PROMETHEUS_') ||
+          n.startsWith('TELEMETRY_PROMETHEUS_'),
+      ),
       why: 'OTEL_METRICS_EXPORTER has no prometheus',
     },
   ];
@@ -766,11 +776,15 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
     .map((check) => `${check.names.join(', ')} set but not used: ${check.why}`);
 }
 
-/** OTEL_* variables that are set but that nothing reads: typos, or settings for another SDK. */
-export function unusedVariableNotes(env: Env): string[] {
+/**
+ * OTEL_* and library variables that are set but that nothing reads: typos, or settings for
+ * another SDK. With a configuration file (`libraryOnly`) only the library's own are checked.
+ */
+export function unusedVariableNotes(env: Env, libraryOnly = false): string[] {
   const unused = Object.keys(env)
     .filter(
-      (name) => name.startsWith('OTEL_') && readEnv(env, name) !== undefined,
+      (name) =>
+        checkedByName(name, libraryOnly) && readEnv(env, name) !== undefined,
     )
     .filter((name) => !knownVariable(name))
     .sort();

@@ -1,9 +1,10 @@
 /**
  * The configuration model from an OpenTelemetry declarative configuration file
- * (OTEL_CONFIG_FILE). Parsing, `${VAR}` substitution, schema validation and the file_format check
- * are @opentelemetry/configuration's `parseConfigFile`; the parsed object already has the
- * model's shape (model.ts), so what is left here is to check it against what this library can
- * honour and to normalize it (lists merged, defaults written in).
+ * (OTEL_CONFIG_FILE). Reading and strict YAML parsing are read-config-file.ts's; `${VAR}`
+ * substitution, schema validation and the file_format check are @opentelemetry/configuration's
+ * `parseConfig`; the parsed object already has the model's shape (model.ts), so what is left
+ * here is to check it against what this library can honour and to normalize it (lists merged,
+ * defaults written in).
  *
  * The rules, key by key:
  * - every stable part of the schema is honoured, views and cardinality limits included;
@@ -38,6 +39,8 @@ import {
   DETECTOR_NAMES,
   EXTENSION,
   PROPAGATOR_NAMES,
+  TARGET_INFO_MODES,
+  type TargetInfoMode,
   type ExporterModel,
   type HttpEdgeSettings,
   type OtlpSettings,
@@ -45,26 +48,23 @@ import {
   type Signal,
 } from './model.js';
 import { HTTP_INSTRUMENTATIONS, PROXY_HINT, validProxy } from './http-env.js';
+import {
+  PROMETHEUS_NUMBERS,
+  withNumber,
+  type PrometheusGiven,
+} from './prometheus-env.js';
 import { appendSignalPath } from './otlp-env.js';
+import { readConfigFile } from './read-config-file.js';
 import { TRACERS, type TracerChoice } from './tracer-env.js';
 import { redactUrl } from './redact.js';
 import { parseEndpoint, parseHeaders, parseKeyValueList } from './values.js';
 
-/** Reads and validates the file; any problem becomes one TelemetryConfigError. */
+/**
+ * Reads, parses and validates the file (strictly, bounded: read-config-file.ts); any problem
+ * becomes one TelemetryConfigError.
+ */
 export function loadConfigFile(path: string): ConfigurationModel {
-  // Loaded here, not at the top: only apps that use a configuration file pay for the YAML parser
-  // and the schema validator.
-  const { parseConfigFile } =
-    require('@opentelemetry/configuration') as typeof import('@opentelemetry/configuration');
-  try {
-    return parseConfigFile(path);
-  } catch (error) {
-    const reason = (error as Error).message.replace(/\s*\n\s*/g, '; ');
-    throw new TelemetryConfigError(
-      'OTEL_CONFIG_FILE',
-      `OTEL_CONFIG_FILE=${JSON.stringify(path)} cannot be used: ${reason}`,
-    );
-  }
+  return readConfigFile(path);
 }
 
 type Obj = Record<string, unknown>;
@@ -76,6 +76,7 @@ export interface CheckedModel {
   readonly extension: {
     readonly http?: Partial<HttpEdgeSettings>;
     readonly instrumentations?: readonly string[];
+    readonly prometheus?: PrometheusGiven;
     readonly tracer?: TracerChoice;
   };
   /** `instrumentation/development.js.<name>.enabled`, by name. */
@@ -942,7 +943,7 @@ function checkDistribution(
   const own = distribution?.[EXTENSION] as Obj | undefined;
   if (own == null) return {};
   const key = `distribution.${EXTENSION}`;
-  at.only(own, key, ['http', 'instrumentations', 'tracer']);
+  at.only(own, key, ['http', 'instrumentations', 'prometheus', 'tracer']);
   const tracer = own['tracer'];
   if (tracer != null && !TRACERS.includes(tracer as TracerChoice))
     throw at.invalid(
@@ -997,9 +998,66 @@ function checkDistribution(
       `${key}.instrumentations`,
       'must be a list of instrumentation names (package suffixes such as http, express, pg)',
     );
+  const prometheus = checkPrometheus(
+    own['prometheus'],
+    `${key}.prometheus`,
+    at,
+  );
   return {
     ...(http ? { http: edge } : {}),
     ...(list != null ? { instrumentations: list as string[] } : {}),
+    ...(prometheus ? { prometheus } : {}),
     ...(tracer != null ? { tracer: tracer as TracerChoice } : {}),
   };
+}
+
+/** `distribution['otel-dice'].prometheus`, with the bounds of the TELEMETRY_PROMETHEUS_* variables. */
+function checkPrometheus(
+  section: unknown,
+  key: string,
+  at: KeyPath,
+): PrometheusGiven | undefined {
+  if (section == null) return undefined;
+  if (typeof section !== 'object' || Array.isArray(section))
+    throw at.invalid(key, 'must be a mapping');
+  const obj = section as Obj;
+  at.only(obj, key, ['target_info', 'cache', 'server']);
+  const server = obj['server'];
+  if (server != null && (typeof server !== 'object' || Array.isArray(server)))
+    throw at.invalid(`${key}.server`, 'must be a mapping');
+  at.only(
+    server as Obj | undefined,
+    `${key}.server`,
+    PROMETHEUS_NUMBERS.flatMap((n) =>
+      n.key.startsWith('server.') ? [n.key.slice('server.'.length)] : [],
+    ),
+  );
+  let given: PrometheusGiven = {};
+  const targetInfo = obj['target_info'];
+  if (targetInfo != null) {
+    if (!TARGET_INFO_MODES.includes(targetInfo as TargetInfoMode))
+      throw at.invalid(
+        `${key}.target_info`,
+        `is ${JSON.stringify(targetInfo)}; supported values are ${TARGET_INFO_MODES.join(', ')}`,
+      );
+    given = { target_info: targetInfo as TargetInfoMode };
+  }
+  for (const { key: name, min, max } of PROMETHEUS_NUMBERS) {
+    const value =
+      name === 'cache'
+        ? obj['cache']
+        : (server as Obj | undefined)?.[name.slice('server.'.length)];
+    if (value == null) continue;
+    if (
+      !Number.isSafeInteger(value) ||
+      (value as number) < min ||
+      (value as number) > max
+    )
+      throw at.invalid(
+        `${key}.${name}`,
+        `must be an integer between ${min} and ${max}`,
+      );
+    given = withNumber(given, name, value as number);
+  }
+  return given;
 }

@@ -1,9 +1,13 @@
 /**
  * Every OTEL_* variable something in this process reads: the configuration model itself, and a
- * few that the instrumentation packages read on their own. Any other OTEL_* variable that is set
- * gets named in one start-up note, so a typo (`OTEL_EXPORTER_OTLP_ENDPIONT`) or a setting meant
- * for another SDK does not go unnoticed.
+ * few that the instrumentation packages read on their own; and the library's own TELEMETRY_HTTP_*,
+ * TELEMETRY_PROMETHEUS_* and TELEMETRY_TRACER variables. Any other variable under those prefixes that is set gets
+ * named in one start-up note, so a typo (`OTEL_EXPORTER_OTLP_ENDPIONT`,
+ * `TELEMETRY_PROMETHEUS_CACHE`) or a setting meant for another SDK does not go unnoticed.
  */
+import { HTTP_VARIABLES } from './http-env.js';
+import { PROMETHEUS_VARIABLES } from './prometheus-env.js';
+import { TRACER_VARIABLE } from './tracer-env.js';
 
 const OTLP_SETTINGS = [
   'ENDPOINT',
@@ -68,10 +72,40 @@ const READ_BY_THE_MODEL = [
  */
 const READ_BY_INSTRUMENTATIONS = ['OTEL_SEMCONV_STABILITY_OPT_IN'];
 
-const KNOWN = new Set([...READ_BY_THE_MODEL, ...READ_BY_INSTRUMENTATIONS]);
+/** The library's own variables, read whether the rest comes from the environment or a file. */
+export const LIBRARY_VARIABLES: readonly string[] = [
+  ...HTTP_VARIABLES,
+  ...PROMETHEUS_VARIABLES,
+  TRACER_VARIABLE,
+];
+
+/** The prefixes of the variables checked by name (an unknown one under them is noted). */
+const CHECKED_PREFIXES = [
+  'OTEL_',
+  'TELEMETRY_HTTP_',
+  'TELEMETRY_PROMETHEUS_',
+  TRACER_VARIABLE,
+];
+const LIBRARY_PREFIXES = CHECKED_PREFIXES.slice(1);
+
+const KNOWN = new Set([
+  ...READ_BY_THE_MODEL,
+  ...READ_BY_INSTRUMENTATIONS,
+  ...LIBRARY_VARIABLES,
+]);
 
 export function knownVariable(name: string): boolean {
   return KNOWN.has(name);
+}
+
+/**
+ * Whether `name` is under a prefix whose variables are checked by name: OTEL_* and the library's
+ * own, or (`libraryOnly`, with a configuration file, where OTEL_* are not read) the library's.
+ */
+export function checkedByName(name: string, libraryOnly = false): boolean {
+  return (libraryOnly ? LIBRARY_PREFIXES : CHECKED_PREFIXES).some((prefix) =>
+    name.startsWith(prefix),
+  );
 }
 
 /** For the README and tests: every OTEL_* name the model reads. */

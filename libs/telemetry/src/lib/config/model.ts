@@ -10,10 +10,11 @@
  * second model to translate into and keep in step.
  *
  * What the schema has no place for — the edge rules of HTTP server spans, which instrumentations
- * run, serving Prometheus on the app's own port, and where each setting came from — lives in ONE
- * extension, `distribution['otel-dice']`: the schema's own place for "distribution-specific
- * settings that are not part of the OpenTelemetry configuration model". A configuration file may
- * set its `http` and `instrumentations` there too.
+ * run, serving Prometheus on the app's own port, how `/metrics` is served and protected, and
+ * where each setting came from — lives in ONE extension, `distribution['otel-dice']`: the
+ * schema's own place for "distribution-specific settings that are not part of the OpenTelemetry
+ * configuration model". A configuration file may set its `http`, `instrumentations` and
+ * `prometheus` there too.
  *
  * The resolved object is normalized: lists merged (`attributes_list` into `attributes`,
  * `headers_list` into `headers`, `composite_list` into `composite`), every OTLP endpoint explicit,
@@ -23,6 +24,7 @@ import type {
   ConfigurationModel,
   SamplerConfigModel,
 } from '@opentelemetry/configuration';
+import { DEFAULT_CONNECTION_GUARD } from '../connection-guard.js';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
 
@@ -62,6 +64,40 @@ export interface OtelDiceSettings {
    * (the seed's `/metrics`, mounted through `metricsHandler`) instead of on a server of its own.
    */
   readonly prometheus_on_app_port: boolean;
+  /**
+   * How `/metrics` is served, on the app's port and on the Prometheus port alike: set by the
+   * TELEMETRY_PROMETHEUS_* variables (config/prometheus-env.ts), a file's
+   * `distribution['otel-dice'].prometheus` or code. Durations in milliseconds, as the schema's.
+   */
+  readonly prometheus: {
+    /**
+     * What the `target_info` series shows of the resource: `service` (the default), who the
+     * service is (resource.ts, TARGET_INFO_ATTRIBUTES); `all`, every resource attribute, as
+     * the OpenTelemetry Prometheus exporters do; `none`, no `target_info`. A pull reader's
+     * `target_info_enabled/development: false` is `none` for that reader.
+     */
+    readonly target_info: 'service' | 'all' | 'none';
+    /** How long a rendered page is served again (prometheus-scrape.ts); 0 renders every scrape. */
+    readonly cache: number;
+    /**
+     * The Prometheus port's own server (a pull reader with a host or port; prometheus-server.ts).
+     * The app's port is the app's server, limited by the app's own settings.
+     */
+    readonly server: {
+      /** The request head must be complete within this; at most `request_timeout`. */
+      readonly headers_timeout: number;
+      /** The whole request must be received within this. */
+      readonly request_timeout: number;
+      /** An idle keep-alive connection is closed after this. */
+      readonly keep_alive_timeout: number;
+      /** Connections beyond this are closed as soon as they are accepted. */
+      readonly max_connections: number;
+      /** A connection whose response bytes the client does not take for this long is closed. */
+      readonly send_timeout: number;
+      /** Requests of one connection that may wait behind the one being handled; more close it. */
+      readonly max_pipelined_requests: number;
+    };
+  };
   /** Where the configuration came from. */
   readonly source:
     | { readonly kind: 'environment' }
@@ -78,6 +114,17 @@ export interface OtelDiceSettings {
 
 /** HTTP server span settings (the extension's `http`). */
 export type HttpEdgeSettings = OtelDiceSettings['http'];
+
+/** How `/metrics` is served (the extension's `prometheus`). */
+export type PrometheusSettings = OtelDiceSettings['prometheus'];
+
+/** What `target_info` shows (see OtelDiceSettings' `prometheus.target_info`). */
+export type TargetInfoMode = PrometheusSettings['target_info'];
+export const TARGET_INFO_MODES: readonly TargetInfoMode[] = [
+  'service',
+  'all',
+  'none',
+];
 
 /** The resolved configuration: upstream's model plus the one extension. */
 export type TelemetryConfig = ConfigurationModel & {
@@ -173,6 +220,26 @@ export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_METRIC_EXPORT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROMETHEUS_HOST = 'localhost';
 export const DEFAULT_PROMETHEUS_PORT = 9464;
+
+/**
+ * A page kept for 1 s: shorter than any scrape interval, so Prometheus sees fresh numbers, while
+ * a flood of scrapes costs one rendering a second. The Prometheus port's server gets the apps'
+ * timeouts for their own ports (libs/app-config) and the connection guard's defaults, and a
+ * small connection cap: a scrape needs one connection per Prometheus server, so 32 leave room
+ * for HA pairs, agents and a curl or two, far below the app port's share of the descriptors.
+ */
+export const DEFAULT_PROMETHEUS: PrometheusSettings = {
+  target_info: 'service',
+  cache: 1_000,
+  server: {
+    headers_timeout: 10_000,
+    request_timeout: 25_000,
+    keep_alive_timeout: 5_000,
+    max_connections: 32,
+    send_timeout: DEFAULT_CONNECTION_GUARD.sendTimeoutMs,
+    max_pipelined_requests: DEFAULT_CONNECTION_GUARD.maxPipelinedRequests,
+  },
+};
 
 /**
  * Attribute values are capped at 4 KiB of characters by default (the specification sets no

@@ -6,12 +6,20 @@
  *
  * Precedence, highest first: code options > OTEL_* per-signal variable > OTEL_* generic variable
  * > the seed tutorial's variable (APP_SERVICE_NAME, TRACE_ENDPOINT) > default. With
- * OTEL_CONFIG_FILE: code options > the file (> its `${VAR}` substitutions) > default; the
- * library's own TELEMETRY_HTTP_* variables are read either way.
+ * OTEL_CONFIG_FILE: code options > the library's own TELEMETRY_HTTP_* and TELEMETRY_PROMETHEUS_*
+ * variables (read either way) > the file (> its `${VAR}` substitutions) > default.
+ *
+ * The file's `${VAR}` substitution is @opentelemetry/configuration's, which reads the process
+ * environment itself; read-config-file.ts masks what it may bring in from there, and no error
+ * of the resolution prints such a value (withSubstitutionsMasked).
  */
 import type { ConfigurationModel } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import { configFromEnv, SEED_SERVICE_NAME } from './from-env.js';
+import {
+  configFromEnv,
+  SEED_SERVICE_NAME,
+  unusedVariableNotes,
+} from './from-env.js';
 import { checkModel, KeyPath, loadConfigFile } from './from-file.js';
 import {
   DEFAULT_EDGE,
@@ -21,6 +29,7 @@ import {
 import {
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
+  DEFAULT_PROMETHEUS,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
   EXTENSION,
@@ -33,6 +42,13 @@ import {
   type ProcessorModel,
   type TelemetryConfig,
 } from './model.js';
+import {
+  checkPrometheusTimeouts,
+  prometheusSources,
+  resolvePrometheusFromEnv,
+  withPrometheus,
+} from './prometheus-env.js';
+import { withSubstitutionsMasked } from './read-config-file.js';
 import { redactUrl } from './redact.js';
 import { DEFAULT_TRACER, resolveTracerFromEnv } from './tracer-env.js';
 import { parseEndpoint, readEnv, readFirst, type Env } from './values.js';
@@ -60,12 +76,17 @@ export type ConfigOverrides = Pick<
       readonly http?: Partial<OtelDiceSettings['http']>;
       readonly instrumentations?: readonly string[];
       readonly prometheus_on_app_port?: boolean;
+      readonly prometheus?: Partial<
+        Omit<OtelDiceSettings['prometheus'], 'server'>
+      > & {
+        readonly server?: Partial<OtelDiceSettings['prometheus']['server']>;
+      };
     };
   };
 };
 
 export interface ResolveConfigOptions {
-  /** Defaults to process.env: the one place it is read. */
+  /** Defaults to process.env, read here and nowhere else (a file's `${VAR}` is upstream's: see above). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Used when nothing else names the service. */
   readonly defaultServiceName: string;
@@ -82,12 +103,23 @@ export function resolveTelemetryConfig(
 ): TelemetryConfig {
   const env = options.env ?? process.env;
   const file = readEnv(env, 'OTEL_CONFIG_FILE');
-  let config = file ? configFromFile(file, env) : configFromEnv(env);
-  if (options.overrides) config = withOverrides(config, options.overrides);
-  if (options.traceEndpoint !== undefined)
-    config = withTraceEndpoint(config, options.traceEndpoint);
-  config = withService(config, options, env);
-  return withNotes(config, tlsNotes(config));
+  const model = file === undefined ? undefined : loadConfigFile(file);
+  const resolve = (): TelemetryConfig => {
+    let config =
+      file !== undefined && model !== undefined
+        ? configFromFile(file, model, env)
+        : configFromEnv(env);
+    if (options.overrides) config = withOverrides(config, options.overrides);
+    if (options.traceEndpoint !== undefined)
+      config = withTraceEndpoint(config, options.traceEndpoint);
+    config = withService(config, options, env);
+    checkPrometheusTimeouts(config);
+    return withNotes(config, tlsNotes(config));
+  };
+  // No error from here on may print a value a file's `${VAR}` brought in (read-config-file.ts).
+  return model === undefined
+    ? resolve()
+    : withSubstitutionsMasked(model, resolve);
 }
 
 // ---- the file ----
@@ -122,10 +154,16 @@ function withEmptySections(model: ConfigurationModel): ConfigurationModel {
   };
 }
 
-function configFromFile(path: string, env: Env): TelemetryConfig {
-  const checked = checkModel(loadConfigFile(path), KeyPath.file(path));
+function configFromFile(
+  path: string,
+  parsed: ConfigurationModel,
+  env: Env,
+): TelemetryConfig {
+  const at = KeyPath.file(path);
+  const checked = checkModel(parsed, at);
   const model = withEmptySections(checked.model);
   const http = resolveHttpFromEnv(env);
+  const prometheus = resolvePrometheusFromEnv(env);
   const logsExported = (model.logger_provider?.processors ?? []).length > 0;
   let instrumentations = checked.extension.instrumentations ?? [
     ...DEFAULT_INSTRUMENTATIONS,
@@ -154,6 +192,7 @@ function configFromFile(path: string, env: Env): TelemetryConfig {
     notes.push(
       `OTEL_CONFIG_FILE is set, so these variables count only where the file substitutes them (\${VAR}): ${ignored.join(', ')}`,
     );
+  notes.push(...unusedVariableNotes(env, true));
   return {
     ...model,
     'instrumentation/development': {
@@ -184,8 +223,17 @@ function configFromFile(path: string, env: Env): TelemetryConfig {
             return p != null && p.host == null && p.port == null;
           },
         ),
+        prometheus: withPrometheus(
+          withPrometheus(DEFAULT_PROMETHEUS, checked.extension.prometheus),
+          prometheus.given,
+        ),
         source: { kind: 'file', path },
-        sources: {},
+        sources: {
+          ...prometheusSources(checked.extension.prometheus, (key) =>
+            at.variable(key),
+          ),
+          ...prometheus.sources,
+        },
         notes,
       },
     },
@@ -205,11 +253,18 @@ function withOverrides(
   overrides: ConfigOverrides,
 ): TelemetryConfig {
   const { distribution, ...sections } = overrides;
-  const checked = checkModel(
-    sections as ConfigurationModel,
-    KeyPath.options('options.overrides'),
-  ).model;
-  const own = distribution?.[EXTENSION] ?? {};
+  const { prometheus_on_app_port: onAppPort, ...extension } =
+    distribution?.[EXTENSION] ?? {};
+  const at = KeyPath.options('options.overrides');
+  // The extension's settings through the same checks as a file's (prometheus_on_app_port is
+  // not a file setting: a file says it with a Prometheus reader that names no host and port).
+  const { model: checked, extension: own } = checkModel(
+    {
+      ...sections,
+      ...(distribution ? { distribution: { [EXTENSION]: extension } } : {}),
+    } as ConfigurationModel,
+    at,
+  );
   const settings = settingsOf(config);
   const given = Object.keys(sections) as Array<keyof typeof sections>;
   const replaced: Record<string, unknown> = {};
@@ -241,8 +296,12 @@ function withOverrides(
         ...settings,
         http: { ...settings.http, ...own.http },
         instrumentations: own.instrumentations ?? settings.instrumentations,
-        prometheus_on_app_port:
-          own.prometheus_on_app_port ?? settings.prometheus_on_app_port,
+        prometheus_on_app_port: onAppPort ?? settings.prometheus_on_app_port,
+        prometheus: withPrometheus(settings.prometheus, own.prometheus),
+        sources: {
+          ...settings.sources,
+          ...prometheusSources(own.prometheus, (key) => at.variable(key)),
+        },
       },
     },
   };

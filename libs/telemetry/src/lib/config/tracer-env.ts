@@ -11,12 +11,14 @@ import { parseEnum, readEnv, type Env } from './values.js';
 export const TRACERS = ['compact', 'sdk'] as const;
 export type TracerChoice = (typeof TRACERS)[number];
 
+export const TRACER_VARIABLE = 'TELEMETRY_TRACER';
+
 export const DEFAULT_TRACER: TracerChoice = 'compact';
 
 /** The variable's value, or undefined when it is not set. Throws on any other value. */
 export function resolveTracerFromEnv(env: Env): TracerChoice | undefined {
-  const raw = readEnv(env, 'TELEMETRY_TRACER');
+  const raw = readEnv(env, TRACER_VARIABLE);
   return raw === undefined
     ? undefined
-    : parseEnum('TELEMETRY_TRACER', raw, TRACERS);
+    : parseEnum(TRACER_VARIABLE, raw, TRACERS);
 }

@@ -215,7 +215,7 @@ export interface ParsedUrl {
 
 /**
  * An endpoint URL. http(s) only; `allowNoScheme` accepts the gRPC form `host:port` as well. The
- * value is echoed with its user info masked.
+ * value is echoed redacted (config/redact.ts).
  */
 export function parseEndpoint(
   variable: string,
@@ -242,6 +242,15 @@ export function parseEndpoint(
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw invalidValue(variable, shown, expected);
   if (!url.hostname) throw invalidValue(variable, shown, expected);
+  // An `@` the URL parser did not take as the end of the user info sits in the path, query or
+  // fragment: almost always a password with an unencoded `/`, `?` or `#`, whose first part
+  // would otherwise be used as the host (and sent to DNS).
+  if (`${url.pathname}${url.search}${url.hash}`.includes('@'))
+    throw invalidValue(
+      variable,
+      shown,
+      'an "@" after the host: percent-encode "/", "?", "#" and "@" in the user name and password (%2F, %3F, %23, %40)',
+    );
   return {
     href: value,
     scheme: url.protocol === 'https:' ? 'https' : 'http',

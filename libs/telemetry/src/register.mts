@@ -1,2 +1,0 @@
-/** The ES module form of `@otel-dice/telemetry/register` (see register.ts). */
-import './register.js';
