@@ -12,7 +12,10 @@ import {
   type ReceivedLogRecord,
   type ReceivedMetric,
 } from '@otel-dice/test-support';
-import { startConfiguredDiceApi } from './support/dice-api.js';
+import {
+  startConfiguredDiceApi,
+  STARTUP_TRACER_WORDS,
+} from './support/dice-api.js';
 import { runLoad } from './support/load.js';
 import {
   completeRollTraces,
@@ -208,7 +211,7 @@ describe('per-signal settings', () => {
       .jsonLines()
       .find((line) => String(line['msg']).startsWith('telemetry: '));
     expect(startup?.['msg']).toBe(
-      `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on), tracer compact; ` +
+      `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on), ${STARTUP_TRACER_WORDS}; ` +
         `metrics prometheus on the app's /metrics; logs otlp http/json ${http.endpoint}/v1/logs (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) gzip; ` +
         'propagators tracecontext,baggage; configured from the environment',
     );

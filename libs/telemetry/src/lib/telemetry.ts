@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { knownSecrets } from './config/redact.js';
@@ -72,6 +72,12 @@ export interface TelemetryOptions {
     | 'middleware'
     | 'request_handler'
   )[];
+  /**
+   * Span processors of the app's own, after the configured ones. They see the SDK's span
+   * objects, so with any the spans are made by `@opentelemetry/sdk-trace`'s TracerProvider
+   * instead of the library's compact tracer (the start-up line names which).
+   */
+  readonly spanProcessors?: readonly SpanProcessor[];
   /** Replaces the configured instrumentations (http + express by default). */
   readonly instrumentations?: Instrumentation[];
   /** Bound for shutdown(); default 5000 ms. */
@@ -176,7 +182,13 @@ export function start(
     { pem, readers: internals.metricReaders },
   );
   const traces = buildTraces(
-    { config, resource, meterProvider: metrics.meterProvider, logger },
+    {
+      config,
+      resource,
+      meterProvider: metrics.meterProvider,
+      logger,
+      spanProcessors: options.spanProcessors,
+    },
     {
       pem,
       exporter: internals.spanExporter,
@@ -194,7 +206,7 @@ export function start(
     meterProvider: metrics.meterProvider,
     loggerProvider: logs.provider,
   });
-  logger.info(`telemetry: ${describeConfig(config)}`);
+  logger.info(`telemetry: ${describeConfig(config, traces.path)}`);
   for (const note of settings.notes) logger.warn(note);
   if (running)
     logger.warn(

@@ -1,5 +1,6 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { resolveTelemetryConfig } from './config/resolve.js';
 import { RetainingSpanExporter } from './test-helpers.js';
 import { buildTraces, initTraces } from './traces.js';
@@ -63,6 +64,50 @@ describe('initTraces', () => {
       ]).toEqual([env, expected]);
       await traces.shutdown();
     }
+  });
+
+  it("falls back to the SDK for a span processor of the app's own, which sees every span after the configured ones", async () => {
+    const exporter = new RetainingSpanExporter();
+    const seen: string[] = [];
+    const own: SpanProcessor = {
+      onStart: (span) => {
+        span.setAttribute('tenant', 'blue');
+        seen.push(`start ${span.name}`);
+      },
+      onEnd: (span) => {
+        seen.push(`end ${span.name}`);
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const traces = buildTraces(
+      {
+        config: config({}),
+        resource,
+        register: false,
+        spanProcessors: [own],
+      },
+      { exporter, simple: true },
+    );
+    expect(traces.path).toEqual({
+      kind: 'sdk',
+      reason: 'an in-memory exporter',
+    });
+    const plain = buildTraces({
+      config: config({}),
+      resource,
+      register: false,
+      spanProcessors: [own, own],
+    });
+    expect(plain.path).toEqual({
+      kind: 'sdk',
+      reason: "2 span processors of the app's",
+    });
+    await plain.shutdown();
+    traces.tracerProvider.getTracer('t').startSpan('work').end();
+    await traces.shutdown();
+    expect(seen).toEqual(['start work', 'end work']);
+    expect(exporter.getFinishedSpans()[0]?.attributes['tenant']).toBe('blue');
   });
 
   it('honours OTEL_TRACES_SAMPLER=always_off', async () => {

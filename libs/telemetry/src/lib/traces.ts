@@ -69,6 +69,12 @@ export interface TracesOptions {
   readonly logger?: TelemetryLogger;
   /** Register as the global tracer provider, context manager and propagator (default true). */
   readonly register?: boolean;
+  /**
+   * Span processors of the app's own, after the configured ones (one that adds attributes to
+   * every span, say). They see the SDK's span objects, so the spans are made by the SDK's
+   * TracerProvider instead of the compact tracer; the start-up line says so.
+   */
+  readonly spanProcessors?: readonly SpanProcessor[];
 }
 
 export interface Traces {
@@ -200,7 +206,7 @@ export function buildTraces(
   const resource = options.resource ?? createResource(config);
   const path: TracerPath = internals.exporter
     ? { kind: 'sdk', reason: 'an in-memory exporter' }
-    : tracerPath(config);
+    : tracerPath(config, options.spanProcessors?.length ?? 0);
   const built =
     path.kind === 'compact'
       ? compactTraces(
@@ -338,7 +344,9 @@ function sdkTraces(
             : configured[0],
         ]
       : configured
-  ).map(processor);
+  )
+    .map(processor)
+    .concat(options.spanProcessors ?? []);
   const provider = new TracerProvider({
     resource,
     sampler: createSampler(config.tracer_provider?.sampler),
