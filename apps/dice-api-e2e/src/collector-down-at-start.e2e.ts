@@ -16,6 +16,7 @@ import { crashSigns, exporterWarnings } from './support/app-output.js';
 import {
   healthStatus,
   readAppMetrics,
+  readFreshAppMetrics,
   startDiceApi,
 } from './support/dice-api.js';
 import { runLoad } from './support/load.js';
@@ -70,7 +71,8 @@ it('serves every request with no collector, warns at most once, and exports once
     });
     // Wait until every span started so far has failed to export: this round's spans cannot fail
     // before they exist, so each round proves at least one more failed export attempt.
-    const { started } = spanPipelineCounts(await readAppMetrics(app));
+    // Fresh: a cached page could predate this round's spans.
+    const { started } = spanPipelineCounts(await readFreshAppMetrics(app));
     await waitUntil(
       async () =>
         spanPipelineCounts(await readAppMetrics(app)).exportFailed >= started,

@@ -29,6 +29,7 @@ import { crashSigns, exporterWarnings } from './support/app-output.js';
 import {
   healthStatus,
   readAppMetrics,
+  readFreshAppMetrics,
   startDiceApi,
 } from './support/dice-api.js';
 import { runLoad, startLoad, type LoadResult } from './support/load.js';
@@ -145,8 +146,14 @@ function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
+/** The counters now (a cached /metrics page may be up to a second old: for polling only). */
 async function pipeline(app: NodeProcess): Promise<SpanPipelineCounts> {
   return spanPipelineCounts(await readAppMetrics(app));
+}
+
+/** The counters after everything done so far: for deltas. */
+async function freshPipeline(app: NodeProcess): Promise<SpanPipelineCounts> {
+  return spanPipelineCounts(await readFreshAppMetrics(app));
 }
 
 /** Warm-up, then the reference run with the collector up; returns the app's RSS after it. */
@@ -198,7 +205,8 @@ async function lostRunsWithinBound(
 async function runWithCollectorLost(
   app: NodeProcess,
 ): Promise<{ counts: SpanPipelineCounts; rss: number }> {
-  const before = await pipeline(app);
+  // Fresh: a page rendered before the last exports with the collector up would count them here.
+  const before = await freshPipeline(app);
   expectAllOk(
     await runLoad({ url: rollUrl(app), total: RUN_REQUESTS }),
     RUN_REQUESTS,
@@ -212,7 +220,7 @@ async function runWithCollectorLost(
     timeoutMs: 30_000,
     what: 'the span queue to drain with the collector lost',
   });
-  const after = await pipeline(app);
+  const after = await freshPipeline(app);
 
   const counts: SpanPipelineCounts = {
     started: after.started - before.started,
