@@ -15,6 +15,26 @@ describe('describeConfig: the one start-up line', () => {
     );
   });
 
+  it('names the tracer start chose, with the reason for the SDK', () => {
+    const config = resolveConfigFromEnv({}, { serviceName: 'dice-api' });
+    expect(
+      describeConfig(config, {
+        kind: 'sdk',
+        reason: "1 span processor of the app's",
+      }),
+    ).toContain(
+      "sampler parentbased(always_on), tracer sdk (1 span processor of the app's);",
+    );
+    expect(
+      describeConfig(
+        resolveConfigFromEnv(
+          { OTEL_TRACES_EXPORTER: 'console' },
+          { serviceName: 'dice-api' },
+        ),
+      ),
+    ).toContain('tracer sdk (a simple span processor);');
+  });
+
   it('masks header values and URL credentials', () => {
     const line = describeConfig(
       resolveConfigFromEnv(
