@@ -76,6 +76,8 @@ export type ConfigOverrides = Pick<
       readonly http?: Partial<OtelDiceSettings['http']>;
       readonly instrumentations?: readonly string[];
       readonly prometheus_on_app_port?: boolean;
+      /** Which tracer makes the spans (TELEMETRY_TRACER; see tracer-path.ts). */
+      readonly tracer?: OtelDiceSettings['tracer'];
       readonly prometheus?: Partial<
         Omit<OtelDiceSettings['prometheus'], 'server'>
       > & {
@@ -297,6 +299,7 @@ function withOverrides(
         http: { ...settings.http, ...own.http },
         instrumentations: own.instrumentations ?? settings.instrumentations,
         prometheus_on_app_port: onAppPort ?? settings.prometheus_on_app_port,
+        tracer: own.tracer ?? settings.tracer,
         prometheus: withPrometheus(settings.prometheus, own.prometheus),
         sources: {
           ...settings.sources,

@@ -53,4 +53,25 @@ describe('TELEMETRY_TRACER', () => {
       /distribution\.otel-dice\.tracer.*is "turbo"; supported values are compact, sdk/,
     );
   });
+
+  it("is set in code by overrides.distribution['otel-dice'].tracer, checked as a file's", () => {
+    const resolved = (tracer: unknown, env: Record<string, string> = {}) =>
+      settingsOf(
+        resolveTelemetryConfig({
+          env,
+          defaultServiceName: 'svc',
+          overrides: {
+            distribution: {
+              'otel-dice': { tracer: tracer as 'compact' | 'sdk' },
+            },
+          },
+        }),
+      ).tracer;
+    expect(resolved('sdk')).toBe('sdk');
+    expect(resolved('compact', { TELEMETRY_TRACER: 'sdk' })).toBe('compact');
+    expect(resolved(undefined, { TELEMETRY_TRACER: 'sdk' })).toBe('sdk');
+    expect(() => resolved('turbo')).toThrow(
+      /options\.overrides.*tracer.*is "turbo"; supported values are compact, sdk/,
+    );
+  });
 });
