@@ -70,8 +70,8 @@ it('serves every request with no collector, warns at most once, and exports once
       statuses: new Map([[200, REQUESTS_PER_ROUND]]),
     });
     // Wait until every span started so far has failed to export: this round's spans cannot fail
-    // before they exist, so each round proves at least one more failed export attempt.
-    // Fresh: a cached page could predate this round's spans.
+    // before they exist, so each round proves at least one more failed export attempt. A fresh
+    // page: the one kept from the last round's wait would count none of this round's spans.
     const { started } = spanPipelineCounts(await readFreshAppMetrics(app));
     await waitUntil(
       async () =>

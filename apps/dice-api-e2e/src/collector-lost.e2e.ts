@@ -146,12 +146,16 @@ function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
-/** The counters now (a cached /metrics page may be up to a second old: for polling only). */
+/** The counts on the page the app serves now: enough to wait for a condition to show. */
 async function pipeline(app: NodeProcess): Promise<SpanPipelineCounts> {
   return spanPipelineCounts(await readAppMetrics(app));
 }
 
-/** The counters after everything done so far: for deltas. */
+/**
+ * The counts on a page rendered after this call: what a delta is taken from. The app serves the
+ * same page for a second (see METRICS_PAGE_KEPT_MS); a page kept from before the mid-run loss,
+ * taken as a run's baseline, would put the batches exported before the loss into that run.
+ */
 async function freshPipeline(app: NodeProcess): Promise<SpanPipelineCounts> {
   return spanPipelineCounts(await readFreshAppMetrics(app));
 }
@@ -205,7 +209,8 @@ async function lostRunsWithinBound(
 async function runWithCollectorLost(
   app: NodeProcess,
 ): Promise<{ counts: SpanPipelineCounts; rss: number }> {
-  // Fresh: a page rendered before the last exports with the collector up would count them here.
+  // Fresh: the page of the last queue-drain wait can still be served here when the mid-run loss
+  // took less than a second, and it predates the batches exported before the loss.
   const before = await freshPipeline(app);
   expectAllOk(
     await runLoad({ url: rollUrl(app), total: RUN_REQUESTS }),
@@ -220,6 +225,7 @@ async function runWithCollectorLost(
     timeoutMs: 30_000,
     what: 'the span queue to drain with the collector lost',
   });
+  // Fresh as well: a page rendered after the drain showed, whatever the load's duration.
   const after = await freshPipeline(app);
 
   const counts: SpanPipelineCounts = {

@@ -355,8 +355,10 @@ describe('ISSUE 20: clients that do not read their answers', () => {
           watch,
           report,
         );
-        // the cap of 32, plus the few accepted at that moment only to be closed at once
-        expect(watch.mostHeld).toBeLessThanOrEqual(40);
+        // The cap of 32, plus those accepted at that moment only to be closed at once: how many
+        // of those one 50 ms sample catches depends on how busy the machine is (up to 12 seen
+        // with nx running other suites beside this one). Without the cap ~1,000 are held.
+        expect(watch.mostHeld).toBeLessThanOrEqual(2 * 32);
         expect(watch.allClosedAfterMs).toBeLessThan(CLOSE_BOUND_MS);
         expect(report.failed).toBe(0);
         expect(app.exitInfo).toBeUndefined();

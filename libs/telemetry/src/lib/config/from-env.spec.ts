@@ -7,9 +7,13 @@ import {
   resolveSampler,
   resolveSpanLimits,
 } from './from-env.js';
+import { ENVIRONMENT, type Variables } from './known-variables.js';
 import { DEFAULT_BATCH, settingsOf, type TelemetryConfig } from './model.js';
 import { resolveTelemetryConfig } from './resolve.js';
-import type { Env } from './values.js';
+import { readVariables, type Env } from './values.js';
+
+/** The environment as the mappings get it: read once, parsed. */
+const vars = (env: Env): Variables => readVariables(env, ENVIRONMENT).values;
 
 const resolve = (env: Env): TelemetryConfig =>
   resolveTelemetryConfig({
@@ -252,7 +256,7 @@ describe('loud on bad input: every unusable value names its variable', () => {
     const env: Record<string, string> = { [variable]: value };
     let error: Error | undefined;
     try {
-      configFromEnv(env);
+      configFromEnv(readVariables(env, ENVIRONMENT));
     } catch (e) {
       error = e as Error;
     }
@@ -278,30 +282,39 @@ describe('an exemplar filter the JS SDK cannot honour', () => {
 describe('resolveSampler', () => {
   it('reads the ratio samplers with their argument', () => {
     expect(
-      resolveSampler({
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '0.1',
-      }),
+      resolveSampler(
+        vars({
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        }),
+      ),
     ).toEqual({
       parent_based: { root: { trace_id_ratio_based: { ratio: 0.1 } } },
     });
-    expect(resolveSampler({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })).toEqual({
+    expect(
+      resolveSampler(vars({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' })),
+    ).toEqual({
       trace_id_ratio_based: { ratio: 1 },
     });
   });
 
   it('refuses a ratio out of range and notes an argument nobody reads', () => {
     expect(() =>
-      resolveSampler({
-        OTEL_TRACES_SAMPLER: 'traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '2',
-      }),
+      resolveSampler(
+        vars({
+          OTEL_TRACES_SAMPLER: 'traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '2',
+        }),
+      ),
     ).toThrow(
       /^OTEL_TRACES_SAMPLER_ARG="2" is invalid: must be a number between 0 and 1$/,
     );
     const notes: string[] = [];
     resolveSampler(
-      { OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: '0.5' },
+      vars({
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_TRACES_SAMPLER_ARG: '0.5',
+      }),
       notes,
     );
     expect(notes).toEqual([
@@ -314,7 +327,10 @@ describe('resolveBatch', () => {
   it('reads OTEL_BSP_*, clamping a default batch size to a smaller queue', () => {
     expect(
       resolveBatch(
-        { OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_SCHEDULE_DELAY: '200' },
+        vars({
+          OTEL_BSP_MAX_QUEUE_SIZE: '100',
+          OTEL_BSP_SCHEDULE_DELAY: '200',
+        }),
         'OTEL_BSP',
       ),
     ).toEqual({
@@ -328,10 +344,10 @@ describe('resolveBatch', () => {
   it('refuses a batch size set larger than the queue', () => {
     expect(() =>
       resolveBatch(
-        {
+        vars({
           OTEL_BSP_MAX_QUEUE_SIZE: '100',
           OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '200',
-        },
+        }),
         'OTEL_BSP',
       ),
     ).toThrow(
@@ -343,12 +359,14 @@ describe('resolveBatch', () => {
 describe('resolveExportInterval', () => {
   it('refuses a timeout set longer than the interval', () => {
     expect(() =>
-      resolveExportInterval({
-        OTEL_METRIC_EXPORT_INTERVAL: '1000',
-        OTEL_METRIC_EXPORT_TIMEOUT: '2000',
-      }),
+      resolveExportInterval(
+        vars({
+          OTEL_METRIC_EXPORT_INTERVAL: '1000',
+          OTEL_METRIC_EXPORT_TIMEOUT: '2000',
+        }),
+      ),
     ).toThrow(/^OTEL_METRIC_EXPORT_TIMEOUT="2000" is invalid/);
-    expect(resolveExportInterval({})).toEqual({
+    expect(resolveExportInterval(vars({}))).toEqual({
       interval: 60_000,
       timeout: 30_000,
     });
@@ -358,15 +376,17 @@ describe('resolveExportInterval', () => {
 describe('resolveSpanLimits', () => {
   it('takes the span-specific limit first, then the general one', () => {
     expect(
-      resolveSpanLimits({
-        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32',
-        OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
-        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
-        OTEL_SPAN_EVENT_COUNT_LIMIT: '8',
-        OTEL_SPAN_LINK_COUNT_LIMIT: '4',
-        OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2',
-        OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '1',
-      }),
+      resolveSpanLimits(
+        vars({
+          OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '32',
+          OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
+          OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
+          OTEL_SPAN_EVENT_COUNT_LIMIT: '8',
+          OTEL_SPAN_LINK_COUNT_LIMIT: '4',
+          OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2',
+          OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '1',
+        }),
+      ),
     ).toEqual({
       attribute_value_length_limit: 32,
       attribute_count_limit: 16,
@@ -395,24 +415,27 @@ describe('resolveDetectors', () => {
     ['os', ['os']],
     ['os,host', ['host']],
   ])('OTEL_NODE_RESOURCE_DETECTORS=%j', (raw, detectors) => {
-    expect(resolveDetectors({ OTEL_NODE_RESOURCE_DETECTORS: raw })).toEqual(
-      detectors,
-    );
+    expect(
+      resolveDetectors(vars({ OTEL_NODE_RESOURCE_DETECTORS: raw })),
+    ).toEqual(detectors);
   });
 });
 
 describe('resolveInstrumentations', () => {
   it('follows OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS', () => {
-    expect(resolveInstrumentations({}, false)).toEqual(['http', 'express']);
+    expect(resolveInstrumentations(vars({}), false)).toEqual([
+      'http',
+      'express',
+    ]);
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' },
+        vars({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }),
         true,
       ),
     ).toEqual(['http', 'pino']);
     expect(
       resolveInstrumentations(
-        { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' },
+        vars({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, pg,http' }),
         true,
       ),
     ).toEqual(['http', 'pg']);

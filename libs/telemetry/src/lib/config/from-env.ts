@@ -1,12 +1,13 @@
 /**
  * The environment mapped onto the configuration model (model.ts): the OpenTelemetry SDK
- * environment-variable specification, the Node-specific OTEL_NODE_* variables, the library's
- * TELEMETRY_HTTP_* (http-env.ts) and TELEMETRY_PROMETHEUS_* (prometheus-env.ts) variables, and
- * the seed tutorial's APP_SERVICE_NAME and TRACE_ENDPOINT at the lowest precedence. Pure (env
- * in, model out).
+ * environment-variable specification, the Node-specific OTEL_NODE_* variables, and the seed
+ * tutorial's TRACE_ENDPOINT at the lowest precedence (APP_SERVICE_NAME: resolve.ts). Pure: the
+ * variables as read once (known-variables.ts) in, the model out. The library's own TELEMETRY_*
+ * variables apply over it as over a file (http-env.ts, prometheus-env.ts).
  *
- * Every value is checked here, where the variable it came from is known: an unusable one throws
- * a TelemetryConfigError naming the variable. What the schema cannot say in its own words (the
+ * Each value was checked, naming its variable, when the environment was read; what is checked
+ * here are the rules between variables (a batch no larger than its queue, a push timeout within
+ * its interval), again naming the variable. What the schema cannot say in its own words (the
  * app-port Prometheus reader, the edge rules, the instrumentations, how `/metrics` is served)
  * goes into the extension.
  */
@@ -16,23 +17,23 @@ import type {
 } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
 import {
-  DEFAULT_EDGE,
-  redactedQueryParams,
-  resolveHttpFromEnv,
-} from './http-env.js';
-import { checkedByName, knownVariable } from './known-variables.js';
+  unusedVariableNotes,
+  type EnvSnapshot,
+  type Variables,
+} from './known-variables.js';
 import {
   DEFAULT_BATCH,
+  DEFAULT_EDGE,
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
+  DEFAULT_PROMETHEUS,
   DEFAULT_PROMETHEUS_HOST,
   DEFAULT_PROMETHEUS_PORT,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
   EXTENSION,
-  PROPAGATOR_NAMES,
   type BatchModel,
   type DetectorName,
   type ExporterModel,
@@ -41,33 +42,28 @@ import {
   type Signal,
   type TelemetryConfig,
 } from './model.js';
-import { resolveOtlpFromEnv } from './otlp-env.js';
-import { prometheusFromEnv } from './prometheus-env.js';
-import { DEFAULT_TRACER, resolveTracerFromEnv } from './tracer-env.js';
-import {
-  parseBoolean,
-  parseEnum,
-  parseEnumList,
-  parseInteger,
-  parseKeyValueList,
-  parseMillis,
-  parseRatio,
-  readEnv,
-  readFirst,
-  type Env,
-} from './values.js';
-
-/** The seed tutorial's variable for the service name (resolve.ts decides the name). */
-export const SEED_SERVICE_NAME = 'APP_SERVICE_NAME';
+import { otlpFromEnv, type OtlpFromEnv } from './otlp-env.js';
+import { DEFAULT_TRACER } from './tracer-env.js';
+import { parseRatio } from './values.js';
 
 /** Key path → variable, for messages about a setting after it has been mapped. */
 type Sources = Record<string, string>;
 
-export function configFromEnv(env: Env): TelemetryConfig {
+type Batch = Omit<BatchModel, 'exporter'>;
+type ExportInterval = { interval: number; timeout: number };
+
+export function configFromEnv(variables: EnvSnapshot): TelemetryConfig {
+  const vars = variables.values;
   const notes: string[] = [];
+  // Worked out whether or not the part they configure is on: settings that cannot work
+  // together should fail today, not the day someone turns that part on.
+  const otlp = otlpFromEnv(vars);
+  const spanBatch = resolveBatch(vars, 'OTEL_BSP');
+  const logBatch = resolveBatch(vars, 'OTEL_BLRP');
+  const push = resolveExportInterval(vars);
   const sources: Sources = {};
-  const logs = resolveLogs(env, sources);
-  const meter = resolveMetrics(env, sources);
+  const logs = resolveLogs(vars, otlp.logs, logBatch, sources);
+  const meter = resolveMetrics(vars, otlp.metrics, push, sources);
   const exemplars = meter.provider.exemplar_filter;
   // Exemplars are extra data, not a change to the data asked for: without them every stream is
   // the same. So a filter that asks for some is a warning, not a refusal.
@@ -75,130 +71,69 @@ export function configFromEnv(env: Env): TelemetryConfig {
     notes.push(
       `OTEL_METRICS_EXEMPLAR_FILTER is ${exemplars}, which cannot be honoured: the OpenTelemetry JS metrics SDK records no exemplars`,
     );
-  const http = resolveHttpFromEnv(env);
-  const tracer = resolveTracerFromEnv(env) ?? DEFAULT_TRACER;
-  const prometheus = prometheusFromEnv(env);
-  Object.assign(sources, prometheus.sources);
   const config: TelemetryConfig = {
-    disabled: resolveDisabled(env),
-    ...logLevel(env),
-    resource: resolveResource(env),
-    propagator: { composite: resolvePropagators(env, notes) },
+    disabled: vars.OTEL_SDK_DISABLED ?? false,
+    ...logLevel(vars),
+    resource: resolveResource(vars),
+    propagator: { composite: resolvePropagators(vars, notes) },
     attribute_limits: {
-      attribute_value_length_limit: limit(
-        env,
-        ['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+      attribute_value_length_limit:
+        vars.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
         DEFAULT_SPAN_LIMITS.attribute_value_length_limit,
-      ),
-      attribute_count_limit: limit(
-        env,
-        ['OTEL_ATTRIBUTE_COUNT_LIMIT'],
+      attribute_count_limit:
+        vars.OTEL_ATTRIBUTE_COUNT_LIMIT ??
         DEFAULT_SPAN_LIMITS.attribute_count_limit,
-      ),
     },
-    tracer_provider: resolveTraces(env, notes, sources),
+    tracer_provider: resolveTraces(
+      vars,
+      otlp.traces,
+      spanBatch,
+      notes,
+      sources,
+    ),
     meter_provider: meter.provider,
     logger_provider: logs,
-    'instrumentation/development': {
-      general: {
-        sanitization: {
-          url: {
-            sensitive_query_parameters: redactedQueryParams(
-              undefined,
-              http.extraRedactedQueryParams,
-            ),
-          },
-        },
-      },
-    },
     distribution: {
       [EXTENSION]: {
-        http: { ...DEFAULT_EDGE, ...http.edge },
-        tracer,
+        http: DEFAULT_EDGE,
+        tracer: DEFAULT_TRACER,
         instrumentations: resolveInstrumentations(
-          env,
+          vars,
           logs.processors.length > 0,
         ),
         prometheus_on_app_port: meter.onAppPort,
-        prometheus: prometheus.settings,
+        prometheus: DEFAULT_PROMETHEUS,
         source: { kind: 'environment' },
         sources,
         notes,
       },
     },
   };
-  validateUnusedSettings(env);
-  notes.push(...idleSettingNotes(env, config), ...unusedVariableNotes(env));
+  notes.push(
+    ...idleSettingNotes(variables.set, config),
+    ...unusedVariableNotes(variables.set),
+  );
   return config;
 }
 
-/**
- * Settings for a part that is not switched on (OTLP settings of a signal exported otherwise, push
- * intervals with Prometheus only, log batching with no logs exporter) are still checked: a bad value
- * should fail today, not the day someone turns that part on.
- */
-function validateUnusedSettings(env: Env): void {
-  for (const signal of ['traces', 'metrics', 'logs'] as const)
-    resolveOtlpFromEnv(env, signal);
-  resolveExportInterval(env);
-  resolveBatch(env, 'OTEL_BSP');
-  resolveBatch(env, 'OTEL_BLRP');
-  resolvePrometheus(env);
-  metricPreferences(env);
-}
-
 // ---- general ----
-
-export function resolveDisabled(env: Env): boolean {
-  const raw = readEnv(env, 'OTEL_SDK_DISABLED');
-  return raw === undefined ? false : parseBoolean('OTEL_SDK_DISABLED', raw);
-}
-
-const DIAG_LEVELS = [
-  'none',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'verbose',
-  'all',
-] as const;
 
 /**
  * OTEL_LOG_LEVEL as the schema's `log_level`. Unset and `none` leave it out: then the SDK's
  * diagnostics stay off (diagnostics.ts), which is what an app that did not ask wants.
  */
-function logLevel(env: Env): Pick<ConfigurationModel, 'log_level'> {
-  const raw = readEnv(env, 'OTEL_LOG_LEVEL');
-  if (raw === undefined) return {};
-  const level = parseEnum('OTEL_LOG_LEVEL', raw, DIAG_LEVELS);
-  if (level === 'none') return {};
+function logLevel(vars: Variables): Pick<ConfigurationModel, 'log_level'> {
+  const level = vars.OTEL_LOG_LEVEL;
+  if (level === undefined || level === 'none') return {};
   return {
     log_level: level === 'verbose' || level === 'all' ? 'trace' : level,
   };
 }
 
-const DETECTOR_WORDS = [
-  'env',
-  'host',
-  'os',
-  'process',
-  'container',
-  'service',
-  'serviceinstance',
-  'all',
-  'none',
-] as const;
-
 /** OTEL_NODE_RESOURCE_DETECTORS; by default host (+os), process and service.instance.id. */
-export function resolveDetectors(env: Env): DetectorName[] {
-  const raw = readEnv(env, 'OTEL_NODE_RESOURCE_DETECTORS');
-  if (raw === undefined) return ['host', 'process', 'service'];
-  const words = parseEnumList(
-    'OTEL_NODE_RESOURCE_DETECTORS',
-    raw,
-    DETECTOR_WORDS,
-  );
+export function resolveDetectors(vars: Variables): DetectorName[] {
+  const words = vars.OTEL_NODE_RESOURCE_DETECTORS;
+  if (words === undefined) return ['host', 'process', 'service'];
   if (words.includes('all')) return ['host', 'process', 'container', 'service'];
   const detectors = new Set<DetectorName>();
   for (const word of words) {
@@ -226,35 +161,23 @@ export function resolveDetectors(env: Env): DetectorName[] {
  * APP_SERVICE_NAME, or a `service.name` given here) is decided in resolve.ts, in one place.
  */
 function resolveResource(
-  env: Env,
+  vars: Variables,
 ): NonNullable<ConfigurationModel['resource']> {
-  const raw = readEnv(env, 'OTEL_RESOURCE_ATTRIBUTES');
-  const attributes =
-    raw === undefined ? {} : parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', raw);
   return {
-    attributes: Object.entries(attributes).map(([name, value]) => ({
-      name,
-      value,
-      type: 'string' as const,
-    })),
+    attributes: Object.entries(vars.OTEL_RESOURCE_ATTRIBUTES ?? {}).map(
+      ([name, value]) => ({ name, value, type: 'string' as const }),
+    ),
     'detection/development': {
-      detectors: resolveDetectors(env).map((name) => ({ [name]: {} })),
+      detectors: resolveDetectors(vars).map((name) => ({ [name]: {} })),
     },
   };
 }
 
 function resolvePropagators(
-  env: Env,
+  vars: Variables,
   notes: string[],
 ): Array<Record<string, object>> {
-  const raw = readEnv(env, 'OTEL_PROPAGATORS');
-  const names =
-    raw === undefined
-      ? ['tracecontext', 'baggage']
-      : parseEnumList('OTEL_PROPAGATORS', raw, [
-          ...PROPAGATOR_NAMES,
-          'none',
-        ] as const);
+  const names = vars.OTEL_PROPAGATORS ?? ['tracecontext', 'baggage'];
   if (names.includes('jaeger'))
     notes.push(
       'OTEL_PROPAGATORS: the jaeger propagator is deprecated by the OpenTelemetry specification; keep it only while services with Jaeger clients still send uber-trace-id',
@@ -266,26 +189,19 @@ function resolvePropagators(
 
 // ---- traces ----
 
-const SAMPLER_NAMES = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const;
-
-export function resolveSampler(env: Env, notes: string[] = []): SamplerModel {
-  const raw = readEnv(env, 'OTEL_TRACES_SAMPLER');
-  const arg = readEnv(env, 'OTEL_TRACES_SAMPLER_ARG');
-  if (raw === undefined) {
+export function resolveSampler(
+  vars: Variables,
+  notes: string[] = [],
+): SamplerModel {
+  const name = vars.OTEL_TRACES_SAMPLER;
+  const arg = vars.OTEL_TRACES_SAMPLER_ARG;
+  if (name === undefined) {
     if (arg !== undefined)
       notes.push(
         'OTEL_TRACES_SAMPLER_ARG is set but OTEL_TRACES_SAMPLER is not; the default sampler parentbased_always_on takes no argument',
       );
     return DEFAULT_SAMPLER;
   }
-  const name = parseEnum('OTEL_TRACES_SAMPLER', raw, SAMPLER_NAMES);
   const ratio = () => ({
     trace_id_ratio_based: {
       ratio: arg === undefined ? 1 : parseRatio('OTEL_TRACES_SAMPLER_ARG', arg),
@@ -316,116 +232,70 @@ export function resolveSampler(env: Env, notes: string[] = []): SamplerModel {
  * then is the default, not a wish).
  */
 export function resolveBatch(
-  env: Env,
+  vars: Variables,
   prefix: 'OTEL_BSP' | 'OTEL_BLRP',
-): Omit<BatchModel, 'exporter'> {
-  const millis = (name: string, fallback: number) => {
-    const raw = readEnv(env, name);
-    return raw === undefined ? fallback : parseMillis(name, raw);
-  };
-  const count = (name: string, fallback: number) => {
-    const raw = readEnv(env, name);
-    return raw === undefined ? fallback : parseInteger(name, raw, { min: 1 });
-  };
-  const batchVariable = `${prefix}_MAX_EXPORT_BATCH_SIZE`;
-  const maxQueueSize = count(
-    `${prefix}_MAX_QUEUE_SIZE`,
-    DEFAULT_BATCH.max_queue_size,
-  );
-  let maxExportBatchSize = count(
-    batchVariable,
-    DEFAULT_BATCH.max_export_batch_size,
-  );
-  if (maxExportBatchSize > maxQueueSize) {
-    if (readEnv(env, batchVariable) !== undefined)
-      throw invalidValue(
-        batchVariable,
-        String(maxExportBatchSize),
-        `must not exceed ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize})`,
-      );
-    maxExportBatchSize = maxQueueSize;
-  }
+): Batch {
+  const maxQueueSize =
+    vars[`${prefix}_MAX_QUEUE_SIZE`] ?? DEFAULT_BATCH.max_queue_size;
+  const batchSize = vars[`${prefix}_MAX_EXPORT_BATCH_SIZE`];
+  if (batchSize !== undefined && batchSize > maxQueueSize)
+    throw invalidValue(
+      `${prefix}_MAX_EXPORT_BATCH_SIZE`,
+      String(batchSize),
+      `must not exceed ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize})`,
+    );
   return {
-    schedule_delay: millis(
-      `${prefix}_SCHEDULE_DELAY`,
-      DEFAULT_BATCH.schedule_delay,
-    ),
-    export_timeout: millis(
-      `${prefix}_EXPORT_TIMEOUT`,
-      DEFAULT_BATCH.export_timeout,
-    ),
+    schedule_delay:
+      vars[`${prefix}_SCHEDULE_DELAY`] ?? DEFAULT_BATCH.schedule_delay,
+    export_timeout:
+      vars[`${prefix}_EXPORT_TIMEOUT`] ?? DEFAULT_BATCH.export_timeout,
     max_queue_size: maxQueueSize,
-    max_export_batch_size: maxExportBatchSize,
+    max_export_batch_size: Math.min(
+      batchSize ?? DEFAULT_BATCH.max_export_batch_size,
+      maxQueueSize,
+    ),
   };
-}
-
-/** The first set variable of `names` as a non-negative integer, else `fallback`. */
-function limit(env: Env, names: string[], fallback: number): number {
-  const set = readFirst(env, ...names);
-  return set ? parseInteger(set.name, set.value) : fallback;
 }
 
 export function resolveSpanLimits(
-  env: Env,
+  vars: Variables,
 ): NonNullable<NonNullable<ConfigurationModel['tracer_provider']>['limits']> {
   const d = DEFAULT_SPAN_LIMITS;
   return {
-    attribute_value_length_limit: limit(
-      env,
-      [
-        'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-        'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-      ],
+    attribute_value_length_limit:
+      vars.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+      vars.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
       d.attribute_value_length_limit,
-    ),
-    attribute_count_limit: limit(
-      env,
-      ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+    attribute_count_limit:
+      vars.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT ??
+      vars.OTEL_ATTRIBUTE_COUNT_LIMIT ??
       d.attribute_count_limit,
-    ),
-    event_count_limit: limit(
-      env,
-      ['OTEL_SPAN_EVENT_COUNT_LIMIT'],
-      d.event_count_limit,
-    ),
-    link_count_limit: limit(
-      env,
-      ['OTEL_SPAN_LINK_COUNT_LIMIT'],
-      d.link_count_limit,
-    ),
-    event_attribute_count_limit: limit(
-      env,
-      ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'],
-      d.event_attribute_count_limit,
-    ),
-    link_attribute_count_limit: limit(
-      env,
-      ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'],
-      d.link_attribute_count_limit,
-    ),
+    event_count_limit: vars.OTEL_SPAN_EVENT_COUNT_LIMIT ?? d.event_count_limit,
+    link_count_limit: vars.OTEL_SPAN_LINK_COUNT_LIMIT ?? d.link_count_limit,
+    event_attribute_count_limit:
+      vars.OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT ?? d.event_attribute_count_limit,
+    link_attribute_count_limit:
+      vars.OTEL_LINK_ATTRIBUTE_COUNT_LIMIT ?? d.link_attribute_count_limit,
   };
 }
 
-/** An OTLP exporter of the model for `signal`, its variables recorded under `key`. */
+/** The signal's OTLP exporter as a model exporter, its variables recorded under `key`. */
 function otlpExporter(
-  env: Env,
-  signal: Signal,
+  otlp: OtlpFromEnv,
   key: string,
   sources: Sources,
 ): ExporterModel {
-  const { kind, settings, sources: own } = resolveOtlpFromEnv(env, signal);
-  for (const [relative, variable] of Object.entries(own))
-    sources[`${key}.${kind}.${relative}`] = variable;
-  return { [kind]: settings };
+  for (const [relative, variable] of Object.entries(otlp.sources))
+    sources[`${key}.${otlp.kind}.${relative}`] = variable;
+  return { [otlp.kind]: otlp.settings };
 }
 
 /** `otlp` and `console` exporters, each in the processor the specification pairs it with. */
 function processors(
-  env: Env,
-  signal: 'traces' | 'logs',
-  key: string,
   kinds: readonly ('otlp' | 'console' | 'none')[],
-  prefix: 'OTEL_BSP' | 'OTEL_BLRP',
+  key: string,
+  batch: Batch,
+  otlp: OtlpFromEnv,
   sources: Sources,
 ): ProcessorModel[] {
   return kinds
@@ -433,42 +303,27 @@ function processors(
     .map((kind, i): ProcessorModel => {
       if (kind === 'console') return { simple: { exporter: { console: {} } } };
       const at = `${key}[${i}].batch.exporter`;
-      return {
-        batch: {
-          ...resolveBatch(env, prefix),
-          exporter: otlpExporter(env, signal, at, sources),
-        },
-      };
+      return { batch: { ...batch, exporter: otlpExporter(otlp, at, sources) } };
     });
 }
 
-function exporterKinds(
-  env: Env,
-  variable: string,
-  fallback: 'otlp' | 'none',
-): ('otlp' | 'console' | 'none')[] {
-  const raw = readEnv(env, variable);
-  return raw
-    ? parseEnumList(variable, raw, ['otlp', 'console', 'none'] as const)
-    : [fallback];
-}
-
 function resolveTraces(
-  env: Env,
+  vars: Variables,
+  otlp: OtlpFromEnv,
+  batch: Batch,
   notes: string[],
   sources: Sources,
 ): NonNullable<ConfigurationModel['tracer_provider']> {
   return {
     processors: processors(
-      env,
-      'traces',
+      vars.OTEL_TRACES_EXPORTER ?? ['otlp'],
       'tracer_provider.processors',
-      exporterKinds(env, 'OTEL_TRACES_EXPORTER', 'otlp'),
-      'OTEL_BSP',
+      batch,
+      otlp,
       sources,
     ) as NonNullable<ConfigurationModel['tracer_provider']>['processors'],
-    limits: resolveSpanLimits(env),
-    sampler: resolveSampler(env, notes),
+    limits: resolveSpanLimits(vars),
+    sampler: resolveSampler(vars, notes),
   };
 }
 
@@ -479,139 +334,81 @@ function resolveTraces(
  * reader refuses it): refused when both were set, clamped to the interval when only the interval
  * was (the timeout is then the 30 s default, not a choice).
  */
-export function resolveExportInterval(env: Env): {
-  interval: number;
-  timeout: number;
-} {
-  const intervalRaw = readEnv(env, 'OTEL_METRIC_EXPORT_INTERVAL');
-  const timeoutRaw = readEnv(env, 'OTEL_METRIC_EXPORT_TIMEOUT');
+export function resolveExportInterval(vars: Variables): ExportInterval {
   const interval =
-    intervalRaw === undefined
-      ? DEFAULT_METRIC_EXPORT_INTERVAL_MS
-      : parseMillis('OTEL_METRIC_EXPORT_INTERVAL', intervalRaw);
-  let timeout =
-    timeoutRaw === undefined
-      ? DEFAULT_METRIC_EXPORT_TIMEOUT_MS
-      : parseMillis('OTEL_METRIC_EXPORT_TIMEOUT', timeoutRaw);
-  if (timeout > interval) {
-    if (timeoutRaw !== undefined)
-      throw invalidValue(
-        'OTEL_METRIC_EXPORT_TIMEOUT',
-        timeoutRaw,
-        `must not exceed OTEL_METRIC_EXPORT_INTERVAL (${interval} ms)`,
-      );
-    timeout = interval;
-  }
-  return { interval, timeout };
-}
-
-/** OTEL_EXPORTER_PROMETHEUS_HOST/PORT; neither set: the app's own port (undefined). */
-function resolvePrometheus(
-  env: Env,
-): { host: string; port: number } | undefined {
-  const host = readEnv(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
-  const portRaw = readEnv(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
-  if (host === undefined && portRaw === undefined) return undefined;
-  if (host !== undefined && /\s/.test(host))
+    vars.OTEL_METRIC_EXPORT_INTERVAL ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
+  const timeout = vars.OTEL_METRIC_EXPORT_TIMEOUT;
+  if (timeout !== undefined && timeout > interval)
     throw invalidValue(
-      'OTEL_EXPORTER_PROMETHEUS_HOST',
-      host,
-      'must be a host name or IP address to bind',
+      'OTEL_METRIC_EXPORT_TIMEOUT',
+      String(timeout),
+      `must not exceed OTEL_METRIC_EXPORT_INTERVAL (${interval} ms)`,
     );
   return {
-    host: host ?? DEFAULT_PROMETHEUS_HOST,
-    port:
-      portRaw === undefined
-        ? DEFAULT_PROMETHEUS_PORT
-        : parseInteger('OTEL_EXPORTER_PROMETHEUS_PORT', portRaw, {
-            min: 1,
-            max: 65535,
-          }),
+    interval,
+    timeout: Math.min(timeout ?? DEFAULT_METRIC_EXPORT_TIMEOUT_MS, interval),
   };
 }
 
-const TEMPORALITIES = ['cumulative', 'delta', 'lowmemory'] as const;
-const HISTOGRAM_AGGREGATIONS = [
-  'explicit_bucket_histogram',
-  'base2_exponential_bucket_histogram',
-] as const;
+/** OTEL_EXPORTER_PROMETHEUS_HOST/PORT; neither set: the app's own port (undefined). */
+function prometheusServer(
+  vars: Variables,
+): { host: string; port: number } | undefined {
+  const host = vars.OTEL_EXPORTER_PROMETHEUS_HOST;
+  const port = vars.OTEL_EXPORTER_PROMETHEUS_PORT;
+  if (host === undefined && port === undefined) return undefined;
+  return {
+    host: host ?? DEFAULT_PROMETHEUS_HOST,
+    port: port ?? DEFAULT_PROMETHEUS_PORT,
+  };
+}
 
 /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE and _DEFAULT_HISTOGRAM_AGGREGATION. */
-function metricPreferences(env: Env): {
-  temporality_preference: 'cumulative' | 'delta' | 'low_memory';
-  default_histogram_aggregation: (typeof HISTOGRAM_AGGREGATIONS)[number];
-} {
-  const temporalityRaw = readEnv(
-    env,
-    'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-  );
-  const histogramRaw = readEnv(
-    env,
-    'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
-  );
+function metricPreferences(vars: Variables) {
   const temporality =
-    temporalityRaw === undefined
-      ? 'cumulative'
-      : parseEnum(
-          'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
-          temporalityRaw,
-          TEMPORALITIES,
-        );
+    vars.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE ?? 'cumulative';
   return {
     temporality_preference:
-      temporality === 'lowmemory' ? 'low_memory' : temporality,
+      temporality === 'lowmemory' ? ('low_memory' as const) : temporality,
     default_histogram_aggregation:
-      histogramRaw === undefined
-        ? 'explicit_bucket_histogram'
-        : parseEnum(
-            'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
-            histogramRaw,
-            HISTOGRAM_AGGREGATIONS,
-          ),
+      vars.OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION ??
+      'explicit_bucket_histogram',
   };
 }
 
 function resolveMetrics(
-  env: Env,
+  vars: Variables,
+  otlp: OtlpFromEnv,
+  push: ExportInterval,
   sources: Sources,
 ): {
   provider: NonNullable<ConfigurationModel['meter_provider']>;
   onAppPort: boolean;
 } {
-  const raw = readEnv(env, 'OTEL_METRICS_EXPORTER');
-  const kinds = raw
-    ? parseEnumList('OTEL_METRICS_EXPORTER', raw, [
-        'prometheus',
-        'otlp',
-        'console',
-        'none',
-      ] as const)
-    : (['prometheus'] as const);
-  const exemplarRaw = readEnv(env, 'OTEL_METRICS_EXEMPLAR_FILTER');
+  const kinds = vars.OTEL_METRICS_EXPORTER ?? ['prometheus'];
+  const exemplarFilter = vars.OTEL_METRICS_EXEMPLAR_FILTER;
   let onAppPort = false;
   const readers = kinds
     .filter((kind) => kind !== 'none')
     .map((kind, i) => {
       if (kind === 'prometheus') {
-        const own = resolvePrometheus(env);
+        const own = prometheusServer(vars);
         onAppPort ||= own === undefined;
         return { pull: { exporter: { 'prometheus/development': own ?? {} } } };
       }
-      const { interval, timeout } = resolveExportInterval(env);
       const key = `meter_provider.readers[${i}].periodic.exporter`;
-      const preferences = metricPreferences(env);
       const exporter: ExporterModel =
         kind === 'console'
           ? { console: {} }
-          : Object.fromEntries(
-              Object.entries(otlpExporter(env, 'metrics', key, sources)).map(
-                ([name, body]) => [name, { ...body, ...preferences }],
-              ),
-            );
+          : {
+              [otlp.kind]: {
+                ...otlpExporter(otlp, key, sources)[otlp.kind],
+                ...metricPreferences(vars),
+              },
+            };
       return {
         periodic: {
-          interval,
-          timeout,
+          ...push,
           exporter: exporter as PushMetricExporterConfigModel,
         },
       };
@@ -619,15 +416,9 @@ function resolveMetrics(
   return {
     provider: {
       readers,
-      ...(exemplarRaw === undefined
+      ...(exemplarFilter === undefined
         ? {}
-        : {
-            exemplar_filter: parseEnum(
-              'OTEL_METRICS_EXEMPLAR_FILTER',
-              exemplarRaw,
-              ['always_off', 'always_on', 'trace_based'] as const,
-            ),
-          }),
+        : { exemplar_filter: exemplarFilter }),
     },
     onAppPort,
   };
@@ -637,32 +428,28 @@ function resolveMetrics(
 
 /** The seed has no logs signal: unlike the specification's `otlp`, the default is `none`. */
 function resolveLogs(
-  env: Env,
+  vars: Variables,
+  otlp: OtlpFromEnv,
+  batch: Batch,
   sources: Sources,
 ): NonNullable<ConfigurationModel['logger_provider']> {
   return {
     processors: processors(
-      env,
-      'logs',
+      vars.OTEL_LOGS_EXPORTER ?? ['none'],
       'logger_provider.processors',
-      exporterKinds(env, 'OTEL_LOGS_EXPORTER', 'none'),
-      'OTEL_BLRP',
+      batch,
+      otlp,
       sources,
     ) as NonNullable<ConfigurationModel['logger_provider']>['processors'],
     limits: {
-      attribute_value_length_limit: limit(
-        env,
-        [
-          'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-          'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-        ],
+      attribute_value_length_limit:
+        vars.OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
+        vars.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ??
         DEFAULT_LOG_LIMITS.attribute_value_length_limit,
-      ),
-      attribute_count_limit: limit(
-        env,
-        ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+      attribute_count_limit:
+        vars.OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT ??
+        vars.OTEL_ATTRIBUTE_COUNT_LIMIT ??
         DEFAULT_LOG_LIMITS.attribute_count_limit,
-      ),
     },
   };
 }
@@ -676,31 +463,13 @@ function resolveLogs(
  * records).
  */
 export function resolveInstrumentations(
-  env: Env,
+  vars: Variables,
   logsExported: boolean,
 ): string[] {
-  const list = (name: string) =>
-    (readEnv(env, name) ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-  for (const name of [
-    'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
-    'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
-  ]) {
-    const bad = list(name).find(
-      (entry) => !/^[a-z0-9][a-z0-9.-]*$/.test(entry),
-    );
-    if (bad !== undefined)
-      throw invalidValue(
-        name,
-        readEnv(env, name),
-        `${JSON.stringify(bad)} is not an instrumentation name (package suffixes such as http, express, pg)`,
-      );
-  }
-  const enabled = list('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
-  const disabled = new Set(list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'));
-  const chosen = enabled.length > 0 ? enabled : [...DEFAULT_INSTRUMENTATIONS];
+  const enabled = vars.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? [];
+  const disabled = new Set(vars.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? []);
+  const chosen =
+    enabled.length > 0 ? [...enabled] : [...DEFAULT_INSTRUMENTATIONS];
   if (logsExported && enabled.length === 0) chosen.push('pino');
   return [...new Set(chosen)].filter((name) => !disabled.has(name));
 }
@@ -726,11 +495,11 @@ function exportsOverOtlp(config: TelemetryConfig, signal: Signal): boolean {
  * Valid settings for a part that is off: worth a line, because whoever set them expected an
  * effect (OTEL_METRIC_EXPORT_INTERVAL with OTEL_METRICS_EXPORTER=prometheus, say).
  */
-function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
-  const setNames = (match: (name: string) => boolean) =>
-    Object.keys(env)
-      .filter((name) => match(name) && readEnv(env, name) !== undefined)
-      .sort();
+function idleSettingNotes(
+  set: readonly string[],
+  config: TelemetryConfig,
+): string[] {
+  const setNames = (match: (name: string) => boolean) => set.filter(match);
   const otlp = (signal: Signal) => exportsOverOtlp(config, signal);
   const anyOtlp = otlp('traces') || otlp('metrics') || otlp('logs');
   const readers = config.meter_provider?.readers ?? [];
@@ -774,23 +543,4 @@ function idleSettingNotes(env: Env, config: TelemetryConfig): string[] {
   return checks
     .filter((check) => check.idle && check.names.length > 0)
     .map((check) => `${check.names.join(', ')} set but not used: ${check.why}`);
-}
-
-/**
- * OTEL_* and library variables that are set but that nothing reads: typos, or settings for
- * another SDK. With a configuration file (`libraryOnly`) only the library's own are checked.
- */
-export function unusedVariableNotes(env: Env, libraryOnly = false): string[] {
-  const unused = Object.keys(env)
-    .filter(
-      (name) =>
-        checkedByName(name, libraryOnly) && readEnv(env, name) !== undefined,
-    )
-    .filter((name) => !knownVariable(name))
-    .sort();
-  return unused.length === 0
-    ? []
-    : [
-        `not used by @otel-dice/telemetry (misspelt, or meant for another SDK): ${unused.join(', ')}`,
-      ];
 }

@@ -38,6 +38,7 @@ import {
   DEFAULT_SPAN_LIMITS,
   DETECTOR_NAMES,
   EXTENSION,
+  HTTP_INSTRUMENTATIONS,
   PROPAGATOR_NAMES,
   TARGET_INFO_MODES,
   type TargetInfoMode,
@@ -47,17 +48,19 @@ import {
   type ProcessorModel,
   type Signal,
 } from './model.js';
-import { HTTP_INSTRUMENTATIONS, PROXY_HINT, validProxy } from './http-env.js';
-import {
-  PROMETHEUS_NUMBERS,
-  withNumber,
-  type PrometheusGiven,
-} from './prometheus-env.js';
+import { PROMETHEUS_NUMBERS } from './known-variables.js';
+import { withNumber, type PrometheusGiven } from './prometheus-env.js';
 import { appendSignalPath } from './otlp-env.js';
 import { readConfigFile } from './read-config-file.js';
 import { TRACERS, type TracerChoice } from './tracer-env.js';
 import { redactUrl } from './redact.js';
-import { parseEndpoint, parseHeaders, parseKeyValueList } from './values.js';
+import {
+  parseEndpoint,
+  parseHeaders,
+  parseKeyValueList,
+  PROXY_HINT,
+  validProxy,
+} from './values.js';
 
 /**
  * Reads, parses and validates the file (strictly, bounded: read-config-file.ts); any problem

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unusedVariableNotes } from './from-env.js';
-import { LIBRARY_VARIABLES, MODEL_VARIABLES } from './known-variables.js';
+import {
+  ENVIRONMENT,
+  LIBRARY_VARIABLES,
+  MODEL_VARIABLES,
+  unusedVariableNotes,
+  WITH_A_FILE,
+} from './known-variables.js';
+import { readVariables } from './values.js';
 
 const README = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
 /** The "Every variable" table of the library README. */
@@ -28,27 +34,39 @@ describe('the known variables', () => {
   });
 
   it('are not named in the “not used” note; a misspelling under a checked prefix is', () => {
-    const env = Object.fromEntries(
-      [...MODEL_VARIABLES, ...LIBRARY_VARIABLES].map((name) => [name, '1']),
-    );
-    expect(unusedVariableNotes(env)).toEqual([]);
+    const set = [...MODEL_VARIABLES, ...LIBRARY_VARIABLES].sort();
+    expect(unusedVariableNotes(set)).toEqual([]);
     expect(
-      unusedVariableNotes({
-        ...env,
-        TELEMETRY_HTTP_TRUSTED_PROXY: '10.0.0.1',
-        TELEMETRY_API_KEY: 'x', // not a prefix of the library's
-      }),
+      unusedVariableNotes(
+        [
+          ...set,
+          'TELEMETRY_HTTP_TRUSTED_PROXY',
+          'TELEMETRY_API_KEY', // not a prefix of the library's
+        ].sort(),
+      ),
     ).toEqual([
       'not used by @otel-dice/telemetry (misspelt, or meant for another SDK): TELEMETRY_HTTP_TRUSTED_PROXY',
     ]);
     // with a configuration file, OTEL_* are the file's business; the library's are still checked
     expect(
-      unusedVariableNotes(
-        { OTEL_TYPO: '1', TELEMETRY_PROMETHEUS_CACHE: '0' },
-        true,
-      ),
+      unusedVariableNotes(['OTEL_TYPO', 'TELEMETRY_PROMETHEUS_CACHE'], true),
     ).toEqual([
       'not used by @otel-dice/telemetry (misspelt, or meant for another SDK): TELEMETRY_PROMETHEUS_CACHE',
     ]);
+  });
+
+  it('with a configuration file, are the library’s own and OTEL_SERVICE_NAME only: the file says the rest', () => {
+    const env = {
+      OTEL_TRACES_EXPORTER: 'zipkin', // would be refused without a file
+      OTEL_SERVICE_NAME: 'shop',
+      TELEMETRY_HTTP_INSTRUMENTATION: 'upstream',
+    };
+    expect(readVariables<typeof ENVIRONMENT>(env, WITH_A_FILE).values).toEqual({
+      OTEL_SERVICE_NAME: 'shop',
+      TELEMETRY_HTTP_INSTRUMENTATION: 'upstream',
+    });
+    expect(() => readVariables(env, ENVIRONMENT)).toThrow(
+      /^OTEL_TRACES_EXPORTER="zipkin" is invalid/,
+    );
   });
 });

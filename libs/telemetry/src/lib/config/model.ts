@@ -115,6 +115,10 @@ export interface OtelDiceSettings {
 /** HTTP server span settings (the extension's `http`). */
 export type HttpEdgeSettings = OtelDiceSettings['http'];
 
+/** Which code makes HTTP server spans (see OtelDiceSettings' `http.instrumentation`). */
+export const HTTP_INSTRUMENTATIONS: readonly HttpEdgeSettings['instrumentation'][] =
+  ['lean', 'upstream'];
+
 /** How `/metrics` is served (the extension's `prometheus`). */
 export type PrometheusSettings = OtelDiceSettings['prometheus'];
 
@@ -220,6 +224,13 @@ export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_METRIC_EXPORT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROMETHEUS_HOST = 'localhost';
 export const DEFAULT_PROMETHEUS_PORT = 9464;
+
+/** The edge rules when nothing sets them: trust callers' context, believe no proxy. */
+export const DEFAULT_EDGE: HttpEdgeSettings = {
+  instrumentation: 'lean',
+  trust_incoming_context: true,
+  trusted_proxies: [],
+};
 
 /**
  * A page kept for 1 s: shorter than any scrape interval, so Prometheus sees fresh numbers, while

@@ -1,10 +1,15 @@
 import { TelemetryConfigError } from './errors.js';
+import { ENVIRONMENT, type Variables } from './known-variables.js';
 import { usesTls } from './model.js';
 import {
   appendSignalPath,
   resolveOtlpEndpoint,
   resolveOtlpFromEnv,
 } from './otlp-env.js';
+import { readVariables, type Env } from './values.js';
+
+/** The environment as the mappings get it: read once, parsed. */
+const vars = (env: Env): Variables => readVariables(env, ENVIRONMENT).values;
 
 describe('appendSignalPath', () => {
   it.each([
@@ -84,7 +89,7 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
       'default',
     ],
   ] as const)('%s', (_what, env, signal, protocol, endpoint, source) => {
-    expect(resolveOtlpEndpoint(env, signal, protocol)).toMatchObject({
+    expect(resolveOtlpEndpoint(vars(env), signal, protocol)).toMatchObject({
       endpoint,
       source,
     });
@@ -93,7 +98,7 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
   it('refuses a path on a gRPC endpoint and says which protocol would take it', () => {
     expect(() =>
       resolveOtlpEndpoint(
-        { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/v1/traces' },
+        vars({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/v1/traces' }),
         'traces',
         'grpc',
       ),
@@ -103,7 +108,7 @@ describe('resolveOtlpEndpoint: the specification’s endpoint rules', () => {
 
 describe('resolveOtlpFromEnv', () => {
   it('defaults to the seed: OTLP/gRPC to localhost:4317, plain text', () => {
-    const otlp = resolveOtlpFromEnv({}, 'traces');
+    const otlp = resolveOtlpFromEnv(vars({}), 'traces');
     expect(otlp).toEqual({
       kind: 'otlp_grpc',
       settings: {
@@ -132,7 +137,7 @@ describe('resolveOtlpFromEnv', () => {
       OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem',
       OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: '/logs-ca.pem',
     };
-    expect(resolveOtlpFromEnv(env, 'logs')).toEqual({
+    expect(resolveOtlpFromEnv(vars(env), 'logs')).toEqual({
       kind: 'otlp_http',
       settings: {
         endpoint: 'https://c:4318/v1/logs',
@@ -150,7 +155,7 @@ describe('resolveOtlpFromEnv', () => {
         'tls.ca_file': 'OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE',
       },
     });
-    expect(resolveOtlpFromEnv(env, 'traces')).toMatchObject({
+    expect(resolveOtlpFromEnv(vars(env), 'traces')).toMatchObject({
       kind: 'otlp_http',
       settings: {
         endpoint: 'https://c:4318/v1/traces',
@@ -194,14 +199,16 @@ describe('resolveOtlpFromEnv', () => {
       false,
     ],
   ])('gRPC: %s', (_what, env, secure) => {
-    expect(usesTls(resolveOtlpFromEnv(env, 'traces').settings)).toBe(secure);
+    expect(usesTls(resolveOtlpFromEnv(vars(env), 'traces').settings)).toBe(
+      secure,
+    );
   });
 
   it('wants the mTLS key and certificate together', () => {
     let error: unknown;
     try {
       resolveOtlpFromEnv(
-        { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/client.pem' },
+        vars({ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/client.pem' }),
         'metrics',
       );
     } catch (e) {
@@ -224,8 +231,8 @@ describe('resolveOtlpFromEnv', () => {
     ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'ftp://c'],
     ['OTEL_EXPORTER_OTLP_HEADERS', 'novalue'],
   ])('refuses %s=%s, naming it', (variable, value) => {
-    expect(() => resolveOtlpFromEnv({ [variable]: value }, 'traces')).toThrow(
-      new RegExp(`^${variable}`),
-    );
+    expect(() =>
+      resolveOtlpFromEnv(vars({ [variable]: value }), 'traces'),
+    ).toThrow(new RegExp(`^${variable}`));
   });
 });

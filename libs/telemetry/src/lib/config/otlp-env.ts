@@ -15,6 +15,12 @@
  * model.ts) with every setting explicit, and the variable each setting came from.
  */
 import { invalidValue, TelemetryConfigError } from './errors.js';
+import type {
+  OtlpProtocol,
+  OtlpSetting,
+  OtlpValue,
+  Variables,
+} from './known-variables.js';
 import {
   DEFAULT_GRPC_ENDPOINT,
   DEFAULT_HTTP_ENDPOINT,
@@ -23,26 +29,11 @@ import {
   type Signal,
 } from './model.js';
 import { redactUrl } from './redact.js';
-import {
-  parseBoolean,
-  parseEndpoint,
-  parseEnum,
-  parseHeaders,
-  parseMillis,
-  readEnv,
-  readFirst,
-  type Env,
-} from './values.js';
+import { parseEndpoint } from './values.js';
 
 /** The seed tutorial's own variable for the traces endpoint. */
 export const SEED_TRACE_ENDPOINT = 'TRACE_ENDPOINT';
 
-export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
-export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = [
-  'grpc',
-  'http/protobuf',
-  'http/json',
-];
 /** The seed's protocol (the specification's default is http/protobuf). */
 export const DEFAULT_PROTOCOL: OtlpProtocol = 'grpc';
 
@@ -55,24 +46,21 @@ export function otlpVariable(
     : `OTEL_EXPORTER_OTLP_${setting}`;
 }
 
-/** Per-signal variable first, then the generic one. */
-function readSetting(
-  env: Env,
+/** Per-signal variable first, then the generic one: which was set, and its value. */
+function setting<S extends OtlpSetting>(
+  vars: Variables,
   signal: Signal,
-  setting: string,
-): { name: string; value: string } | undefined {
-  return readFirst(
-    env,
-    otlpVariable(signal, setting),
-    otlpVariable(undefined, setting),
-  );
-}
-
-export function resolveOtlpProtocol(env: Env, signal: Signal): OtlpProtocol {
-  const set = readSetting(env, signal, 'PROTOCOL');
-  return set
-    ? parseEnum(set.name, set.value, OTLP_PROTOCOLS)
-    : DEFAULT_PROTOCOL;
+  name: S,
+): { name: string; value: OtlpValue<S> } | undefined {
+  const byName = vars as Readonly<Record<string, OtlpValue<S> | undefined>>;
+  for (const variable of [
+    otlpVariable(signal, name),
+    otlpVariable(undefined, name),
+  ]) {
+    const value = byName[variable];
+    if (value !== undefined) return { name: variable, value };
+  }
+  return undefined;
 }
 
 /** `base` + `v1/<signal>`, with exactly one slash between them. */
@@ -80,55 +68,41 @@ export function appendSignalPath(base: string, signal: Signal): string {
   return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
+/**
+ * The endpoint, by the specification's rules: per-signal, generic (HTTP: + `v1/<signal>`), the
+ * seed's TRACE_ENDPOINT (traces), the default. Parsed here, where the protocol is known: gRPC
+ * takes a scheme-less `host:port` and no path.
+ */
 export function resolveOtlpEndpoint(
-  env: Env,
+  vars: Variables,
   signal: Signal,
   protocol: OtlpProtocol,
 ): { endpoint: string; source: string; scheme: 'http' | 'https' | undefined } {
   const grpc = protocol === 'grpc';
-  const candidates: Array<{ name: string; perSignal: boolean }> = [
-    { name: otlpVariable(signal, 'ENDPOINT'), perSignal: true },
-    { name: otlpVariable(undefined, 'ENDPOINT'), perSignal: false },
-  ];
-  if (signal === 'traces')
-    candidates.push({ name: SEED_TRACE_ENDPOINT, perSignal: true });
-
-  for (const { name, perSignal } of candidates) {
-    const raw = readEnv(env, name);
-    if (raw === undefined) continue;
-    const url = parseEndpoint(name, raw, { allowNoScheme: grpc });
-    if (grpc && url.path !== '' && url.path !== '/')
-      throw invalidValue(
-        name,
-        redactUrl(url.href),
-        'the protocol is grpc, and a gRPC endpoint has no path (for OTLP/HTTP set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json)',
-      );
-    const endpoint =
-      grpc || perSignal ? url.href : appendSignalPath(url.href, signal);
-    return { endpoint, source: name, scheme: url.scheme };
-  }
-  return grpc
-    ? { endpoint: DEFAULT_GRPC_ENDPOINT, source: 'default', scheme: 'http' }
-    : {
-        endpoint: appendSignalPath(DEFAULT_HTTP_ENDPOINT, signal),
-        source: 'default',
-        scheme: 'http',
-      };
-}
-
-function resolveHeaders(
-  env: Env,
-  signal: Signal,
-): Array<{ name: string; value: string }> {
-  const parse = (name: string) => {
-    const raw = readEnv(env, name);
-    return raw === undefined ? {} : parseHeaders(name, raw);
-  };
-  const merged = {
-    ...parse(otlpVariable(undefined, 'HEADERS')),
-    ...parse(otlpVariable(signal, 'HEADERS')),
-  };
-  return Object.entries(merged).map(([name, value]) => ({ name, value }));
+  const set =
+    setting(vars, signal, 'ENDPOINT') ??
+    (signal === 'traces' && vars.TRACE_ENDPOINT !== undefined
+      ? { name: SEED_TRACE_ENDPOINT, value: vars.TRACE_ENDPOINT }
+      : undefined);
+  if (set === undefined)
+    return grpc
+      ? { endpoint: DEFAULT_GRPC_ENDPOINT, source: 'default', scheme: 'http' }
+      : {
+          endpoint: appendSignalPath(DEFAULT_HTTP_ENDPOINT, signal),
+          source: 'default',
+          scheme: 'http',
+        };
+  const url = parseEndpoint(set.name, set.value, { allowNoScheme: grpc });
+  if (grpc && url.path !== '' && url.path !== '/')
+    throw invalidValue(
+      set.name,
+      redactUrl(url.href),
+      'the protocol is grpc, and a gRPC endpoint has no path (for OTLP/HTTP set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json)',
+    );
+  const generic = set.name === otlpVariable(undefined, 'ENDPOINT');
+  const endpoint =
+    grpc || !generic ? url.href : appendSignalPath(url.href, signal);
+  return { endpoint, source: set.name, scheme: url.scheme };
 }
 
 /** One OTLP exporter of the model, and which variable gave which of its keys. */
@@ -139,34 +113,54 @@ export interface OtlpFromEnv {
   readonly sources: Readonly<Record<string, string>>;
 }
 
-/** Everything an OTLP exporter for `signal` needs, from the environment. */
-export function resolveOtlpFromEnv(env: Env, signal: Signal): OtlpFromEnv {
-  const protocol = resolveOtlpProtocol(env, signal);
+/**
+ * The OTLP exporter of every signal, whether or not the signal is exported over OTLP: settings
+ * that cannot work together (an endpoint the protocol cannot take, half an mTLS pair) should fail
+ * today, not the day someone turns that exporter on.
+ */
+export function otlpFromEnv(vars: Variables): Record<Signal, OtlpFromEnv> {
+  return {
+    traces: resolveOtlpFromEnv(vars, 'traces'),
+    metrics: resolveOtlpFromEnv(vars, 'metrics'),
+    logs: resolveOtlpFromEnv(vars, 'logs'),
+  };
+}
+
+/** Everything an OTLP exporter for `signal` needs. */
+export function resolveOtlpFromEnv(
+  vars: Variables,
+  signal: Signal,
+): OtlpFromEnv {
+  const protocol = setting(vars, signal, 'PROTOCOL')?.value ?? DEFAULT_PROTOCOL;
+  const grpc = protocol === 'grpc';
   const { endpoint, source, scheme } = resolveOtlpEndpoint(
-    env,
+    vars,
     signal,
     protocol,
   );
   const sources: Record<string, string> = {};
   if (source !== 'default') sources['endpoint'] = source;
-  const compression = readSetting(env, signal, 'COMPRESSION');
-  const timeout = readSetting(env, signal, 'TIMEOUT');
-  const grpc = protocol === 'grpc';
+  const tls = resolveTls(vars, signal, sources);
+  // Only a scheme-less gRPC host:port asks the question: https:// is TLS and http:// is not.
+  const schemeless = grpc && scheme === undefined;
+  const insecure = setting(vars, signal, 'INSECURE');
+  if (schemeless && insecure) sources['tls.insecure'] = insecure.name;
   return {
     kind: grpc ? 'otlp_grpc' : 'otlp_http',
     settings: {
       endpoint,
-      headers: resolveHeaders(env, signal),
-      compression: compression
-        ? parseEnum(compression.name, compression.value, [
-            'gzip',
-            'none',
-          ] as const)
-        : 'none',
-      timeout: timeout
-        ? parseMillis(timeout.name, timeout.value)
-        : DEFAULT_OTLP_TIMEOUT_MS,
-      tls: resolveTls(env, signal, grpc && scheme === undefined, sources),
+      // Merged per key, the per-signal value winning.
+      headers: Object.entries({
+        ...vars.OTEL_EXPORTER_OTLP_HEADERS,
+        ...vars[`OTEL_EXPORTER_OTLP_${upper(signal)}_HEADERS`],
+      }).map(([name, value]) => ({ name, value })),
+      compression: setting(vars, signal, 'COMPRESSION')?.value ?? 'none',
+      timeout:
+        setting(vars, signal, 'TIMEOUT')?.value ?? DEFAULT_OTLP_TIMEOUT_MS,
+      tls: {
+        ...tls,
+        ...(schemeless && insecure?.value ? { insecure: true } : {}),
+      },
       ...(grpc
         ? {}
         : { encoding: protocol === 'http/json' ? 'json' : 'protobuf' }),
@@ -175,18 +169,21 @@ export function resolveOtlpFromEnv(env: Env, signal: Signal): OtlpFromEnv {
   };
 }
 
+function upper<S extends Signal>(signal: S): Uppercase<S> {
+  return signal.toUpperCase() as Uppercase<S>;
+}
+
+/** The certificate files, recorded in `sources`; the mTLS key and certificate come together. */
 function resolveTls(
-  env: Env,
+  vars: Variables,
   signal: Signal,
-  schemeless: boolean,
   sources: Record<string, string>,
 ): NonNullable<OtlpSettings['tls']> {
-  const insecureSet = readSetting(env, signal, 'INSECURE');
-  const insecure = insecureSet
-    ? parseBoolean(insecureSet.name, insecureSet.value)
-    : false;
-  const file = (setting: string, key: string) => {
-    const set = readSetting(env, signal, setting);
+  const file = (
+    name: 'CERTIFICATE' | 'CLIENT_KEY' | 'CLIENT_CERTIFICATE',
+    key: string,
+  ) => {
+    const set = setting(vars, signal, name);
     if (set) sources[`tls.${key}`] = set.name;
     return set?.value;
   };
@@ -205,11 +202,8 @@ function resolveTls(
       `${given} is set but ${missing} (or ${missing.replace(`${signal.toUpperCase()}_`, '')}) is not: mTLS needs both the client key and the client certificate`,
     );
   }
-  // Only a scheme-less gRPC host:port asks the question: https:// is TLS and http:// is not.
-  if (schemeless && insecureSet) sources['tls.insecure'] = insecureSet.name;
   return {
     ...(ca_file === undefined ? {} : { ca_file }),
     ...(key_file === undefined ? {} : { key_file, cert_file }),
-    ...(schemeless && insecure ? { insecure: true } : {}),
   };
 }

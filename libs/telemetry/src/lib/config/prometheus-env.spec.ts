@@ -6,7 +6,7 @@ import {
   settingsOf,
   type TelemetryConfig,
 } from './model.js';
-import { PROMETHEUS_VARIABLES } from './prometheus-env.js';
+import { PROMETHEUS_VARIABLES } from './known-variables.js';
 import { resolveTelemetryConfig, type ConfigOverrides } from './resolve.js';
 
 const resolve = (

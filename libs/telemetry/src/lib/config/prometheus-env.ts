@@ -1,7 +1,7 @@
 /**
- * The library's own variables for how `/metrics` is served (no OTEL_* variable covers them; read
- * whether the rest comes from the environment or a configuration file, like TELEMETRY_HTTP_*),
- * onto the extension's `prometheus` (model.ts, PrometheusSettings):
+ * The library's own variables for how `/metrics` is served (no OTEL_* variable covers them), over
+ * whatever the environment or a configuration file resolved to (resolve.ts), like TELEMETRY_HTTP_*:
+ * the extension's `prometheus` (model.ts, PrometheusSettings):
  *
  * - TELEMETRY_PROMETHEUS_TARGET_INFO: `service` (default), `all` or `none`;
  * - TELEMETRY_PROMETHEUS_CACHE_MS: how long a rendered page is served again (0: every scrape);
@@ -10,85 +10,24 @@
  *   named and bounded as the apps' own APP_* / PLAYER_* limits are (libs/app-config).
  *
  * The same bounds apply to a configuration file's `distribution['otel-dice'].prometheus` and to
- * code overrides (from-file.ts reads PROMETHEUS_NUMBERS); the headers timeout must not exceed
+ * code overrides (PROMETHEUS_NUMBERS, known-variables.ts); the headers timeout must not exceed
  * the request timeout whichever source set them (checkPrometheusTimeouts, run on the resolved
  * configuration).
  */
 import { invalidValue } from './errors.js';
 import {
-  DEFAULT_PROMETHEUS,
+  PROMETHEUS_NUMBERS,
+  type PrometheusNumber,
+  type Variables,
+} from './known-variables.js';
+import {
   EXTENSION,
   settingsOf,
-  TARGET_INFO_MODES,
   type PrometheusSettings,
   type TelemetryConfig,
 } from './model.js';
-import { parseEnum, parseInteger, readEnv, type Env } from './values.js';
 
 type ServerKey = keyof PrometheusSettings['server'];
-
-/** A numeric setting: its key under `prometheus`, its variable, its bounds. */
-export interface PrometheusNumber {
-  readonly key: 'cache' | `server.${ServerKey}`;
-  readonly variable: string;
-  readonly min: number;
-  readonly max: number;
-}
-
-const HOUR_MS = 3_600_000;
-
-export const PROMETHEUS_NUMBERS: readonly PrometheusNumber[] = [
-  {
-    key: 'cache',
-    variable: 'TELEMETRY_PROMETHEUS_CACHE_MS',
-    min: 0,
-    max: 60_000,
-  },
-  {
-    key: 'server.headers_timeout',
-    variable: 'TELEMETRY_PROMETHEUS_HEADERS_TIMEOUT_MS',
-    min: 1,
-    max: HOUR_MS,
-  },
-  {
-    key: 'server.request_timeout',
-    variable: 'TELEMETRY_PROMETHEUS_REQUEST_TIMEOUT_MS',
-    min: 1,
-    max: HOUR_MS,
-  },
-  {
-    key: 'server.keep_alive_timeout',
-    variable: 'TELEMETRY_PROMETHEUS_KEEP_ALIVE_TIMEOUT_MS',
-    min: 1,
-    max: HOUR_MS,
-  },
-  {
-    key: 'server.max_connections',
-    variable: 'TELEMETRY_PROMETHEUS_MAX_CONNECTIONS',
-    min: 1,
-    max: 1_000_000,
-  },
-  {
-    key: 'server.send_timeout',
-    variable: 'TELEMETRY_PROMETHEUS_SEND_TIMEOUT_MS',
-    min: 1,
-    max: HOUR_MS,
-  },
-  {
-    key: 'server.max_pipelined_requests',
-    variable: 'TELEMETRY_PROMETHEUS_MAX_PIPELINED_REQUESTS',
-    min: 1,
-    max: 10_000,
-  },
-];
-
-export const PROMETHEUS_TARGET_INFO_VARIABLE =
-  'TELEMETRY_PROMETHEUS_TARGET_INFO';
-
-export const PROMETHEUS_VARIABLES: readonly string[] = [
-  PROMETHEUS_TARGET_INFO_VARIABLE,
-  ...PROMETHEUS_NUMBERS.map((n) => n.variable),
-];
 
 /** The key path of a `prometheus` setting in the model, as errors and `sources` name it. */
 export function prometheusKeyPath(key: string): string {
@@ -134,34 +73,39 @@ export function prometheusSources(
   );
 }
 
-export interface PrometheusFromEnv {
-  /** Only the variables that are set. */
-  readonly given: PrometheusGiven;
-  /** Key path → variable, for the extension's `sources`. */
-  readonly sources: Readonly<Record<string, string>>;
-}
-
-export function resolvePrometheusFromEnv(env: Env): PrometheusFromEnv {
+/**
+ * TELEMETRY_PROMETHEUS_* over `config`: each variable that is set wins over the extension's
+ * `prometheus`, and is recorded in its `sources`.
+ */
+export function withPrometheusVariables(
+  config: TelemetryConfig,
+  vars: Variables,
+): TelemetryConfig {
+  const settings = settingsOf(config);
   const sources: Record<string, string> = {};
-  const targetInfoRaw = readEnv(env, PROMETHEUS_TARGET_INFO_VARIABLE);
   let given: PrometheusGiven = {};
-  if (targetInfoRaw !== undefined) {
-    given = {
-      target_info: parseEnum(
-        PROMETHEUS_TARGET_INFO_VARIABLE,
-        targetInfoRaw,
-        TARGET_INFO_MODES,
-      ),
-    };
-    sources[prometheusKeyPath('target_info')] = PROMETHEUS_TARGET_INFO_VARIABLE;
+  const targetInfo = vars.TELEMETRY_PROMETHEUS_TARGET_INFO;
+  if (targetInfo !== undefined) {
+    given = { target_info: targetInfo };
+    sources[prometheusKeyPath('target_info')] =
+      'TELEMETRY_PROMETHEUS_TARGET_INFO';
   }
-  for (const { key, variable, min, max } of PROMETHEUS_NUMBERS) {
-    const raw = readEnv(env, variable);
-    if (raw === undefined) continue;
-    given = withNumber(given, key, parseInteger(variable, raw, { min, max }));
+  for (const { key, variable } of PROMETHEUS_NUMBERS) {
+    const value = vars[variable];
+    if (value === undefined) continue;
+    given = withNumber(given, key, value);
     sources[prometheusKeyPath(key)] = variable;
   }
-  return { given, sources };
+  return {
+    ...config,
+    distribution: {
+      [EXTENSION]: {
+        ...settings,
+        prometheus: withPrometheus(settings.prometheus, given),
+        sources: { ...settings.sources, ...sources },
+      },
+    },
+  };
 }
 
 /** `given` with the numeric setting `key` set to `value`. */
@@ -173,17 +117,6 @@ export function withNumber(
   if (key === 'cache') return { ...given, cache: value };
   const name = key.slice('server.'.length) as ServerKey;
   return { ...given, server: { ...given.server, [name]: value } };
-}
-
-/** The extension's `prometheus` from the environment alone: the defaults, then the variables. */
-export function prometheusFromEnv(env: Env): PrometheusFromEnv & {
-  readonly settings: PrometheusSettings;
-} {
-  const fromEnv = resolvePrometheusFromEnv(env);
-  return {
-    ...fromEnv,
-    settings: withPrometheus(DEFAULT_PROMETHEUS, fromEnv.given),
-  };
 }
 
 /**

@@ -15,18 +15,19 @@
  */
 import type { ConfigurationModel } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import {
-  configFromEnv,
-  SEED_SERVICE_NAME,
-  unusedVariableNotes,
-} from './from-env.js';
+import { configFromEnv } from './from-env.js';
 import { checkModel, KeyPath, loadConfigFile } from './from-file.js';
+import { withHttpVariables } from './http-env.js';
+import { DEFAULT_TRACER, withTracerVariable } from './tracer-env.js';
+import {
+  ENVIRONMENT,
+  unusedVariableNotes,
+  WITH_A_FILE,
+  type EnvSnapshot,
+  type Variables,
+} from './known-variables.js';
 import {
   DEFAULT_EDGE,
-  redactedQueryParams,
-  resolveHttpFromEnv,
-} from './http-env.js';
-import {
   DEFAULT_INSTRUMENTATIONS,
   DEFAULT_LOG_LIMITS,
   DEFAULT_PROMETHEUS,
@@ -45,13 +46,12 @@ import {
 import {
   checkPrometheusTimeouts,
   prometheusSources,
-  resolvePrometheusFromEnv,
   withPrometheus,
+  withPrometheusVariables,
 } from './prometheus-env.js';
 import { withSubstitutionsMasked } from './read-config-file.js';
 import { redactUrl } from './redact.js';
-import { DEFAULT_TRACER, resolveTracerFromEnv } from './tracer-env.js';
-import { parseEndpoint, readEnv, readFirst, type Env } from './values.js';
+import { parseEndpoint, readEnv, readVariables } from './values.js';
 
 /**
  * Sections of the model to set in code. Each section given replaces the resolved one, except
@@ -107,14 +107,23 @@ export function resolveTelemetryConfig(
   const file = readEnv(env, 'OTEL_CONFIG_FILE');
   const model = file === undefined ? undefined : loadConfigFile(file);
   const resolve = (): TelemetryConfig => {
+    // The environment is read here, once; from here on only what it gave is used.
+    const variables = readVariables<typeof ENVIRONMENT>(
+      env,
+      file === undefined ? ENVIRONMENT : WITH_A_FILE,
+    );
     let config =
       file !== undefined && model !== undefined
-        ? configFromFile(file, model, env)
-        : configFromEnv(env);
+        ? configFromFile(file, model, variables)
+        : configFromEnv(variables);
+    // The library's own variables, over either (and under the code options).
+    config = withHttpVariables(config, variables.values);
+    config = withPrometheusVariables(config, variables.values);
+    config = withTracerVariable(config, variables.values);
     if (options.overrides) config = withOverrides(config, options.overrides);
     if (options.traceEndpoint !== undefined)
       config = withTraceEndpoint(config, options.traceEndpoint);
-    config = withService(config, options, env);
+    config = withService(config, options, variables.values);
     checkPrometheusTimeouts(config);
     return withNotes(config, tlsNotes(config));
   };
@@ -159,13 +168,11 @@ function withEmptySections(model: ConfigurationModel): ConfigurationModel {
 function configFromFile(
   path: string,
   parsed: ConfigurationModel,
-  env: Env,
+  variables: EnvSnapshot,
 ): TelemetryConfig {
   const at = KeyPath.file(path);
   const checked = checkModel(parsed, at);
   const model = withEmptySections(checked.model);
-  const http = resolveHttpFromEnv(env);
-  const prometheus = resolvePrometheusFromEnv(env);
   const logsExported = (model.logger_provider?.processors ?? []).length > 0;
   let instrumentations = checked.extension.instrumentations ?? [
     ...DEFAULT_INSTRUMENTATIONS,
@@ -175,49 +182,27 @@ function configFromFile(
     instrumentations = enabled
       ? [...new Set([...instrumentations, name])]
       : instrumentations.filter((n) => n !== name);
-  const general = model['instrumentation/development']?.general;
-  const sensitive = general?.sanitization?.url?.sensitive_query_parameters;
   const notes = [...checked.notes];
   // The specification: with a file, the other OTEL_* variables are not read — except the one a
   // `service` detector reads by definition. Say which were set.
   const serviceDetector = hasServiceDetector(model);
-  const ignored = Object.keys(env)
-    .filter(
-      (name) =>
-        name.startsWith('OTEL_') &&
-        name !== 'OTEL_CONFIG_FILE' &&
-        !(serviceDetector && name === 'OTEL_SERVICE_NAME') &&
-        readEnv(env, name) !== undefined,
-    )
-    .sort();
+  const ignored = variables.set.filter(
+    (name) =>
+      name.startsWith('OTEL_') &&
+      name !== 'OTEL_CONFIG_FILE' &&
+      !(serviceDetector && name === 'OTEL_SERVICE_NAME'),
+  );
   if (ignored.length > 0)
     notes.push(
       `OTEL_CONFIG_FILE is set, so these variables count only where the file substitutes them (\${VAR}): ${ignored.join(', ')}`,
     );
-  notes.push(...unusedVariableNotes(env, true));
+  notes.push(...unusedVariableNotes(variables.set, true));
   return {
     ...model,
-    'instrumentation/development': {
-      ...model['instrumentation/development'],
-      general: {
-        ...general,
-        sanitization: {
-          url: {
-            sensitive_query_parameters: redactedQueryParams(
-              sensitive,
-              http.extraRedactedQueryParams,
-            ),
-          },
-        },
-      },
-    },
     distribution: {
       [EXTENSION]: {
-        http: { ...DEFAULT_EDGE, ...checked.extension.http, ...http.edge },
-        tracer:
-          resolveTracerFromEnv(env) ??
-          checked.extension.tracer ??
-          DEFAULT_TRACER,
+        http: { ...DEFAULT_EDGE, ...checked.extension.http },
+        tracer: checked.extension.tracer ?? DEFAULT_TRACER,
         instrumentations,
         prometheus_on_app_port: (model.meter_provider?.readers ?? []).some(
           (r) => {
@@ -226,16 +211,13 @@ function configFromFile(
           },
         ),
         prometheus: withPrometheus(
-          withPrometheus(DEFAULT_PROMETHEUS, checked.extension.prometheus),
-          prometheus.given,
+          DEFAULT_PROMETHEUS,
+          checked.extension.prometheus,
         ),
         source: { kind: 'file', path },
-        sources: {
-          ...prometheusSources(checked.extension.prometheus, (key) =>
-            at.variable(key),
-          ),
-          ...prometheus.sources,
-        },
+        sources: prometheusSources(checked.extension.prometheus, (key) =>
+          at.variable(key),
+        ),
         notes,
       },
     },
@@ -376,7 +358,7 @@ function withTraceEndpoint(
 export function decideServiceName(
   config: TelemetryConfig,
   options: Pick<ResolveConfigOptions, 'serviceName' | 'defaultServiceName'>,
-  env: Env,
+  vars: Variables,
 ): string {
   const named = (value: unknown) =>
     typeof value === 'string' && value.trim() ? value.trim() : undefined;
@@ -385,10 +367,10 @@ export function decideServiceName(
   );
   const fromEnv =
     settingsOf(config).source.kind === 'environment'
-      ? readFirst(env, 'OTEL_SERVICE_NAME', SEED_SERVICE_NAME)?.value
+      ? (vars.OTEL_SERVICE_NAME ?? vars.APP_SERVICE_NAME)
       : undefined;
   const fromDetector = hasServiceDetector(config)
-    ? readEnv(env, 'OTEL_SERVICE_NAME')
+    ? vars.OTEL_SERVICE_NAME
     : undefined;
   return (
     named(options.serviceName) ??
@@ -403,9 +385,9 @@ export function decideServiceName(
 function withService(
   config: TelemetryConfig,
   options: ResolveConfigOptions,
-  env: Env,
+  vars: Variables,
 ): TelemetryConfig {
-  const name = decideServiceName(config, options, env);
+  const name = decideServiceName(config, options, vars);
   const service = [
     { name: 'service.name', value: name, type: 'string' as const },
     ...(options.serviceVersion

@@ -9,7 +9,11 @@ import {
   parseKeyValueList,
   parseRatio,
   readEnv,
-  readFirst,
+  readVariables,
+  text,
+  integer,
+  oneOf,
+  listOf,
 } from './values.js';
 
 /** The one-line message a thrown TelemetryConfigError carries. */
@@ -24,16 +28,53 @@ function errorOf(fn: () => unknown): TelemetryConfigError {
   throw new Error('expected a TelemetryConfigError');
 }
 
-describe('readEnv / readFirst', () => {
+describe('readEnv', () => {
   it('treats empty and blank values as unset, as the specification says', () => {
     expect(readEnv({ A: '' }, 'A')).toBeUndefined();
     expect(readEnv({ A: '  ' }, 'A')).toBeUndefined();
     expect(readEnv({ A: ' x ' }, 'A')).toBe('x');
-    expect(readFirst({ A: ' ', B: 'b', C: 'c' }, 'A', 'B', 'C')).toEqual({
-      name: 'B',
-      value: 'b',
-    });
-    expect(readFirst({}, 'A')).toBeUndefined();
+  });
+});
+
+describe('readVariables: the environment read once, through a table', () => {
+  const table = {
+    A_PORT: integer({ min: 1, max: 65535 }),
+    A_MODE: oneOf(['on', 'off'] as const),
+    A_NAME: text,
+    A_LIST: listOf((entry) => /^[a-z]+$/.test(entry), 'is not a word'),
+  };
+
+  it('parses each set variable of the table, leaves out unset and blank ones, and lists every set name', () => {
+    const read = readVariables(
+      { A_PORT: ' 8080 ', A_MODE: 'ON', A_NAME: '  ', OTHER: 'x', EMPTY: '' },
+      table,
+    );
+    expect(read.values).toEqual({ A_PORT: 8080, A_MODE: 'on' });
+    expect(read.set).toEqual(['A_MODE', 'A_PORT', 'OTHER']);
+    expect(Object.isFrozen(read.values)).toBe(true);
+    expect(Object.isFrozen(read.set)).toBe(true);
+  });
+
+  it('stops at the first unusable value, in the table’s order, with one line naming it', () => {
+    const error = errorOf(() =>
+      readVariables({ A_LIST: 'a,B c', A_PORT: '0' }, table),
+    );
+    expect(error.variable).toBe('A_PORT');
+    expect(error.message).toBe(
+      'A_PORT="0" is invalid: must be an integer between 1 and 65535',
+    );
+    expect(
+      errorOf(() => readVariables({ A_LIST: 'a,B c' }, table)).message,
+    ).toBe('A_LIST="a,B c" is invalid: "B c" is not a word');
+  });
+
+  it('reads only the rows it is given', () => {
+    expect(
+      readVariables<typeof table>(
+        { A_PORT: 'bad', A_NAME: 'n' },
+        { A_NAME: text },
+      ).values,
+    ).toEqual({ A_NAME: 'n' });
   });
 });
 

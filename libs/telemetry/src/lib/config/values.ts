@@ -7,7 +7,11 @@
  * Where the specification says an SDK "SHOULD warn and use the default", these refuse instead:
  * a library that many services reuse is better off failing at start-up with one line than
  * running with a setting nobody asked for.
+ *
+ * readVariables reads the environment once, through a table of these readers
+ * (known-variables.ts): every mapping works from what it returns, never from the environment.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { invalidValue } from './errors.js';
 import { redactUrl } from './redact.js';
 
@@ -22,17 +26,126 @@ export function readEnv(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-/** The first name of `names` that is set, with its value. */
-export function readFirst(
-  env: Env,
-  ...names: string[]
-): { name: string; value: string } | undefined {
-  for (const name of names) {
-    const value = readEnv(env, name);
-    if (value !== undefined) return { name, value };
-  }
-  return undefined;
+/** How one variable's text (trimmed, never blank) becomes its value. Throws naming the variable. */
+export type Reader<T> = (variable: string, raw: string) => T;
+
+/** The readers of a table of variables, by variable name. */
+export type ReaderTable = Readonly<Record<string, Reader<unknown>>>;
+
+/** The value of each variable of a table that is set, as its reader returned it. */
+export type Parsed<T extends ReaderTable> = {
+  readonly [K in keyof T]?: ReturnType<T[K]>;
+};
+
+/** The environment, read once. */
+export interface Snapshot<T extends ReaderTable> {
+  /** Every variable of the table that is set, parsed. */
+  readonly values: Parsed<T>;
+  /** The names of all variables that are set, known or not (for the notes on what does nothing), sorted. */
+  readonly set: readonly string[];
 }
+
+/**
+ * Reads every variable of `table` that is set, in the table's order, and stops at the first that
+ * cannot be used with one TelemetryConfigError naming it. A variable is parsed even when the part
+ * it configures is off: a bad value should fail today, not the day someone turns that part on.
+ */
+export function readVariables<T extends ReaderTable>(
+  env: Env,
+  table: Partial<T>,
+): Snapshot<T> {
+  const values: Record<string, unknown> = {};
+  for (const [name, read] of Object.entries(table)) {
+    const raw = readEnv(env, name);
+    if (raw !== undefined && read) values[name] = read(name, raw);
+  }
+  const set = Object.keys(env)
+    .filter((name) => readEnv(env, name) !== undefined)
+    .sort();
+  return Object.freeze({
+    values: Object.freeze(values) as Parsed<T>,
+    set: Object.freeze(set),
+  });
+}
+
+// ---- the readers a table names ----
+
+/** The text as given (trimmed): a name, a path, or a value whose meaning depends on another variable. */
+export const text: Reader<string> = (_variable, raw) => raw;
+
+/** `true`/`false`. */
+export const flag: Reader<boolean> = parseBoolean;
+
+/** A duration in milliseconds. */
+export const millis: Reader<number> = parseMillis;
+
+/** An integer in [min, max] (default: ≥ 0). */
+export function integer(bounds?: {
+  min?: number;
+  max?: number;
+}): Reader<number> {
+  return (variable, raw) => parseInteger(variable, raw, bounds);
+}
+
+/** One of `allowed`. */
+export function oneOf<T extends string>(allowed: readonly T[]): Reader<T> {
+  return (variable, raw) => parseEnum(variable, raw, allowed);
+}
+
+/** A comma-separated list of `allowed` values. */
+export function someOf<T extends string>(allowed: readonly T[]): Reader<T[]> {
+  return (variable, raw) => parseEnumList(variable, raw, allowed);
+}
+
+/** A comma-separated list of free-form entries, each passing `valid` (else: `"entry" <hint>`). */
+export function listOf(
+  valid: (entry: string) => boolean,
+  hint: string,
+): Reader<string[]> {
+  return (variable, raw) => {
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const bad = entries.find((entry) => !valid(entry));
+    if (bad !== undefined)
+      throw invalidValue(variable, raw, `${JSON.stringify(bad)} ${hint}`);
+    return entries;
+  };
+}
+
+/** `key1=value1,…` headers (parseHeaders). */
+export const headers: Reader<Record<string, string>> = parseHeaders;
+
+/** `key1=value1,…` attributes (parseKeyValueList). */
+export const keyValues: Reader<Record<string, string>> = parseKeyValueList;
+
+/** A host name or address to bind a server to. */
+export const bindHost: Reader<string> = (variable, raw) => {
+  if (/\s/.test(raw))
+    throw invalidValue(
+      variable,
+      raw,
+      'must be a host name or IP address to bind',
+    );
+  return raw;
+};
+
+/** An IP address or CIDR, as TELEMETRY_HTTP_TRUSTED_PROXIES (and the file) take them. */
+export function validProxy(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  if (extra !== undefined) return false;
+  const v4 = isIPv4(address);
+  if (!v4 && !isIPv6(address)) return false;
+  if (prefix === undefined) return true;
+  const bits = /^[0-9]{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  return bits >= 0 && bits <= (v4 ? 32 : 128);
+}
+
+export const PROXY_HINT =
+  'is not an IP address or CIDR (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)';
+
+// ---- the parsers ----
 
 /** One of `allowed`, case-insensitive (the specification's rule for enum values). */
 export function parseEnum<T extends string>(
