@@ -12,7 +12,10 @@ import {
   type ReceivedLogRecord,
   type ReceivedMetric,
 } from '@otel-dice/test-support';
-import { startConfiguredDiceApi } from './support/dice-api.js';
+import {
+  startConfiguredDiceApi,
+  STARTUP_TRACER_WORDS,
+} from './support/dice-api.js';
 import { runLoad } from './support/load.js';
 import {
   completeRollTraces,
@@ -215,7 +218,7 @@ describe('per-signal settings', () => {
       /; instrumentations express, http, runtime-node; \d+ more start when the app loads what they patch$/;
     expect(said).toMatch(instrumentations);
     expect(said.replace(instrumentations, '')).toBe(
-      `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on); ` +
+      `telemetry: service dice-api; traces otlp grpc ${receiver.endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT), sampler parentbased(always_on), ${STARTUP_TRACER_WORDS}; ` +
         `metrics prometheus on the app's /metrics; logs otlp http/json ${http.endpoint}/v1/logs (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) gzip; ` +
         'propagators tracecontext,baggage; configured from the environment',
     );

@@ -89,12 +89,22 @@ export function withRequestLogging(
 ): RequestListener {
   return (req, res) => {
     const startedAt = performance.now();
-    // Captured now, while the HTTP instrumentation's server span is the active one.
-    const spanContext = trace.getActiveSpan()?.spanContext();
-    const traced = spanContext !== undefined && isSpanContextValid(spanContext);
+    // Captured now, while the HTTP instrumentation's server span is the active one; its ids are
+    // read only for a line that is written (at LOG_LEVEL=warn most are not).
+    const span = trace.getActiveSpan();
 
     res.once('close', () => {
       const route = matchedRoute(req);
+      const level =
+        res.statusCode >= 500
+          ? 'error'
+          : route !== null && PROBE_ROUTES.includes(route)
+            ? 'debug'
+            : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const spanContext = span?.spanContext();
+      const traced =
+        spanContext !== undefined && isSpanContextValid(spanContext);
       const fields: RequestLogFields = {
         method: req.method,
         route,
@@ -105,10 +115,7 @@ export function withRequestLogging(
         ...(res.writableFinished ? {} : { aborted: true as const }),
         ...(requestErrors.has(res) ? { err: requestErrors.get(res) } : {}),
       };
-      if (res.statusCode >= 500) logger.error(fields, REQUEST_LOG_MESSAGE);
-      else if (route !== null && PROBE_ROUTES.includes(route))
-        logger.debug(fields, REQUEST_LOG_MESSAGE);
-      else logger.info(fields, REQUEST_LOG_MESSAGE);
+      logger[level](fields, REQUEST_LOG_MESSAGE);
     });
 
     listener(req, res);

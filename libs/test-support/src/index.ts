@@ -11,7 +11,7 @@ export {
 } from './lib/otlp-decode.js';
 export { flattenMetricsRequest } from './lib/otlp-decode-metrics.js';
 export { flattenLogsRequest } from './lib/otlp-decode-logs.js';
-export { otlpProtoDir } from './lib/otlp-proto.js';
+export { decodeProtobufRequest, otlpProtoDir } from './lib/otlp-proto.js';
 export type { ReceivedTelemetry } from './lib/otlp-store.js';
 export type { ReceiverTlsOptions } from './lib/receiver-tls.js';
 export {

@@ -20,6 +20,21 @@ export const DICE_API_MAIN =
   process.env['DICE_API_E2E_MAIN'] ??
   resolve(__dirname, '../../../dice-api/dist/main.js');
 
+/**
+ * The tracer the suite runs the app with: DICE_API_E2E_TRACER=sdk (the `e2e-sdk-tracer` target)
+ * runs the wire proofs on the SDK's TracerProvider (TELEMETRY_TRACER=sdk); unset, the app picks
+ * its default (the compact tracer). A test's own TELEMETRY_TRACER wins.
+ */
+export const E2E_TRACER: 'compact' | 'sdk' =
+  process.env['DICE_API_E2E_TRACER'] === 'sdk' ? 'sdk' : 'compact';
+
+const TRACER_ENV: Record<string, string> =
+  E2E_TRACER === 'sdk' ? { TELEMETRY_TRACER: 'sdk' } : {};
+
+/** The start-up line's words for the tracer the suite runs with. */
+export const STARTUP_TRACER_WORDS =
+  E2E_TRACER === 'sdk' ? 'tracer sdk (TELEMETRY_TRACER=sdk)' : 'tracer compact';
+
 /** Generous: two cores shared with other jobs, and a cold start loads the OTel SDK. */
 export const APP_START_TIMEOUT_MS = 30_000;
 
@@ -36,7 +51,7 @@ export function startDiceApi({
 }: DiceApiOptions): Promise<NodeProcess> {
   return startNodeApp({
     main: DICE_API_MAIN,
-    env: { TRACE_ENDPOINT: traceEndpoint, ...env },
+    env: { TRACE_ENDPOINT: traceEndpoint, ...TRACER_ENV, ...env },
     startTimeoutMs: APP_START_TIMEOUT_MS,
   });
 }
@@ -50,7 +65,7 @@ export function startConfiguredDiceApi(
 ): Promise<NodeProcess> {
   return startNodeApp({
     main: DICE_API_MAIN,
-    env,
+    env: { ...TRACER_ENV, ...env },
     startTimeoutMs: APP_START_TIMEOUT_MS,
   });
 }

@@ -14,6 +14,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from './config/known-variables.js';
 import { knownSecrets, redactText, redactUrl } from './config/redact.js';
 import { protocolHint } from './protocol-hint.js';
+import type { BatchExporter, EncodedBatch } from './tracer/batch-processor.js';
 
 /**
  * Where the library's own lines go: the start-up summary, configuration notes, export-outage
@@ -244,6 +245,31 @@ export class ExportHealthSpanExporter
       reporter,
       { signal: 'trace', items: 'span(s)' },
       (spans) => spans.length,
+      options,
+    );
+  }
+}
+
+/**
+ * The same for the compact tracer's batches: a batch is one encoded request; its spans are the
+ * items counted.
+ */
+export class ExportHealthBatchExporter
+  extends ExportHealthExporter<EncodedBatch>
+  implements BatchExporter
+{
+  constructor(
+    inner: BatchExporter,
+    endpoint: string,
+    reporter: TelemetryLogger,
+    options: ExportHealthOptions = {},
+  ) {
+    super(
+      inner,
+      endpoint,
+      reporter,
+      { signal: 'trace', items: 'span(s)' },
+      (batch) => batch.spans,
       options,
     );
   }

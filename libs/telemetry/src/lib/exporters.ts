@@ -7,7 +7,9 @@
  * gRPC never loads the HTTP/JSON and protobuf-over-HTTP code, and vice versa — and only at the
  * first export, not while the app starts (lazy-exporter.ts).
  */
-import type { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import type { OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base/node-http';
+import type { OTLPGRPCExporterConfigNode } from '@opentelemetry/otlp-grpc-exporter-base';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type {
   AggregationSelector,
@@ -35,7 +37,10 @@ function compression(otlp: OtlpSettings): CompressionAlgorithm {
 }
 
 /** Options every OTLP/gRPC exporter class takes. */
-function grpcOptions(otlp: OtlpSettings, pem: PemStore) {
+export function grpcOptions(
+  otlp: OtlpSettings,
+  pem: PemStore,
+): OTLPGRPCExporterConfigNode {
   const base =
     require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
   const metadata = base.createEmptyMetadata();
@@ -58,7 +63,10 @@ function grpcOptions(otlp: OtlpSettings, pem: PemStore) {
 }
 
 /** Options every OTLP/HTTP exporter class (protobuf and JSON) takes. */
-function httpOptions(otlp: OtlpSettings, pem: PemStore) {
+export function httpOptions(
+  otlp: OtlpSettings,
+  pem: PemStore,
+): OTLPExporterNodeConfigBase {
   return {
     url: otlp.endpoint,
     headers: Object.fromEntries(

@@ -171,16 +171,33 @@ export function serverAddress(
     ? forwardedServer(headers, isTrustedProxy)
     : undefined;
   const host = headers['host'];
-  const parsed =
-    found ??
-    (typeof host === 'string' && host.length > 0
-      ? parseHostHeader(host, scheme)
-      : undefined);
-  if (parsed === undefined) return undefined;
+  if (found === undefined) {
+    if (typeof host !== 'string' || host.length === 0) return undefined;
+    // A server sees the same Host on nearly every request: the answer for the last one is kept.
+    if (host === lastHost.host && scheme === lastHost.scheme)
+      return lastHost.server;
+    const server = checkedServer(parseHostHeader(host, scheme));
+    lastHost = { host, scheme, server };
+    return server;
+  }
+  return checkedServer(found);
+}
+
+/** The last `Host` answered from, frozen: every caller gets the same object. */
+let lastHost: {
+  readonly host: string;
+  readonly scheme: HttpScheme | undefined;
+  readonly server: { readonly host: string; readonly port?: number };
+} = { host: '', scheme: undefined, server: { host: '' } };
+
+function checkedServer(parsed: { host: string; port?: string }): {
+  readonly host: string;
+  readonly port?: number;
+} {
   const port = validPort(parsed.port);
-  return port === undefined
-    ? { host: parsed.host }
-    : { host: parsed.host, port };
+  return Object.freeze(
+    port === undefined ? { host: parsed.host } : { host: parsed.host, port },
+  );
 }
 
 /** What a trusted proxy says in `Forwarded` or, failing that, `X-Forwarded-Host`. */

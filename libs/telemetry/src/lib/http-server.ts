@@ -63,6 +63,9 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { recordRequestException, redactMessage } from './exception.js';
 import { requestError } from './express-errors.js';
+import type { Bindable } from './cells/instruments.js';
+import { cellMeterOf } from './cells/registry.js';
+import { DurationRecorders } from './http-duration.js';
 import type { UntrustedExtractPropagator } from './http-edge.js';
 import {
   durationAttributes,
@@ -157,7 +160,8 @@ export class HttpServerInstrumentation implements Instrumentation {
   readonly instrumentationName = HTTP_SERVER_INSTRUMENTATION_NAME;
   readonly instrumentationVersion = VERSION;
   private tracer: Tracer;
-  private duration!: Histogram;
+  private duration!: Histogram & Bindable;
+  private durations!: DurationRecorders;
   private patches: Patch[] = [];
 
   constructor(private readonly options: HttpServerInstrumentationOptions) {
@@ -173,14 +177,18 @@ export class HttpServerInstrumentation implements Instrumentation {
   }
 
   setMeterProvider(meterProvider: MeterProvider): void {
-    this.duration = meterProvider
-      .getMeter(HTTP_SERVER_INSTRUMENTATION_NAME, VERSION)
-      .createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
-        description: 'Duration of HTTP server requests.',
-        unit: 's',
-        valueType: ValueType.DOUBLE,
-        advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
-      });
+    // The library's meter provider records it in pre-resolved cells (http-duration.ts).
+    this.duration = cellMeterOf(
+      meterProvider,
+      HTTP_SERVER_INSTRUMENTATION_NAME,
+      VERSION,
+    ).createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
+    });
+    this.durations = new DurationRecorders(this.duration);
   }
 
   getConfig(): InstrumentationConfig {
@@ -350,12 +358,13 @@ export class HttpServerInstrumentation implements Instrumentation {
       if (name !== undefined) span.updateName(name);
     }
     span.end();
-    this.duration.record(
+    this.durations.record(
       (performance.now() - state.startedAt) / 1000,
-      durationAttributes(req.method, state.scheme, req.httpVersion, {
-        statusCode,
-        route,
-      }),
+      req.method,
+      state.scheme,
+      req.httpVersion,
+      statusCode,
+      route,
     );
   }
 

@@ -10,8 +10,15 @@ import {
   PeriodicExportingMetricReader,
   type AggregationOption,
   type IMetricReader,
+  type MetricProducer,
+  type MetricReader,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import {
+  cellBackedMeter,
+  CellMetrics,
+  setCellMetrics,
+} from './cells/registry.js';
 import {
   DEFAULT_PROMETHEUS_HOST,
   DEFAULT_PROMETHEUS_PORT,
@@ -71,11 +78,17 @@ export interface Metrics {
   shutdown(): Promise<void>;
 }
 
+/**
+ * A reader given its producer of the fast path's metrics (cells/), which it must pass on as one
+ * of its `metricProducers`.
+ */
+export type ReaderFactory = (producer: MetricProducer) => IMetricReader;
+
 /** What only the library itself passes: things already built once, and test readers. */
 export interface MetricsInternals {
   readonly pem?: PemStore;
   /** Extra readers besides the configured ones (the testing entry's on-demand reader). */
-  readonly readers?: readonly IMetricReader[];
+  readonly readers?: readonly ReaderFactory[];
 }
 
 type ReaderModel = NonNullable<
@@ -276,7 +289,21 @@ export function buildMetrics(
   const servers: Promise<PrometheusServer | undefined>[] = [];
   let exportHealth: ExportHealthMetricExporter | undefined;
 
-  const reader = (model: ReaderModel): IMetricReader => {
+  const views = (config.meter_provider?.views ?? []).map(viewOptions);
+  const resource = options.resource ?? createResource(config);
+  const cells = new CellMetrics(views, resource);
+  /** A reader with its producer of the fast path's metrics attached. */
+  const withCells = (make: ReaderFactory): IMetricReader => {
+    const producer = cells.producer();
+    const made = make(producer);
+    producer.attach(made as MetricReader);
+    return made;
+  };
+
+  const reader = (
+    model: ReaderModel,
+    producer: MetricProducer,
+  ): IMetricReader => {
     if (model.pull) {
       const p = model.pull.exporter['prometheus/development'] ?? {};
       // The first reader that names no host and port is the app's /metrics, when so configured.
@@ -291,7 +318,7 @@ export function buildMetrics(
       // The exporter collects; it never serves, and its page is rendered by PrometheusScrape
       // (prometheus-scrape.ts and prometheus-server.ts say why).
       const exporter = limitedPrometheusExporter(
-        { preventServerStart: true },
+        { preventServerStart: true, metricProducers: [producer] },
         cardinalitySelector(model.pull.cardinality_limits),
       );
       const { PrometheusScrape } =
@@ -345,6 +372,7 @@ export function buildMetrics(
     const limits = periodic.cardinality_limits;
     return new PeriodicExportingMetricReader({
       exporter,
+      metricProducers: [producer],
       exportIntervalMillis: periodic.interval ?? undefined,
       exportTimeoutMillis: periodic.timeout ?? undefined,
       ...(limits
@@ -367,17 +395,22 @@ export function buildMetrics(
     });
   };
 
-  const provider = new MeterProvider({
-    resource: options.resource ?? createResource(config),
-    readers: [
-      ...(config.meter_provider?.readers ?? []).map(reader),
-      ...(internals.readers ?? []),
-    ],
-    views: (config.meter_provider?.views ?? []).map(viewOptions),
-  });
+  const readers = [
+    ...(config.meter_provider?.readers ?? []).map((model) =>
+      withCells((producer) => reader(model, producer)),
+    ),
+    ...(internals.readers ?? []).map(withCells),
+  ];
+  const provider = new MeterProvider({ resource, readers, views });
+  cells.fallBackTo(provider);
+  setCellMetrics(provider, cells);
   const unregister =
     options.register === false ? () => undefined : registerMetrics(provider);
-  const meter = provider.getMeter(METER_NAME);
+  // The app's own counters and histograms (telemetry.meter) record into cells too.
+  const meter = cellBackedMeter(
+    provider.getMeter(METER_NAME),
+    cells.meter(METER_NAME),
+  );
   const requestCounter = registerSeedInstruments(meter);
   for (const scrape of scrapes) scrape.countOn(meter);
   const served = appPortScrape;
@@ -409,7 +442,11 @@ function notServedHere(_req: IncomingMessage, res: ServerResponse): void {
   );
 }
 
-/** The seed's two instruments, with its names, descriptions and units. */
+/**
+ * The seed's two instruments, with its names, descriptions and units. On the library's meter
+ * `request_counter` records into one cell (it has no attributes: counting a request is one
+ * addition), and the CPU time is observed at each collection.
+ */
 export function registerSeedInstruments(meter: Meter): Counter {
   const requestCounter = meter.createCounter('request_counter', {
     description: 'Number of requests',

@@ -70,7 +70,7 @@ describe('startTelemetry', () => {
     });
     expect(logger.info.mock.calls).toEqual([
       [
-        "telemetry: service svc; traces none, sampler parentbased(always_on); metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment; instrumentations none",
+        "telemetry: service svc; traces none, sampler parentbased(always_on), tracer compact; metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment; instrumentations none",
       ],
     ]);
     expect(logger.warn.mock.calls).toEqual([

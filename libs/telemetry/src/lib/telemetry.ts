@@ -12,8 +12,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
-import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { knownSecrets } from './config/redact.js';
@@ -46,7 +45,7 @@ import type { ExportHealthStats, TelemetryLogger } from './export-health.js';
 import { createInstrumentations } from './instrumentations.js';
 import { initLogs } from './logs.js';
 import { UntrustedExtractPropagator } from './http-edge.js';
-import { buildMetrics } from './metrics.js';
+import { buildMetrics, type ReaderFactory } from './metrics.js';
 import { createPropagator, propagatorNames } from './propagators.js';
 import { libraryLogger } from './reporter.js';
 import { createResource } from './resource.js';
@@ -82,6 +81,12 @@ export interface TelemetryOptions {
     | 'middleware'
     | 'request_handler'
   )[];
+  /**
+   * Span processors of the app's own, after the configured ones. They see the SDK's span
+   * objects, so with any the spans are made by `@opentelemetry/sdk-trace`'s TracerProvider
+   * instead of the library's compact tracer (the start-up line names which).
+   */
+  readonly spanProcessors?: readonly SpanProcessor[];
   /** Replaces the configured instrumentations (by default every one, most started on first use). */
   readonly instrumentations?: Instrumentation[];
   /** Bound for shutdown(); default 5000 ms. */
@@ -127,7 +132,7 @@ export interface StartInternals {
   readonly logExporter?: LogRecordExporter;
   /** The exporters above in simple processors instead of the configured ones. */
   readonly simple?: boolean;
-  readonly metricReaders?: readonly IMetricReader[];
+  readonly metricReaders?: readonly ReaderFactory[];
   /** `specification` for the register entry: metrics and logs over OTLP by default (zero-code.ts). */
   readonly signalDefaults?: SignalDefaults;
   /** A last change to the resolved configuration, before anything is built (a forked child's). */
@@ -202,7 +207,13 @@ export function start(
     { pem, readers: internals.metricReaders },
   );
   const traces = buildTraces(
-    { config, resource, meterProvider: metrics.meterProvider, logger },
+    {
+      config,
+      resource,
+      meterProvider: metrics.meterProvider,
+      logger,
+      spanProcessors: options.spanProcessors,
+    },
     {
       pem,
       exporter: internals.spanExporter,
@@ -232,7 +243,7 @@ export function start(
       ),
   });
   logger.info(
-    `telemetry: ${describeConfig(config)}; ${describeInstrumentations(
+    `telemetry: ${describeConfig(config, traces.path)}; ${describeInstrumentations(
       options.instrumentations
         ? options.instrumentations.map((i) => i.instrumentationName)
         : [...plan.library, ...lazy.started()],
@@ -259,8 +270,10 @@ export function start(
     warn: (message) => logger.warn(message),
     alsoLate: () => lazy.catchUp(),
   });
-  const switchedOff = watchSwitchedOff(lazy, settings.instrumentations, (note) =>
-    logger.warn(note),
+  const switchedOff = watchSwitchedOff(
+    lazy,
+    settings.instrumentations,
+    (note) => logger.warn(note),
   );
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5000;

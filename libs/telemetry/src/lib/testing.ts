@@ -105,7 +105,7 @@ export function startTestTelemetry(
 ): TestTelemetry {
   const spans = new KeepingSpanExporter();
   const logRecords = new KeepingLogRecordExporter();
-  const reader = new OnDemandReader();
+  let reader: OnDemandReader | undefined;
   const overrides: ConfigOverrides = {
     // No resource detectors: some detect asynchronously (host.id), and a simple processor then
     // exports a span only once they are done — a test wants it at once.
@@ -128,10 +128,17 @@ export function startTestTelemetry(
       spanExporter: spans,
       logExporter: logRecords,
       simple: true,
-      metricReaders: [reader],
+      metricReaders: [
+        (producer) =>
+          (reader = new OnDemandReader({ metricProducers: [producer] })),
+      ],
     },
   );
-  const collectMetrics = async () => (await reader.collect()).resourceMetrics;
+  const collectMetrics = async () => {
+    if (reader === undefined)
+      throw new Error('telemetry is disabled: there are no metrics');
+    return (await reader.collect()).resourceMetrics;
+  };
   return {
     ...telemetry,
     finishedSpans: () => spans.getFinishedSpans(),

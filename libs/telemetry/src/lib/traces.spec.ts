@@ -1,5 +1,6 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { resolveTelemetryConfig } from './config/resolve.js';
 import { RetainingSpanExporter } from './test-helpers.js';
 import { buildTraces, initTraces } from './traces.js';
@@ -20,7 +21,7 @@ describe('initTraces', () => {
       },
       { exporter },
     );
-    const tracer = traces.provider.getTracer('t');
+    const tracer = traces.tracerProvider.getTracer('t');
     // register: false installs no context manager, so the parent is passed explicitly
     const parent = tracer.startSpan('parent');
     tracer
@@ -42,16 +43,71 @@ describe('initTraces', () => {
     expect(child.resource.attributes['service.name']).toBe('traces-test');
   });
 
-  it('starts spans through the lean tracer unless the stock path is asked for', async () => {
-    const lean = buildTraces({ config: config({}), resource, register: false });
-    expect(lean.tracerProvider).not.toBe(lean.provider);
-    const stock = buildTraces({
-      config: config({ TELEMETRY_HTTP_INSTRUMENTATION: 'upstream' }),
+  it('makes spans with the compact tracer where it covers the configuration, else the SDK', async () => {
+    const built = (env: Record<string, string>) =>
+      buildTraces({ config: config(env), resource, register: false });
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'compact'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'compact'],
+      [{ OTEL_TRACES_EXPORTER: 'none' }, 'compact'],
+      [{ TELEMETRY_TRACER: 'sdk' }, 'sdk: TELEMETRY_TRACER=sdk'],
+      [{ OTEL_TRACES_EXPORTER: 'console' }, 'sdk: a simple span processor'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'sdk: OTLP http/json'],
+      [{ OTEL_TRACES_EXPORTER: 'otlp,console' }, 'sdk: 2 span processors'],
+    ];
+    for (const [env, expected] of cases) {
+      const traces = built(env);
+      const { path } = traces;
+      expect([
+        env,
+        path.kind === 'sdk' ? `sdk: ${path.reason}` : path.kind,
+      ]).toEqual([env, expected]);
+      await traces.shutdown();
+    }
+  });
+
+  it("falls back to the SDK for a span processor of the app's own, which sees every span after the configured ones", async () => {
+    const exporter = new RetainingSpanExporter();
+    const seen: string[] = [];
+    const own: SpanProcessor = {
+      onStart: (span) => {
+        span.setAttribute('tenant', 'blue');
+        seen.push(`start ${span.name}`);
+      },
+      onEnd: (span) => {
+        seen.push(`end ${span.name}`);
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const traces = buildTraces(
+      {
+        config: config({}),
+        resource,
+        register: false,
+        spanProcessors: [own],
+      },
+      { exporter, simple: true },
+    );
+    expect(traces.path).toEqual({
+      kind: 'sdk',
+      reason: 'an in-memory exporter',
+    });
+    const plain = buildTraces({
+      config: config({}),
       resource,
       register: false,
+      spanProcessors: [own, own],
     });
-    expect(stock.tracerProvider).toBe(stock.provider);
-    await Promise.all([lean.shutdown(), stock.shutdown()]);
+    expect(plain.path).toEqual({
+      kind: 'sdk',
+      reason: "2 span processors of the app's",
+    });
+    await plain.shutdown();
+    traces.tracerProvider.getTracer('t').startSpan('work').end();
+    await traces.shutdown();
+    expect(seen).toEqual(['start work', 'end work']);
+    expect(exporter.getFinishedSpans()[0]?.attributes['tenant']).toBe('blue');
   });
 
   it('honours OTEL_TRACES_SAMPLER=always_off', async () => {
@@ -64,7 +120,7 @@ describe('initTraces', () => {
       },
       { exporter },
     );
-    traces.provider.getTracer('t').startSpan('dropped').end();
+    traces.tracerProvider.getTracer('t').startSpan('dropped').end();
     await traces.shutdown();
     expect(exporter.getFinishedSpans()).toHaveLength(0);
   });

@@ -1,5 +1,4 @@
 import type {
-  Counter,
   MeterProvider,
   TextMapPropagator,
   TracerProvider as ApiTracerProvider,
@@ -18,13 +17,14 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import {
-  settingsOf,
+  DEFAULT_SPAN_LIMITS,
   type ExporterModel,
   type ProcessorModel,
   type SamplerModel,
   type TelemetryConfig,
 } from './config/model.js';
 import {
+  ExportHealthBatchExporter,
   ExportHealthSpanExporter,
   type ExportHealthStats,
   type TelemetryLogger,
@@ -33,16 +33,27 @@ import { createSpanExporter } from './exporters.js';
 import { registerTracing } from './globals.js';
 import { createPropagator, propagatorNames } from './propagators.js';
 import { protocolOf } from './protocol-hint.js';
-import { PreAggregatedMeterProvider } from './self-metrics.js';
-import {
-  createDecider,
-  LeanTracerProvider,
-  PresetIdGenerator,
-  type DropCounter,
-} from './lean-tracer.js';
 import { standalone, stderrReporter } from './reporter.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
+import {
+  BatchProcessor,
+  type BatchExporter,
+  type EncodedBatch,
+} from './tracer/batch-processor.js';
+import { IdPool } from './tracer/ids.js';
+import { LazyExporter } from './lazy-exporter.js';
+import { createBatchExporter } from './tracer/otlp-exporter.js';
+import { compileSampler } from './tracer/sampling.js';
+import {
+  NO_PROCESSOR_METRICS,
+  NO_SPAN_METRICS,
+  processorMetrics,
+  spanMetrics,
+} from './tracer/self-metrics.js';
+import type { SpanLimits } from './tracer/span.js';
+import { CompactTracerProvider, type SpanPipeline } from './tracer/tracer.js';
+import { tracerPath, type TracerPath } from './tracer/tracer-path.js';
 
 export interface TracesOptions {
   /**
@@ -61,12 +72,18 @@ export interface TracesOptions {
   readonly logger?: TelemetryLogger;
   /** Register as the global tracer provider, context manager and propagator (default true). */
   readonly register?: boolean;
+  /**
+   * Span processors of the app's own, after the configured ones (one that adds attributes to
+   * every span, say). They see the SDK's span objects, so the spans are made by the SDK's
+   * TracerProvider instead of the compact tracer; the start-up line says so.
+   */
+  readonly spanProcessors?: readonly SpanProcessor[];
 }
 
 export interface Traces {
   /**
    * What spans are started through (registered globally, given to the instrumentations);
-   * flushing and shutting it down reach the SDK's tracer provider.
+   * flushing and shutting it down reach its span processors.
    */
   readonly tracerProvider: ApiTracerProvider;
   /** Export successes, failures and outages of the first OTLP exporter, if there is one. */
@@ -87,11 +104,13 @@ export interface TracesInternals {
   readonly simple?: boolean;
   /** The propagator to register (startTelemetry's, which knows the edge rules). */
   readonly propagator?: TextMapPropagator;
+  /** Replaces the compact tracer's OTLP exporter (tests: the bytes it would send). */
+  readonly batchExporter?: BatchExporter;
 }
 
 export interface BuiltTraces extends Traces {
-  /** The SDK tracer provider behind `tracerProvider`. */
-  readonly provider: TracerProvider;
+  /** Which tracer makes the spans, and why (tracer-path.ts). */
+  readonly path: TracerPath;
   /** Takes back the globals this registered (none if another telemetry holds them). */
   readonly unregister: () => void;
 }
@@ -117,16 +136,37 @@ export function createSampler(sampler: SamplerModel | undefined): Sampler {
   });
 }
 
-/** The SDK's span limits from the model's (every limit written in by resolve). */
-function spanLimits(config: TelemetryConfig) {
+/** The model's span limits, each as the SDK defaults it when unset. */
+function limitsOf(config: TelemetryConfig) {
   const l = config.tracer_provider?.limits ?? {};
   return {
-    attributeValueLengthLimit: l.attribute_value_length_limit ?? undefined,
-    attributeCountLimit: l.attribute_count_limit ?? undefined,
-    eventCountLimit: l.event_count_limit ?? undefined,
-    linkCountLimit: l.link_count_limit ?? undefined,
-    attributePerEventCountLimit: l.event_attribute_count_limit ?? undefined,
-    attributePerLinkCountLimit: l.link_attribute_count_limit ?? undefined,
+    attributeValueLengthLimit: l.attribute_value_length_limit ?? Infinity,
+    attributeCountLimit:
+      l.attribute_count_limit ?? DEFAULT_SPAN_LIMITS.attribute_count_limit,
+    eventCountLimit:
+      l.event_count_limit ?? DEFAULT_SPAN_LIMITS.event_count_limit,
+    linkCountLimit: l.link_count_limit ?? DEFAULT_SPAN_LIMITS.link_count_limit,
+    attributePerEventCountLimit:
+      l.event_attribute_count_limit ??
+      DEFAULT_SPAN_LIMITS.event_attribute_count_limit,
+    attributePerLinkCountLimit:
+      l.link_attribute_count_limit ??
+      DEFAULT_SPAN_LIMITS.link_attribute_count_limit,
+  };
+}
+
+/** The same for the compact tracer. */
+function compactLimits(config: TelemetryConfig): SpanLimits {
+  const l = limitsOf(config);
+  return {
+    attributes: {
+      count: l.attributeCountLimit,
+      valueLength: l.attributeValueLengthLimit,
+    },
+    eventCount: l.eventCountLimit,
+    linkCount: l.linkCountLimit,
+    attributesPerEvent: l.attributePerEventCountLimit,
+    attributesPerLink: l.attributePerLinkCountLimit,
   };
 }
 
@@ -135,13 +175,25 @@ function otlpEndpoint(exporter: ExporterModel): string | undefined {
   return (exporter.otlp_grpc ?? exporter.otlp_http)?.endpoint;
 }
 
+/** Where spans go when no processor is configured: nowhere (they are made for their context). */
+const NOWHERE: SpanPipeline = {
+  registerScope: () => 0,
+  onEnd: () => undefined,
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
 /**
- * The seed's init_traces: a tracer provider whose spans go, by default, through one
- * BatchSpanProcessor to OTLP/gRPC — or to whatever processors the configuration names. The batch
- * processor never blocks a request: ending a span is an array push. With the collector refusing
- * connections each batch fails at once and is dropped; with it hanging, the queue fills and
- * further spans are dropped. Both are counted in `otel_sdk_processor_span_processed_total{error_type=…}`
- * instead of hoarded.
+ * The seed's init_traces: a tracer provider whose spans go, by default, through one batch
+ * processor to OTLP/gRPC — or to whatever processors the configuration names. The batch
+ * processor never blocks a request: ending a span encodes it into the queue. With the collector
+ * refusing connections each batch fails at once and is dropped; with it hanging, the queue fills
+ * and further spans are dropped. Both are counted in
+ * `otel_sdk_processor_span_processed_total{error_type=…}` instead of hoarded.
+ *
+ * The compact tracer (tracer/) makes the spans for one batch processor to OTLP gRPC or
+ * http/protobuf; any other configuration, or TELEMETRY_TRACER=sdk, gets the SDK's
+ * TracerProvider (tracer-path.ts decides, the start-up line says which).
  */
 export function initTraces(options: TracesOptions = {}): Traces {
   return buildTraces(standalone(options));
@@ -154,8 +206,110 @@ export function buildTraces(
   const { config } = options;
   const reporter = options.logger ?? stderrReporter;
   const pem = internals.pem ?? readPemFiles(config);
-  let exportHealth: ExportHealthSpanExporter | undefined;
+  const resource = options.resource ?? createResource(config);
+  const path: TracerPath = internals.exporter
+    ? { kind: 'sdk', reason: 'an in-memory exporter' }
+    : tracerPath(config, options.spanProcessors?.length ?? 0);
+  const built =
+    path.kind === 'compact'
+      ? compactTraces(
+          config,
+          resource,
+          pem,
+          reporter,
+          options.meterProvider,
+          internals.batchExporter,
+        )
+      : sdkTraces(config, resource, pem, reporter, options, internals);
+  const unregister =
+    options.register === false
+      ? () => undefined
+      : registerTracing(
+          built.tracerProvider,
+          internals.propagator ?? createPropagator(propagatorNames(config)),
+        );
+  return {
+    path,
+    unregister,
+    tracerProvider: built.tracerProvider,
+    exportHealth: built.exportHealth,
+    forceFlush: built.forceFlush,
+    shutdown: async () => {
+      await built.shutdown();
+      unregister();
+    },
+  };
+}
 
+type Built = Pick<
+  Traces,
+  'tracerProvider' | 'exportHealth' | 'forceFlush' | 'shutdown'
+>;
+
+function compactTraces(
+  config: TelemetryConfig,
+  resource: Resource,
+  pem: PemStore,
+  reporter: TelemetryLogger,
+  meterProvider: MeterProvider | undefined,
+  replacement: BatchExporter | undefined,
+): Built {
+  const batch = (
+    (config.tracer_provider?.processors ?? []) as ProcessorModel[]
+  )[0]?.batch;
+  let health: ExportHealthBatchExporter | undefined;
+  let pipeline = NOWHERE;
+  if (batch !== undefined) {
+    // The transport's code (gRPC or HTTP) loads at the first export, off the start-up path
+    // (lazy-exporter.ts).
+    const exporter =
+      replacement ??
+      new LazyExporter<EncodedBatch>(() =>
+        createBatchExporter(batch.exporter, pem),
+      );
+    const endpoint = otlpEndpoint(batch.exporter) as string;
+    health = new ExportHealthBatchExporter(exporter, endpoint, reporter, {
+      protocol: protocolOf(batch.exporter),
+    });
+    pipeline = new BatchProcessor(
+      {
+        maxQueueSize: batch.max_queue_size,
+        maxExportBatchSize: batch.max_export_batch_size,
+        scheduledDelayMillis: batch.schedule_delay,
+        exportTimeoutMillis: batch.export_timeout,
+      },
+      health,
+      resource,
+      (queueSize) =>
+        meterProvider
+          ? processorMetrics(meterProvider, batch.max_queue_size, queueSize)
+          : NO_PROCESSOR_METRICS,
+    );
+  }
+  const provider = new CompactTracerProvider({
+    limits: compactLimits(config),
+    decide: compileSampler(config.tracer_provider?.sampler),
+    ids: new IdPool(),
+    metrics: meterProvider ? spanMetrics(meterProvider) : NO_SPAN_METRICS,
+    pipeline,
+  });
+  return {
+    tracerProvider: provider,
+    exportHealth: () => health?.getStats(),
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+function sdkTraces(
+  config: TelemetryConfig,
+  resource: Resource,
+  pem: PemStore,
+  reporter: TelemetryLogger,
+  options: TracesOptions,
+  internals: TracesInternals,
+): Built {
+  let exportHealth: ExportHealthSpanExporter | undefined;
   /** Wraps an OTLP exporter so a lost collector costs one warning (export-health.ts). */
   const withHealth = (
     exporter: SpanExporter,
@@ -193,7 +347,6 @@ export function buildTraces(
       selfObsMeterProvider,
     });
   };
-
   const configured = (config.tracer_provider?.processors ??
     []) as ProcessorModel[];
   const spanProcessors = (
@@ -204,86 +357,20 @@ export function buildTraces(
             : configured[0],
         ]
       : configured
-  ).map(processor);
-  const samplerModel = config.tracer_provider?.sampler;
-  const sampler = createSampler(samplerModel);
-  // The tracer updates its own metrics for every span: summed in plain numbers
-  // (self-metrics.ts) rather than hashed per update by the SDK's instruments.
-  const selfMetrics =
-    options.meterProvider &&
-    new PreAggregatedMeterProvider(options.meterProvider);
-  // Spans the sampler drops are made without the SDK (lean-tracer.ts), except on the stock path
-  // (TELEMETRY_HTTP_INSTRUMENTATION=upstream), which is the upstream setup throughout.
-  const lean = settingsOf(config).http.instrumentation === 'lean';
-  const ids = new PresetIdGenerator();
+  )
+    .map(processor)
+    .concat(options.spanProcessors ?? []);
   const provider = new TracerProvider({
-    resource: options.resource ?? createResource(config),
-    sampler,
-    ...(lean ? { idGenerator: ids } : {}),
-    spanLimits: spanLimits(config),
+    resource,
+    sampler: createSampler(config.tracer_provider?.sampler),
+    spanLimits: limitsOf(config),
     spanProcessors,
-    meterProvider: selfMetrics,
+    meterProvider: options.meterProvider,
   });
-  const tracerProvider: ApiTracerProvider = lean
-    ? new LeanTracerProvider(provider, {
-        decide: createDecider(samplerModel),
-        sampler,
-        ids,
-        countDrop: dropCounter(selfMetrics),
-      })
-    : provider;
-  const unregister =
-    options.register === false
-      ? () => undefined
-      : registerTracing(
-          tracerProvider,
-          internals.propagator ?? createPropagator(propagatorNames(config)),
-        );
   return {
-    provider,
-    unregister,
-    tracerProvider,
+    tracerProvider: provider,
     exportHealth: () => exportHealth?.getStats(),
     forceFlush: () => provider.forceFlush(),
-    shutdown: async () => {
-      await provider.shutdown();
-      unregister();
-    },
-  };
-}
-
-/**
- * The spans the lean tracer drops, counted where the SDK counts the spans it starts:
- * `otel.sdk.span.started{otel.span.parent.origin, otel.span.sampling_result="DROP"}` — the same
- * pre-aggregated instrument the SDK tracer's self-metrics use.
- */
-function dropCounter(
-  selfMetrics: PreAggregatedMeterProvider | undefined,
-): DropCounter {
-  if (selfMetrics === undefined) return () => undefined;
-  // Asked for at the first drop, never before: by then the SDK tracer behind the lean one has
-  // registered the counter under its versioned meter, and this finds that one (the meter's
-  // version, otel_scope_version on /metrics, is the SDK's, not empty).
-  let started: Counter | undefined;
-  const attributes = {
-    none: dropped('none'),
-    local: dropped('local'),
-    remote: dropped('remote'),
-  };
-  return (origin) => {
-    started ??= selfMetrics
-      .getMeter('@opentelemetry/sdk-trace')
-      .createCounter('otel.sdk.span.started', {
-        unit: '{span}',
-        description: 'The number of created spans.',
-      });
-    started.add(1, attributes[origin]);
-  };
-}
-
-function dropped(origin: string) {
-  return {
-    'otel.span.parent.origin': origin,
-    'otel.span.sampling_result': 'DROP',
+    shutdown: () => provider.shutdown(),
   };
 }

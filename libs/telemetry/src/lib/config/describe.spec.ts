@@ -11,8 +11,28 @@ describe('describeConfig: the one start-up line', () => {
     expect(
       describeConfig(resolveConfigFromEnv({}, { serviceName: 'dice-api' })),
     ).toBe(
-      "service dice-api; traces otlp grpc http://localhost:4317, sampler parentbased(always_on); metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment",
+      "service dice-api; traces otlp grpc http://localhost:4317, sampler parentbased(always_on), tracer compact; metrics prometheus on the app's /metrics; logs none; propagators tracecontext,baggage; configured from the environment",
     );
+  });
+
+  it('names the tracer start chose, with the reason for the SDK', () => {
+    const config = resolveConfigFromEnv({}, { serviceName: 'dice-api' });
+    expect(
+      describeConfig(config, {
+        kind: 'sdk',
+        reason: "1 span processor of the app's",
+      }),
+    ).toContain(
+      "sampler parentbased(always_on), tracer sdk (1 span processor of the app's);",
+    );
+    expect(
+      describeConfig(
+        resolveConfigFromEnv(
+          { OTEL_TRACES_EXPORTER: 'console' },
+          { serviceName: 'dice-api' },
+        ),
+      ),
+    ).toContain('tracer sdk (a simple span processor);');
   });
 
   it('masks header values and URL credentials', () => {
@@ -34,7 +54,7 @@ describe('describeConfig: the one start-up line', () => {
       ),
     );
     expect(line).toBe(
-      'service svc; traces otlp http/protobuf https://***@collector:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls, sampler parentbased(traceidratio(0.1)); ' +
+      'service svc; traces otlp http/protobuf https://***@collector:4318/v1/traces (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls, sampler parentbased(traceidratio(0.1)), tracer compact; ' +
         'metrics otlp http/protobuf https://***@collector:4318/v1/metrics (OTEL_EXPORTER_OTLP_ENDPOINT) headers authorization=***,x-tenant=*** gzip tls every 60000 ms; logs console; propagators none; configured from the environment',
     );
     expect(line).not.toMatch(/s3cr3t|pa55word|shop/);

@@ -11,6 +11,11 @@ import {
   type SamplerModel,
   type TelemetryConfig,
 } from './model.js';
+import {
+  describeTracerPath,
+  tracerPath,
+  type TracerPath,
+} from '../tracer/tracer-path.js';
 import { describeHeaders, redactUrl } from './redact.js';
 
 function describeOtlp(
@@ -113,7 +118,11 @@ export function describeSampler(sampler: SamplerModel | undefined): string {
   return Object.keys(sampler)[0] ?? 'unknown';
 }
 
-export function describeConfig(config: TelemetryConfig): string {
+/** `path`: the tracer start chose (default: the one the configuration alone selects). */
+export function describeConfig(
+  config: TelemetryConfig,
+  path: TracerPath = tracerPath(config),
+): string {
   const settings = settingsOf(config);
   const from =
     settings.source.kind === 'file' ? settings.source.path : undefined;
@@ -128,7 +137,7 @@ export function describeConfig(config: TelemetryConfig): string {
   const { http } = settings;
   return [
     `service ${String(service)}`,
-    `traces ${describeProcessors(config, 'tracer_provider.processors', config.tracer_provider?.processors as ProcessorModel[])}, sampler ${describeSampler(config.tracer_provider?.sampler)}`,
+    `traces ${describeProcessors(config, 'tracer_provider.processors', config.tracer_provider?.processors as ProcessorModel[])}, sampler ${describeSampler(config.tracer_provider?.sampler)}, ${describeTracerPath(path)}`,
     `metrics ${describeReaders(config)}`,
     `logs ${describeProcessors(config, 'logger_provider.processors', config.logger_provider?.processors as ProcessorModel[])}`,
     `propagators ${propagators.length === 0 ? 'none' : propagators.join(',')}${

@@ -44,6 +44,7 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { otlpFromEnv, type OtlpFromEnv } from './otlp-env.js';
+import { DEFAULT_TRACER } from './tracer-env.js';
 import { parseRatio } from './values.js';
 
 /** Key path → variable, for messages about a setting after it has been mapped. */
@@ -113,6 +114,7 @@ export function configFromEnv(
     distribution: {
       [EXTENSION]: {
         http: DEFAULT_EDGE,
+        tracer: DEFAULT_TRACER,
         instrumentations: resolveInstrumentations(
           vars,
           logs.processors.length > 0,

@@ -53,6 +53,7 @@ import { PROMETHEUS_NUMBERS } from './known-variables.js';
 import { withNumber, type PrometheusGiven } from './prometheus-env.js';
 import { appendSignalPath } from './otlp-env.js';
 import { readConfigFile } from './read-config-file.js';
+import { TRACERS, type TracerChoice } from './tracer-env.js';
 import { redactUrl } from './redact.js';
 import {
   parseEndpoint,
@@ -80,6 +81,7 @@ export interface CheckedModel {
     readonly http?: Partial<HttpEdgeSettings>;
     readonly instrumentations?: readonly string[];
     readonly prometheus?: PrometheusGiven;
+    readonly tracer?: TracerChoice;
   };
   /** `instrumentation/development.js.<name>.enabled`, by name. */
   readonly enabledByJs: Readonly<Record<string, boolean>>;
@@ -942,7 +944,13 @@ function checkDistribution(
   const own = distribution?.[EXTENSION] as Obj | undefined;
   if (own == null) return {};
   const key = `distribution.${EXTENSION}`;
-  at.only(own, key, ['http', 'instrumentations', 'prometheus']);
+  at.only(own, key, ['http', 'instrumentations', 'prometheus', 'tracer']);
+  const tracer = own['tracer'];
+  if (tracer != null && !TRACERS.includes(tracer as TracerChoice))
+    throw at.invalid(
+      `${key}.tracer`,
+      `is ${JSON.stringify(tracer)}; supported values are ${TRACERS.join(', ')}`,
+    );
   const http = own['http'] as Obj | undefined;
   at.only(http, `${key}.http`, [
     'instrumentation',
@@ -1001,6 +1009,7 @@ function checkDistribution(
     ...(http ? { http: edge } : {}),
     ...(list != null ? { instrumentations: list as string[] } : {}),
     ...(prometheus ? { prometheus } : {}),
+    ...(tracer != null ? { tracer: tracer as TracerChoice } : {}),
   };
 }
 

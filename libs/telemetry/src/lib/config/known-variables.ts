@@ -39,6 +39,7 @@ import {
   type Reader,
   type Snapshot,
 } from './values.js';
+import { TRACERS } from './tracer-env.js';
 
 // ---- the words the enum variables take ----
 
@@ -284,6 +285,7 @@ const LIBRARY = {
   TELEMETRY_HTTP_INSTRUMENTATION: oneOf(HTTP_INSTRUMENTATIONS),
   TELEMETRY_PROMETHEUS_TARGET_INFO: oneOf(TARGET_INFO_MODES),
   ...prometheusNumberRows,
+  TELEMETRY_TRACER: oneOf(TRACERS),
 };
 
 /**
@@ -337,7 +339,12 @@ export const PROMETHEUS_VARIABLES: readonly string[] = LIBRARY_VARIABLES.filter(
 );
 
 /** The prefixes of the variables checked by name (an unknown one under them is noted). */
-const CHECKED_PREFIXES = ['OTEL_', 'TELEMETRY_HTTP_', 'TELEMETRY_PROMETHEUS_'];
+const CHECKED_PREFIXES = [
+  'OTEL_',
+  'TELEMETRY_HTTP_',
+  'TELEMETRY_PROMETHEUS_',
+  'TELEMETRY_TRACER',
+];
 const LIBRARY_PREFIXES = CHECKED_PREFIXES.slice(1);
 
 const KNOWN = new Set([

@@ -51,6 +51,13 @@ export interface OtelDiceSettings {
     /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed for `client.address`. */
     readonly trusted_proxies: readonly string[];
   };
+  /**
+   * Which code makes the spans: `compact` (default), the library's tracer that encodes each span
+   * once when it ends, where the configuration is one it covers; `sdk`, the SDK's tracer always.
+   * The switch is TELEMETRY_TRACER (tracer-env.ts); the choice and its reason are in the
+   * start-up line (tracer-path.ts).
+   */
+  readonly tracer: 'compact' | 'sdk';
   /** Instrumentations switched on, by package suffix (`http`, `express`, `pino`, `pg`, …). */
   readonly instrumentations: readonly string[];
   /**

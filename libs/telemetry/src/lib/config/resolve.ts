@@ -23,6 +23,7 @@ import {
 } from './from-env.js';
 import { checkModel, KeyPath, loadConfigFile } from './from-file.js';
 import { withHttpVariables } from './http-env.js';
+import { DEFAULT_TRACER, withTracerVariable } from './tracer-env.js';
 import {
   ENVIRONMENT,
   unusedVariableNotes,
@@ -79,6 +80,8 @@ export type ConfigOverrides = Pick<
       readonly http?: Partial<OtelDiceSettings['http']>;
       readonly instrumentations?: readonly string[];
       readonly prometheus_on_app_port?: boolean;
+      /** Which tracer makes the spans (TELEMETRY_TRACER; see tracer-path.ts). */
+      readonly tracer?: OtelDiceSettings['tracer'];
       readonly prometheus?: Partial<
         Omit<OtelDiceSettings['prometheus'], 'server'>
       > & {
@@ -132,6 +135,7 @@ export function resolveConfig(
     // The library's own variables, over either (and under the code options).
     config = withHttpVariables(config, variables.values);
     config = withPrometheusVariables(config, variables.values);
+    config = withTracerVariable(config, variables.values);
     if (options.overrides) config = withOverrides(config, options.overrides);
     if (options.traceEndpoint !== undefined)
       config = withTraceEndpoint(config, options.traceEndpoint);
@@ -214,6 +218,7 @@ function configFromFile(
     distribution: {
       [EXTENSION]: {
         http: { ...DEFAULT_EDGE, ...checked.extension.http },
+        tracer: checked.extension.tracer ?? DEFAULT_TRACER,
         instrumentations,
         prometheus_on_app_port: (model.meter_provider?.readers ?? []).some(
           (r) => {
@@ -293,6 +298,7 @@ function withOverrides(
         http: { ...settings.http, ...own.http },
         instrumentations: own.instrumentations ?? settings.instrumentations,
         prometheus_on_app_port: onAppPort ?? settings.prometheus_on_app_port,
+        tracer: own.tracer ?? settings.tracer,
         prometheus: withPrometheus(settings.prometheus, own.prometheus),
         sources: {
           ...settings.sources,
