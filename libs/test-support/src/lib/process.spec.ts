@@ -116,12 +116,12 @@ describe('startNodeApp / spawnNodeProcess', () => {
       startNodeApp({
         main: HTTP_APP,
         healthPath: '/missing',
-        startTimeoutMs: 5_000,
+        startTimeoutMs: 3_000,
       }),
     ).rejects.toThrow(
       /waiting for http:\/\/127\.0\.0\.1:\d+\/missing to answer 200; last error: HTTP 404/,
     );
-  });
+  }, 15_000); // the 3 s wait, then the app is stopped
 
   it('SIGKILLs an app that ignores SIGTERM after the timeout and says so', async () => {
     const app = await startNodeApp({
