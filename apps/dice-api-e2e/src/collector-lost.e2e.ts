@@ -51,11 +51,13 @@ const WARMUP_REQUESTS = 1_000;
 const MIDRUN_REQUESTS = 3_000;
 const LOSE_AFTER = 500;
 /**
- * The lost-collector plateau (~260-280 MiB) does not depend on the reference (213-240 MiB), so a
- * low reference widens the gap: 96 MiB keeps ~1.5x headroom over the worst case seen and is about
- * half of what three runs of hoarding cost.
+ * The lost-collector plateau (~250-280 MiB) does not depend on the reference, so a low reference
+ * widens the gap: the SDK's tracer leaves 213-240 MiB after the collector-up run, the compact
+ * tracer (issue 23) only 173-177 MiB while its lost runs settle at 227-269 MiB (+96 MiB seen
+ * once). 128 MiB keeps headroom over that and stays below what three runs of hoarding cost
+ * (~180 MiB): a leak grows with every run, the plateau does not.
  */
-const RSS_BOUND_BYTES = 96 * MiB;
+const RSS_BOUND_BYTES = 128 * MiB;
 /** grpc-js reconnect backoff can reach tens of seconds; generous on a busy machine. */
 const RECOVERY_DEADLINE_MS = 60_000;
 /** Exports give up after 2 s, so a hung collector costs 2 s per batch, not the default 10. */
