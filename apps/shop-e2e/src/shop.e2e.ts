@@ -372,18 +372,21 @@ describeWithServices('the shop fixture under --require …/register', () => {
     expect(
       (await httpGet(`${shop.baseUrl}/api/v1/catalog/products/3`)).status,
     ).toBe(200);
+    const isServer = (s: ReceivedSpan) =>
+      s.kind === SERVER && s.name === 'GET /api/v1/catalog/products/:id';
+    // The server span ends last, after the response: it may come in a later batch than its
+    // children, so wait for it too.
     const spans = await receiver.waitForSpans(
       (all) =>
         byScope(all, SCOPES.knex).length > 0 &&
-        byScope(all, SCOPES.ioredis).length > 0,
+        byScope(all, SCOPES.ioredis).length > 0 &&
+        all.some(isServer),
       {
         timeoutMs: 20_000,
-        what: 'knex and ioredis spans from the ES module app',
+        what: 'knex, ioredis and server spans from the ES module app',
       },
     );
-    const server = spans.find(
-      (s) => s.kind === SERVER && s.name === 'GET /api/v1/catalog/products/:id',
-    ) as ReceivedSpan;
+    const server = spans.find(isServer) as ReceivedSpan;
     for (const scope of [SCOPES.knex, SCOPES.ioredis, SCOPES.pg])
       expect(
         byScope(spans, scope).filter((s) => s.traceId === server.traceId)
