@@ -7,6 +7,7 @@
  * Needs PostgreSQL and Redis from `.ci/services.sh` (SHOP_E2E_DATABASE_URL, SHOP_E2E_REDIS_URL).
  * Without them the suite is skipped with one line; with CI=true it fails instead.
  */
+import { resolve } from 'node:path';
 import {
   getFreePort,
   httpGet,
@@ -490,5 +491,42 @@ describe('instrumentation names', () => {
         /^\[otel\] cannot start telemetry: OTEL_NODE_ENABLED_INSTRUMENTATIONS="http,express,postgres" is invalid: "postgres" \(did you mean pg\?\) is not an instrumentation; valid names: amqplib, .*ioredis, .*undici, winston$/,
       ),
     ]);
+  });
+});
+
+describe('what the register entry loads before the app', () => {
+  afterEach(() => stopAllProcesses());
+
+  // Start-up cost is the modules loaded before the app's first line runs. Each package below
+  // is needed only later (the first export, the first log record) or only by a configuration
+  // that names it (the SDK's tracer, B3): loading one at start again is a regression the
+  // start-up benchmark would show only as a few milliseconds in the noise.
+  it('no exporter, transport, SDK logs or SDK tracer package until they are used', async () => {
+    const app = await spawnNodeProcess({
+      cwd: SHOP_DIR,
+      main: resolve(__dirname, 'support/print-loaded.cjs'),
+      nodeArgs: ['--require', '@otel-dice/telemetry/register'],
+      env: {
+        OTEL_SERVICE_NAME: 'load-check',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      },
+    });
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    const loaded = JSON.parse(app.stdoutLines[0] ?? '[]') as string[];
+    // The start did happen: the SDK's metrics and the instrumentation base are there.
+    expect(loaded).toEqual(
+      expect.arrayContaining([
+        '@opentelemetry/sdk-metrics',
+        '@opentelemetry/instrumentation',
+      ]),
+    );
+    expect(
+      loaded.filter((name) =>
+        /^@opentelemetry\/(sdk-logs|sdk-trace|otlp-transformer|otlp-exporter-base|otlp-grpc-exporter-base|propagator-b3|exporter-.*)$|^@grpc\/|^protobufjs$/.test(
+          name,
+        ),
+      ),
+    ).toEqual([]);
   });
 });

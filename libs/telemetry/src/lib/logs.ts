@@ -1,12 +1,14 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import {
-  BatchLogRecordProcessor,
-  LoggerProvider,
-  SimpleLogRecordProcessor,
-  type LogRecordExporter,
-  type LogRecordProcessor,
+import type {
+  LogRecordExporter,
+  LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
+import { knownSecrets, redactText } from './config/redact.js';
+import {
+  DeferredLoggerProvider,
+  type FlushableLoggerProvider,
+} from './deferred-logger-provider.js';
 import type {
   ExporterModel,
   ProcessorModel,
@@ -42,7 +44,7 @@ export interface LogsInternals {
 
 export interface Logs {
   /** Undefined when no logs processor is configured: nothing is emitted, nothing is patched. */
-  readonly provider: LoggerProvider | undefined;
+  readonly provider: FlushableLoggerProvider | undefined;
   exportHealth(): Readonly<ExportHealthStats> | undefined;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -54,7 +56,8 @@ export interface Logs {
  * instrumentation — for pino, @opentelemetry/instrumentation-pino's log sending, which the
  * configuration adds whenever a logs exporter is set — so the app keeps its JSON lines on stdout
  * and gains log records with severity, body, attributes, the active span's trace and span ids,
- * and the service resource.
+ * and the service resource. The SDK's provider is made at the first record
+ * (deferred-logger-provider.ts): an app that never logs through OpenTelemetry never loads it.
  */
 export function initLogs(
   options: LogsOptions,
@@ -70,6 +73,7 @@ export function initLogs(
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
+  // Read now, not at the first record: a PEM file that cannot be read stops the start.
   const pem = internals.pem ?? readPemFiles(config);
   let exportHealth: ExportHealthLogRecordExporter | undefined;
   const selfObsMeterProvider = options.meterProvider;
@@ -89,6 +93,8 @@ export function initLogs(
     return health;
   };
   const processor = (p: ProcessorModel): LogRecordProcessor => {
+    const { BatchLogRecordProcessor, SimpleLogRecordProcessor } =
+      require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
     if (p.simple)
       return new SimpleLogRecordProcessor({
         exporter: exporterFor(p.simple.exporter),
@@ -110,22 +116,31 @@ export function initLogs(
     });
   };
   const limits = config.logger_provider?.limits ?? {};
-  const provider = new LoggerProvider({
-    resource: options.resource ?? createResource(config),
-    logRecordLimits: {
-      attributeValueLengthLimit:
-        limits.attribute_value_length_limit ?? undefined,
-      attributeCountLimit: limits.attribute_count_limit ?? undefined,
-    },
-    processors: (internals.exporter
-      ? [
-          internals.simple || configured[0] === undefined
-            ? { simple: { exporter: {} } }
-            : configured[0],
-        ]
-      : configured
-    ).map(processor),
-  });
+  const resource = options.resource ?? createResource(config);
+  const make = () =>
+    new (
+      require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs')
+    ).LoggerProvider({
+      resource,
+      logRecordLimits: {
+        attributeValueLengthLimit:
+          limits.attribute_value_length_limit ?? undefined,
+        attributeCountLimit: limits.attribute_count_limit ?? undefined,
+      },
+      processors: (internals.exporter
+        ? [
+            internals.simple || configured[0] === undefined
+              ? { simple: { exporter: {} } }
+              : configured[0],
+          ]
+        : configured
+      ).map(processor),
+    });
+  const provider = new DeferredLoggerProvider(make, (error) =>
+    options.logger.warn(
+      `logs could not be exported, so log records are dropped: ${redactText((error as Error)?.message ?? String(error), knownSecrets(config))}`,
+    ),
+  );
   const unregister =
     options.register === false ? () => undefined : registerLogs(provider);
   return {

@@ -9,17 +9,21 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import type { PropagatorName, TelemetryConfig } from './config/model.js';
 import { JaegerPropagator } from './jaeger-propagator.js';
+
+/** B3's package is required only by a configuration that names it. */
+function b3(encoding: 'SINGLE_HEADER' | 'MULTI_HEADER'): TextMapPropagator {
+  const { B3Propagator, B3InjectEncoding } =
+    require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
+  return new B3Propagator({ injectEncoding: B3InjectEncoding[encoding] });
+}
 
 const FACTORIES: Record<PropagatorName, () => TextMapPropagator> = {
   tracecontext: () => new W3CTraceContextPropagator(),
   baggage: () => new W3CBaggagePropagator(),
-  b3: () =>
-    new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
-  b3multi: () =>
-    new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+  b3: () => b3('SINGLE_HEADER'),
+  b3multi: () => b3('MULTI_HEADER'),
   jaeger: () => new JaegerPropagator(),
 };
 

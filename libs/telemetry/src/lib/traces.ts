@@ -4,17 +4,10 @@ import type {
   TracerProvider as ApiTracerProvider,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
+import type {
+  Sampler,
+  SpanExporter,
+  SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import {
   DEFAULT_SPAN_LIMITS,
@@ -115,8 +108,22 @@ export interface BuiltTraces extends Traces {
   readonly unregister: () => void;
 }
 
+/**
+ * The SDK's tracing package, required only on the SDK path: the compact tracer needs none of it,
+ * and it is two dozen modules an app's start would otherwise load for nothing.
+ */
+function sdkTrace(): typeof import('@opentelemetry/sdk-trace') {
+  return require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+}
+
 /** The configuration model's sampler as the SDK's (the samplers sdk-node builds for it). */
 export function createSampler(sampler: SamplerModel | undefined): Sampler {
+  const {
+    AlwaysOffSampler,
+    AlwaysOnSampler,
+    ParentBasedSampler,
+    TraceIdRatioBasedSampler,
+  } = sdkTrace();
   if (!sampler) return new ParentBasedSampler({ root: new AlwaysOnSampler() });
   if (sampler.always_on) return new AlwaysOnSampler();
   if (sampler.always_off) return new AlwaysOffSampler();
@@ -309,6 +316,8 @@ function sdkTraces(
   options: TracesOptions,
   internals: TracesInternals,
 ): Built {
+  const { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } =
+    sdkTrace();
   let exportHealth: ExportHealthSpanExporter | undefined;
   /** Wraps an OTLP exporter so a lost collector costs one warning (export-health.ts). */
   const withHealth = (

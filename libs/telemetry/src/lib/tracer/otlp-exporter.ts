@@ -8,11 +8,11 @@
  *
  * OTLP/HTTP with JSON is not covered: the compact tracer is then not used (tracer-path.ts).
  */
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import {
+import type { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import type {
+  IExporterMetricsHelper,
+  ISerializer,
   ProtobufTraceSerializer,
-  type IExporterMetricsHelper,
-  type ISerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { ExporterModel } from '../config/model.js';
 import { grpcOptions, httpOptions } from '../exporters.js';
@@ -21,12 +21,24 @@ import type { BatchExporter, EncodedBatch } from './batch-processor.js';
 
 type Response = ReturnType<typeof ProtobufTraceSerializer.deserializeResponse>;
 
-/** The bytes are the request: nothing to serialize. */
+/**
+ * The bytes are the request: nothing to serialize. The transports and the response decoder are
+ * required here, when the first batch is sent (the exporter is made lazily, lazy-exporter.ts),
+ * not when the library loads: together they are forty-odd modules an app's start would pay for.
+ */
 const PRE_ENCODED: ISerializer<EncodedBatch, Response> = {
   serializeRequest: (batch) => batch.bytes,
   deserializeResponse: (data) =>
-    ProtobufTraceSerializer.deserializeResponse(data),
+    (
+      require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer')
+    ).ProtobufTraceSerializer.deserializeResponse(data),
 };
+
+function exporterBase(): typeof OTLPExporterBase {
+  return (
+    require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base')
+  ).OTLPExporterBase;
+}
 
 /** What upstream's exporter self-metrics (when enabled) count a batch as. */
 const SPANS: IExporterMetricsHelper<EncodedBatch> = {
@@ -42,7 +54,7 @@ export function createBatchExporter(
   if (exporter.otlp_grpc) {
     const base =
       require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
-    return new OTLPExporterBase(
+    return new (exporterBase())(
       base.createOtlpGrpcExportDelegate(
         base.convertLegacyOtlpGrpcOptions(
           grpcOptions(exporter.otlp_grpc, pem),
@@ -60,7 +72,7 @@ export function createBatchExporter(
   if (exporter.otlp_http && exporter.otlp_http.encoding !== 'json') {
     const http =
       require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
-    return new OTLPExporterBase(
+    return new (exporterBase())(
       http.createOtlpHttpExportDelegate(
         http.convertLegacyHttpOptions(
           httpOptions(exporter.otlp_http, pem),
