@@ -193,14 +193,22 @@ describeWithServices('the shop fixture under --require …/register', () => {
       });
       expect(created.status).toBe(202);
       const { id } = (await created.json()) as { id: number };
+      // The server span ends after the response and the worker's update in another process:
+      // either can arrive first, in separate batches.
       const spans = await receiver.waitForSpans(
         (all) =>
           all.some(
             (s) =>
               s.resource['process.pid'] === shop.workerPid &&
               /UPDATE/.test(s.name),
+          ) &&
+          all.some(
+            (s) => s.kind === SERVER && s.name === 'POST /api/v1/orders',
           ),
-        { timeoutMs: 20_000, what: `the worker's UPDATE of order ${id}` },
+        {
+          timeoutMs: 20_000,
+          what: `the worker's UPDATE of order ${id} and the POST's server span`,
+        },
       );
       const update = spans.find(
         (s) =>
