@@ -14,6 +14,7 @@ import {
   spawnNodeProcess,
   startOtlpReceiver,
   stopAllProcesses,
+  waitUntil,
   type NodeProcess,
   type OtlpReceiver,
   type ReceivedSpan,
@@ -449,14 +450,30 @@ describeWithServices('the shop fixture under --require …/register', () => {
     expect(
       shop.lines.map((l) => l.text).filter((t) => /EADDRINUSE/.test(t)),
     ).toEqual([]);
-    const scrape = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`);
-    expect(scrape.status).toBe(200);
-    for (const name of [
+    // Runtime metrics start a second after telemetry (lazy-instrumentations.ts), the page is
+    // kept for a second: scrape until they are there, fresh pages only.
+    const runtime = [
       'nodejs_eventloop_utilization',
       'nodejs_eventloop_delay_p99',
       'v8js_memory_heap_used',
-    ])
-      expect(scrape.body).toMatch(new RegExp(`^${name}\\{`, 'm'));
+    ];
+    const scrape = await waitUntil(
+      async () => {
+        const page = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`);
+        return page.status === 200 &&
+          runtime.every((name) =>
+            new RegExp(`^${name}\\{`, 'm').test(page.body),
+          )
+          ? page
+          : undefined;
+      },
+      {
+        timeoutMs: 10_000,
+        intervalMs: 250,
+        what: `runtime metrics on /metrics`,
+      },
+    );
+    expect(scrape.status).toBe(200);
     await shop.stop('SIGTERM');
   });
 

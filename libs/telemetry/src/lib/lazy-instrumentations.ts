@@ -77,8 +77,8 @@ export interface LazyInstrumentationsOptions {
   /** Where `fetch` lives (tests); default globalThis. */
   readonly global?: object;
   /**
-   * Runs `work` once the app's synchronous start has run, returning a cancel (tests run it at
-   * once); default the next turn of the event loop (setImmediate).
+   * Runs `work` once the app has started, returning a cancel (tests run it at once); default
+   * a second after telemetry started (`afterTheStart`).
    */
   readonly afterStart?: (work: () => void) => () => void;
   /** Registers the resolve hook (tests); default `module.registerHooks`. */
@@ -235,14 +235,14 @@ export function startLazyInstrumentations(
   };
 
   // 1. Eager ones now — but those that patch nothing and only measure the process (runtime and
-  // host metrics) once the app's synchronous start has run: nothing of theirs needs to be in
-  // place before the app's modules load, and the app's first request need not wait for them.
+  // host metrics) once the app has started: nothing of theirs needs to be in place before the
+  // app's modules load, and neither the app's start nor its first requests need wait for them.
   for (const name of plan.eager)
     if (!MEASURE_ONLY.includes(name)) start(name, 'start');
   const measuring = plan.eager.filter((n) => MEASURE_ONLY.includes(n));
   let measuringPending = measuring.length > 0;
   const cancelMeasuring = measuringPending
-    ? (options.afterStart ?? nextTurn)(() => {
+    ? (options.afterStart ?? afterTheStart)(() => {
         measuringPending = false;
         for (const name of measuring) start(name, 'start');
       })
@@ -389,11 +389,20 @@ export function fromLibrary(
   );
 }
 
-/** The next turn of the event loop, not holding the process open. */
-function nextTurn(work: () => void): () => void {
-  const immediate = setImmediate(work);
-  immediate.unref();
-  return () => clearImmediate(immediate);
+/**
+ * When the measuring instrumentations start: a second after telemetry did, not holding the
+ * process open. Not the next turn of the event loop: an app whose start waits for I/O (a
+ * database connection, say) listens after many turns, and loading runtime metrics (a synchronous
+ * require and a dozen instruments) then delayed its readiness. What is lost is the event-loop
+ * delay and GC of the first second, which are the start's, not the service's; a process that
+ * ends within it reports no runtime metrics. Moved, not removed: the same work runs a second later.
+ */
+export const MEASURING_DELAY_MS = 1000;
+
+function afterTheStart(work: () => void): () => void {
+  const timer = setTimeout(work, MEASURING_DELAY_MS);
+  timer.unref();
+  return () => clearTimeout(timer);
 }
 
 let cachedAutoRequire: NodeJS.Require | undefined;
