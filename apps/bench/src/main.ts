@@ -7,11 +7,23 @@
  * node:http baseline and the peers have their own small bundles (limit-server-main.js,
  * peer-server-main.js, datadog-peer-main.js).
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { liveProcessCount, stopAllProcesses } from '@otel-dice/test-support';
 import { floorCommand } from './floor/run-floor.js';
-import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './lib/args.js';
+import {
+  parseBenchArgs,
+  USAGE,
+  UsageError,
+  type BenchOptions,
+} from './lib/args.js';
+import { nodeMismatch } from './lib/node-version.js';
 import { serveDatadogAgent } from './roles/datadog-agent.js';
 import { serveReceiver } from './roles/receiver.js';
 import { runComparison } from './runner/run-comparison.js';
@@ -20,8 +32,15 @@ import { runCpuProfile } from './runner/run-cpu-profile.js';
 /** apps/bench/dist/main.js → the workspace root. */
 const WORKSPACE_ROOT = resolve(__dirname, '..', '..', '..');
 
+function readPinnedNode(): string {
+  const file = join(WORKSPACE_ROOT, '.nvmrc');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
 function progress(line: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  process.stderr.write(
+    `[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -47,25 +66,44 @@ async function main(): Promise<void> {
     return;
   }
   if (process.platform !== 'linux') {
-    process.stderr.write('bench: needs Linux (/proc is where CPU and memory are read)\n');
+    process.stderr.write(
+      'bench: needs Linux (/proc is where CPU and memory are read)\n',
+    );
     process.exitCode = 2;
     return;
   }
-  const diceApiMain = resolve(options.app ?? resolve(WORKSPACE_ROOT, 'apps/dice-api/dist/main.js'));
+  const wrongNode = nodeMismatch(
+    process.version,
+    readPinnedNode(),
+    process.env['BENCH_ANY_NODE'] === '1',
+  );
+  if (wrongNode) {
+    process.stderr.write(`bench: ${wrongNode}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const diceApiMain = resolve(
+    options.app ?? resolve(WORKSPACE_ROOT, 'apps/dice-api/dist/main.js'),
+  );
   if (!existsSync(diceApiMain)) {
-    process.stderr.write(`bench: ${diceApiMain} not found; build it first: npx nx build dice-api\n`);
+    process.stderr.write(
+      `bench: ${diceApiMain} not found; build it first: npx nx build dice-api\n`,
+    );
     process.exitCode = 2;
     return;
   }
 
-  const baselineMain = options.baseline === undefined ? undefined : resolve(options.baseline);
+  const baselineMain =
+    options.baseline === undefined ? undefined : resolve(options.baseline);
   if (baselineMain !== undefined && !existsSync(baselineMain)) {
     process.stderr.write(`bench: --baseline ${baselineMain} not found\n`);
     process.exitCode = 2;
     return;
   }
   if (baselineMain !== undefined && options.mode === 'cpu-prof') {
-    progress('--baseline is not used with --cpu-prof (it profiles off and on only)');
+    progress(
+      '--baseline is not used with --cpu-prof (it profiles off and on only)',
+    );
   }
 
   const context = {
@@ -74,12 +112,17 @@ async function main(): Promise<void> {
     peerServerMain: join(__dirname, 'peer-server-main.js'),
     datadogPeerMain: join(__dirname, 'datadog-peer-main.js'),
     diceApiMain: snapshot(diceApiMain, 'dice-api-snapshot'),
-    baselineMain: baselineMain === undefined ? undefined : snapshot(baselineMain, 'dice-api-baseline'),
+    baselineMain:
+      baselineMain === undefined
+        ? undefined
+        : snapshot(baselineMain, 'dice-api-baseline'),
     workspaceRoot: WORKSPACE_ROOT,
   };
   const budgetMs = timeBudgetMs(options);
   const watchdog = setTimeout(() => {
-    progress(`giving up: the run took longer than its ${Math.round(budgetMs / 1000)} s budget`);
+    progress(
+      `giving up: the run took longer than its ${Math.round(budgetMs / 1000)} s budget`,
+    );
     void shutdown(3);
   }, budgetMs);
   watchdog.unref();
@@ -87,9 +130,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(143));
 
   if (Number(process.versions.node.split('.')[0]) < 24) {
-    progress(`WARNING: Node ${process.version}; the apps need Node 24 (run through npx so node_modules/.bin comes first)`);
+    progress(
+      `WARNING: Node ${process.version}; the apps need Node 24 (run through npx so node_modules/.bin comes first)`,
+    );
   }
-  progress(`Node ${process.version}; expected run time ≤ ${Math.round(budgetMs / 1000)} s (hard limit)`);
+  progress(
+    `Node ${process.version}; expected run time ≤ ${Math.round(budgetMs / 1000)} s (hard limit)`,
+  );
   try {
     const report =
       options.mode === 'cpu-prof'
@@ -101,7 +148,9 @@ async function main(): Promise<void> {
       progress(`report written to ${options.out}`);
     }
   } catch (error) {
-    process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   } finally {
     clearTimeout(watchdog);

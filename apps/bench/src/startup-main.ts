@@ -13,7 +13,7 @@
  * (apps/shop-fixture) against PostgreSQL and Redis from SHOP_E2E_DATABASE_URL/SHOP_E2E_REDIS_URL
  * (without them its rows are left out, saying so).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   getFreePort,
@@ -24,6 +24,7 @@ import {
   waitUntil,
   type NodeProcess,
 } from '@otel-dice/test-support';
+import { nodeMismatch } from './lib/node-version.js';
 import { parseProcStatCpuSeconds, parseProcStatus } from './lib/proc.js';
 import { roundOrder } from './lib/schedule.js';
 import {
@@ -135,6 +136,17 @@ async function runOnce(
 
 async function main(): Promise<void> {
   const rounds = parseRounds(process.argv.slice(2));
+  const nvmrc = resolve(ROOT, '.nvmrc');
+  const wrongNode = nodeMismatch(
+    process.version,
+    existsSync(nvmrc) ? readFileSync(nvmrc, 'utf8') : '',
+    process.env['BENCH_ANY_NODE'] === '1',
+  );
+  if (wrongNode) {
+    process.stderr.write(`startup benchmark: ${wrongNode}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const databaseUrl = process.env['SHOP_E2E_DATABASE_URL'];
   const redisUrl = process.env['SHOP_E2E_REDIS_URL'];
   const apps: StartupApp[] =
