@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { settingsOf } from './config/model.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import {
   chooseMode,
   includeList,
@@ -154,5 +157,61 @@ describe('onFirstImport: import-in-the-middle waits for the first import', () =>
     expect(deregistered()).toBe(false);
     await new Promise((r) => setImmediate(r));
     expect(deregistered()).toBe(true);
+  });
+});
+
+describe('NODE_OPTIONS', () => {
+  const loader =
+    '--max-old-space-size=512 --import import-in-the-middle/hook.mjs';
+
+  it('is read into the model whatever the source, and a loader there is not registered again', () => {
+    const fromEnv = resolveTelemetryConfig({
+      defaultServiceName: 'esm',
+      env: { NODE_OPTIONS: loader },
+    });
+    const fromFile = resolveTelemetryConfig({
+      defaultServiceName: 'esm',
+      env: {
+        NODE_OPTIONS: loader,
+        OTEL_CONFIG_FILE: join(
+          __dirname,
+          'config',
+          'fixtures',
+          'stable-parts.yaml',
+        ),
+      },
+    });
+    for (const config of [fromEnv, fromFile]) {
+      const nodeOptions = settingsOf(config).node_options;
+      expect(nodeOptions).toBe(loader);
+      expect(
+        registerEsmLoaderHook({
+          modules: ['express'],
+          execArgv: [],
+          nodeOptions,
+          registerHooks: () => {
+            throw new Error('must not register');
+          },
+        }),
+      ).toEqual({
+        status: 'skipped',
+        reason: 'an import-in-the-middle loader is given on the command line',
+      });
+    }
+  });
+
+  it('unset or blank is absent from the model', () => {
+    expect(
+      settingsOf(resolveTelemetryConfig({ defaultServiceName: 'esm', env: {} }))
+        .node_options,
+    ).toBeUndefined();
+    expect(
+      settingsOf(
+        resolveTelemetryConfig({
+          defaultServiceName: 'esm',
+          env: { NODE_OPTIONS: '  ' },
+        }),
+      ).node_options,
+    ).toBeUndefined();
   });
 });

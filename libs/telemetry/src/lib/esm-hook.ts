@@ -132,6 +132,7 @@ export interface RegisterEsmLoaderHookOptions {
   readonly mode?: EsmLoaderHookMode;
   /** Defaults to the process's; for tests. */
   readonly execArgv?: readonly string[];
+  /** NODE_OPTIONS as resolved into the configuration (its extension's `node_options`). */
   readonly nodeOptions?: string;
   /** `module.registerHooks` (tests). */
   readonly registerHooks?: RegisterHooks;
@@ -215,12 +216,7 @@ export function registerEsmLoaderHook(
   function attempt(o: RegisterEsmLoaderHookOptions): EsmLoaderHookState {
     if (o.modules.length === 0)
       return { status: 'skipped', reason: 'no instrumented modules' };
-    if (
-      loaderOnCommandLine(
-        o.execArgv ?? process.execArgv,
-        o.nodeOptions ?? process.env['NODE_OPTIONS'],
-      )
-    )
+    if (loaderOnCommandLine(o.execArgv ?? process.execArgv, o.nodeOptions))
       return {
         status: 'skipped',
         reason: 'an import-in-the-middle loader is given on the command line',

@@ -198,6 +198,7 @@ export function start(
             ...modulesOf(plan.lazy),
           ],
           mode: options.esmLoaderHook,
+          nodeOptions: settings.node_options,
         });
 
   configureDiagnostics(config.log_level ?? undefined, secrets);

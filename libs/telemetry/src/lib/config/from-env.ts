@@ -122,6 +122,7 @@ export function configFromEnv(
         prometheus_on_app_port: meter.onAppPort,
         prometheus: DEFAULT_PROMETHEUS,
         ...parentFromEnv(vars),
+        ...nodeOptionsFromEnv(vars),
         source: { kind: 'environment' },
         sources,
         notes,
@@ -506,6 +507,16 @@ export function parentFromEnv(
   return {
     parent: { ...(pid === undefined ? {} : { pid }), cluster_worker: cluster },
   };
+}
+
+/** The extension's `node_options`, read whichever the configuration's source. */
+export function nodeOptionsFromEnv(
+  vars: Variables,
+): Pick<OtelDiceSettings, 'node_options'> {
+  const options = vars.NODE_OPTIONS;
+  return options === undefined || options.trim() === ''
+    ? {}
+    : { node_options: options };
 }
 
 // ---- instrumentations ----

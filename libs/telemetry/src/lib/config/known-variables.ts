@@ -290,11 +290,13 @@ const LIBRARY = {
 
 /**
  * Set by the runtime, not by the user, read whichever the configuration's source: a parent's
- * telemetry marker (from-env.ts PARENT_PID_VARIABLE), Node's cluster-worker id, and the AWS
- * Lambda runtime's two variables (the aws-lambda instrumentation is on only inside Lambda).
+ * telemetry marker (from-env.ts PARENT_PID_VARIABLE), Node's cluster-worker id, the AWS
+ * Lambda runtime's two variables (the aws-lambda instrumentation is on only inside Lambda), and
+ * the NODE_OPTIONS the process started with (a loader given there is not registered again).
  */
 const RUNTIME = {
   _OTEL_DICE_TELEMETRY_PID: text,
+  NODE_OPTIONS: text,
   NODE_UNIQUE_ID: text,
   LAMBDA_TASK_ROOT: text,
   _HANDLER: text,

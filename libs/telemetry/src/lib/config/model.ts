@@ -100,6 +100,11 @@ export interface OtelDiceSettings {
     };
   };
   /**
+   * NODE_OPTIONS as the process was started with, when set: an import-in-the-middle loader given
+   * there (or on the command line) is not registered a second time (esm-hook.ts).
+   */
+  readonly node_options?: string;
+  /**
    * Present when the environment says a parent process's telemetry started this one: a worker
    * forked with child_process.fork or cluster inherits `--require`/`--import …/register` (and
    * NODE_OPTIONS). The zero-code entry then runs it as that parent's child (child-process.ts).

@@ -18,6 +18,7 @@ import { invalidValue } from './errors.js';
 import {
   configFromEnv,
   defaultInstrumentations,
+  nodeOptionsFromEnv,
   parentFromEnv,
   type SignalDefaults,
 } from './from-env.js';
@@ -231,6 +232,7 @@ function configFromFile(
           checked.extension.prometheus,
         ),
         ...parentFromEnv(variables.values),
+        ...nodeOptionsFromEnv(variables.values),
         source: { kind: 'file', path },
         sources: prometheusSources(checked.extension.prometheus, (key) =>
           at.variable(key),
