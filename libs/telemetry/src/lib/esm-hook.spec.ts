@@ -129,10 +129,14 @@ describe('onFirstImport: import-in-the-middle waits for the first import', () =>
     let hook: Hook | undefined;
     let deregistered = false;
     const install = jest.fn();
-    onFirstImport((hooks) => {
-      hook = hooks.resolve;
-      return { deregister: () => (deregistered = true) };
-    }, install);
+    onFirstImport(
+      (hooks) => {
+        hook = hooks.resolve;
+        return { deregister: () => (deregistered = true) };
+      },
+      install,
+      () => undefined, // a Node without the module.import channel
+    );
     const resolve = (specifier: string, conditions: string[]) =>
       hook?.(specifier, { conditions }, (s) => ({ url: s }));
     return { install, resolve, deregistered: () => deregistered };
@@ -157,6 +161,23 @@ describe('onFirstImport: import-in-the-middle waits for the first import', () =>
     expect(deregistered()).toBe(false);
     await new Promise((r) => setImmediate(r));
     expect(deregistered()).toBe(true);
+  });
+});
+
+describe('onFirstImport with the module.import channel', () => {
+  it("installs at the channel's first import and registers no resolve step", () => {
+    const install = jest.fn();
+    const registerHooks = jest.fn();
+    let firstImport: (() => void) | undefined;
+    onFirstImport(registerHooks, install, (watchers) => {
+      firstImport = watchers.firstImport;
+      return { stop: () => undefined };
+    });
+    expect(registerHooks).not.toHaveBeenCalled();
+    expect(install).not.toHaveBeenCalled();
+    firstImport?.();
+    expect(install).toHaveBeenCalledTimes(1);
+    expect(registerHooks).not.toHaveBeenCalled();
   });
 });
 

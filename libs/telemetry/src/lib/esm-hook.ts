@@ -24,17 +24,22 @@
  * The sync hooks run for every `require()` too — a resolve and a load step each, the load step
  * making Node pass every CommonJS file it reads through the hook chain — where they have nothing
  * to do (CommonJS is require-in-the-middle's). A CommonJS app paid that on every module it
- * loaded (docs/benchmarks.md, issue 19). So they are installed at the first resolve made for an
- * `import` — for an ES module app its entry point, before any of the entry's imports — and until
- * then one resolve step that only looks at the conditions stands in for them. What this gives
- * up: in a CommonJS app, the very first `import()` itself, if it names an ES-module-only package
- * an instrumentation patches, is not wrapped (a package with a CommonJS build is patched through
- * require-in-the-middle either way).
+ * loaded (docs/benchmarks.md, issue 19). So they are installed when the first `import` starts —
+ * for an ES module app its entry point, before any of the entry's imports; in a CommonJS app its
+ * first `import()` — which Node's `module.import` channel tells (module-channels.ts) without a
+ * hook of its own: any registered resolve step, even one that only looks, costs every require()
+ * the same again. Where Node does not publish the channel, one resolve step that only looks at
+ * the conditions stands in, and then, in a CommonJS app, the very first `import()` itself, if it
+ * names an ES-module-only package an instrumentation patches, is not wrapped (a package with a
+ * CommonJS build is patched through require-in-the-middle either way). An ES module graph loaded
+ * by `require()` (Node's require(esm)) starts no import: it is wrapped only if an import came
+ * before it.
  */
 import { createRequire, isBuiltin, Module, register } from 'node:module';
 import { diag } from '@opentelemetry/api';
 import { pathToFileURL } from 'node:url';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { watchModuleLoads, type WatchModules } from './module-channels.js';
 
 export type EsmLoaderHookMode = 'auto' | 'sync' | 'async';
 
@@ -165,20 +170,27 @@ function defaultRegisterHooks(
 export function onFirstImport(
   registerHooks: RegisterHooks,
   install: () => void,
+  watchModules: WatchModules = watchModuleLoads,
 ): void {
+  const installing = () => {
+    try {
+      install();
+    } catch (error) {
+      diag.error(
+        'the ES module loader hook could not be registered: packages loaded with import are not instrumented',
+        error,
+      );
+    }
+  };
+  // Node's module.import channel says when the first import starts, at no cost to require();
+  // a Node that does not publish it gets the resolve step below.
+  if (watchModules({ firstImport: installing }) !== undefined) return;
   let armed = true;
   const handle = registerHooks({
     resolve: (specifier, context, nextResolve) => {
       if (armed && context.conditions?.includes('import')) {
         armed = false;
-        try {
-          install();
-        } catch (error) {
-          diag.error(
-            'the ES module loader hook could not be registered: packages loaded with import are not instrumented',
-            error,
-          );
-        }
+        installing();
         setImmediate(() => handle.deregister()).unref();
       }
       return nextResolve(specifier, context);

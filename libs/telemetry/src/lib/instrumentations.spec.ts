@@ -118,9 +118,12 @@ describe('createInstrumentations', () => {
   });
 
   it('leaves incoming requests to the lean server spans, and layer spans to upstream Express', () => {
-    const [server, client, errors, express] = createInstrumentations(config({}), {
-      expressLayerSpans: ['request_handler'],
-    });
+    const [server, client, errors, express] = createInstrumentations(
+      config({}),
+      {
+        expressLayerSpans: ['request_handler'],
+      },
+    );
     expect(server.instrumentationName).toBe('@otel-dice/telemetry/http-server');
     expect(client.getConfig()).toMatchObject({
       disableIncomingRequestInstrumentation: true,

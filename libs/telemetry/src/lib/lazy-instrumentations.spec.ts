@@ -3,6 +3,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { planInstrumentations } from './instrumentation-selection.js';
 import type { InstrumentationEntry } from './instrumentation-table.js';
+import type { ModuleWatchers } from './module-channels.js';
 import {
   fromHookMachinery,
   fromLibrary,
@@ -44,12 +45,17 @@ function harness(
   const log: string[] = [];
   let resolve: Resolve | undefined;
   let deregistered = false;
+  let registrations = 0;
   const lazy = startLazyInstrumentations({
     plan: planInstrumentations(names),
     tracerProvider: new TracerProvider(),
     meterProvider: new MeterProvider(),
     load: (entry: InstrumentationEntry) => fakeInstrumentation(entry.name, log),
+    // As on a Node without the module channels: the resolve hook sees everything from the start
+    // (the channel path has its own tests below).
+    watchModules: () => undefined,
     registerHooks: (hooks) => {
+      registrations++;
       resolve = hooks.resolve as Resolve;
       return { deregister: () => (deregistered = true) };
     },
@@ -63,7 +69,13 @@ function harness(
   });
   const resolveSpecifier = (specifier: string, parentURL?: string) =>
     resolve?.(specifier, { parentURL }, (s) => ({ url: s }));
-  return { lazy, log, resolveSpecifier, deregistered: () => deregistered };
+  return {
+    lazy,
+    log,
+    resolveSpecifier,
+    deregistered: () => deregistered,
+    registrations: () => registrations,
+  };
 }
 
 afterEach(() => {
@@ -310,6 +322,62 @@ describe('startLazyInstrumentations', () => {
     const { lazy, deregistered } = harness();
     lazy.stop();
     expect(deregistered()).toBe(true);
+  });
+
+  describe('with Node’s module channels', () => {
+    function channelHarness() {
+      let watchers: ModuleWatchers | undefined;
+      let stopped = false;
+      const h = harness({
+        watchModules: (w) => {
+          watchers = w;
+          return { stop: () => (stopped = true) };
+        },
+      });
+      return {
+        ...h,
+        require: (id: string, parent?: string) =>
+          watchers?.require?.(id, parent),
+        firstImport: () => watchers?.firstImport(),
+        stopped: () => stopped,
+      };
+    }
+
+    it('starts a lazy one on the first require of what it patches, with no resolve hook', () => {
+      const { lazy, require, registrations } = channelHarness();
+      require('express', '/app/server.js');
+      require('pg', '/app/db.js');
+      require('pg', '/app/db.js');
+      expect(lazy.started()).toEqual(['runtime-node', 'pg']);
+      expect(registrations()).toBe(0);
+      lazy.stop();
+    });
+
+    it('ignores what the library’s own packages require', () => {
+      const { lazy, require } = channelHarness();
+      require('@grpc/grpc-js', '/app/node_modules/@opentelemetry/otlp-grpc-exporter-base/build/index.js');
+      require('net', '/app/node_modules/@grpc/grpc-js/build/src/transport.js');
+      expect(lazy.started()).toEqual(['runtime-node']);
+      lazy.stop();
+    });
+
+    it('registers the resolve hook at the first import, once, for static imports', () => {
+      const { lazy, firstImport, registrations, resolveSpecifier } =
+        channelHarness();
+      expect(registrations()).toBe(0);
+      firstImport();
+      firstImport();
+      expect(registrations()).toBe(1);
+      resolveSpecifier('ioredis', 'file:///app/cache.mjs');
+      expect(lazy.started()).toContain('ioredis');
+      lazy.stop();
+    });
+
+    it('stops watching on stop', () => {
+      const { lazy, stopped } = channelHarness();
+      lazy.stop();
+      expect(stopped()).toBe(true);
+    });
   });
 });
 

@@ -3,11 +3,12 @@
  *
  * @opentelemetry/auto-instrumentations-node requires every instrumentation package it offers at
  * start (about forty, each with its own require hook), whether or not the app ever loads what
- * they patch. Here each one is required only when the app first *resolves* a module it patches
- * (instrumentation-selection.ts says which): Node's synchronous module hooks
- * (`module.registerHooks`, Node ≥ 22.15) call the resolve hook below with the specifier before
- * the module is loaded, for `require()` and `import` alike, so the instrumentation exists — and
- * its own hooks are in place — before the first load of its module:
+ * they patch. Here each one is required only when the app first *asks for* a module it patches
+ * (instrumentation-selection.ts says which), told the specifier before the module is loaded — by
+ * Node's `module.require` channel for `require()`, and for `import` by a resolve hook
+ * (`module.registerHooks`) registered at the first import (module-channels.ts says why not
+ * before) — so the instrumentation exists, and its own hooks are in place, before the first load
+ * of its module:
  *
  * - CommonJS: require-in-the-middle patches a module when `require()` returns it. A hook created
  *   while a `require('ioredis')` is already under way is not part of that call, though, so the
@@ -50,6 +51,7 @@ import {
   type SwitchedOff,
 } from './instrumentation-selection.js';
 import { isLoaded, nextTurnAndFirstRequest } from './late-start.js';
+import { watchModuleLoads, type WatchModules } from './module-channels.js';
 
 export interface LazyInstrumentationsOptions {
   readonly plan: InstrumentationPlan;
@@ -81,6 +83,12 @@ export interface LazyInstrumentationsOptions {
    * a second after telemetry started (`afterTheStart`).
    */
   readonly afterStart?: (work: () => void) => () => void;
+  /**
+   * Watches requires and the first import through Node's module channels (tests); default
+   * `watchModuleLoads`. Undefined from it (a Node that does not publish them): the resolve hook
+   * is registered at once and sees everything.
+   */
+  readonly watchModules?: WatchModules;
   /** Registers the resolve hook (tests); default `module.registerHooks`. */
   readonly registerHooks?: (hooks: {
     resolve: ResolveHook;
@@ -282,24 +290,40 @@ export function startLazyInstrumentations(
   };
   catchUp(loadedBefore);
 
-  // 3. The hooks for the rest.
+  // 3. What sees the rest: every require() through Node's module channel, and from the first
+  // import on, a resolve hook for ES modules' static imports (module-channels.ts says why the
+  // hook waits); where the channels are not published, the hook from now on.
   let deregister: (() => void) | undefined;
+  let unwatch: (() => void) | undefined;
   let unwrapRequire: (() => void) | undefined;
   let restoreFetch: (() => void) | undefined;
   if (lazyTriggers.size > 0 || offTriggers.size > 0) {
+    const onSpecifier = (specifier: string, parent: string | undefined) => {
+      try {
+        onResolve(specifier, parent);
+      } catch (error) {
+        diag.error(`lazy instrumentations: resolve of ${specifier}`, error);
+      }
+    };
     const register = options.registerHooks ?? defaultRegisterHooks;
-    const handle = register({
-      resolve: (specifier, context, nextResolve) => {
-        try {
-          onResolve(specifier, context.parentURL);
-        } catch (error) {
-          diag.error(`lazy instrumentations: resolve of ${specifier}`, error);
-        }
-        return nextResolve(specifier, context);
-      },
+    const registerResolveHook = (): boolean => {
+      if (deregister) return true;
+      const handle = register({
+        resolve: (specifier, context, nextResolve) => {
+          onSpecifier(specifier, context.parentURL);
+          return nextResolve(specifier, context);
+        },
+      });
+      deregister = handle ? () => handle.deregister() : undefined;
+      return handle !== undefined;
+    };
+    const watch = (options.watchModules ?? watchModuleLoads)({
+      require: onSpecifier,
+      firstImport: () => void registerResolveHook(),
     });
-    deregister = handle ? () => handle.deregister() : undefined;
-    if (handle && plan.lazy.length > 0)
+    unwatch = watch ? () => watch.stop() : undefined;
+    const watching = watch !== undefined || registerResolveHook();
+    if (watching && plan.lazy.length > 0)
       unwrapRequire = askAgainAfterRequire(askAgain);
   }
   if (lazy.has('undici') && !running.has('undici'))
@@ -324,6 +348,7 @@ export function startLazyInstrumentations(
     stop: () => {
       cancelMeasuring?.();
       measuringPending = false;
+      unwatch?.();
       deregister?.();
       unwrapRequire?.();
       restoreFetch?.();
