@@ -33,6 +33,7 @@ import {
   startupVariants,
   summariseStartup,
   type StartupApp,
+  SETTLED_MS,
   type StartupSample,
   type StartupVariant,
 } from './lib/startup.js';
@@ -117,8 +118,14 @@ async function runOnce(
     const startCpuMs =
       parseProcStatCpuSeconds(readFileSync(`/proc/${app.pid}/stat`, 'utf8')) *
       1000;
+    const listeningAt = performance.now();
     for (const path of requestPaths(variant.app, round))
       await httpGet(`${app.baseUrl}${path}`, { timeoutMs: 10_000 });
+    const wait = SETTLED_MS - (performance.now() - listeningAt);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const settledCpuMs =
+      parseProcStatCpuSeconds(readFileSync(`/proc/${app.pid}/stat`, 'utf8')) *
+      1000;
     const { rssBytes } = parseProcStatus(
       readFileSync(`/proc/${app.pid}/status`, 'utf8'),
     );
@@ -127,6 +134,7 @@ async function runOnce(
       variant: variant.name,
       startMs,
       startCpuMs,
+      settledCpuMs,
       rssBytes,
     };
   } finally {

@@ -42,6 +42,7 @@ describe('the start-up benchmark', () => {
       variant,
       startMs,
       startCpuMs: startMs / 2,
+      settledCpuMs: startMs,
       rssBytes: rss * MiB,
     });
     const samples = [
@@ -61,6 +62,7 @@ describe('the start-up benchmark', () => {
       startMs: 220,
       startMinMs: 210,
       startMaxMs: 230,
+      settledCpuMs: 220,
       rssMiB: 90,
     });
     expect(
@@ -75,6 +77,10 @@ describe('the start-up benchmark', () => {
     const report = startupReport(rows, checkStartupBudgets(rows));
     expect(report).toContain('| plain | library: library default');
     expect(report).toMatch(/\|\s+220 ms \|\s+210–230 ms \|\s+2\.20× \|/);
+    expect(report).toContain('CPU 4 s after listening (22 requests), median');
+    expect(report).toMatch(
+      /\|\s+110 ms \|\s+2\.20× \|\s+220 ms \|\s+2\.20× \|\s+90 MiB \|/,
+    );
     expect(report).toMatch(/\|\s+NO \|/);
   });
 });
