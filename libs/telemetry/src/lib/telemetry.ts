@@ -16,7 +16,8 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { knownSecrets } from './config/redact.js';
-import { resolveConfig, type ConfigOverrides } from './config/resolve.js';
+import type { ConfigOverrides } from './config/overrides.js';
+import { resolveConfig } from './config/resolve.js';
 import type { SignalDefaults } from './config/from-env.js';
 import { configureDiagnostics } from './diagnostics.js';
 import {
@@ -323,7 +324,7 @@ export function start(
   return telemetry;
 }
 
-/** The decided service name, as resolve.ts wrote it into the resource's attributes. */
+/** The decided service name, as config/service-name.ts wrote it into the resource's attributes. */
 export function serviceNameOf(config: TelemetryConfig): string {
   return String(
     config.resource?.attributes?.find((a) => a.name === 'service.name')?.value,
