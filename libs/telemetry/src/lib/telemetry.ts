@@ -36,10 +36,9 @@ import {
   modulesOf,
   planInstrumentations,
 } from './instrumentation-selection.js';
-import { watchLateStart } from './late-start.js';
+import { watchLateStart, watchSwitchedOff } from './late-start.js';
 import {
   startLazyInstrumentations,
-  watchSwitchedOff,
   type LazyInstrumentations,
 } from './lazy-instrumentations.js';
 import type { ExportHealthStats, TelemetryLogger } from './export-health.js';
@@ -181,6 +180,8 @@ export function start(
   const plan = planInstrumentations(
     options.instrumentations ? [] : settings.instrumentations,
   );
+  // What the loader hook must intercept for the lazy ones to see `import`ed packages.
+  const lazyModules = modulesOf(plan.lazy);
   const instrumentations =
     options.instrumentations ??
     createInstrumentations(config, {
@@ -196,7 +197,7 @@ export function start(
       : registerEsmLoaderHook({
           modules: [
             ...instrumentedModuleNames(instrumentations),
-            ...modulesOf(plan.lazy),
+            ...lazyModules,
           ],
           mode: options.esmLoaderHook,
         });
