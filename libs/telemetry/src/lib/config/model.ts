@@ -335,6 +335,11 @@ export function usesTls(
   return settings.tls?.insecure !== true;
 }
 
+/** The OTLP endpoint of an exporter model, when it is one. */
+export function otlpEndpoint(exporter: ExporterModel): string | undefined {
+  return (exporter.otlp_grpc ?? exporter.otlp_http)?.endpoint;
+}
+
 /** Every OTLP exporter of the model, with its key path. */
 export function otlpExporters(config: TelemetryConfig): Array<{
   key: string;
