@@ -15,10 +15,8 @@ export type { ServiceOptions } from './lib/service.js';
 
 // The configuration: one object of the specification's model, plus the library's extension
 export { resolveTelemetryConfig } from './lib/config/resolve.js';
-export type {
-  ConfigOverrides,
-  ResolveConfigOptions,
-} from './lib/config/resolve.js';
+export type { ResolveConfigOptions } from './lib/config/resolve.js';
+export type { ConfigOverrides } from './lib/config/overrides.js';
 export type { OtelDiceSettings, TelemetryConfig } from './lib/config/model.js';
 export { TelemetryConfigError } from './lib/config/errors.js';
 

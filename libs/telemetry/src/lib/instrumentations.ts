@@ -223,18 +223,28 @@ export function createInstrumentations(
   options: InstrumentationOptions = {},
 ): Instrumentation[] {
   const ignored = options.ignoredPaths ?? DEFAULT_IGNORED_PATHS;
+  const isIgnored = (req: IncomingMessage) => isIgnoredRequest(req, ignored);
+  const layerSpans = options.expressLayerSpans ?? [];
+  const ignoredLayers = ignoredExpressLayers(layerSpans);
   const names = settingsOf(config).instrumentations.filter((n) =>
     LIBRARY_INSTRUMENTATIONS.includes(n),
   );
   const http = httpRules(config);
-  const lean = settingsOf(config).http.instrumentation === 'lean';
-  const layerSpans = options.expressLayerSpans ?? [];
+  const upstream = settingsOf(config).http.instrumentation === 'upstream';
   const instrumentations: Instrumentation[] = [];
   if (names.includes('http')) {
-    if (lean) {
+    if (upstream) {
+      instrumentations.push(
+        new HttpInstrumentation({
+          ignoreIncomingRequestHook: isIgnored,
+          ...httpEdgeHooks(http, options.untrustedContext),
+          headersToSpanAttributes: http.captured,
+        }),
+      );
+    } else {
       instrumentations.push(
         new HttpServerInstrumentation({
-          ignoreIncomingRequest: (req) => isIgnoredRequest(req, ignored),
+          ignoreIncomingRequest: isIgnored,
           edge: edgeRules(http),
           untrustedContext: options.untrustedContext,
           routeOf: expressRoute,
@@ -246,24 +256,16 @@ export function createInstrumentations(
           headersToSpanAttributes: { client: http.captured.client },
         }),
       );
-    } else {
-      instrumentations.push(
-        new HttpInstrumentation({
-          ignoreIncomingRequestHook: (req) => isIgnoredRequest(req, ignored),
-          ...httpEdgeHooks(http, options.untrustedContext),
-          headersToSpanAttributes: http.captured,
-        }),
-      );
     }
   }
   if (names.includes('express')) {
     // The error that ends a failing request, for the server span, in either mode.
     instrumentations.push(new ExpressErrorInstrumentation());
     instrumentations.push(
-      lean && layerSpans.length === 0
+      !upstream && layerSpans.length === 0
         ? new ExpressRouteInstrumentation()
         : new (loadExpressInstrumentation())({
-            ignoreLayersType: ignoredExpressLayers(layerSpans),
+            ignoreLayersType: ignoredLayers,
           }),
     );
   }

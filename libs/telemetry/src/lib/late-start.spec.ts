@@ -5,6 +5,7 @@ import {
   lateStartMessage,
   watchedPackages,
   watchLateStart,
+  watchSwitchedOff,
 } from './late-start.js';
 
 interface Definition {
@@ -161,5 +162,29 @@ describe('sawPackage', () => {
       sawPackage({ name: 'knex', moduleVersion: '0.1.0', files: [{}] }),
     ).toBe(true);
     expect(sawPackage({ name: 'knex', files: [{}] })).toBe(false);
+  });
+});
+
+describe('watchSwitchedOff', () => {
+  it('says it once, at the first check that has something to say', () => {
+    const warned: string[] = [];
+    let check: () => void = () => undefined;
+    let loaded: { module: string; instrumentation: string }[] = [];
+    watchSwitchedOff(
+      { switchedOff: () => loaded },
+      ['redis'],
+      (n) => warned.push(n),
+      (c) => {
+        check = c;
+        return () => undefined;
+      },
+    );
+    check();
+    expect(warned).toEqual([]);
+    loaded = [{ module: 'ioredis', instrumentation: 'ioredis' }];
+    check();
+    check();
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^ioredis is loaded but not instrumented/);
   });
 });

@@ -3,7 +3,8 @@
  * were created (require) or after the loader hook was registered (import). Started later, the
  * app runs fine and the spans still arrive, but the package's part of them is missing — for
  * express, every server span is named just `GET`, without `http.route`. This file notices and
- * says so once, instead of leaving the user to wonder.
+ * says so once, instead of leaving the user to wonder — as it does, once, for a package the app
+ * loaded whose instrumentation is switched off (watchSwitchedOff).
  *
  * How it knows, for both module systems. Node keeps every CommonJS module it has loaded in
  * `require.cache`, whether `require()` or an `import` loaded it (express, pino and most
@@ -29,6 +30,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { isBuiltin } from 'node:module';
 import { sep } from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import {
+  switchedOffNote,
+  type SwitchedOff,
+} from './instrumentation-selection.js';
 
 /** What an instrumentation exposes about the packages it patches (InstrumentationBase). */
 interface ModuleDefinition {
@@ -191,6 +196,27 @@ export function watchLateStart(options: LateStartOptions): LateStartWatch {
     ]);
   const cancel = (options.later ?? nextTurnAndFirstRequest)(check);
   return { stop: cancel };
+}
+
+/**
+ * Says once — on the next event-loop turn, after the app's own start-up code, or at its first
+ * HTTP request — which packages the app loaded whose instrumentation is switched off.
+ */
+export function watchSwitchedOff(
+  lazy: { switchedOff(): readonly SwitchedOff[] },
+  enabled: readonly string[],
+  warn: (note: string) => void,
+  later: (check: () => void) => () => void = nextTurnAndFirstRequest,
+): { stop(): void } {
+  let said = false;
+  const stop = later(() => {
+    if (said) return;
+    const note = switchedOffNote(lazy.switchedOff(), enabled);
+    if (note === undefined) return;
+    said = true;
+    warn(note);
+  });
+  return { stop };
 }
 
 const REQUEST_START = 'http.server.request.start';

@@ -11,7 +11,6 @@ import {
   packageOf,
   skipTrigger,
   startLazyInstrumentations,
-  watchSwitchedOff,
   type LazyInstrumentationsOptions,
 } from './lazy-instrumentations.js';
 
@@ -399,29 +398,5 @@ describe('onFirstFetch', () => {
     Object.defineProperty(target, 'fetch', { value: 1, configurable: false });
     expect(onFirstFetch(target, () => undefined)).toBeUndefined();
     expect(onFirstFetch({}, () => undefined)).toBeUndefined();
-  });
-});
-
-describe('watchSwitchedOff', () => {
-  it('says it once, at the first check that has something to say', () => {
-    const warned: string[] = [];
-    let check: () => void = () => undefined;
-    let loaded: { module: string; instrumentation: string }[] = [];
-    watchSwitchedOff(
-      { switchedOff: () => loaded },
-      ['redis'],
-      (n) => warned.push(n),
-      (c) => {
-        check = c;
-        return () => undefined;
-      },
-    );
-    check();
-    expect(warned).toEqual([]);
-    loaded = [{ module: 'ioredis', instrumentation: 'ioredis' }];
-    check();
-    check();
-    expect(warned).toHaveLength(1);
-    expect(warned[0]).toMatch(/^ioredis is loaded but not instrumented/);
   });
 });

@@ -46,11 +46,10 @@ import {
   modulesOf,
   specifierKeys,
   triggerIndex,
-  switchedOffNote,
   type InstrumentationPlan,
   type SwitchedOff,
 } from './instrumentation-selection.js';
-import { isLoaded, nextTurnAndFirstRequest } from './late-start.js';
+import { isLoaded } from './late-start.js';
 import { watchModuleLoads, type WatchModules } from './module-channels.js';
 
 export interface LazyInstrumentationsOptions {
@@ -525,25 +524,4 @@ export function onFirstFetch(
     },
   });
   return restore;
-}
-
-/**
- * Says once — on the next event-loop turn, after the app's own start-up code, or at its first
- * HTTP request — which packages the app loaded whose instrumentation is switched off.
- */
-export function watchSwitchedOff(
-  lazy: Pick<LazyInstrumentations, 'switchedOff'>,
-  enabled: readonly string[],
-  warn: (note: string) => void,
-  later: (check: () => void) => () => void = nextTurnAndFirstRequest,
-): { stop(): void } {
-  let said = false;
-  const stop = later(() => {
-    if (said) return;
-    const note = switchedOffNote(lazy.switchedOff(), enabled);
-    if (note === undefined) return;
-    said = true;
-    warn(note);
-  });
-  return { stop };
 }

@@ -2,10 +2,8 @@ import { once } from 'node:events';
 import { createServer, get } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  resolveTelemetryConfig,
-  type ConfigOverrides,
-} from './config/resolve.js';
+import type { ConfigOverrides } from './config/overrides.js';
+import { resolveTelemetryConfig } from './config/resolve.js';
 import { constantLabels, initMetrics } from './metrics.js';
 import { fetchFromHandler } from './test-helpers.js';
 

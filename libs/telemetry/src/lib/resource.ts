@@ -83,7 +83,7 @@ function detectors(name: string): ResourceDetector[] {
     case 'process':
       return [safeProcessDetector];
     case 'service':
-      // service.name is decided with the rest of the configuration (resolve.ts)
+      // service.name is decided with the rest of the configuration (config/service-name.ts)
       return [serviceInstanceIdDetector];
     case 'container': {
       // Loaded only when asked for: it reads /proc/self/cgroup and mountinfo.
@@ -98,7 +98,7 @@ function detectors(name: string): ResourceDetector[] {
 /**
  * The resource every signal carries, from the model's `resource`. Merged, lowest priority first:
  * the SDK's telemetry.sdk.* attributes, the detectors' attributes (filtered by
- * `detection/development.attributes`), then the configured attributes — where resolve.ts has
+ * `detection/development.attributes`), then the configured attributes — where service-name.ts has
  * put the decided `service.name` and `service.version`, so OTEL_SERVICE_NAME beats a
  * service.name in OTEL_RESOURCE_ATTRIBUTES, as the specification requires, and a
  * `service.instance.id` given there (a pod name, say) beats the random one — and the schema URL.

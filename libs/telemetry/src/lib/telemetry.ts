@@ -16,7 +16,8 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describeConfig } from './config/describe.js';
 import { settingsOf, type TelemetryConfig } from './config/model.js';
 import { knownSecrets } from './config/redact.js';
-import { resolveConfig, type ConfigOverrides } from './config/resolve.js';
+import type { ConfigOverrides } from './config/overrides.js';
+import { resolveConfig } from './config/resolve.js';
 import type { SignalDefaults } from './config/from-env.js';
 import { configureDiagnostics } from './diagnostics.js';
 import {
@@ -35,10 +36,9 @@ import {
   modulesOf,
   planInstrumentations,
 } from './instrumentation-selection.js';
-import { watchLateStart } from './late-start.js';
+import { watchLateStart, watchSwitchedOff } from './late-start.js';
 import {
   startLazyInstrumentations,
-  watchSwitchedOff,
   type LazyInstrumentations,
 } from './lazy-instrumentations.js';
 import type { ExportHealthStats, TelemetryLogger } from './export-health.js';
@@ -180,6 +180,8 @@ export function start(
   const plan = planInstrumentations(
     options.instrumentations ? [] : settings.instrumentations,
   );
+  // What the loader hook must intercept for the lazy ones to see `import`ed packages.
+  const lazyModules = modulesOf(plan.lazy);
   const instrumentations =
     options.instrumentations ??
     createInstrumentations(config, {
@@ -195,7 +197,7 @@ export function start(
       : registerEsmLoaderHook({
           modules: [
             ...instrumentedModuleNames(instrumentations),
-            ...modulesOf(plan.lazy),
+            ...lazyModules,
           ],
           mode: options.esmLoaderHook,
           nodeOptions: settings.node_options,
@@ -324,7 +326,7 @@ export function start(
   return telemetry;
 }
 
-/** The decided service name, as resolve.ts wrote it into the resource's attributes. */
+/** The decided service name, as config/service-name.ts wrote it into the resource's attributes. */
 export function serviceNameOf(config: TelemetryConfig): string {
   return String(
     config.resource?.attributes?.find((a) => a.name === 'service.name')?.value,

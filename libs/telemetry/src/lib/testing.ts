@@ -25,7 +25,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
 import { EXTENSION } from './config/model.js';
-import type { ConfigOverrides } from './config/resolve.js';
+import type { ConfigOverrides } from './config/overrides.js';
 import { start } from './telemetry.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The environment mapped onto the configuration model (model.ts): the OpenTelemetry SDK
  * environment-variable specification, the Node-specific OTEL_NODE_* variables, and the seed
- * tutorial's TRACE_ENDPOINT at the lowest precedence (APP_SERVICE_NAME: resolve.ts). Pure: the
+ * tutorial's TRACE_ENDPOINT at the lowest precedence (APP_SERVICE_NAME: service-name.ts). Pure: the
  * variables as read once (known-variables.ts) in, the model out. The library's own TELEMETRY_*
  * variables apply over it as over a file (http-env.ts, prometheus-env.ts).
  *
@@ -16,11 +16,7 @@ import type {
   PushMetricExporterConfigModel,
 } from '@opentelemetry/configuration';
 import { invalidValue } from './errors.js';
-import {
-  unusedVariableNotes,
-  type EnvSnapshot,
-  type Variables,
-} from './known-variables.js';
+import type { EnvSnapshot, Variables } from './known-variables.js';
 import {
   DEFAULT_BATCH,
   DEFAULT_EDGE,
@@ -129,10 +125,7 @@ export function configFromEnv(
       },
     },
   };
-  notes.push(
-    ...idleSettingNotes(variables.set, config),
-    ...unusedVariableNotes(variables.set),
-  );
+  notes.push(...idleSettingNotes(variables.set, config));
   return config;
 }
 
@@ -178,7 +171,7 @@ export function resolveDetectors(vars: Variables): DetectorName[] {
 
 /**
  * OTEL_RESOURCE_ATTRIBUTES and the detectors. The service name (OTEL_SERVICE_NAME,
- * APP_SERVICE_NAME, or a `service.name` given here) is decided in resolve.ts, in one place.
+ * APP_SERVICE_NAME, or a `service.name` given here) is decided in service-name.ts, in one place.
  */
 function resolveResource(
   vars: Variables,

@@ -4,7 +4,8 @@
  * substitution, schema validation and the file_format check are @opentelemetry/configuration's
  * `parseConfig`; the parsed object already has the model's shape (model.ts), so what is left
  * here is to check it against what this library can honour and to normalize it (lists merged,
- * defaults written in).
+ * defaults written in), then to complete it into the resolved configuration (configFromFile: the
+ * specification's empty sections, the extension).
  *
  * The rules, key by key:
  * - every stable part of the schema is honoured, views and cardinality limits included;
@@ -16,7 +17,7 @@
  * - anything else that would change data silently if ignored (an exporter or sampler the
  *   library does not build, a tracer configurator) is refused with its key path.
  *
- * The same checks apply to code options that override sections of the model (resolve.ts), with
+ * The same checks apply to code options that override sections of the model (overrides.ts), with
  * `options.overrides` in place of the file name. As the specification requires, when a file is
  * used the other OTEL_* variables are not read (only through substitution inside the file).
  */
@@ -29,12 +30,14 @@ import { unknownInstrumentations } from '../instrumentation-selection.js';
 import { TelemetryConfigError } from './errors.js';
 import {
   DEFAULT_BATCH,
+  DEFAULT_EDGE,
   DEFAULT_GRPC_ENDPOINT,
   DEFAULT_HTTP_ENDPOINT,
   DEFAULT_LOG_LIMITS,
   DEFAULT_METRIC_EXPORT_INTERVAL_MS,
   DEFAULT_METRIC_EXPORT_TIMEOUT_MS,
   DEFAULT_OTLP_TIMEOUT_MS,
+  DEFAULT_PROMETHEUS,
   DEFAULT_SAMPLER,
   DEFAULT_SPAN_LIMITS,
   DETECTOR_NAMES,
@@ -48,12 +51,23 @@ import {
   type OtlpSettings,
   type ProcessorModel,
   type Signal,
+  type TelemetryConfig,
 } from './model.js';
-import { PROMETHEUS_NUMBERS } from './known-variables.js';
-import { withNumber, type PrometheusGiven } from './prometheus-env.js';
+import {
+  defaultInstrumentations,
+  nodeOptionsFromEnv,
+  parentFromEnv,
+} from './from-env.js';
+import { PROMETHEUS_NUMBERS, type EnvSnapshot } from './known-variables.js';
+import {
+  prometheusSources,
+  withNumber,
+  withPrometheus,
+  type PrometheusGiven,
+} from './prometheus-env.js';
 import { appendSignalPath } from './otlp-env.js';
 import { readConfigFile } from './read-config-file.js';
-import { TRACERS, type TracerChoice } from './tracer-env.js';
+import { DEFAULT_TRACER, TRACERS, type TracerChoice } from './tracer-env.js';
 import { redactUrl } from './redact.js';
 import {
   parseEndpoint,
@@ -69,6 +83,105 @@ import {
  */
 export function loadConfigFile(path: string): ConfigurationModel {
   return readConfigFile(path);
+}
+
+// ---- the file as the resolved configuration ----
+
+/** The specification's empty defaults for the sections a file leaves out. */
+function withEmptySections(model: ConfigurationModel): ConfigurationModel {
+  return {
+    disabled: false,
+    ...model,
+    attribute_limits: model.attribute_limits ?? {
+      attribute_value_length_limit:
+        DEFAULT_SPAN_LIMITS.attribute_value_length_limit,
+      attribute_count_limit: DEFAULT_SPAN_LIMITS.attribute_count_limit,
+    },
+    resource: model.resource ?? {
+      attributes: [],
+      'detection/development': { detectors: [] },
+    },
+    propagator: model.propagator ?? { composite: [] },
+    // No tracer provider section: spans are still made and sampled (trace ids in logs, context
+    // for outgoing calls), they go nowhere.
+    tracer_provider: model.tracer_provider ?? {
+      processors: [],
+      limits: { ...DEFAULT_SPAN_LIMITS },
+      sampler: DEFAULT_SAMPLER,
+    },
+    meter_provider: model.meter_provider ?? { readers: [] },
+    logger_provider: model.logger_provider ?? {
+      processors: [],
+      limits: { ...DEFAULT_LOG_LIMITS },
+    },
+  };
+}
+
+export function configFromFile(
+  path: string,
+  parsed: ConfigurationModel,
+  variables: EnvSnapshot,
+): TelemetryConfig {
+  const at = KeyPath.file(path);
+  const checked = checkModel(parsed, at);
+  const model = withEmptySections(checked.model);
+  const logsExported = (model.logger_provider?.processors ?? []).length > 0;
+  let instrumentations = checked.extension.instrumentations ?? [
+    ...defaultInstrumentations(variables.values),
+    ...(logsExported ? ['pino'] : []),
+  ];
+  for (const [name, enabled] of Object.entries(checked.enabledByJs))
+    instrumentations = enabled
+      ? [...new Set([...instrumentations, name])]
+      : instrumentations.filter((n) => n !== name);
+  const notes = [...checked.notes];
+  // The specification: with a file, the other OTEL_* variables are not read — except the one a
+  // `service` detector reads by definition. Say which were set.
+  const serviceDetector = hasServiceDetector(model);
+  const ignored = variables.set.filter(
+    (name) =>
+      name.startsWith('OTEL_') &&
+      name !== 'OTEL_CONFIG_FILE' &&
+      !(serviceDetector && name === 'OTEL_SERVICE_NAME'),
+  );
+  if (ignored.length > 0)
+    notes.push(
+      `OTEL_CONFIG_FILE is set, so these variables count only where the file substitutes them (\${VAR}): ${ignored.join(', ')}`,
+    );
+  return {
+    ...model,
+    distribution: {
+      [EXTENSION]: {
+        http: { ...DEFAULT_EDGE, ...checked.extension.http },
+        tracer: checked.extension.tracer ?? DEFAULT_TRACER,
+        instrumentations,
+        prometheus_on_app_port: (model.meter_provider?.readers ?? []).some(
+          (r) => {
+            const p = r.pull?.exporter['prometheus/development'];
+            return p != null && p.host == null && p.port == null;
+          },
+        ),
+        prometheus: withPrometheus(
+          DEFAULT_PROMETHEUS,
+          checked.extension.prometheus,
+        ),
+        ...parentFromEnv(variables.values),
+        ...nodeOptionsFromEnv(variables.values),
+        source: { kind: 'file', path },
+        sources: prometheusSources(checked.extension.prometheus, (key) =>
+          at.variable(key),
+        ),
+        notes,
+      },
+    },
+  };
+}
+
+/** Whether the model asks for the `service` detector (which reads OTEL_SERVICE_NAME by definition). */
+export function hasServiceDetector(model: ConfigurationModel): boolean {
+  return (model.resource?.['detection/development']?.detectors ?? []).some(
+    (d) => d.service !== undefined,
+  );
 }
 
 type Obj = Record<string, unknown>;

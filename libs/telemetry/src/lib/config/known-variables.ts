@@ -2,7 +2,7 @@
  * Every variable this library reads, each with how its value is read (values.ts): the table
  * through which the environment is read ONCE, into one frozen snapshot that the mappings
  * (from-env.ts, otlp-env.ts, http-env.ts, prometheus-env.ts) and the service-name decision
- * (resolve.ts) work from. A value that cannot be used alone stops the start with one line naming
+ * (service-name.ts) work from. A value that cannot be used alone stops the start with one line naming
  * its variable; rules between variables (a batch no larger than its queue, a gRPC endpoint
  * without a path) are the mappings'.
  *
@@ -268,7 +268,7 @@ const OTEL = {
   ...otlpRows('LOGS_'),
 };
 
-/** The seed tutorial's variables, below the OTEL_* ones (resolve.ts, otlp-env.ts). */
+/** The seed tutorial's variables, below the OTEL_* ones (service-name.ts, otlp-env.ts). */
 const SEED = {
   APP_SERVICE_NAME: text,
   TRACE_ENDPOINT: text,

@@ -2,7 +2,7 @@
  * The library's whole configuration: ONE object in the shape of the OpenTelemetry declarative
  * configuration (`ConfigurationModel` of @opentelemetry/configuration, schema 1.1), whichever the
  * source — the environment is mapped onto it (from-env.ts), a file is parsed into it
- * (from-file.ts), code options override fields of it (resolve.ts) — and every SDK part is built
+ * (from-file.ts), code options override fields of it (overrides.ts) — and every SDK part is built
  * from it alone.
  *
  * Why upstream's shape: a reader who knows the specification's configuration file knows this
@@ -338,6 +338,11 @@ export function usesTls(
     ?.toLowerCase();
   if (scheme !== undefined) return scheme === 'https';
   return settings.tls?.insecure !== true;
+}
+
+/** The OTLP endpoint of an exporter model, when it is one. */
+export function otlpEndpoint(exporter: ExporterModel): string | undefined {
+  return (exporter.otlp_grpc ?? exporter.otlp_http)?.endpoint;
 }
 
 /** Every OTLP exporter of the model, with its key path. */

@@ -7,7 +7,8 @@ import {
   type TelemetryConfig,
 } from './model.js';
 import { PROMETHEUS_VARIABLES } from './known-variables.js';
-import { resolveTelemetryConfig, type ConfigOverrides } from './resolve.js';
+import type { ConfigOverrides } from './overrides.js';
+import { resolveTelemetryConfig } from './resolve.js';
 
 const resolve = (
   env: Record<string, string>,

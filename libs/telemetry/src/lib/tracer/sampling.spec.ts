@@ -7,7 +7,7 @@ import {
   type Context,
 } from '@opentelemetry/api';
 import type { SamplerModel } from '../config/model.js';
-import { createSampler } from '../traces.js';
+import { createSampler } from '../sdk-traces.js';
 import { wordHex } from './ids.js';
 import { compileSampler, foldTraceId, Parent, ratioBound } from './sampling.js';
 

@@ -1,6 +1,6 @@
 /**
  * The configuration model's sampler as one function of the parent and the trace id: the same
- * decisions as the SDK samplers traces.ts builds from the same model (`createSampler`:
+ * decisions as the SDK samplers sdk-traces.ts builds from the same model (`createSampler`:
  * always_on, always_off, trace-id ratio, parent-based with its five delegates, nested), without
  * the objects a `shouldSample` call takes and returns.
  *
