@@ -19,6 +19,8 @@ readonly ROOT=$PWD
 readonly TOOLS=$ROOT/.tools
 readonly RUN=$TOOLS/services/run
 readonly ENV_FILE=$TOOLS/services/env
+# Where the servers' binaries and data went when the workspace is out of the server user's reach.
+readonly OUTSIDE_FILE=$TOOLS/services/outside
 say() { echo "services: $*" >&2; }
 fail() { echo "services: $*" >&2; exit 1; }
 
@@ -104,7 +106,8 @@ free_port() {
   fail "no free port found on 127.0.0.1"
 }
 
-# PostgreSQL refuses to run as root: as root, the servers run as nobody, owning only $RUN.
+# PostgreSQL refuses to run as root: as root, the servers run as nobody, owning only their data
+# directory ($DATA).
 as_server() {
   if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env \
     env PATH=/usr/bin:/bin LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" "$@"
@@ -131,27 +134,66 @@ wait_for() { # what, pid, command…
 
 redis_ready() { exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG; }
 
+# Whether the server user can run $1 (as root: nobody must be able to reach it; a workspace under
+# a private directory, as `mktemp -d` makes them, is out of its reach).
+reachable_by_server() {
+  [ "$(id -u)" -ne 0 ] || setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$1"
+}
+
+# Sets DATA: $RUN, or — when the workspace is out of the server user's reach — a directory of
+# its own under /tmp holding a copy of the unpacked servers and their data, removed by `stop`.
+place_servers() {
+  DATA=$RUN
+  reachable_by_server "$PG_BIN/postgres" && reachable_by_server "$REDIS_SERVER" && return 0
+  local outside
+  outside=$(mktemp -d /tmp/otel-dice-services.XXXXXX)
+  chmod 755 "$outside"
+  echo "$outside" >"$OUTSIDE_FILE"
+  local tree
+  for tree in postgresql redis; do
+    [ -d "$TOOLS/$tree" ] && cp -a "$TOOLS/$tree" "$outside/"
+  done
+  PG_BIN=${PG_BIN/#"$TOOLS"/$outside}
+  REDIS_SERVER=${REDIS_SERVER/#"$TOOLS"/$outside}
+  export LD_LIBRARY_PATH=${LD_LIBRARY_PATH//"$TOOLS"/$outside}
+  DATA=$outside/data
+  reachable_by_server "$PG_BIN/postgres" && reachable_by_server "$REDIS_SERVER" ||
+    fail "the servers cannot be run as nobody from $outside either"
+  say "the workspace is out of nobody's reach: the servers run from $outside"
+}
+
+remove_outside() {
+  [ -f "$OUTSIDE_FILE" ] || return 0
+  local outside
+  outside=$(cat "$OUTSIDE_FILE")
+  case "$outside" in /tmp/otel-dice-services.*) rm -rf "$outside" ;; esac
+  rm -f "$OUTSIDE_FILE"
+}
+
 start() {
   if [ -f "$RUN/postgres.pid" ] || [ -f "$RUN/redis.pid" ]; then
     stop_servers quiet
   fi
+  remove_outside
   find_binaries
   rm -rf "$RUN" && mkdir -p "$RUN"
-  [ "$(id -u)" -ne 0 ] || chown nobody:nogroup "$RUN"
+  place_servers
+  mkdir -p "$DATA"
+  [ "$(id -u)" -ne 0 ] || chown nobody:nogroup "$DATA"
   local pg_port redis_port
   pg_port=$(free_port)
-  as_server "$PG_BIN/initdb" -D "$RUN/pgdata" -U shop --auth=trust -E UTF8 --locale=C >"$RUN/initdb.log" 2>&1 ||
+  as_server "$PG_BIN/initdb" -D "$DATA/pgdata" -U shop --auth=trust -E UTF8 --locale=C >"$RUN/initdb.log" 2>&1 ||
     fail "initdb failed: $(tail -n 3 "$RUN/initdb.log" | tr '\n' ' ')"
   # The database, made in single-user mode: the server package has no client tools (createdb).
-  echo 'CREATE DATABASE shop;' | as_server "$PG_BIN/postgres" --single -D "$RUN/pgdata" postgres >>"$RUN/initdb.log" 2>&1 ||
+  echo 'CREATE DATABASE shop;' | as_server "$PG_BIN/postgres" --single -D "$DATA/pgdata" postgres >>"$RUN/initdb.log" 2>&1 ||
     fail "creating the shop database failed: $(tail -n 3 "$RUN/initdb.log" | tr '\n' ' ')"
-  # TCP on loopback only, no Unix socket, nothing written outside $RUN.
-  exec_as_server "$PG_BIN/postgres" -D "$RUN/pgdata" -h 127.0.0.1 -p "$pg_port" -k '' \
+  # TCP on loopback only, no Unix socket, nothing written outside $DATA and $RUN.
+  exec_as_server "$PG_BIN/postgres" -D "$DATA/pgdata" -h 127.0.0.1 -p "$pg_port" -k '' \
     -c fsync=off -c full_page_writes=off -c synchronous_commit=off >"$RUN/postgres.log" 2>&1 &
   echo $! >"$RUN/postgres.pid"
   wait_for postgres "$(cat "$RUN/postgres.pid")" bash -c "exec 3<>/dev/tcp/127.0.0.1/$pg_port"
   redis_port=$(free_port)
-  exec_as_server "$REDIS_SERVER" --bind 127.0.0.1 --port "$redis_port" --dir "$RUN" --save '' --appendonly no \
+  exec_as_server "$REDIS_SERVER" --bind 127.0.0.1 --port "$redis_port" --dir "$DATA" --save '' --appendonly no \
     --protected-mode yes --daemonize no >"$RUN/redis.log" 2>&1 &
   echo $! >"$RUN/redis.pid"
   wait_for redis "$(cat "$RUN/redis.pid")" bash -c "$(declare -f redis_ready); redis_ready $redis_port"
@@ -183,7 +225,7 @@ stop_servers() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop_servers; rm -rf "$RUN" "$ENV_FILE" ;;
+  stop) stop_servers; rm -rf "$RUN" "$ENV_FILE"; remove_outside ;;
   status)
     for name in postgres redis; do
       if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
