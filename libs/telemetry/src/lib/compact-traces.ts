@@ -16,7 +16,7 @@ import {
   type TelemetryLogger,
 } from './export-health.js';
 import { LazyExporter } from './lazy-exporter.js';
-import { protocolOf } from './protocol-hint.js';
+import { protocolOptions } from './protocol-hint.js';
 import { limitsOf } from './sdk-traces.js';
 import type { PemStore } from './tls.js';
 import type { Built } from './traces.js';
@@ -82,9 +82,12 @@ export function compactTraces(
         createBatchExporter(batch.exporter, pem),
       );
     const endpoint = otlpEndpoint(batch.exporter) as string;
-    health = new ExportHealthBatchExporter(exporter, endpoint, reporter, {
-      protocol: protocolOf(batch.exporter),
-    });
+    health = new ExportHealthBatchExporter(
+      exporter,
+      endpoint,
+      reporter,
+      protocolOptions(batch.exporter, config),
+    );
     pipeline = new BatchProcessor(
       {
         maxQueueSize: batch.max_queue_size,

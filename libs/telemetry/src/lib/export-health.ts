@@ -48,6 +48,8 @@ export interface ExportHealthOptions {
   now?: () => number;
   /** The exporter's OTLP protocol: a failure that means the wrong one names the one that fits. */
   protocol?: OtlpProtocol;
+  /** The protocol was chosen in OTEL_CONFIG_FILE: the hint names the file's setting. */
+  protocolInFile?: boolean;
 }
 
 /** The error a batch fails with when it was not sent because export is down between probes. */
@@ -90,6 +92,7 @@ class ExportHealth<T> {
   private readonly now: () => number;
   private readonly endpoint: string;
   private readonly protocol: OtlpProtocol | undefined;
+  private readonly protocolInFile: boolean;
   /** The endpoint's own credentials, masked wherever an exporter's message quotes them. */
   private readonly secrets: readonly string[];
 
@@ -105,6 +108,7 @@ class ExportHealth<T> {
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
     this.protocol = options.protocol;
+    this.protocolInFile = options.protocolInFile ?? false;
   }
 
   /** Runs `send` unless the circuit is open; always calls `resultCallback` once. */
@@ -168,7 +172,11 @@ class ExportHealth<T> {
         result.error?.message ?? 'unknown error',
         this.secrets,
       );
-      const hint = protocolHint(this.protocol, result.error);
+      const hint = protocolHint(
+        this.protocol,
+        result.error,
+        this.protocolInFile,
+      );
       this.reporter.warn(
         `${this.words.signal} export to ${this.endpoint} is failing (${reason}); ${this.words.items} are dropped until it recovers, requests are unaffected${hint ? `. ${hint}` : ''}`,
       );

@@ -21,7 +21,7 @@ import {
 } from './export-health.js';
 import { createLogExporter } from './exporters.js';
 import { registerLogs } from './globals.js';
-import { protocolOf } from './protocol-hint.js';
+import { protocolOptions } from './protocol-hint.js';
 import { createResource } from './resource.js';
 import { readPemFiles, type PemStore } from './tls.js';
 
@@ -87,7 +87,7 @@ export function initLogs(
       exporter,
       endpoint,
       options.logger,
-      { protocol: protocolOf(model) },
+      protocolOptions(model, config),
     );
     exportHealth ??= health;
     return health;

@@ -35,7 +35,7 @@ import {
 import { createMetricExporter } from './exporters.js';
 import { registerMetrics } from './globals.js';
 import { globMatcher, globSource } from './glob.js';
-import { protocolOf } from './protocol-hint.js';
+import { protocolOptions } from './protocol-hint.js';
 import type { PrometheusScrape } from './prometheus-scrape.js';
 import {
   prometheusServerLimits,
@@ -364,7 +364,7 @@ export function buildMetrics(
         exporter,
         endpoint,
         reporter,
-        { protocol: protocolOf(exporterModel) },
+        protocolOptions(exporterModel, config),
       );
       exportHealth ??= health;
       exporter = health;

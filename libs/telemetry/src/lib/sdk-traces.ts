@@ -23,7 +23,7 @@ import {
   type TelemetryLogger,
 } from './export-health.js';
 import { createSpanExporter } from './exporters.js';
-import { protocolOf } from './protocol-hint.js';
+import { protocolOptions } from './protocol-hint.js';
 import type { PemStore } from './tls.js';
 import type { Built, TracesInternals, TracesOptions } from './traces.js';
 
@@ -100,9 +100,12 @@ export function sdkTraces(
   ): SpanExporter => {
     const endpoint = otlpEndpoint(model);
     if (endpoint === undefined) return exporter;
-    const health = new ExportHealthSpanExporter(exporter, endpoint, reporter, {
-      protocol: protocolOf(model),
-    });
+    const health = new ExportHealthSpanExporter(
+      exporter,
+      endpoint,
+      reporter,
+      protocolOptions(model, config),
+    );
     exportHealth ??= health;
     return health;
   };
