@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ExporterModel } from './config/model.js';
 import { resolveTelemetryConfig } from './config/resolve.js';
 import { protocolHint, protocolOptions } from './protocol-hint.js';
 
@@ -90,7 +91,9 @@ describe('protocolHint', () => {
         ),
       },
     });
-    const exporter = { otlp_grpc: { endpoint: 'http://127.0.0.1:4317' } };
+    const exporter = {
+      otlp_grpc: { endpoint: 'http://127.0.0.1:4317' },
+    } as ExporterModel;
     expect(protocolOptions(exporter, fromEnv)).toEqual({
       protocol: 'grpc',
       protocolInFile: false,
